@@ -1,0 +1,167 @@
+# pamjwt: token login for Linux.  See README.md.
+#
+#   make                 build libpjwt, pam_jwt.so, jwt-issuerd, jwtctl
+#   make check           build and run every test (installs test deps as root)
+#   make bench           benchmarks, printed beside baselines measured in the same run
+#   make run             the demo issuer on 127.0.0.1:8080
+#   make install / uninstall   honour PREFIX, DESTDIR, PAMDIR, sysconfdir
+#   make asan-check      unit tests built with -fsanitize=address,undefined
+#
+# Objects go to $(B)/ (default build/); a sanitizer build uses another B so
+# the two never mix:  make B=build-asan SAN=address,undefined check-unit
+
+PREFIX     ?= /usr/local
+exec_prefix ?= $(PREFIX)
+bindir     ?= $(exec_prefix)/bin
+sbindir    ?= $(exec_prefix)/sbin
+libdir     ?= $(exec_prefix)/lib
+datarootdir ?= $(PREFIX)/share
+mandir     ?= $(datarootdir)/man
+docdir     ?= $(datarootdir)/doc/pamjwt
+sysconfdir ?= /etc
+# Debian keeps PAM modules in /lib/<triplet>/security; pam.pc has no securedir.
+PAMDIR     ?= $(libdir)/security
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS     ?= -O2 -g
+B          ?= build
+SAN        ?=
+
+WARNINGS = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wwrite-strings -Wcast-qual
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+PKGS_CORE = openssl jansson
+CORE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_CORE) 2>/dev/null)
+CORE_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_CORE) 2>/dev/null)
+PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam 2>/dev/null || echo -lpam)
+MHD_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS    := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+SANFLAGS =
+ifneq ($(SAN),)
+SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recover=all
+endif
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Icommon \
+             $(WARNINGS) $(CORE_CFLAGS) $(MHD_CFLAGS) $(CFLAGS) $(SANFLAGS) \
+             -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+# Products: in-tree for the default build, inside $(B) for any other.
+ifeq ($(B),build)
+PAM_SO   = pam_module/pam_jwt.so
+ISSUERD  = issuer/jwt-issuerd
+JWTCTL   = issuer/jwtctl
+else
+PAM_SO   = $(B)/pam_jwt.so
+ISSUERD  = $(B)/jwt-issuerd
+JWTCTL   = $(B)/jwtctl
+endif
+LIBPJWT = $(B)/libpjwt.a
+
+COMMON_SRC  = $(wildcard common/*.c)
+MODULE_SRC  = $(wildcard pam_module/*.c)
+# jwtctl is issuer/jwtctl.c plus issuer/ctl_*.c; everything else in issuer/
+# (and issuer/shared_*.c, used by both) is the daemon.
+CTL_SRC     = $(wildcard issuer/jwtctl.c issuer/ctl_*.c issuer/shared_*.c)
+ISSUERD_SRC = $(filter-out issuer/jwtctl.c $(wildcard issuer/ctl_*.c),$(wildcard issuer/*.c))
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+# Test and bench programs: every tests/<group>/*.c and bench/*.c is one
+# program linked against libpjwt and the libraries it may need.
+TEST_C      = $(wildcard tests/unit/*.c tests/pam/*.c tests/issuer/*.c tests/e2e/*.c)
+TEST_BINS   = $(patsubst %.c,$(B)/%,$(TEST_C))
+BENCH_C     = $(wildcard bench/*.c)
+BENCH_BINS  = $(patsubst %.c,$(B)/%,$(BENCH_C))
+PROG_LIBS   = $(LIBPJWT) $(CMOCKA_LIBS) $(MHD_LIBS) $(PAM_LIBS) -lpam_misc \
+              $(CORE_LIBS) -lpthread -ldl
+
+.PHONY: all lib module issuer tests check check-unit check-pam check-issuer \
+        check-e2e check-interop asan-check bench run deps install uninstall \
+        clean fuzz
+all: lib $(if $(MODULE_SRC),module) $(if $(ISSUERD_SRC),issuer)
+
+lib: $(LIBPJWT)
+module: $(PAM_SO)
+issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(wildcard issuer/jwtctl.c),$(JWTCTL))
+tests: all $(TEST_BINS) $(BENCH_BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBPJWT): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(PAM_SO): $(call obj,$(MODULE_SRC)) $(LIBPJWT) pam_module/pam_jwt.map
+	$(CC) -shared -o $@ $(call obj,$(MODULE_SRC)) $(LIBPJWT) $(ALL_LDFLAGS) \
+	  -Wl,--version-script=pam_module/pam_jwt.map -Wl,--no-undefined \
+	  -Wl,-z,relro,-z,now $(PAM_LIBS) $(CORE_LIBS)
+
+$(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBPJWT)
+	$(CC) -o $@ $(call obj,$(ISSUERD_SRC)) $(LIBPJWT) $(ALL_LDFLAGS) \
+	  -Wl,-z,relro,-z,now $(MHD_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
+
+$(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBPJWT)
+	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(LIBPJWT) $(ALL_LDFLAGS) \
+	  -Wl,-z,relro,-z,now $(CORE_LIBS)
+
+$(B)/tests/%: tests/%.c $(LIBPJWT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
+
+$(B)/bench/%: bench/%.c $(LIBPJWT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
+
+# ---- dependencies -------------------------------------------------------
+deps:
+	@sh tests/deps.sh
+
+# ---- tests --------------------------------------------------------------
+# tests/run.sh runs one group (unit, pam, issuer, e2e, interop) or all.
+TEST_ENV = PAMJWT_B=$(abspath $(B)) PAMJWT_MODULE=$(abspath $(PAM_SO)) \
+           PAMJWT_ISSUERD=$(abspath $(ISSUERD)) PAMJWT_JWTCTL=$(abspath $(JWTCTL)) \
+           PAMJWT_SAN=$(SAN)
+
+check: deps
+	$(MAKE) tests
+	$(TEST_ENV) sh tests/run.sh all
+
+check-unit check-pam check-issuer check-e2e check-interop: deps
+	$(MAKE) tests
+	$(TEST_ENV) sh tests/run.sh $(patsubst check-%,%,$@)
+
+asan-check: deps
+	$(MAKE) B=build-asan SAN=address,undefined check-unit
+
+bench: deps
+	$(MAKE) CFLAGS="-O2 -g" tests
+	$(TEST_ENV) sh bench/run.sh
+
+run: deps all
+	sh tests/demo/run.sh
+
+# ---- install ------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
+	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jwt.so
+	$(if $(ISSUERD_SRC),install -m 0755 $(ISSUERD) $(DESTDIR)$(sbindir)/jwt-issuerd)
+	$(if $(wildcard issuer/jwtctl.c),install -m 0755 $(JWTCTL) $(DESTDIR)$(bindir)/jwtctl)
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_jwt.so $(DESTDIR)$(sbindir)/jwt-issuerd \
+	      $(DESTDIR)$(bindir)/jwtctl
+
+clean:
+	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd issuer/jwtctl
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

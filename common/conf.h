@@ -1,0 +1,51 @@
+/*
+ * conf.h: one `key = value` parser for config files and PAM-style
+ * arguments (faillock's model).
+ *
+ * File syntax: one option per line; blank lines and lines whose first
+ * non-blank character is '#' are ignored; `key = value` with blanks around
+ * '=' optional; the value runs to the end of the line with surrounding
+ * blanks trimmed; a line without '=' is a bare flag (value NULL).  Keys are
+ * [a-z0-9_]+.  Lines over 4 KiB, NUL bytes and unknown keys are errors.
+ * Argument syntax: each argv element is `key=value` or a bare `flag`; the
+ * value is everything after the first '='.  `[key=value with spaces]`
+ * brackets (as Linux-PAM allows) are passed through already unwrapped by
+ * libpam.
+ *
+ * Every option goes through the caller's set function, so options are
+ * handled in one place whichever source they come from.  Errors read
+ * "FILE:LINE: message" (files) or "argument N: message" (argv).
+ */
+#ifndef PJWT_CONF_H
+#define PJWT_CONF_H
+
+#include <stddef.h>
+#include "err.h"
+
+/*
+ * Handle one option.  value is NULL for a bare flag.  Return 0, or
+ * PJWT_ERR_UNKNOWN_OPT for a key the handler does not know, or another
+ * error with a message (without file:line: the parser prefixes it).
+ */
+typedef int (*pjwt_conf_set_fn)(void *ctx, const char *key, const char *value,
+                                pjwt_err *err);
+
+/* Parse a file (opened O_CLOEXEC, at most 1 MiB).  PJWT_ERR_IO if unreadable. */
+int pjwt_conf_parse_file(const char *path, pjwt_conf_set_fn set, void *ctx,
+                         pjwt_err *err);
+
+/* Parse an in-memory file; name is used in messages. */
+int pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
+                        pjwt_conf_set_fn set, void *ctx, pjwt_err *err);
+
+/* Parse PAM-style arguments. */
+int pjwt_conf_parse_args(int argc, const char **argv, pjwt_conf_set_fn set,
+                         void *ctx, pjwt_err *err);
+
+/* Value helpers for set functions (0 or PJWT_ERR_CONF with a message). */
+int pjwt_conf_long(const char *key, const char *value, long min, long max,
+                   long *out, pjwt_err *err);      /* strtol, full-string, range */
+int pjwt_conf_bool(const char *key, const char *value, int *out,
+                   pjwt_err *err);                 /* yes/no/true/false/1/0; NULL -> yes */
+
+#endif

@@ -75,7 +75,7 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 
 # Test and bench programs: every tests/<group>/*.c and bench/*.c is one
 # program linked against libpjwt and the libraries it may need.
-TEST_C      = $(wildcard tests/unit/*.c tests/pam/*.c tests/issuer/*.c tests/e2e/*.c)
+TEST_C      = $(wildcard tests/unit/*.c tests/interop/*.c tests/pam/*.c tests/issuer/*.c tests/e2e/*.c)
 TEST_BINS   = $(patsubst %.c,$(B)/%,$(TEST_C))
 BENCH_C     = $(wildcard bench/*.c)
 BENCH_BINS  = $(patsubst %.c,$(B)/%,$(BENCH_C))

@@ -148,7 +148,7 @@ bench: deps
 	$(TEST_ENV) sh bench/run.sh
 
 run: deps all
-	sh tests/demo/run.sh
+	sh etc/demo/run.sh
 
 # ---- install ------------------------------------------------------------
 install: all

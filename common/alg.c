@@ -1,0 +1,88 @@
+/*
+ * alg.c: names of the JWS algorithms, matched exactly and case-sensitively.
+ * "none" has no entry, so no spelling of it can ever map to an algorithm.
+ */
+#include <string.h>
+
+#include "alg.h"
+#include "err.h"
+
+static const char *const names[PJWT_ALG_COUNT] = {
+    [PJWT_ALG_INVALID] = NULL,
+    [PJWT_ALG_HS256] = "HS256", [PJWT_ALG_HS384] = "HS384",
+    [PJWT_ALG_HS512] = "HS512",
+    [PJWT_ALG_RS256] = "RS256", [PJWT_ALG_RS384] = "RS384",
+    [PJWT_ALG_RS512] = "RS512",
+    [PJWT_ALG_PS256] = "PS256", [PJWT_ALG_PS384] = "PS384",
+    [PJWT_ALG_PS512] = "PS512",
+    [PJWT_ALG_ES256] = "ES256", [PJWT_ALG_ES384] = "ES384",
+    [PJWT_ALG_ES512] = "ES512",
+    [PJWT_ALG_EDDSA] = "EdDSA",
+    [PJWT_ALG_ED25519] = "Ed25519",
+};
+
+pjwt_alg
+pjwt_alg_from_name(const char *name, size_t len)
+{
+    if (!name)
+        return PJWT_ALG_INVALID;
+    for (int a = PJWT_ALG_INVALID + 1; a < PJWT_ALG_COUNT; a++) {
+        /* Compare the length first: "HS256\0x" or "HS2" must not match. */
+        if (strlen(names[a]) == len && memcmp(names[a], name, len) == 0)
+            return (pjwt_alg)a;
+    }
+    return PJWT_ALG_INVALID;
+}
+
+const char *
+pjwt_alg_name(pjwt_alg alg)
+{
+    if ((int)alg <= PJWT_ALG_INVALID || (int)alg >= PJWT_ALG_COUNT)
+        return NULL;
+    return names[alg];
+}
+
+static int
+is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+int
+pjwt_algset_parse(const char *list, pjwt_algset *out, struct pjwt_err *err)
+{
+    pjwt_algset set = 0;
+    const char *p = list;
+
+    if (!list || !out)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no list");
+    /* Bounded by the string: every pass consumes at least one character
+       or ends the loop. */
+    for (;;) {
+        const char *s, *e;
+        pjwt_alg a;
+
+        while (is_space(*p))
+            p++;
+        s = p;
+        while (*p && *p != ',')
+            p++;
+        e = p;
+        while (e > s && is_space(e[-1]))
+            e--;
+        if (e == s)
+            return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
+                                "empty algorithm in list");
+        a = pjwt_alg_from_name(s, (size_t)(e - s));
+        if (a == PJWT_ALG_INVALID)
+            return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
+                                "unknown algorithm \"%.*s\"",
+                                (int)((e - s) > 32 ? 32 : (e - s)), s);
+        set |= PJWT_ALGSET(a);
+        if (*p == '\0')
+            break;
+        p++; /* the comma */
+    }
+    *out = set;
+    return 0;
+}

@@ -1,0 +1,142 @@
+/*
+ * json.c: strict JSON reading over jansson for JOSE headers, claims and
+ * JWKs.  jansson does the parsing; this file only adds the limits JOSE
+ * needs on top: duplicate members refused (a verifier and a signer must
+ * never disagree on which "alg" or "sub" counts), bounded size and depth,
+ * no NUL inside strings (C consumers would see a shorter string than the
+ * signer meant), and an object at the top.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "json.h"
+
+/* 2^53: larger integers are not exact in a double, so dates beyond it
+   could compare wrongly. */
+#define DATE_MAX 9007199254740992.0
+
+/* Bounded recursion: stops descending as soon as depth passes the limit,
+   and jansson itself caps nesting while parsing. */
+static int
+depth_ok(json_t *j, int depth)
+{
+    if (depth > PJWT_JSON_MAX_DEPTH)
+        return 0;
+    if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+
+        json_object_foreach(j, k, v) {
+            (void)k;
+            if ((json_is_object(v) || json_is_array(v))
+                && !depth_ok(v, depth + 1))
+                return 0;
+        }
+    } else if (json_is_array(j)) {
+        size_t i;
+        json_t *v;
+
+        json_array_foreach(j, i, v) {
+            if ((json_is_object(v) || json_is_array(v))
+                && !depth_ok(v, depth + 1))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+json_t *
+pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
+                       pjwt_err *err)
+{
+    json_error_t jerr;
+    json_t *j = NULL;
+
+    if (!buf)
+        goto bad_arg;
+    if (max_size == 0)
+        max_size = PJWT_JSON_MAX_SIZE;
+    if (len > max_size) {
+        pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
+                     "JSON of %zu bytes over limit %zu", len, max_size);
+        return NULL;
+    }
+    /* A raw NUL is invalid JSON anyway; refuse it before jansson so the
+       reason is clear.  "\u0000" is refused by jansson itself, because
+       JSON_ALLOW_NUL is not passed. */
+    if (memchr(buf, '\0', len)) {
+        pjwt_err_set(err, PJWT_ERR_JSON, __func__, "NUL byte in JSON");
+        return NULL;
+    }
+    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j) {
+        /* jerr.text describes syntax only (never quotes input values
+           beyond a token of a few characters); keep the position. */
+        pjwt_err_set(err, PJWT_ERR_JSON, __func__,
+                     "invalid JSON at offset %d: %s", jerr.position,
+                     jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        pjwt_err_set(err, PJWT_ERR_JSON, __func__, "JSON is not an object");
+        return NULL;
+    }
+    if (!depth_ok(j, 1)) {
+        json_decref(j);
+        pjwt_err_set(err, PJWT_ERR_JSON, __func__,
+                     "JSON nested deeper than %d", PJWT_JSON_MAX_DEPTH);
+        return NULL;
+    }
+    return j;
+
+bad_arg:
+    pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no buffer");
+    return NULL;
+}
+
+int
+pjwt_json_get_date(const json_t *obj, const char *name, double *out,
+                   pjwt_err *err)
+{
+    const json_t *v;
+    double d;
+
+    if (!obj || !name || !out)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    v = json_object_get(obj, name);
+    if (!v)
+        return pjwt_err_set(err, PJWT_ERR_MISSING, __func__,
+                            "\"%s\" absent", name);
+    /* Strings such as "1700000000" are not NumericDates (RFC 7519 2). */
+    if (!json_is_number(v))
+        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
+                            "\"%s\" is not a number", name);
+    d = json_number_value(v);
+    if (!isfinite(d) || d < 0 || d >= DATE_MAX)
+        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
+                            "\"%s\" out of range", name);
+    *out = d;
+    return 0;
+}
+
+int
+pjwt_json_get_string(const json_t *obj, const char *name,
+                     const char **out, size_t *len, pjwt_err *err)
+{
+    const json_t *v;
+
+    if (!obj || !name || !out)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    v = json_object_get(obj, name);
+    if (!v)
+        return pjwt_err_set(err, PJWT_ERR_MISSING, __func__,
+                            "\"%s\" absent", name);
+    if (!json_is_string(v))
+        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
+                            "\"%s\" is not a string", name);
+    *out = json_string_value(v);
+    if (len)
+        *len = json_string_length(v);
+    return 0;
+}

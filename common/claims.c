@@ -1,0 +1,321 @@
+/*
+ * claims.c: the claims policy of claims.h (RFC 7519 section 4.1).
+ *
+ * Time is a parameter: nothing here reads the clock, so every boundary is
+ * testable to the second.  NumericDates may be fractional (RFC 7519 section
+ * 2), so comparisons are done in double; every value involved is below 2^53
+ * (pjwt_json_get_date bounds it), where doubles are exact integers.
+ *
+ * Messages go to logs: they carry claim names, our configured values and at
+ * most a short, escaped excerpt of a token's string claim, never the token.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "claims.h"
+#include "json.h"
+
+/* Longest excerpt of a token-supplied string quoted in a message. */
+#define EXCERPT_MAX 48
+
+struct run {
+    const pjwt_policy *p;
+    pjwt_err *err;
+    int first;          /* first failure, 0 while none */
+};
+
+void
+pjwt_policy_init(pjwt_policy *p)
+{
+    if (!p)
+        return;
+    memset(p, 0, sizeof(*p));
+    p->leeway = PJWT_LEEWAY_DEFAULT;
+}
+
+/*
+ * Copy s[0..len) into out as printable ASCII: anything else becomes '?', and
+ * long values are cut with "...".  The values come from the token, so a log
+ * line must not carry control characters or unbounded text from them.
+ */
+static void
+excerpt(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < len && n + 4 < cap && i < EXCERPT_MAX; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[n++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
+    }
+    if (i < len && n + 3 < cap) {
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+}
+
+/*
+ * Record one check's outcome: report it when a report callback is set, and
+ * keep the first failure in *err.  Returns rc so callers can stop early when
+ * nobody asked for a full report.
+ */
+static int
+outcome(struct run *r, const char *check, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+outcome(struct run *r, const char *check, int rc, const char *fmt, ...)
+{
+    char detail[PJWT_ERR_MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    if (r->p->report)
+        r->p->report(r->p->report_arg, check, rc, detail);
+    if (rc != 0 && r->first == 0) {
+        r->first = rc;
+        pjwt_err_set(r->err, rc, "pjwt_claims_check", "%s", detail);
+    }
+    return rc;
+}
+
+/* Stop at the first failure unless every check is to be reported. */
+#define STOP(r, rc) ((rc) != 0 && !(r)->p->report)
+
+static int
+check_iss(struct run *r, const json_t *claims)
+{
+    const char *s;
+    size_t len;
+    char ex[EXCERPT_MAX + 8];
+    int rc;
+
+    rc = pjwt_json_get_string(claims, "iss", &s, &len, NULL);
+    if (rc == PJWT_ERR_MISSING)
+        return outcome(r, "iss", PJWT_ERR_ISS, "iss missing");
+    if (rc != 0)
+        return outcome(r, "iss", PJWT_ERR_CLAIM_TYPE, "iss is not a string");
+    excerpt(s, len, ex, sizeof(ex));
+    if (len != strlen(r->p->issuer) || memcmp(s, r->p->issuer, len) != 0)
+        return outcome(r, "iss", PJWT_ERR_ISS, "iss \"%s\" is not \"%s\"", ex,
+                       r->p->issuer);
+    return outcome(r, "iss", 0, "iss \"%s\"", ex);
+}
+
+static int
+aud_equal(const json_t *v, const char *aud)
+{
+    return json_string_length(v) == strlen(aud) &&
+           memcmp(json_string_value(v), aud, strlen(aud)) == 0;
+}
+
+static int
+check_aud(struct run *r, const json_t *claims)
+{
+    const json_t *aud = json_object_get(claims, "aud");
+    const json_t *v;
+    size_t i, n;
+    int found = 0;
+
+    if (!aud)
+        return outcome(r, "aud", PJWT_ERR_AUD, "aud missing");
+    if (json_is_string(aud)) {
+        if (aud_equal(aud, r->p->audience))
+            return outcome(r, "aud", 0, "aud is \"%s\"", r->p->audience);
+        return outcome(r, "aud", PJWT_ERR_AUD, "aud is not \"%s\"",
+                       r->p->audience);
+    }
+    if (!json_is_array(aud))
+        return outcome(r, "aud", PJWT_ERR_CLAIM_TYPE,
+                       "aud is neither a string nor an array");
+    n = json_array_size(aud);
+    /* RFC 7519: an array of strings.  Anything else in it is malformed,
+       even next to our audience. */
+    for (i = 0; i < n; i++) {
+        v = json_array_get(aud, i);
+        if (!json_is_string(v))
+            return outcome(r, "aud", PJWT_ERR_CLAIM_TYPE,
+                           "aud array holds a non-string");
+        if (aud_equal(v, r->p->audience))
+            found = 1;
+    }
+    if (!found)
+        return outcome(r, "aud", PJWT_ERR_AUD,
+                       "aud array (%zu) does not contain \"%s\"", n,
+                       r->p->audience);
+    return outcome(r, "aud", 0, "aud array contains \"%s\"", r->p->audience);
+}
+
+/* Read a NumericDate: 1 present, 0 absent, or a (negative) type error. */
+static int
+get_date(const json_t *claims, const char *name, double *out)
+{
+    int rc = pjwt_json_get_date(claims, name, out, NULL);
+
+    if (rc == 0)
+        return 1;
+    if (rc == PJWT_ERR_MISSING)
+        return 0;
+    return PJWT_ERR_CLAIM_TYPE;
+}
+
+static int
+check_user(struct run *r, const json_t *claims)
+{
+    const char *name = r->p->user_claim ? r->p->user_claim : "sub";
+    const char *want = r->p->expected_user;
+    const char *s;
+    size_t len;
+    char ex[EXCERPT_MAX + 8];
+    int rc;
+
+    rc = pjwt_json_get_string(claims, name, &s, &len, NULL);
+    if (rc == PJWT_ERR_MISSING)
+        return outcome(r, "user", PJWT_ERR_USER, "%s missing", name);
+    if (rc != 0)
+        return outcome(r, "user", PJWT_ERR_USER, "%s is not a string", name);
+    excerpt(s, len, ex, sizeof(ex));
+    /* Length first: "root" must not match "root\0x" nor "roo". */
+    if (len != strlen(want) || memcmp(s, want, len) != 0)
+        return outcome(r, "user", PJWT_ERR_USER, "%s \"%s\" is not user \"%s\"",
+                       name, ex, want);
+    return outcome(r, "user", 0, "%s is \"%s\"", name, ex);
+}
+
+static int
+claim_has(const json_t *c, const char *value)
+{
+    size_t i, vlen = strlen(value);
+
+    if (json_is_string(c))
+        return json_string_length(c) == vlen &&
+               memcmp(json_string_value(c), value, vlen) == 0;
+    if (json_is_array(c)) {
+        for (i = 0; i < json_array_size(c); i++) {
+            const json_t *v = json_array_get(c, i);
+            if (json_is_string(v) && json_string_length(v) == vlen &&
+                memcmp(json_string_value(v), value, vlen) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+check_required(struct run *r, const json_t *claims, const pjwt_claim_req *q)
+{
+    const json_t *c;
+
+    if (!q->name || !q->value)
+        return outcome(r, "claim", PJWT_ERR_ARG, "bad required claim");
+    c = json_object_get(claims, q->name);
+    if (!c)
+        return outcome(r, "claim", PJWT_ERR_CLAIM, "%s missing", q->name);
+    if (!claim_has(c, q->value))
+        return outcome(r, "claim", PJWT_ERR_CLAIM, "%s does not hold \"%s\"",
+                       q->name, q->value);
+    return outcome(r, "claim", 0, "%s holds \"%s\"", q->name, q->value);
+}
+
+/* The time checks: exp, nbf, iat, lifetime.  0 or the first failure. */
+static int
+check_times(struct run *r, const json_t *claims, time_t now)
+{
+    const pjwt_policy *p = r->p;
+    double t = (double)now, lw = (double)p->leeway;
+    double exp = 0, nbf = 0, iat = 0;
+    int has_exp, has_nbf, has_iat, rc, first = 0;
+
+#define KEEP(x) do { int k_ = (x); if (k_ && !first) first = k_; \
+                     if (STOP(r, k_)) return k_; } while (0)
+
+    has_exp = get_date(claims, "exp", &exp);
+    if (has_exp < 0)
+        KEEP(outcome(r, "exp", has_exp, "exp is not a NumericDate"));
+    else if (!has_exp && !p->exp_optional)
+        KEEP(outcome(r, "exp", PJWT_ERR_EXP, "exp missing"));
+    else if (has_exp) {
+        /* Expired once now - leeway reaches exp (RFC 7519 4.1.4). */
+        rc = t - lw < exp ? 0 : PJWT_ERR_EXP;
+        KEEP(outcome(r, "exp", rc, "exp %.15g, now %lld, leeway %ld%s", exp,
+                     (long long)now, p->leeway, rc ? ": expired" : ""));
+    }
+
+    has_nbf = get_date(claims, "nbf", &nbf);
+    if (has_nbf < 0)
+        KEEP(outcome(r, "nbf", has_nbf, "nbf is not a NumericDate"));
+    else if (has_nbf) {
+        rc = nbf <= t + lw ? 0 : PJWT_ERR_NBF;
+        KEEP(outcome(r, "nbf", rc, "nbf %.15g, now %lld, leeway %ld%s", nbf,
+                     (long long)now, p->leeway, rc ? ": not yet valid" : ""));
+    }
+
+    has_iat = get_date(claims, "iat", &iat);
+    if (has_iat < 0)
+        KEEP(outcome(r, "iat", has_iat, "iat is not a NumericDate"));
+    else if (has_iat) {
+        rc = iat <= t + lw ? 0 : PJWT_ERR_IAT;
+        KEEP(outcome(r, "iat", rc, "iat %.15g, now %lld, leeway %ld%s", iat,
+                     (long long)now, p->leeway,
+                     rc ? ": issued in the future" : ""));
+    }
+
+    if (p->max_lifetime > 0 && has_exp >= 0 && has_iat >= 0) {
+        /* Without exp the lifetime is unbounded: fail closed. */
+        if (!has_exp)
+            KEEP(outcome(r, "lifetime", PJWT_ERR_LIFETIME,
+                         "no exp: lifetime unbounded (max %ld)",
+                         p->max_lifetime));
+        else {
+            double life = exp - (has_iat ? iat : t);
+            rc = life <= (double)p->max_lifetime ? 0 : PJWT_ERR_LIFETIME;
+            KEEP(outcome(r, "lifetime", rc, "exp - %s = %.15g s, max %ld",
+                         has_iat ? "iat" : "now", life, p->max_lifetime));
+        }
+    }
+#undef KEEP
+    return first;
+}
+
+int
+pjwt_claims_check(const json_t *claims, const pjwt_policy *p, time_t now,
+                  pjwt_err *err)
+{
+    struct run r = { .p = p, .err = err, .first = 0 };
+    size_t i;
+    int rc;
+
+    if (!p || !json_is_object(claims))
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
+                            "claims must be an object");
+    if (p->leeway < 0 || p->max_lifetime < 0)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
+                            "negative leeway or lifetime");
+
+    if (p->issuer) {
+        rc = check_iss(&r, claims);
+        if (STOP(&r, rc))
+            return rc;
+    }
+    if (p->audience) {
+        rc = check_aud(&r, claims);
+        if (STOP(&r, rc))
+            return rc;
+    }
+    rc = check_times(&r, claims, now);
+    if (STOP(&r, rc))
+        return rc;
+    if (p->expected_user) {
+        rc = check_user(&r, claims);
+        if (STOP(&r, rc))
+            return rc;
+    }
+    for (i = 0; i < p->n_required && p->required; i++) {
+        rc = check_required(&r, claims, &p->required[i]);
+        if (STOP(&r, rc))
+            return rc;
+    }
+    return r.first;
+}

@@ -1,0 +1,330 @@
+/*
+ * conf.c: one `key = value` parser for config files and PAM arguments
+ * (faillock's faillock_config.c / args_parse model), so an option means the
+ * same thing whichever source it comes from.
+ *
+ * Both sources end in the caller's set function.  Its PJWT_ERR_UNKNOWN_OPT
+ * becomes PJWT_ERR_CONF here: a set function may itself parse another file
+ * (`config=FILE`), and an unknown key inside that file must not look like
+ * "config is unknown" to the outer parser.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include "conf.h"
+
+#define LINE_MAX_LEN 4096
+#define FILE_MAX_LEN (1024 * 1024)
+#define SHOW_MAX 40          /* bytes of a bad key quoted in a message */
+
+static int
+is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int
+key_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Quote at most SHOW_MAX printable bytes of s[0..len) into out. */
+static void
+show(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < len && i < SHOW_MAX && n + 4 < cap; i++)
+        out[n++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (i < len && n + 3 < cap) {
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+}
+
+/*
+ * Call set and turn its result into the parser's: where is "FILE:LINE" or
+ * "argument N", prefixed to the handler's message.
+ */
+static int
+apply(const char *where, const char *key, const char *value,
+      pjwt_conf_set_fn set, void *ctx, pjwt_err *err)
+{
+    pjwt_err e;
+    int rc;
+
+    pjwt_err_clear(&e);
+    rc = set(ctx, key, value, &e);
+    if (rc == 0)
+        return 0;
+    if (rc == PJWT_ERR_UNKNOWN_OPT)
+        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf", "%s: unknown option '%s'",
+                            where, key);
+    return pjwt_err_set(err, rc, "pjwt_conf", "%s: %s", where,
+                        e.msg[0] ? e.msg : pjwt_strerror(rc));
+}
+
+/*
+ * Parse one line (no newline, no NUL) in buf, which the function may modify.
+ */
+static int
+parse_line(const char *where, char *line, size_t len, pjwt_conf_set_fn set,
+           void *ctx, pjwt_err *err)
+{
+    char shown[SHOW_MAX + 8];
+    char *p = line, *end = line + len, *key, *value = NULL;
+
+    while (p < end && is_blank(*p))
+        p++;
+    while (end > p && is_blank(end[-1]))
+        end--;
+    *end = '\0';
+    if (p == end || *p == '#')
+        return 0;
+
+    key = p;
+    while (p < end && key_char(*p))
+        p++;
+    if (p == key || (p < end && !is_blank(*p) && *p != '=')) {
+        show(key, (size_t)(end - key), shown, sizeof(shown));
+        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf",
+                            "%s: bad option name in '%s' (expected [a-z0-9_]+)",
+                            where, shown);
+    }
+    if (p < end) {
+        char *k_end = p;
+        while (p < end && is_blank(*p))
+            p++;
+        if (p < end && *p != '=') {
+            show(key, (size_t)(end - key), shown, sizeof(shown));
+            return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf",
+                                "%s: expected 'key = value' in '%s'", where,
+                                shown);
+        }
+        *k_end = '\0';
+        if (p < end) {
+            p++;
+            while (p < end && is_blank(*p))
+                p++;
+            value = p;
+        }
+    }
+    return apply(where, key, value, set, ctx, err);
+}
+
+int
+pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
+                    pjwt_conf_set_fn set, void *ctx, pjwt_err *err)
+{
+    char line[LINE_MAX_LEN + 1];
+    char where[PJWT_ERR_MSG_MAX / 2];
+    size_t pos = 0, lineno = 0, n;
+    const char *nl;
+    int r = PJWT_ERR_INTERNAL;
+
+    if (!name || (!buf && len) || !set)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    while (pos < len) {
+        lineno++;
+        nl = memchr(buf + pos, '\n', len - pos);
+        n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+        snprintf(where, sizeof(where), "%s:%zu", name, lineno);
+        if (n > 0 && buf[pos + n - 1] == '\r')    /* tolerate CRLF files */
+            n--;
+        if (n > LINE_MAX_LEN) {
+            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                             "%s: line longer than %d bytes", where,
+                             LINE_MAX_LEN);
+            goto out;
+        }
+        if (memchr(buf + pos, '\0', n)) {
+            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: NUL byte",
+                             where);
+            goto out;
+        }
+        memcpy(line, buf + pos, n);
+        line[n] = '\0';
+        r = parse_line(where, line, n, set, ctx, err);
+        if (r != 0)
+            goto out;
+        pos += nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
+    }
+    r = 0;
+out:
+    /* Values may name secrets' paths or carry claim values; wipe anyway. */
+    OPENSSL_cleanse(line, sizeof(line));
+    return r;
+}
+
+int
+pjwt_conf_parse_file(const char *path, pjwt_conf_set_fn set, void *ctx,
+                     pjwt_err *err)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0;
+    ssize_t got;
+    int fd = -1, r = PJWT_ERR_INTERNAL;
+
+    if (!path || !set)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+                         strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                         "%s: not a regular file", path);
+        goto out;
+    }
+    if (st.st_size > FILE_MAX_LEN) {
+        r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                         "%s: larger than %d bytes", path, FILE_MAX_LEN);
+        goto out;
+    }
+    buf = malloc(FILE_MAX_LEN + 1);
+    if (!buf) {
+        r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        goto out;
+    }
+    /* Read to EOF with a bound: the file may change under us. */
+    while (len <= FILE_MAX_LEN) {
+        got = read(fd, buf + len, FILE_MAX_LEN + 1 - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+                             strerror(errno));
+            goto out;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    if (len > FILE_MAX_LEN) {
+        r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                         "%s: larger than %d bytes", path, FILE_MAX_LEN);
+        goto out;
+    }
+    r = pjwt_conf_parse_buf(path, buf, len, set, ctx, err);
+out:
+    if (buf) {
+        OPENSSL_cleanse(buf, len);
+        free(buf);
+    }
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+int
+pjwt_conf_parse_args(int argc, const char **argv, pjwt_conf_set_fn set,
+                     void *ctx, pjwt_err *err)
+{
+    char arg[LINE_MAX_LEN + 1];
+    char where[32], shown[SHOW_MAX + 8];
+    const char *eq;
+    size_t n, klen;
+    int i, r = PJWT_ERR_INTERNAL;
+
+    if (argc < 0 || (argc > 0 && !argv) || !set)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    for (i = 0; i < argc; i++) {
+        snprintf(where, sizeof(where), "argument %d", i + 1);
+        if (!argv[i]) {
+            r = pjwt_err_set(err, PJWT_ERR_ARG, __func__, "%s: NULL", where);
+            goto out;
+        }
+        n = strlen(argv[i]);
+        if (n > LINE_MAX_LEN) {
+            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                             "%s: longer than %d bytes", where, LINE_MAX_LEN);
+            goto out;
+        }
+        memcpy(arg, argv[i], n + 1);
+        eq = strchr(arg, '=');
+        klen = eq ? (size_t)(eq - arg) : n;
+        for (size_t j = 0; j < klen; j++) {
+            if (!key_char(arg[j])) {
+                klen = 0;
+                break;
+            }
+        }
+        if (klen == 0) {
+            show(arg, n, shown, sizeof(shown));
+            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                             "%s: bad option name in '%s' (expected [a-z0-9_]+)",
+                             where, shown);
+            goto out;
+        }
+        arg[klen] = '\0';
+        r = apply(where, arg, eq ? arg + klen + 1 : NULL, set, ctx, err);
+        if (r != 0)
+            goto out;
+    }
+    r = 0;
+out:
+    OPENSSL_cleanse(arg, sizeof(arg));
+    return r;
+}
+
+int
+pjwt_conf_long(const char *key, const char *value, long min, long max,
+               long *out, pjwt_err *err)
+{
+    char *end = NULL;
+    long v;
+
+    if (!value || !*value)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s needs a number", key);
+    /* strtol skips blanks and takes '+': neither is part of our syntax. */
+    if (!(value[0] == '-' || (value[0] >= '0' && value[0] <= '9')))
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s: not a number", key);
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (end == value || *end != '\0')
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s: not a number", key);
+    if (errno == ERANGE || v < min || v > max)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s: out of range [%ld, %ld]", key, min, max);
+    *out = v;
+    return 0;
+}
+
+int
+pjwt_conf_bool(const char *key, const char *value, int *out, pjwt_err *err)
+{
+    static const char *const yes[] = { "yes", "true", "1", "on" };
+    static const char *const no[] = { "no", "false", "0", "off" };
+    size_t i;
+
+    if (!value) {           /* a bare flag turns the option on */
+        *out = 1;
+        return 0;
+    }
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(value, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(value, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                        "%s: expected yes or no", key);
+}

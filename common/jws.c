@@ -1,0 +1,347 @@
+/*
+ * jws.c: JWS compact serialization (RFC 7515 section 7.1): split, decode,
+ * check the header, select the key, verify; and sign.
+ *
+ * The algorithm is taken from configuration and the key: the header's
+ * "alg" is only an assertion that must agree with both.  Everything that
+ * can be refused cheaply (length, shape, base64url, header) is refused
+ * before any signature arithmetic, and the payload is only parsed after
+ * the signature holds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "b64url.h"
+#include "json.h"
+#include "jws.h"
+
+/* Decoded segments of a default-sized token fit here; longer tokens (a
+   caller may raise max_len) use the heap. */
+#define STACK_BUF 6144
+
+typedef struct parts {
+    const char *h, *p, *s;  /* segment starts */
+    size_t hl, pl, sl;      /* segment lengths */
+} parts;
+
+void
+pjwt_token_clear(pjwt_token *t)
+{
+    if (!t)
+        return;
+    json_decref(t->header);
+    json_decref(t->claims);
+    memset(t, 0, sizeof(*t));
+}
+
+static int
+split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
+{
+    const char *d1, *d2, *end = c + len;
+
+    if (max_len == 0)
+        max_len = PJWT_MAX_TOKEN_LEN_DEFAULT;
+    /* Before anything else: the cost of everything below is bounded by
+       this length. */
+    if (len > max_len)
+        return pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
+                            "token of %zu bytes over limit %zu", len, max_len);
+    if (!c || len == 0)
+        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__, "empty token");
+    d1 = memchr(c, '.', len);
+    d2 = d1 ? memchr(d1 + 1, '.', (size_t)(end - d1 - 1)) : NULL;
+    if (!d1 || !d2 || memchr(d2 + 1, '.', (size_t)(end - d2 - 1)))
+        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__,
+                            "token is not three segments");
+    pt->h = c;
+    pt->hl = (size_t)(d1 - c);
+    pt->p = d1 + 1;
+    pt->pl = (size_t)(d2 - d1 - 1);
+    pt->s = d2 + 1;
+    pt->sl = (size_t)(end - d2 - 1);
+    if (pt->hl == 0 || pt->pl == 0 || pt->sl == 0)
+        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__,
+                            "token has an empty segment");
+    if (!pjwt_b64url_valid(pt->h, pt->hl) || !pjwt_b64url_valid(pt->p, pt->pl)
+        || !pjwt_b64url_valid(pt->s, pt->sl))
+        return pjwt_err_set(err, PJWT_ERR_B64, __func__,
+                            "segment is not strict base64url");
+    return 0;
+}
+
+/* Decode a segment already checked by split() and parse it as an object. */
+static json_t *
+decode_json(const char *seg, size_t seglen, uint8_t *buf, size_t cap,
+            const char *what, pjwt_err *err)
+{
+    size_t n = 0;
+    json_t *j;
+
+    if (pjwt_b64url_decode(seg, seglen, buf, cap, &n) != 0) {
+        pjwt_err_set(err, PJWT_ERR_B64, __func__, "%s: bad base64url", what);
+        return NULL;
+    }
+    j = pjwt_json_parse_object((const char *)buf, n, cap, err);
+    if (!j && err && err->code == PJWT_ERR_JSON)
+        pjwt_err_set(err, PJWT_ERR_JSON, __func__, "%s: %.150s", what,
+                     err->msg);
+    return j;
+}
+
+/* The header rules that do not depend on keys. */
+static int
+check_header(json_t *hdr, pjwt_alg *alg, const char **kid, size_t *kid_len,
+             pjwt_err *err)
+{
+    const json_t *a, *k;
+
+    a = json_object_get(hdr, "alg");
+    if (!json_is_string(a))
+        return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
+                            "header alg missing or not a string");
+    /* Exact and case-sensitive; "none" has no value, so it ends here. */
+    *alg = pjwt_alg_from_name(json_string_value(a), json_string_length(a));
+    if (*alg == PJWT_ALG_INVALID)
+        return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
+                            "header alg not supported");
+    /* No extension is implemented, so any crit is one we do not
+       understand (RFC 7515 4.1.11); b64 changes what is signed (RFC 7797)
+       and is refused whatever its value. */
+    if (json_object_get(hdr, "crit"))
+        return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
+                            "header crit not supported");
+    if (json_object_get(hdr, "b64"))
+        return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
+                            "header b64 not supported");
+    /* jwk, jku, x5u, x5c are deliberately never read: a key the token
+       brings along proves nothing. */
+    k = json_object_get(hdr, "kid");
+    *kid = NULL;
+    *kid_len = 0;
+    if (k) {
+        if (!json_is_string(k))
+            return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
+                                "header kid not a string");
+        *kid = json_string_value(k);
+        *kid_len = json_string_length(k);
+    }
+    return 0;
+}
+
+int
+pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
+               pjwt_token *out, pjwt_err *err)
+{
+    uint8_t stackbuf[STACK_BUF], *buf = stackbuf;
+    size_t cap;
+    pjwt_token t = { 0 };
+    const json_t *a;
+    parts pt;
+    int r;
+
+    if (!out)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no output");
+    memset(out, 0, sizeof(*out));
+    if ((r = split(compact, len, max_len, &pt, err)) != 0)
+        return r;
+    cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
+    if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    r = PJWT_ERR_JSON;
+    if (!(t.header = decode_json(pt.h, pt.hl, buf, cap, "header", err)))
+        goto out;
+    if (!(t.claims = decode_json(pt.p, pt.pl, buf, cap, "payload", err)))
+        goto out;
+    a = json_object_get(t.header, "alg");
+    if (!json_is_string(a)) {
+        r = pjwt_err_set(err, PJWT_ERR_ALG, __func__,
+                         "header alg missing or not a string");
+        goto out;
+    }
+    t.alg = pjwt_alg_from_name(json_string_value(a), json_string_length(a));
+    a = json_object_get(t.header, "kid");
+    t.kid = json_is_string(a) ? json_string_value(a) : NULL;
+    *out = t;
+    memset(&t, 0, sizeof(t));
+    r = 0;
+out:
+    if (r && err && err->code == 0)
+        pjwt_err_set(err, r, __func__, NULL);
+    pjwt_token_clear(&t);
+    if (buf != stackbuf)
+        free(buf);
+    return r;
+}
+
+int
+pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
+                pjwt_keyset *ks, pjwt_algset allowed, pjwt_token *out,
+                pjwt_err *err)
+{
+    uint8_t stackbuf[STACK_BUF], *buf = stackbuf;
+    uint8_t sig[PJWT_SIG_MAX];
+    size_t cap, siglen = 0, kid_len = 0, idx = 0, tries;
+    pjwt_token t = { 0 };
+    pjwt_key *key = NULL;
+    const char *kid = NULL;
+    pjwt_alg alg = PJWT_ALG_INVALID;
+    parts pt;
+    int r;
+
+    if (!out || !ks)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    memset(out, 0, sizeof(*out));
+    if ((r = split(compact, len, max_len, &pt, err)) != 0)
+        return r;
+    cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
+    if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+
+    /* Header: alg, crit, b64, kid. */
+    r = PJWT_ERR_JSON;
+    if (!(t.header = decode_json(pt.h, pt.hl, buf, cap, "header", err)))
+        goto out;
+    if ((r = check_header(t.header, &alg, &kid, &kid_len, err)) != 0)
+        goto out;
+    if (allowed == 0)
+        allowed = pjwt_keyset_algs(ks);
+    if (!(allowed & PJWT_ALGSET(alg))) {
+        r = pjwt_err_set(err, PJWT_ERR_ALG, __func__, "alg %s not allowed",
+                         pjwt_alg_name(alg));
+        goto out;
+    }
+
+    /* Signature: decoded before key selection so a malformed one costs no
+       key materialisation. */
+    if (pjwt_b64url_dec_len(pt.sl) > sizeof(sig)) {
+        r = pjwt_err_set(err, PJWT_ERR_SIG, __func__, "signature too long");
+        goto out;
+    }
+    if (pjwt_b64url_decode(pt.s, pt.sl, sig, sizeof(sig), &siglen) != 0) {
+        r = pjwt_err_set(err, PJWT_ERR_B64, __func__, "signature: bad base64url");
+        goto out;
+    }
+
+    /* Key: kid selects among loaded keys only; without kid every key
+       bound to alg is tried, a bounded number of times. */
+    r = PJWT_ERR_NO_KEY;
+    tries = pjwt_keyset_count(ks) + 1;
+    for (; tries > 0; tries--) {
+        size_t before = idx;
+        int vr;
+
+        key = pjwt_keyset_find(ks, kid, kid_len, alg, kid ? NULL : &idx, err);
+        if (!key)
+            break;
+        vr = pjwt_jws_sig_verify(key, alg, compact,
+                                 (size_t)(pt.s - 1 - compact), sig, siglen,
+                                 err);
+        if (vr == 0) {
+            r = 0;
+            break;
+        }
+        r = vr;
+        key = NULL;
+        if (kid)
+            break;
+        /* Move past this key whichever way find() reports its position. */
+        if (idx <= before)
+            idx = before + 1;
+    }
+    if (r != 0) {
+        if (r == PJWT_ERR_NO_KEY)
+            pjwt_err_set(err, r, __func__, "no key for %s%s",
+                         pjwt_alg_name(alg), kid ? " and kid" : "");
+        goto out;
+    }
+
+    /* Payload, only now that it is authentic. */
+    r = PJWT_ERR_JSON;
+    if (!(t.claims = decode_json(pt.p, pt.pl, buf, cap, "payload", err)))
+        goto out;
+
+    t.alg = alg;
+    t.kid = kid;
+    t.key = key;
+    *out = t;
+    memset(&t, 0, sizeof(t));
+    pjwt_err_clear(err);
+    r = 0;
+out:
+    pjwt_token_clear(&t);
+    OPENSSL_cleanse(sig, siglen);
+    if (buf != stackbuf)
+        free(buf);
+    return r;
+}
+
+char *
+pjwt_jws_sign(pjwt_key *key, pjwt_alg alg, const json_t *header_extra,
+              const json_t *claims, pjwt_err *err)
+{
+    json_t *hdr = NULL;
+    char *hjson = NULL, *cjson = NULL, *tok = NULL, *ret = NULL;
+    uint8_t sig[PJWT_SIG_MAX];
+    size_t siglen = sizeof(sig), hl, cl, n, total;
+    const char *name = pjwt_alg_name(alg);
+
+    if (!key || !name || !json_is_object(claims)
+        || (header_extra && !json_is_object(header_extra))) {
+        pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        goto out;
+    }
+    if (!(pjwt_key_algs(key) & PJWT_ALGSET(alg))) {
+        pjwt_err_set(err, PJWT_ERR_ALG, __func__, "key not usable with %s",
+                     name);
+        goto out;
+    }
+    /* alg first, then kid, then the caller's members (which may replace
+       kid but never alg). */
+    hdr = json_object();
+    if (!hdr || json_object_set_new(hdr, "alg", json_string(name)))
+        goto nomem;
+    if (!(header_extra && json_object_get(header_extra, "kid"))
+        && pjwt_key_kid(key)
+        && json_object_set_new(hdr, "kid", json_string(pjwt_key_kid(key))))
+        goto nomem;
+    if (header_extra) {
+        const char *k;
+        json_t *v;
+
+        json_object_foreach((json_t *)(uintptr_t)header_extra, k, v) {
+            if (strcmp(k, "alg") != 0 && json_object_set(hdr, k, v))
+                goto nomem;
+        }
+    }
+    hjson = json_dumps(hdr, JSON_COMPACT);
+    cjson = json_dumps(claims, JSON_COMPACT);
+    if (!hjson || !cjson)
+        goto nomem;
+    hl = strlen(hjson);
+    cl = strlen(cjson);
+    total = pjwt_b64url_enc_len(hl) + 1 + pjwt_b64url_enc_len(cl) + 1
+            + pjwt_b64url_enc_len(sizeof(sig)) + 1;
+    if (!(tok = malloc(total)))
+        goto nomem;
+    n = pjwt_b64url_encode(hjson, hl, tok);
+    tok[n++] = '.';
+    n += pjwt_b64url_encode(cjson, cl, tok + n);
+    if (pjwt_jws_sig_create(key, alg, tok, n, sig, &siglen, err) != 0)
+        goto out;
+    tok[n++] = '.';
+    pjwt_b64url_encode(sig, siglen, tok + n);
+    ret = tok;
+    tok = NULL;
+    goto out;
+nomem:
+    pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+out:
+    free(tok);
+    free(hjson);
+    free(cjson);
+    json_decref(hdr);
+    OPENSSL_cleanse(sig, sizeof(sig));
+    return ret;
+}

@@ -1,0 +1,236 @@
+/*
+ * revoke.c: the revocation list (revoke.h).
+ *
+ * Entries live in two jansson objects used as hash tables: jti -> null and
+ * sub -> cutoff, where the cutoff is an integer EPOCH ("before EPOCH") or
+ * -1 for "every token of this sub".  Several lines for one sub combine to
+ * the strongest: -1 wins, else the latest cutoff.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conf.h"
+#include "fileio.h"
+#include "json.h"
+#include "revoke.h"
+
+#define REVOKE_FILE_MAX (1024 * 1024)
+#define REVOKE_LINE_MAX 4096
+#define ALL_TOKENS (-1)
+
+struct pjwt_revoked {
+    json_t *jti;
+    json_t *sub;
+};
+
+pjwt_revoked *
+pjwt_revoked_new(void)
+{
+    pjwt_revoked *r = calloc(1, sizeof(*r));
+
+    if (!r)
+        return NULL;
+    r->jti = json_object();
+    r->sub = json_object();
+    if (!r->jti || !r->sub) {
+        pjwt_revoked_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void
+pjwt_revoked_free(pjwt_revoked *r)
+{
+    if (!r)
+        return;
+    json_decref(r->jti);
+    json_decref(r->sub);
+    free(r);
+}
+
+size_t
+pjwt_revoked_count(const pjwt_revoked *r)
+{
+    return r ? json_object_size(r->jti) + json_object_size(r->sub) : 0;
+}
+
+static int
+is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Split line into at most 5 blank-separated fields (NUL-terminated in
+   place); returns the count, 5 meaning "too many". */
+static int
+split(char *line, char *f[5])
+{
+    int n = 0;
+    char *p = line;
+
+    while (*p && n < 5) {
+        while (is_blank(*p))
+            p++;
+        if (!*p)
+            break;
+        f[n++] = p;
+        while (*p && !is_blank(*p))
+            p++;
+        if (*p)
+            *p++ = '\0';
+    }
+    return n;
+}
+
+static int
+add_sub(pjwt_revoked *r, const char *sub, json_int_t cutoff)
+{
+    json_t *old = json_object_get(r->sub, sub);
+
+    if (old) {
+        json_int_t o = json_integer_value(old);
+        if (o == ALL_TOKENS || (cutoff != ALL_TOKENS && o >= cutoff))
+            return 0;
+    }
+    return json_object_set_new_nocheck(r->sub, sub, json_integer(cutoff));
+}
+
+static int
+parse_line(pjwt_revoked *r, const char *where, char *line, pjwt_err *err)
+{
+    char *f[5];
+    int n;
+    long epoch;
+    pjwt_err e;
+
+    n = split(line, f);
+    if (n == 0 || f[0][0] == '#')
+        return 0;
+    if (n == 2 && strcmp(f[0], "jti") == 0) {
+        if (json_object_set_new_nocheck(r->jti, f[1], json_null()) != 0)
+            return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_revoked", "out of memory");
+        return 0;
+    }
+    if (n == 2 && strcmp(f[0], "sub") == 0) {
+        if (add_sub(r, f[1], ALL_TOKENS) != 0)
+            return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_revoked", "out of memory");
+        return 0;
+    }
+    if (n == 4 && strcmp(f[0], "sub") == 0 && strcmp(f[2], "before") == 0) {
+        pjwt_err_clear(&e);
+        if (pjwt_conf_long("before", f[3], 0, 253402300799L, &epoch, &e) != 0)
+            return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_revoked", "%s: %s",
+                                where, e.msg);
+        if (add_sub(r, f[1], (json_int_t)epoch) != 0)
+            return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_revoked", "out of memory");
+        return 0;
+    }
+    return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_revoked",
+                        "%s: expected 'jti X', 'sub X' or 'sub X before EPOCH'",
+                        where);
+}
+
+int
+pjwt_revoked_load_buf(pjwt_revoked *r, const char *name, const char *buf,
+                      size_t len, pjwt_err *err)
+{
+    char line[REVOKE_LINE_MAX + 1];
+    char where[PJWT_ERR_MSG_MAX / 2];
+    size_t pos = 0, lineno = 0, n;
+    const char *nl;
+    int rc = PJWT_ERR_INTERNAL;
+
+    if (!r || !name || (!buf && len))
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    while (pos < len) {
+        lineno++;
+        nl = memchr(buf + pos, '\n', len - pos);
+        n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+        snprintf(where, sizeof(where), "%s:%zu", name, lineno);
+        if (n > 0 && buf[pos + n - 1] == '\r')
+            n--;
+        if (n > REVOKE_LINE_MAX) {
+            rc = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                              "%s: line too long", where);
+            goto out;
+        }
+        if (memchr(buf + pos, '\0', n)) {
+            rc = pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: NUL byte",
+                              where);
+            goto out;
+        }
+        memcpy(line, buf + pos, n);
+        line[n] = '\0';
+        rc = parse_line(r, where, line, err);
+        if (rc != 0)
+            goto out;
+        pos += nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
+    }
+    rc = 0;
+out:
+    return rc;
+}
+
+int
+pjwt_revoked_load_file(pjwt_revoked *r, const char *path, pjwt_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!r || !path)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    rc = pjwt_file_read(path, REVOKE_FILE_MAX, PJWT_FILE_CHECK_WRITE, &buf,
+                        &len, err);
+    if (rc == PJWT_ERR_TOO_LONG)
+        rc = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                          "%s: larger than %d bytes", path, REVOKE_FILE_MAX);
+    if (rc == 0)
+        rc = pjwt_revoked_load_buf(r, path, (const char *)buf, len, err);
+    pjwt_file_free(buf, len);
+    return rc;
+}
+
+int
+pjwt_revoked_check(const pjwt_revoked *r, const json_t *claims, pjwt_err *err)
+{
+    const char *s;
+    const json_t *cut;
+    double iat;
+    size_t len;
+    int rc;
+
+    if (!r || !json_is_object(claims))
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+
+    rc = pjwt_json_get_string(claims, "jti", &s, &len, NULL);
+    if (rc == PJWT_ERR_CLAIM_TYPE)
+        return pjwt_err_set(err, rc, __func__, "jti is not a string");
+    /* Keys of the tables are C strings; a jti with a NUL (refused at
+       parse anyway) is compared by its full length so it cannot alias. */
+    if (rc == 0 && strlen(s) == len && json_object_get(r->jti, s))
+        return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__, "jti revoked");
+
+    rc = pjwt_json_get_string(claims, "sub", &s, &len, NULL);
+    if (rc == PJWT_ERR_CLAIM_TYPE)
+        return pjwt_err_set(err, rc, __func__, "sub is not a string");
+    if (rc != 0 || strlen(s) != len || !(cut = json_object_get(r->sub, s)))
+        return 0;
+    if (json_integer_value(cut) == ALL_TOKENS)
+        return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__,
+                            "every token of this sub revoked");
+    rc = pjwt_json_get_date(claims, "iat", &iat, NULL);
+    if (rc == PJWT_ERR_MISSING)
+        return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__,
+                            "sub revoked before %lld and token has no iat",
+                            (long long)json_integer_value(cut));
+    if (rc != 0)
+        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
+                            "iat is not a NumericDate");
+    if (iat < (double)json_integer_value(cut))
+        return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__,
+                            "sub revoked for tokens issued before %lld",
+                            (long long)json_integer_value(cut));
+    return 0;
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Replay every fuzz seed and every saved crash input (tests/fuzz/regressions)
+# through the fuzz targets built with a plain main() (replay_<target>, built
+# by make tests with the normal compiler, so this runs under the sanitizer
+# build and under $VALGRIND too).  A crash, sanitizer report or abort()ed
+# invariant fails the test.
+set -eu
+: "${PAMJWT_B:?}" "${TOP:?}"
+cd "$TOP"
+n=0; ran=0
+for src in tests/fuzz/fuzz_*.c; do
+    t=$(basename "$src" .c)
+    bin=$PAMJWT_B/tests/fuzz/replay_$t
+    if [ ! -x "$bin" ]; then
+        echo "missing $bin (make tests builds it)" >&2
+        exit 1
+    fi
+    for d in tests/fuzz/corpus/$t tests/fuzz/regressions/$t; do
+        [ -d "$d" ] || continue
+        # Under valgrind the deep-JSON seeds are slow but bounded (< 200 files).
+        ${VALGRIND:-} "$bin" "$d"
+        n=$((n + $(ls "$d" | wc -l)))
+    done
+    ran=$((ran + 1))
+done
+[ "$ran" -gt 0 ] || { echo "no fuzz targets found" >&2; exit 1; }
+echo "# cases passed: $n"

@@ -1,0 +1,500 @@
+/*
+ * jwk.c: JWK members (RFC 7517, RFC 7518 section 6, RFC 8037): parse and
+ * check them, compute RFC 7638 thumbprint members, export public JWKs.
+ * Building the EVP_PKEY from checked members is jwkpkey.c.
+ *
+ * A JWK is checked completely when it is loaded (strict base64url, exact
+ * EC/OKP lengths, RSA size, private members only when allowed), so that a
+ * lazy key that is materialised later only fails for reasons OpenSSL alone
+ * can see.
+ */
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include "b64url.h"
+#include "fileio.h"
+#include "keys_impl.h"
+
+static const char *const mname[PJWT_JWK_NMEMB] = {
+    "n", "e", "d", "p", "q", "dp", "dq", "qi", "x", "y", "k"
+};
+
+/* Private members of each kty ("oth": multi-prime RSA, never supported). */
+static const char *const rsa_priv[] = { "d", "p", "q", "dp", "dq", "qi" };
+
+void
+pjwt_jwk_parts_free(struct pjwt_jwk_parts *parts)
+{
+    size_t i;
+
+    if (!parts)
+        return;
+    for (i = 0; i < PJWT_JWK_NMEMB; i++)
+        pjwt_secret_free(parts->v[i], parts->l[i]);
+    free(parts);
+}
+
+static size_t
+coord_len(enum pjwt_crv crv)
+{
+    switch (crv) {
+    case PJWT_CRV_P256: return 32;
+    case PJWT_CRV_P384: return 48;
+    case PJWT_CRV_P521: return 66;
+    case PJWT_CRV_ED25519: return 32;
+    default: return 0;
+    }
+}
+
+static const char *
+crv_name(enum pjwt_crv crv)
+{
+    switch (crv) {
+    case PJWT_CRV_P256: return "P-256";
+    case PJWT_CRV_P384: return "P-384";
+    case PJWT_CRV_P521: return "P-521";
+    case PJWT_CRV_ED25519: return "Ed25519";
+    default: return NULL;
+    }
+}
+
+/* Decode member m; PJWT_ERR_MISSING when absent. */
+static int
+get_member(const json_t *jwk, int m, struct pjwt_jwk_parts *parts,
+           pjwt_err *err)
+{
+    const json_t *v = json_object_get(jwk, mname[m]);
+    const char *s;
+    size_t sl, cap;
+    uint8_t *b;
+
+    if (!v)
+        return PJWT_ERR_MISSING;
+    if (!json_is_string(v))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "JWK member %s is not a string", mname[m]);
+    s = json_string_value(v);
+    sl = json_string_length(v);
+    cap = pjwt_b64url_dec_len(sl);
+    b = malloc(cap ? cap : 1);
+    if (!b)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    if (sl == 0
+        || pjwt_b64url_decode(s, sl, b, cap, &parts->l[m]) != 0
+        || parts->l[m] == 0) {
+        pjwt_secret_free(b, cap);
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "JWK member %s is not strict base64url",
+                            mname[m]);
+    }
+    parts->v[m] = b;
+    return 0;
+}
+
+static int
+need(const json_t *jwk, int m, struct pjwt_jwk_parts *parts, pjwt_err *err)
+{
+    int r = get_member(jwk, m, parts, err);
+
+    if (r == PJWT_ERR_MISSING)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "JWK member %s missing", mname[m]);
+    return r;
+}
+
+/* Skip leading zero octets of an unsigned big-endian integer. */
+static const uint8_t *
+minimal(const uint8_t *v, size_t *len)
+{
+    while (*len > 1 && *v == 0) {
+        v++;
+        (*len)--;
+    }
+    return v;
+}
+
+static int
+check_rsa(const json_t *jwk, unsigned flags, struct pjwt_jwk_parts *parts,
+          int *priv, pjwt_err *err)
+{
+    const uint8_t *n, *e;
+    size_t nl, el, i, have = 0;
+    int r, bits;
+
+    if ((r = need(jwk, PJWT_M_N, parts, err)) != 0
+        || (r = need(jwk, PJWT_M_E, parts, err)) != 0)
+        return r;
+    nl = parts->l[PJWT_M_N];
+    n = minimal(parts->v[PJWT_M_N], &nl);
+    bits = (int)(nl * 8);
+    for (i = 0x80; i && !(n[0] & i); i >>= 1)
+        bits--;
+    if (bits < PJWT_RSA_MIN_BITS || bits > PJWT_RSA_MAX_BITS)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "RSA key of %d bits (allowed %d..%d)", bits,
+                            PJWT_RSA_MIN_BITS, PJWT_RSA_MAX_BITS);
+    el = parts->l[PJWT_M_E];
+    e = minimal(parts->v[PJWT_M_E], &el);
+    if (el > 8 || !(e[el - 1] & 1) || (el == 1 && e[0] < 3))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "bad RSA public exponent");
+    if (json_object_get(jwk, "oth"))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "multi-prime RSA keys are not supported");
+    for (i = 0; i < sizeof(rsa_priv) / sizeof(rsa_priv[0]); i++)
+        if (json_object_get(jwk, rsa_priv[i]))
+            have++;
+    if (have == 0)
+        return 0;
+    if (!(flags & PJWT_KEYS_PRIVATE))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "private key material where a public key is "
+                            "expected");
+    for (i = PJWT_M_D; i <= PJWT_M_QI; i++)
+        if ((r = need(jwk, (int)i, parts, err)) != 0)
+            return r;
+    *priv = 1;
+    return 0;
+}
+
+static int
+check_curve(const json_t *jwk, unsigned flags, enum pjwt_crv crv,
+            struct pjwt_jwk_parts *parts, int *priv, pjwt_err *err)
+{
+    size_t cl = coord_len(crv);
+    int r;
+
+    if ((r = need(jwk, PJWT_M_X, parts, err)) != 0)
+        return r;
+    if (parts->l[PJWT_M_X] != cl)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "JWK x is not %zu bytes", cl);
+    if (crv != PJWT_CRV_ED25519) {
+        if ((r = need(jwk, PJWT_M_Y, parts, err)) != 0)
+            return r;
+        if (parts->l[PJWT_M_Y] != cl)
+            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                                "JWK y is not %zu bytes", cl);
+    } else if (json_object_get(jwk, "y")) {
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "OKP JWK with a y member");
+    }
+    if (!json_object_get(jwk, "d"))
+        return 0;
+    if (!(flags & PJWT_KEYS_PRIVATE))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "private key material where a public key is "
+                            "expected");
+    if ((r = need(jwk, PJWT_M_D, parts, err)) != 0)
+        return r;
+    if (parts->l[PJWT_M_D] != cl)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "JWK d is not %zu bytes", cl);
+    *priv = 1;
+    return 0;
+}
+
+/* Optional string member: 0 (absent: *s NULL), or PJWT_ERR_KEY. */
+static int
+opt_string(const json_t *jwk, const char *name, const char **s, size_t *len,
+           pjwt_err *err)
+{
+    const json_t *v = json_object_get(jwk, name);
+
+    *s = NULL;
+    *len = 0;
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "JWK %s is not a non-empty string", name);
+    *s = json_string_value(v);
+    *len = json_string_length(v);
+    return 0;
+}
+
+static int
+str_is(const char *s, size_t len, const char *lit)
+{
+    return s && len == strlen(lit) && memcmp(s, lit, len) == 0;
+}
+
+static int
+unsupported_key(int *unsupported, pjwt_err *err, const char *what,
+                const char *s, size_t len)
+{
+    if (unsupported)
+        *unsupported = 1;
+    return pjwt_err_set(err, PJWT_ERR_KEY, "pjwt_jwk_load",
+                        "unsupported JWK %s %.*s", what,
+                        (int)(len > 32 ? 32 : len), s ? s : "");
+}
+
+/* "use" and "key_ops": the key must be meant for signatures. */
+static int
+check_purpose(const json_t *jwk, int *unsupported, pjwt_err *err)
+{
+    const json_t *ops = json_object_get(jwk, "key_ops"), *op;
+    const char *s;
+    size_t len, i;
+    int r;
+
+    r = opt_string(jwk, "use", &s, &len, err);
+    if (r != 0)
+        return r;
+    if (s && !str_is(s, len, "sig"))
+        return unsupported_key(unsupported, err, "use", s, len);
+    if (!ops)
+        return 0;
+    if (!json_is_array(ops))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "JWK key_ops is not an array");
+    json_array_foreach(ops, i, op) {
+        if (!json_is_string(op))
+            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                                "JWK key_ops holds a non-string");
+        s = json_string_value(op);
+        len = json_string_length(op);
+        if (str_is(s, len, "verify") || str_is(s, len, "sign"))
+            return 0;
+    }
+    return unsupported_key(unsupported, err, "key_ops", "", 0);
+}
+
+int
+pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
+              int *unsupported, pjwt_err *err)
+{
+    int r = PJWT_ERR_KEY, priv = 0;
+    struct pjwt_jwk_parts *parts = NULL;
+    const char *kty, *crv, *alg, *kid;
+    size_t ktyl, crvl, algl, kidl;
+    enum pjwt_crv c = PJWT_CRV_NONE;
+    pjwt_alg pin = PJWT_ALG_INVALID;
+
+    if (unsupported)
+        *unsupported = 0;
+    if (!json_is_object(jwk))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "JWK is not an object");
+    if ((r = opt_string(jwk, "kty", &kty, &ktyl, err)) != 0)
+        return r;
+    if (!kty)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "JWK without kty");
+    if ((r = check_purpose(jwk, unsupported, err)) != 0)
+        return r;
+    if ((r = opt_string(jwk, "alg", &alg, &algl, err)) != 0
+        || (r = opt_string(jwk, "crv", &crv, &crvl, err)) != 0
+        || (r = opt_string(jwk, "kid", &kid, &kidl, err)) != 0)
+        return r;
+    if (alg) {
+        pin = pjwt_alg_from_name(alg, algl);
+        if (pin == PJWT_ALG_INVALID)  /* RSA-OAEP, ECDH-ES, none...: */
+            return unsupported_key(unsupported, err, "alg", alg, algl);
+    }
+    parts = calloc(1, sizeof(*parts));
+    if (!parts)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+
+    if (str_is(kty, ktyl, "RSA")) {
+        key->kty = PJWT_KTY_RSA;
+        r = check_rsa(jwk, flags, parts, &priv, err);
+    } else if (str_is(kty, ktyl, "EC") || str_is(kty, ktyl, "OKP")) {
+        key->kty = kty[0] == 'E' ? PJWT_KTY_EC : PJWT_KTY_OKP;
+        if (!crv) {
+            r = pjwt_err_set(err, PJWT_ERR_KEY, __func__, "JWK without crv");
+            goto out;
+        }
+        if (key->kty == PJWT_KTY_EC)
+            c = str_is(crv, crvl, "P-256") ? PJWT_CRV_P256
+              : str_is(crv, crvl, "P-384") ? PJWT_CRV_P384
+              : str_is(crv, crvl, "P-521") ? PJWT_CRV_P521 : PJWT_CRV_NONE;
+        else
+            c = str_is(crv, crvl, "Ed25519") ? PJWT_CRV_ED25519 : PJWT_CRV_NONE;
+        if (c == PJWT_CRV_NONE) {
+            r = unsupported_key(unsupported, err, "crv", crv, crvl);
+            goto out;
+        }
+        r = check_curve(jwk, flags, c, parts, &priv, err);
+    } else if (str_is(kty, ktyl, "oct")) {
+        key->kty = PJWT_KTY_OCT;
+        r = need(jwk, PJWT_M_K, parts, err);
+        if (r == 0 && parts->l[PJWT_M_K] < PJWT_HMAC_MIN_LEN)
+            r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                             "oct key of %zu bytes (minimum %d)",
+                             parts->l[PJWT_M_K], PJWT_HMAC_MIN_LEN);
+        priv = 1;
+    } else {
+        r = unsupported_key(unsupported, err, "kty", kty, ktyl);
+    }
+    if (r != 0)
+        goto out;
+
+    key->crv = c;
+    key->priv = priv;
+    key->algs = pjwt_key_family_algs(key->kty, c, parts->l[PJWT_M_K]);
+    if (pin != PJWT_ALG_INVALID && (r = pjwt_key_set_pin(key, pin, err)) != 0)
+        goto out;
+    if (key->kty == PJWT_KTY_OCT) {
+        key->secret = parts->v[PJWT_M_K];
+        key->secret_len = parts->l[PJWT_M_K];
+        parts->v[PJWT_M_K] = NULL;
+        parts->l[PJWT_M_K] = 0;
+    } else {
+        key->lazy = parts;
+        parts = NULL;
+    }
+    /* The thumbprint is computed from the members (pjwt_jwk_members reads
+       key->lazy), no EVP_PKEY needed. */
+    r = pjwt_key_set_kid(key, kid, kidl, err);
+out:
+    pjwt_jwk_parts_free(parts);
+    return r;
+}
+
+static int
+set_b64(json_t *o, const char *name, const uint8_t *v, size_t len)
+{
+    char *s = pjwt_b64url_encode_alloc(v, len);
+    int r;
+
+    if (!s)
+        return -1;
+    r = json_object_set_new(o, name, json_string(s));
+    OPENSSL_cleanse(s, strlen(s));
+    free(s);
+    return r;
+}
+
+static int
+set_bn(json_t *o, const char *name, EVP_PKEY *pk, const char *param,
+       size_t pad)
+{
+    BIGNUM *bn = NULL;
+    uint8_t buf[PJWT_RSA_MAX_BITS / 8];
+    int n, r = -1;
+
+    if (EVP_PKEY_get_bn_param(pk, param, &bn) != 1)
+        return -1;
+    n = pad ? BN_bn2binpad(bn, buf, (int)pad) : BN_bn2bin(bn, buf);
+    if (n > 0 && BN_num_bytes(bn) <= (int)sizeof(buf))
+        r = set_b64(o, name, buf, (size_t)n);
+    BN_free(bn);
+    return r;
+}
+
+json_t *
+pjwt_jwk_members(const pjwt_key *key, pjwt_err *err)
+{
+    json_t *m = json_object();
+    const struct pjwt_jwk_parts *p = key->lazy;
+    const uint8_t *v;
+    uint8_t raw[32];
+    size_t len = sizeof(raw), cl = coord_len(key->crv);
+    int bad = !m;
+
+    if (bad)
+        goto out;
+    switch (key->kty) {
+    case PJWT_KTY_RSA:
+        bad |= json_object_set_new(m, "kty", json_string("RSA"));
+        if (p) {
+            /* RFC 7638 section 3.2: n and e in minimal form. */
+            len = p->l[PJWT_M_N];
+            v = minimal(p->v[PJWT_M_N], &len);
+            bad |= set_b64(m, "n", v, len);
+            len = p->l[PJWT_M_E];
+            v = minimal(p->v[PJWT_M_E], &len);
+            bad |= set_b64(m, "e", v, len);
+        } else {
+            bad |= !key->pkey
+                || set_bn(m, "n", key->pkey, OSSL_PKEY_PARAM_RSA_N, 0)
+                || set_bn(m, "e", key->pkey, OSSL_PKEY_PARAM_RSA_E, 0);
+        }
+        break;
+    case PJWT_KTY_EC:
+        bad |= json_object_set_new(m, "kty", json_string("EC"))
+            || json_object_set_new(m, "crv", json_string(crv_name(key->crv)));
+        if (p)
+            bad |= set_b64(m, "x", p->v[PJWT_M_X], cl)
+                || set_b64(m, "y", p->v[PJWT_M_Y], cl);
+        else
+            bad |= !key->pkey
+                || set_bn(m, "x", key->pkey, OSSL_PKEY_PARAM_EC_PUB_X, cl)
+                || set_bn(m, "y", key->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, cl);
+        break;
+    case PJWT_KTY_OKP:
+        bad |= json_object_set_new(m, "kty", json_string("OKP"))
+            || json_object_set_new(m, "crv", json_string("Ed25519"));
+        if (p)
+            bad |= set_b64(m, "x", p->v[PJWT_M_X], cl);
+        else
+            bad |= !key->pkey
+                || EVP_PKEY_get_raw_public_key(key->pkey, raw, &len) != 1
+                || len != cl || set_b64(m, "x", raw, len);
+        break;
+    case PJWT_KTY_OCT:
+        bad |= json_object_set_new(m, "kty", json_string("oct"))
+            || set_b64(m, "k", key->secret, key->secret_len);
+        break;
+    default:
+        bad = 1;
+    }
+out:
+    if (bad) {
+        pjwt_jwk_wipe(m);
+        json_decref(m);
+        pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
+                     "cannot export the key's members");
+        return NULL;
+    }
+    return m;
+}
+
+void
+pjwt_jwk_wipe(json_t *jwk)
+{
+    static const char *const secret[] = {
+        "d", "p", "q", "dp", "dq", "qi", "k"
+    };
+    json_t *v;
+    size_t i;
+
+    if (!json_is_object(jwk))
+        return;
+    for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
+        v = json_object_get(jwk, secret[i]);
+        /* jansson frees strings without cleansing; overwrite in place
+           (the buffer is the string's own, owned by this value). */
+        if (json_is_string(v))
+            OPENSSL_cleanse((void *)(uintptr_t)json_string_value(v),
+                            json_string_length(v));
+    }
+}
+
+json_t *
+pjwt_key_to_public_jwk(pjwt_key *key, pjwt_err *err)
+{
+    json_t *m;
+
+    if (!key || key->kty == PJWT_KTY_OCT) {
+        pjwt_err_set(err, PJWT_ERR_ARG, __func__,
+                     "secret keys have no public JWK");
+        return NULL;
+    }
+    m = pjwt_jwk_members(key, err);
+    if (!m)
+        return NULL;
+    if (json_object_set_new(m, "kid", json_string(key->kid))
+        || json_object_set_new(m, "use", json_string("sig"))
+        || (key->pin != PJWT_ALG_INVALID
+            && json_object_set_new(m, "alg",
+                                   json_string(pjwt_alg_name(key->pin))))) {
+        json_decref(m);
+        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return NULL;
+    }
+    return m;
+}

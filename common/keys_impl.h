@@ -1,0 +1,131 @@
+/*
+ * keys_impl.h: internals shared by keys.c, jwk.c, pem.c and keyset.c.
+ * Not installed, not for other units: they use keys.h.
+ */
+#ifndef PJWT_KEYS_IMPL_H
+#define PJWT_KEYS_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include "keys.h"
+
+/* Curves a key may be bound to (0 for RSA and oct). */
+enum pjwt_crv {
+    PJWT_CRV_NONE = 0, PJWT_CRV_P256, PJWT_CRV_P384, PJWT_CRV_P521,
+    PJWT_CRV_ED25519
+};
+
+#define PJWT_RSA_MIN_BITS 2048
+#define PJWT_RSA_MAX_BITS 16384
+
+struct pjwt_key {
+    pjwt_kty kty;
+    enum pjwt_crv crv;
+    pjwt_algset algs;       /* after the JWK "alg" pin */
+    pjwt_alg pin;           /* PJWT_ALG_INVALID when not pinned */
+    int priv;               /* holds private material */
+    int own_kid;            /* kid came from the JWK, not the thumbprint */
+    EVP_PKEY *pkey;         /* NULL for oct, and for lazy keys until used */
+    struct pjwt_jwk_parts *lazy; /* lazy JWK: decoded members, until
+                                    materialised */
+    uint8_t *secret;        /* oct only; cleansed on free */
+    size_t secret_len;
+    char *kid;              /* never NULL once loaded */
+};
+
+/* A new zeroed key (NULL on ENOMEM). */
+pjwt_key *pjwt_key_alloc(void);
+
+/* Algorithms of a kty/curve/secret length before any pin. */
+pjwt_algset pjwt_key_family_algs(pjwt_kty kty, enum pjwt_crv crv,
+                                 size_t secret_len);
+
+/* Apply a JWK "alg" pin: PJWT_ERR_KEY if alg is not in key->algs. */
+int pjwt_key_set_pin(pjwt_key *key, pjwt_alg alg, pjwt_err *err);
+
+/*
+ * Check an EVP_PKEY's type, curve and size (PJWT_ERR_KEY for anything not
+ * supported) and set *kty and *crv.
+ */
+int pjwt_pkey_classify(EVP_PKEY *pkey, pjwt_kty *kty, enum pjwt_crv *crv,
+                       pjwt_err *err);
+
+/*
+ * Bind an EVP_PKEY to key (classify, set kty/crv/algs, priv as given);
+ * takes ownership of pkey on success only.
+ */
+int pjwt_key_adopt_pkey(pjwt_key *key, EVP_PKEY *pkey, int priv,
+                        pjwt_err *err);
+
+/* Set key->kid to a copy of kid[0..len), or to the thumbprint when kid is
+   NULL. */
+int pjwt_key_set_kid(pjwt_key *key, const char *kid, size_t len,
+                     pjwt_err *err);
+
+/* RFC 7638 thumbprint of a members object (see pjwt_jwk_members). */
+int pjwt_thumbprint_members(const json_t *m, char *out, pjwt_err *err);
+
+/* ---- jwk.c ---- */
+
+/* JWK members, base64url-decoded (indexes: enum in jwk.c). */
+#define PJWT_JWK_NMEMB 11
+struct pjwt_jwk_parts {
+    uint8_t *v[PJWT_JWK_NMEMB];
+    size_t l[PJWT_JWK_NMEMB];
+};
+enum { PJWT_M_N, PJWT_M_E, PJWT_M_D, PJWT_M_P, PJWT_M_Q, PJWT_M_DP,
+       PJWT_M_DQ, PJWT_M_QI, PJWT_M_X, PJWT_M_Y, PJWT_M_K };
+
+/* Cleanse and free parts (NULL ok). */
+void pjwt_jwk_parts_free(struct pjwt_jwk_parts *parts);
+
+/*
+ * Parse and check a JWK without building an EVP_PKEY: fills kty, crv,
+ * algs, pin, priv, the oct secret, the kid (JWK kid, or the thumbprint
+ * computed from the members) and key->lazy for pjwt_jwk_materialize.
+ * *unsupported is set (when not NULL) for keys of a kind libpjwt does not
+ * use (other kty/curve, "use" not "sig", non-JWS alg), which a JWKS skips.
+ */
+int pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
+                  int *unsupported, pjwt_err *err);
+
+/* ---- jwkpkey.c ---- */
+
+/* Build key->pkey from key->lazy (EVP_PKEY_fromdata) and drop the parts. */
+int pjwt_jwk_materialize(pjwt_key *key, pjwt_err *err);
+
+/*
+ * The RFC 7638 members of a key (kty and its required members, in any
+ * order; oct includes k), as a new object.  For a lazy key these come
+ * from the JWK, else from the EVP_PKEY.
+ */
+json_t *pjwt_jwk_members(const pjwt_key *key, pjwt_err *err);
+
+/* Wipe the private members' strings in a JWK we own (after parsing). */
+void pjwt_jwk_wipe(json_t *jwk);
+
+/* ---- pem.c ---- */
+
+/*
+ * Find the next PEM block in buf[*pos..len): sets the label (borrowed from
+ * buf) and a malloc'd DER body (cleanse and free with pjwt_secret_free),
+ * advances *pos.  Returns 1 for a block, 0 when there is none left, or an
+ * error (PJWT_ERR_KEY for broken armour or base64).
+ */
+int pjwt_pem_next(const char *buf, size_t len, size_t *pos,
+                  const char **label, size_t *label_len,
+                  uint8_t **der, size_t *der_len, pjwt_err *err);
+
+/*
+ * Decode one DER body by its PEM label into an EVP_PKEY.  Private labels
+ * need PJWT_KEYS_PRIVATE.  Returns a new EVP_PKEY or NULL with *err set;
+ * *skip is set (when not NULL) for labels that hold no key ("EC
+ * PARAMETERS", unknown labels), which a multi-block file skips.
+ */
+EVP_PKEY *pjwt_pem_decode(const char *label, size_t label_len,
+                          const uint8_t *der, size_t der_len, unsigned flags,
+                          int *skip, pjwt_err *err);
+
+#endif

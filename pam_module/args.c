@@ -1,0 +1,182 @@
+/*
+ * args.c: the module's options, from the config file and the PAM
+ * arguments, through common/conf.c's one parser.
+ *
+ * Module-only options are handled here; every other name goes on to
+ * pjwt_verifier_set, so the verification options mean exactly what they
+ * mean to jwtctl and the issuer.  Unknown names and bad values are errors
+ * (the caller turns them into PAM_SERVICE_ERR: fail closed, gauth style).
+ *
+ * "Arguments override the file": an option NAME given as a PAM argument
+ * replaces every line of that name in the file.  For single-valued options
+ * that is the usual last-one-wins; for the repeatable ones (key=,
+ * require_claim=) the argument list replaces the file's list instead of
+ * adding to it, so a service can narrow the keys the file trusts without the
+ * file's keys still applying behind its back.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include "conf.h"
+#include "fileio.h"
+#include "mod.h"
+
+#define CONFIG_MAX_SIZE (1024 * 1024)
+
+static int
+argv_has(const pjm_conf *c, const char *key)
+{
+    for (size_t i = 0; i < c->n_argv_names; i++)
+        if (strcmp(c->argv_names[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+set_string(char **dst, const char *key, const char *value, pjwt_err *err)
+{
+    char *s;
+
+    if (!value || !*value)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value",
+                            key);
+    s = strdup(value);
+    if (!s)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    free(*dst);
+    *dst = s;
+    return 0;
+}
+
+/* First pass over argv: remember the names, find config=. */
+static int
+scan_set(void *ctx, const char *key, const char *value, pjwt_err *err)
+{
+    pjm_conf *c = ctx;
+    int r;
+
+    if (strlen(key) >= PJM_NAME_MAX)
+        return PJWT_ERR_UNKNOWN_OPT;    /* no option has such a long name */
+    if (strcmp(key, "config") == 0) {
+        if (!value || !*value)
+            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                "config needs a file name");
+        /* value points into the parser's buffer: keep a copy */
+        r = set_string(&c->config, key, value, err);
+        if (r != 0)
+            return r;
+    }
+    if (argv_has(c, key))
+        return 0;
+    if (c->n_argv_names >= PJM_MAX_ARG_NAMES)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "too many different options");
+    strcpy(c->argv_names[c->n_argv_names++], key);
+    return 0;
+}
+
+/* The one set function for both sources. */
+static int
+mod_set(void *ctx, const char *key, const char *value, pjwt_err *err)
+{
+    pjm_conf *c = ctx;
+    long l;
+
+    if (c->in_file && argv_has(c, key))
+        return 0;           /* the argument wins, see the top comment */
+
+    if (strcmp(key, "config") == 0) {
+        if (c->in_file)
+            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                "config= is only allowed as a module argument");
+        return 0;           /* taken by scan_set */
+    }
+    if (strcmp(key, "one_time") == 0)
+        return pjwt_conf_bool(key, value, &c->one_time, err);
+    if (strcmp(key, "use_first_pass") == 0)
+        return pjwt_conf_bool(key, value, &c->use_first_pass, err);
+    if (strcmp(key, "try_first_pass") == 0)
+        return pjwt_conf_bool(key, value, &c->try_first_pass, err);
+    if (strcmp(key, "token_only") == 0)
+        return pjwt_conf_bool(key, value, &c->token_only, err);
+    if (strcmp(key, "debug") == 0)
+        return pjwt_conf_bool(key, value, &c->debug, err);
+    if (strcmp(key, "replay_dir") == 0) {
+        if (value && value[0] != '/')
+            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                "replay_dir must be an absolute path");
+        return set_string(&c->replay_dir, key, value, err);
+    }
+    if (strcmp(key, "prompt") == 0)
+        return set_string(&c->prompt, key, value, err);
+    if (strcmp(key, "export_claims") == 0)
+        return pjm_export_parse(c, value, err);
+    if (strcmp(key, "leeway") == 0 && value &&
+        pjwt_conf_long(key, value, 0, LONG_MAX / 2, &l, NULL) == 0)
+        c->leeway = l;      /* one_time keeps records this much past exp;
+                               the verifier still validates the value */
+    return pjwt_verifier_set(c->v, key, value, err);
+}
+
+/*
+ * The config file: an explicit config= must be readable; the default is
+ * used only when it exists.  Like the key files, a file that group or
+ * others may write is refused: whoever writes it chooses the issuer.
+ */
+static int
+parse_config(pjm_conf *c, pjwt_err *err)
+{
+    const char *path = c->config ? c->config : PJM_DEFAULT_CONFIG;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int r;
+
+    if (!c->config && access(PJM_DEFAULT_CONFIG, F_OK) != 0 && errno == ENOENT)
+        return 0;
+    r = pjwt_file_read(path, CONFIG_MAX_SIZE, PJWT_FILE_CHECK_WRITE, &buf,
+                       &len, err);
+    if (r != 0)
+        return r;
+    c->in_file = 1;
+    r = pjwt_conf_parse_buf(path, (const char *)buf, len, mod_set, c, err);
+    c->in_file = 0;
+    pjwt_file_free(buf, len);
+    return r;
+}
+
+int
+pjm_conf_load(pjm_conf *c, int argc, const char **argv, pjwt_err *err)
+{
+    int r = PJWT_ERR_INTERNAL;
+
+    memset(c, 0, sizeof(*c));
+    c->leeway = PJWT_LEEWAY_DEFAULT;
+    c->v = pjwt_verifier_new();
+    if (!c->v)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+
+    r = pjwt_conf_parse_args(argc, argv, scan_set, c, err);
+    if (r != 0)
+        goto out;
+    r = parse_config(c, err);
+    if (r != 0)
+        goto out;
+    r = pjwt_conf_parse_args(argc, argv, mod_set, c, err);
+out:
+    return r;
+}
+
+void
+pjm_conf_clear(pjm_conf *c)
+{
+    if (!c)
+        return;
+    pjwt_verifier_free(c->v);
+    free(c->replay_dir);
+    free(c->prompt);
+    free(c->config);
+    OPENSSL_cleanse(c, sizeof(*c));
+}

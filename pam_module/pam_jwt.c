@@ -1,0 +1,402 @@
+/*
+ * pam_jwt.c: the PAM entry points of pam_jwt.so.
+ *
+ * The module is a guest in someone else's process (sshd, sudo, su, login,
+ * long-lived daemons): everything it needs lives in one call's locals
+ * (no globals, so one PAM handle per thread is safe), it speaks only
+ * through pam_syslog, and it fails closed: PAM_SUCCESS is returned at one
+ * place, after every check.
+ *
+ * Decisions, in order:
+ *   options (file, then arguments)      PAM_SERVICE_ERR / PAM_BUF_ERR
+ *   keys (pjwt_verifier_prepare)        PAM_AUTHINFO_UNAVAIL unreadable,
+ *                                       PAM_SERVICE_ERR unsafe/bad
+ *   the token (pam_get_authtok)
+ *   not shaped like a JWS               PAM_IGNORE (token_only: PAM_AUTH_ERR)
+ *   user unknown to NSS                 PAM_USER_UNKNOWN
+ *   any failed check                    PAM_AUTH_ERR
+ *   one_time record                     PAM_AUTH_ERR when seen
+ * Options and keys are checked before the input is even looked at, so a
+ * broken configuration is loud for passwords too instead of hiding behind
+ * PAM_IGNORE until the first token arrives.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include "b64url.h"
+#include "json.h"
+#include "mod.h"
+
+#define PW_BUF_MAX (1024 * 1024)
+
+/* libpjwt is built -fvisibility=hidden; the entry points must be seen
+   (pam_jwt.map then keeps them, and only them). */
+#define PJM_EXPORT __attribute__((visibility("default")))
+
+static int
+pam_code(int r)
+{
+    switch (r) {
+    case PJWT_ERR_NOMEM:
+        return PAM_BUF_ERR;
+    case PJWT_ERR_IO:
+        return PAM_AUTHINFO_UNAVAIL;
+    default:
+        return PAM_SERVICE_ERR;
+    }
+}
+
+/* 1 when audience uses %c (a "%%" is a literal percent). */
+static int
+uses_spec(const char *aud, char c)
+{
+    for (size_t i = 0; aud && aud[i]; i++) {
+        if (aud[i] != '%')
+            continue;
+        if (aud[i + 1] == c)
+            return 1;
+        if (aud[i + 1])
+            i++;
+    }
+    return 0;
+}
+
+/*
+ * %h, %H and %s.  The FQDN is only looked up when the audience asks for it:
+ * a host name with a dot is taken as it is, otherwise getaddrinfo's
+ * canonical name (nsswitch "hosts", normally /etc/hosts for the host's own
+ * name), as hostname -f does.
+ */
+static int
+expand_audience(pam_handle_t *pamh, pjm_conf *c, pjwt_err *err)
+{
+    const char *aud = pjwt_verifier_audience(c->v);
+    char host[256], shorth[256];
+    const void *service = NULL;
+    struct addrinfo hints, *ai = NULL;
+    const char *fqdn = NULL;
+    char *dot;
+    int r;
+
+    if (!aud || !strchr(aud, '%'))
+        return 0;
+    memset(host, 0, sizeof(host));
+    if ((uses_spec(aud, 'h') || uses_spec(aud, 'H')) &&
+        gethostname(host, sizeof(host) - 1) != 0)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "gethostname: %s",
+                            strerror(errno));
+    memcpy(shorth, host, sizeof(host));
+    dot = strchr(shorth, '.');
+    if (dot)
+        *dot = '\0';
+    if (uses_spec(aud, 'H')) {
+        if (strchr(host, '.')) {
+            fqdn = host;
+        } else {
+            memset(&hints, 0, sizeof(hints));
+            hints.ai_family = AF_UNSPEC;
+            hints.ai_flags = AI_CANONNAME;
+            if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai &&
+                ai->ai_canonname)
+                fqdn = ai->ai_canonname;
+            else
+                fqdn = host;
+        }
+    }
+    if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+        service = NULL;
+    r = pjwt_verifier_expand_audience(c->v, shorth, fqdn, service, err);
+    if (ai)
+        freeaddrinfo(ai);
+    return r;
+}
+
+/* PAM_SUCCESS when NSS knows user, PAM_USER_UNKNOWN when it does not. */
+static int
+user_known(const char *user)
+{
+    struct passwd pw, *res = NULL;
+    long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
+    size_t len = sz > 0 ? (size_t)sz : 16384;
+    char *buf = NULL, *nbuf;
+    int e, rv = PAM_AUTHINFO_UNAVAIL;
+
+    for (;;) {
+        nbuf = realloc(buf, len);
+        if (!nbuf) {
+            rv = PAM_BUF_ERR;
+            goto out;
+        }
+        buf = nbuf;
+        e = getpwnam_r(user, &pw, buf, len, &res);
+        if (e != ERANGE)
+            break;
+        if (len >= PW_BUF_MAX)
+            goto out;
+        len *= 2;
+    }
+    if (e == 0 && res)
+        rv = PAM_SUCCESS;
+    else if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+        rv = PAM_USER_UNKNOWN;
+    else if (e == ENOMEM)
+        rv = PAM_BUF_ERR;
+out:
+    free(buf);
+    return rv;
+}
+
+/*
+ * Shaped like a JWS: three strict base64url segments whose header is a JSON
+ * object with a string alg.  Over max_token_length the segments are only
+ * checked to be base64url, so an over-long token is still a (bad) token.
+ */
+static int
+jws_shaped(const char *s, size_t len, size_t max_len, pjwt_token *shape,
+           int *nomem)
+{
+    const char *d1, *d2;
+    pjwt_err e;
+    int r;
+
+    r = pjwt_jws_parse(s, len, max_len, shape, &e);
+    *nomem = r == PJWT_ERR_NOMEM;
+    if (r == 0)
+        return 1;
+    if (r != PJWT_ERR_TOO_LONG)
+        return 0;
+    d1 = memchr(s, '.', len);
+    d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s)) : NULL;
+    if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - s)))
+        return 0;
+    return pjwt_b64url_valid(s, (size_t)(d1 - s)) &&
+           pjwt_b64url_valid(d1 + 1, (size_t)(d2 - d1 - 1)) &&
+           pjwt_b64url_valid(d2 + 1, len - (size_t)(d2 + 1 - s));
+}
+
+/* one_time: refuse tokens without jti, record the rest until exp + leeway. */
+static int
+one_time(pam_handle_t *pamh, const pjm_conf *c, const pjwt_token *tok,
+         const char **reason, pjwt_err *err)
+{
+    const char *jti = NULL, *iss = NULL;
+    size_t jti_len = 0, iss_len = 0;
+    double exp = 0;
+    time_t now = time(NULL), until;
+    int r;
+
+    (void)pamh;
+    if (pjwt_json_get_string(tok->claims, "jti", &jti, &jti_len, NULL) != 0 ||
+        jti_len == 0) {
+        *reason = "one_time: token has no jti";
+        return PAM_AUTH_ERR;
+    }
+    if (pjwt_json_get_string(tok->claims, "iss", &iss, &iss_len, NULL) != 0)
+        iss = "", iss_len = 0;
+    if (pjwt_json_get_date(tok->claims, "exp", &exp, NULL) != 0) {
+        *reason = "one_time: token has no exp";
+        return PAM_AUTH_ERR;
+    }
+    until = (time_t)exp;
+    if ((double)until < exp)
+        until++;                /* round a fractional exp up */
+    until += c->leeway;
+    r = pjm_replay_record(c->replay_dir ? c->replay_dir : PJM_DEFAULT_REPLAY_DIR,
+                          iss, iss_len, jti, jti_len, until, now, err);
+    *reason = err->msg[0] ? err->msg : pjwt_strerror(r);
+    switch (r) {
+    case 0:
+        return PAM_SUCCESS;
+    case PJWT_ERR_REPLAY:
+        return PAM_AUTH_ERR;
+    case PJWT_ERR_PERM:
+        return PAM_SERVICE_ERR;
+    case PJWT_ERR_IO:
+        return PAM_AUTHINFO_UNAVAIL;
+    case PJWT_ERR_NOMEM:
+        return PAM_BUF_ERR;
+    default:
+        return PAM_AUTH_ERR;
+    }
+}
+
+static int
+get_token(pam_handle_t *pamh, const pjm_conf *c, const char **token)
+{
+    const void *item = NULL;
+    int rv;
+
+    if (c->use_first_pass) {
+        /* Never prompt: the token must come from a module above us. */
+        rv = pam_get_item(pamh, PAM_AUTHTOK, &item);
+        if (rv != PAM_SUCCESS || !item)
+            return PAM_AUTH_ERR;
+        *token = item;
+        return PAM_SUCCESS;
+    }
+    /* pam_get_authtok uses a PAM_AUTHTOK already set (try_first_pass, and
+       the password sshd hands over) and prompts only when there is none. */
+    rv = pam_get_authtok(pamh, PAM_AUTHTOK, token,
+                         c->prompt ? c->prompt : PJM_DEFAULT_PROMPT);
+    if (rv != PAM_SUCCESS || !*token)
+        return rv == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_AUTH_ERR;
+    return PAM_SUCCESS;
+}
+
+PJM_EXPORT int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    pjwt_token tok = { 0 }, shape = { 0 };
+    const char *user = NULL, *token = NULL, *reason = NULL;
+    pjwt_err err;
+    pjm_conf c;
+    size_t len;
+    int r, nomem = 0, rv = PAM_AUTH_ERR;
+
+    (void)flags;
+    pjwt_err_clear(&err);
+
+    /* Phase 1: configuration, before looking at any input. */
+    r = pjm_conf_load(&c, argc, argv, &err);
+    if (r != 0) {
+        rv = r == PJWT_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
+        pjm_log(pamh, LOG_ERR, "configuration: %s",
+                err.msg[0] ? err.msg : pjwt_strerror(r));
+        goto err;
+    }
+    r = pjwt_verifier_prepare(c.v, 0, &err);
+    if (r == 0)
+        r = expand_audience(pamh, &c, &err);
+    if (r != 0) {
+        rv = pam_code(r);
+        pjm_log(pamh, LOG_ERR, "configuration: %s",
+                err.msg[0] ? err.msg : pjwt_strerror(r));
+        goto err;
+    }
+
+    /* Phase 2: who, and what they typed. */
+    rv = pam_get_user(pamh, &user, NULL);
+    if (rv != PAM_SUCCESS || !user || !*user) {
+        if (rv == PAM_SUCCESS)
+            rv = PAM_USER_UNKNOWN;
+        pjm_log_decision(pamh, LOG_NOTICE, "fail", user, "no user", NULL);
+        goto err;
+    }
+    rv = get_token(pamh, &c, &token);
+    if (rv != PAM_SUCCESS) {
+        pjm_log_decision(pamh, LOG_NOTICE, "fail", user, "no token", NULL);
+        goto err;
+    }
+    len = strlen(token);
+
+    /* Phase 3: verify.  The success path parses the token once; only a
+       failure is parsed again, to tell "not a token" from "a bad token". */
+    pjwt_err_clear(&err);
+    r = pjwt_verifier_check(c.v, token, len, user, time(NULL), NULL, NULL,
+                            &tok, &err);
+    if (r != 0) {
+        if (r == PJWT_ERR_NOMEM) {
+            rv = PAM_BUF_ERR;
+            goto err;
+        }
+        if (!jws_shaped(token, len, pjwt_verifier_max_token_length(c.v),
+                        &shape, &nomem)) {
+            if (nomem) {
+                rv = PAM_BUF_ERR;
+                goto err;
+            }
+            rv = c.token_only ? PAM_AUTH_ERR : PAM_IGNORE;
+            pjm_log_decision(pamh, c.token_only ? LOG_NOTICE : LOG_INFO,
+                             c.token_only ? "fail" : "ignore", user,
+                             c.token_only ? "not a token (token_only)"
+                                          : "not a token", NULL);
+            goto err;
+        }
+        rv = user_known(user);
+        if (rv == PAM_SUCCESS)
+            rv = PAM_AUTH_ERR;
+        pjm_log_decision(pamh, LOG_NOTICE, "fail", user,
+                         rv == PAM_USER_UNKNOWN ? "user unknown"
+                         : err.msg[0] ? err.msg : pjwt_strerror(r), &shape);
+        goto err;
+    }
+
+    /* Phase 4: a good token; the account must exist, then single use. */
+    rv = user_known(user);
+    if (rv != PAM_SUCCESS) {
+        pjm_log_decision(pamh, LOG_NOTICE, "fail", user,
+                         rv == PAM_USER_UNKNOWN ? "user unknown"
+                                                : "user lookup failed", &tok);
+        goto err;
+    }
+    if (c.one_time) {
+        rv = one_time(pamh, &c, &tok, &reason, &err);
+        if (rv != PAM_SUCCESS) {
+            pjm_log_decision(pamh, rv == PAM_AUTH_ERR ? LOG_NOTICE : LOG_ERR,
+                             "fail", user, reason, &tok);
+            goto err;
+        }
+    }
+    if (c.n_export > 0) {
+        rv = pjm_export_claims(pamh, &c, tok.claims);
+        if (rv != PAM_SUCCESS) {
+            pjm_log_decision(pamh, LOG_ERR, "fail", user, "export_claims",
+                             &tok);
+            goto err;
+        }
+    }
+    pjm_log_decision(pamh, LOG_INFO, "accept", user, "token verified", &tok);
+    rv = PAM_SUCCESS;
+err:
+    if (c.debug)
+        pjm_log(pamh, LOG_DEBUG, "pam_sm_authenticate returns %d (%s)", rv,
+                pam_strerror(pamh, rv));
+    pjwt_token_clear(&tok);
+    pjwt_token_clear(&shape);
+    pjm_conf_clear(&c);
+    return rv;
+}
+
+PJM_EXPORT int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh, (void)flags, (void)argc, (void)argv;
+    return PAM_SUCCESS;
+}
+
+/* Account policy (expiry, access lists) belongs to pam_unix, pam_access... */
+PJM_EXPORT int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh, (void)flags, (void)argc, (void)argv;
+    return PAM_IGNORE;
+}
+
+PJM_EXPORT int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh, (void)flags, (void)argc, (void)argv;
+    return PAM_IGNORE;
+}
+
+PJM_EXPORT int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh, (void)flags, (void)argc, (void)argv;
+    return PAM_IGNORE;
+}
+
+/* A token cannot be changed through PAM; leave the stack to the others. */
+PJM_EXPORT int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh, (void)flags, (void)argc, (void)argv;
+    return PAM_IGNORE;
+}

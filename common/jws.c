@@ -232,7 +232,10 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
         size_t before = idx;
         int vr;
 
-        key = pjwt_keyset_find(ks, kid, kid_len, alg, kid ? NULL : &idx, err);
+        /* After a failed candidate, running out of keys must not hide
+           the signature error behind "no key". */
+        key = pjwt_keyset_find(ks, kid, kid_len, alg, kid ? NULL : &idx,
+                               r == PJWT_ERR_NO_KEY ? err : NULL);
         if (!key)
             break;
         vr = pjwt_jws_sig_verify(key, alg, compact,

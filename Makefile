@@ -151,15 +151,77 @@ run: deps all
 	sh etc/demo/run.sh
 
 # ---- install ------------------------------------------------------------
+# Debian practice: programs, module, man pages, systemd units and sysusers
+# file go where the system looks for them; every example goes to
+# $(docdir)/examples.  The three config files that the daemon and module
+# read are placed under $(sysconfdir) only when absent (never overwriting an
+# admin's file; all their options are commented out, so installing changes
+# no login), and uninstall removes them only while they are unchanged.
+systemdunitdir ?= $(libdir)/systemd/system
+sysusersdir    ?= $(libdir)/sysusers.d
+MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd.8 issuer/jwtctl.1
+# etc/X is installed as $(docdir)/examples/X.
+EXAMPLES  = pam_jwt.conf jwt-issuerd.conf pam.d/jwt-issuer pam.d/sshd.example \
+            pam.d/sudo.example sshd_config.d/pam_jwt.conf \
+            systemd/jwt-issuerd.service systemd/jwt-issuerd.socket \
+            sysusers.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
+            fail2ban/filter.d/jwt-issuerd.conf fail2ban/jail.d/jwt-issuerd.local
+EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d nginx fail2ban/filter.d \
+            fail2ban/jail.d fail2ban
+# source in etc/ -> path under $(sysconfdir)
+CONFFILES = pam_jwt.conf:security/pam_jwt.conf \
+            jwt-issuerd.conf:jwt-issuerd/jwt-issuerd.conf \
+            pam.d/jwt-issuer:pam.d/jwt-issuer
+# The units name /usr/local/sbin and /etc; point them at this install.
+UNIT_SED = sed -e 's|/usr/local/sbin/|$(sbindir)/|g' -e 's|/etc/jwt-issuerd/|$(sysconfdir)/jwt-issuerd/|g'
+
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jwt.so
 	$(if $(ISSUERD_SRC),install -m 0755 $(ISSUERD) $(DESTDIR)$(sbindir)/jwt-issuerd)
 	$(if $(wildcard issuer/jwtctl.c),install -m 0755 $(JWTCTL) $(DESTDIR)$(bindir)/jwtctl)
+	for m in $(MAN_PAGES); do \
+	    s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s && \
+	    install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/ || exit 1; \
+	done
+	install -d $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysusersdir)
+	for u in jwt-issuerd.service jwt-issuerd.socket; do \
+	    $(UNIT_SED) etc/systemd/$$u > $(DESTDIR)$(systemdunitdir)/$$u && \
+	    chmod 0644 $(DESTDIR)$(systemdunitdir)/$$u || exit 1; \
+	done
+	install -m 0644 etc/sysusers.d/jwt-issuerd.conf $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf
+	install -d $(DESTDIR)$(docdir)/examples
+	install -m 0644 README.md $(DESTDIR)$(docdir)/README.md
+	for f in $(EXAMPLES); do \
+	    install -d $(DESTDIR)$(docdir)/examples/$$(dirname $$f) && \
+	    install -m 0644 etc/$$f $(DESTDIR)$(docdir)/examples/$$f || exit 1; \
+	done
+	for c in $(CONFFILES); do \
+	    src=etc/$${c%%:*}; dst=$(DESTDIR)$(sysconfdir)/$${c#*:}; \
+	    if [ -e $$dst ]; then echo "make install: keeping existing $$dst"; \
+	    else install -d $$(dirname $$dst) && install -m 0644 $$src $$dst || exit 1; fi; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_jwt.so $(DESTDIR)$(sbindir)/jwt-issuerd \
 	      $(DESTDIR)$(bindir)/jwtctl
+	for m in $(MAN_PAGES); do \
+	    s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; \
+	done
+	rm -f $(DESTDIR)$(systemdunitdir)/jwt-issuerd.service \
+	      $(DESTDIR)$(systemdunitdir)/jwt-issuerd.socket \
+	      $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf
+	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(docdir)/examples/$$f; done
+	rm -f $(DESTDIR)$(docdir)/README.md
+	for d in $(EXAMPLE_DIRS) .; do \
+	    rmdir $(DESTDIR)$(docdir)/examples/$$d 2>/dev/null || true; done
+	rmdir $(DESTDIR)$(docdir) 2>/dev/null || true
+	for c in $(CONFFILES); do \
+	    src=etc/$${c%%:*}; dst=$(DESTDIR)$(sysconfdir)/$${c#*:}; \
+	    if cmp -s $$src $$dst; then rm -f $$dst; \
+	    elif [ -e $$dst ]; then echo "make uninstall: keeping modified $$dst"; fi; \
+	done
+	rmdir $(DESTDIR)$(sysconfdir)/jwt-issuerd 2>/dev/null || true
 
 clean:
 	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd issuer/jwtctl
@@ -181,7 +243,7 @@ FUZZ_TARGETS    = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAYS    = $(patsubst %,$(B)/tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
 .PHONY: fuzz-ci fuzz-build fuzz-replay
-# (tests: $(FUZZ_REPLAYS) is added once keysets and the verifier link)
+tests: $(FUZZ_REPLAYS)
 fuzz-replay: $(FUZZ_REPLAYS)
 
 $(B)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBPJWT)

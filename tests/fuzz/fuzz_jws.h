@@ -17,6 +17,7 @@
 #define FUZZ_JWS_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -101,6 +102,8 @@ fuzz_token(pjwt_keyset *ks, pjwt_algset narrow, const char *buf, size_t len)
     pjwt_token_clear(&t);
 
     r = pjwt_jws_verify(buf, len, 0, ks, 0, &t, &e);
+    if (getenv("FUZZ_DEBUG"))   /* replay_* FILE: why did it (not) verify */
+        fprintf(stderr, "verify: %d %s\n", r, r ? e.msg : "ok");
     if (r == 0) {
         if (is_none(&t) || !t.key || !(pjwt_key_algs(t.key) & PJWT_ALGSET(t.alg)))
             abort();

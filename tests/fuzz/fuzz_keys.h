@@ -4,7 +4,7 @@
 #define FUZZ_KEYS_H
 
 #define FUZZ_NOW ((time_t)1750000000)
-static const char fuzz_hmac_secret[] = "pamjwt-fuzz-hmac-secret-0123456789abcdef";
+static const char fuzz_hmac_secret[] = "pamjwt-fuzz-hmac-secret-0123456789abcdef0123456789abcdef01234567";
 
 static const char fuzz_pub_p256[] =
     "-----BEGIN PUBLIC KEY-----\n"

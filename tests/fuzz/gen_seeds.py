@@ -17,7 +17,8 @@ FZ = os.path.join(TOP, "tests", "fuzz")
 KEYS = os.path.join(FZ, "keys")
 CORPUS = os.path.join(FZ, "corpus")
 NOW = 1750000000          # the fixed "now" of the fuzz targets
-SECRET = b"pamjwt-fuzz-hmac-secret-0123456789abcdef"   # 40 bytes
+SECRET = (b"pamjwt-fuzz-hmac-secret-" + b"0123456789abcdef" * 3)[:64]   # HS512 needs 64 bytes
+assert len(SECRET) == 64
 
 def b64(b):
     if isinstance(b, str):
@@ -165,7 +166,10 @@ def attack_shapes(target, good_alg):
 HS_ALGS = ["HS256", "HS384", "HS512"]
 for a in HS_ALGS:
     write("fuzz_jws_hs", "valid_" + a, token(a))
-    write("fuzz_jws_hs", "valid_kid_" + a, token(a, hdr={"alg": a, "kid": "hs-key"}))
+    write("fuzz_jws_hs", "kid_other_" + a, token(a, hdr={"alg": a, "kid": "hs-key"}))
+    # kid = RFC 7638 thumbprint of the oct key, which is its default kid
+    tp = b64(hashlib.sha256(json.dumps({"k": b64(SECRET), "kty": "oct"}, separators=(",", ":")).encode()).digest())
+    write("fuzz_jws_hs", "valid_kid_" + a, token(a, hdr={"alg": a, "kid": tp, "typ": "JWT"}))
 attack_shapes("fuzz_jws_hs", "HS256")
 write("fuzz_jws_hs", "alg_confusion_rs", token("RS256", sig_alg="HS256"))
 # RFC 7515 A.1 (HS256, its own key: a well-formed token that must not verify)

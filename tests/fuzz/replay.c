@@ -18,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (4u * 1024 * 1024)
+#define REPLAY_MAX (4u * 1024 * 1024)
 
 static int
 run_file(const char *path)
@@ -31,10 +31,10 @@ run_file(const char *path)
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         goto out;
-    buf = malloc(MAX_INPUT);
+    buf = malloc(REPLAY_MAX);
     if (!buf)
         goto out;
-    while (len < MAX_INPUT && (n = read(fd, buf + len, MAX_INPUT - len)) != 0) {
+    while (len < REPLAY_MAX && (n = read(fd, buf + len, REPLAY_MAX - len)) != 0) {
         if (n < 0) {
             if (errno == EINTR)
                 continue;

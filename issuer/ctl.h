@@ -1,0 +1,60 @@
+/*
+ * ctl.h: the pieces of jwtctl, one subcommand per issuer/ctl_*.c file.
+ *
+ * Exit codes, the same for every subcommand (jwtctl(1)):
+ *   0  success (verify: every check passed)
+ *   1  the operation failed (verify: the token was refused)
+ *   2  bad command line or configuration
+ */
+#ifndef PJWT_CTL_H
+#define PJWT_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "keys.h"
+
+#define CTL_OK 0
+#define CTL_FAIL 1
+#define CTL_USAGE 2
+
+#define CTL_INPUT_MAX (1024 * 1024)
+
+int ctl_keygen(int argc, char **argv);
+int ctl_jwks(int argc, char **argv);
+int ctl_sign(int argc, char **argv);
+int ctl_decode(int argc, char **argv);
+int ctl_verify(int argc, char **argv);
+
+/* "jwtctl: " + message on stderr. */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Read all of a file, or stdin when path is "-", into a new NUL-terminated
+ * buffer (at most CTL_INPUT_MAX bytes).  0 or -1 (message printed).  Free
+ * with ctl_free(buf, len), which cleanses it.
+ */
+int ctl_read(const char *path, char **buf, size_t *len);
+void ctl_free(char *buf, size_t len);
+
+/* Drop trailing blanks and newlines (a token pasted or piped in). */
+void ctl_rtrim(char *s, size_t *len);
+
+/*
+ * Write buf to path atomically: a temp file in the same directory created
+ * O_EXCL|O_CLOEXEC with mode, fsync, then rename (with force) or a
+ * no-replace rename (without: an existing path is refused), then fsync the
+ * directory.  The temp file never survives a failure.  0 or -1 (printed).
+ */
+int ctl_write_atomic(const char *path, const void *buf, size_t len,
+                     unsigned mode, int force);
+
+/*
+ * Load a signing key: a private PEM, JWK or JWKS (its first private key),
+ * or, when the file is not printable PEM/JSON text, an HMAC secret of the
+ * file's exact bytes.  Returns the keyset holding it (free with
+ * pjwt_keyset_free) and sets *key (borrowed), or NULL with a message.
+ */
+pjwt_keyset *ctl_load_signing_key(const char *path, pjwt_key **key);
+
+#endif

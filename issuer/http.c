@@ -1,0 +1,296 @@
+/*
+ * http.c: libmicrohttpd in epoll mode with an internal thread pool and
+ * suspend/resume (mhd doc/examples/simplepost.c with 0.9.75 APIs).  This
+ * file owns the request life cycle: route lookup, method and body-size
+ * checks, the client address, and freeing everything when MHD says the
+ * request is complete.
+ */
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http.h"
+#include "issuer_conf.h"
+#include "log.h"
+#include "routes.h"
+#include "state.h"
+
+static long in_flight;
+
+static const struct route *const routes[] = {
+    &route_token, &route_jwks, &route_as_metadata, &route_oidc_metadata,
+    &route_userinfo, &route_auth, &route_healthz, &route_metrics, NULL
+};
+
+enum MHD_Result
+http_reply(struct req *r, unsigned code, const char *ctype, const char *body,
+           size_t len, const char *const *headers)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    size_t i;
+
+    resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+                                           MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL)
+        return MHD_NO;
+    if (ctype != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    for (i = 0; headers != NULL && headers[i] != NULL; i += 2)
+        MHD_add_response_header(resp, headers[i], headers[i + 1]);
+    ret = MHD_queue_response(r->conn, code, resp);
+    MHD_destroy_response(resp);
+    r->replied = 1;
+    metrics_request(r->route ? r->route->ep : EP_OTHER, code);
+    return ret;
+}
+
+enum MHD_Result
+http_reply_json(struct req *r, unsigned code, const json_t *j,
+                const char *const *headers)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    enum MHD_Result ret;
+
+    if (s == NULL)
+        return MHD_NO;
+    ret = http_reply(r, code, "application/json", s, strlen(s), headers);
+    free(s);
+    return ret;
+}
+
+enum MHD_Result
+http_reply_oauth_error(struct req *r, unsigned code, const char *error,
+                       const char *desc, const char *const *headers)
+{
+    static const char *const nostore[] = {
+        "Cache-Control", "no-store", "Pragma", "no-cache", NULL
+    };
+    const char *h[12];
+    json_auto_t *j = json_pack("{s:s}", "error", error);
+    size_t n = 0, i;
+
+    if (j == NULL)
+        return MHD_NO;
+    if (desc != NULL)
+        json_object_set_new(j, "error_description", json_string(desc));
+    for (i = 0; nostore[i]; i++)
+        h[n++] = nostore[i];
+    for (i = 0; headers && headers[i] && n < 10; i++)
+        h[n++] = headers[i];
+    h[n] = NULL;
+    return http_reply_json(r, code, j, h);
+}
+
+void
+http_suspend(struct req *r)
+{
+    r->suspended = 1;
+    __atomic_add_fetch(&in_flight, 1, __ATOMIC_RELAXED);
+    MHD_suspend_connection(r->conn);
+}
+
+void
+http_resume(struct req *r)
+{
+    MHD_resume_connection(r->conn);
+}
+
+long
+http_in_flight(void)
+{
+    return __atomic_load_n(&in_flight, __ATOMIC_RELAXED);
+}
+
+static void
+client_address(struct req *r)
+{
+    const union MHD_ConnectionInfo *ci;
+    const char *xff, *last;
+    char item[64];
+    size_t len;
+
+    snprintf(r->peer, sizeof(r->peer), "unknown");
+    ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL) {
+        const struct sockaddr *sa = ci->client_addr;
+        socklen_t sl = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                 : sizeof(struct sockaddr_in);
+
+        if (sa->sa_family == AF_UNIX)
+            snprintf(r->peer, sizeof(r->peer), "unix");
+        else if (getnameinfo(sa, sl, r->peer, sizeof(r->peer), NULL, 0,
+                             NI_NUMERICHOST) != 0)
+            snprintf(r->peer, sizeof(r->peer), "unknown");
+    }
+    snprintf(r->client, sizeof(r->client), "%s", r->peer);
+    if (!issuer_conf_is_proxy(r->st->conf, r->peer))
+        return;
+    /* The proxy appends the address it saw: the last entry is the one a
+       trusted proxy vouches for. */
+    xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (xff == NULL)
+        return;
+    last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    last += strspn(last, " \t");
+    len = strcspn(last, " \t");
+    if (len == 0 || len >= sizeof(item))
+        return;
+    memcpy(item, last, len);
+    item[len] = '\0';
+    if (issuer_addr_normalize(item, r->client, sizeof(r->client)) != 0)
+        snprintf(r->client, sizeof(r->client), "%s", r->peer);
+}
+
+static enum MHD_Result
+first_call(struct req *r, const char *url, const char *method)
+{
+    const char *cl;
+    size_t i;
+
+    client_address(r);
+    for (i = 0; routes[i] != NULL; i++)
+        if (strcmp(routes[i]->path, url) == 0)
+            break;
+    r->route = routes[i];
+    if (r->route == NULL) {
+        static const struct route none = { "", EP_OTHER, "", NULL, NULL, NULL };
+
+        r->route = &none;
+        return http_reply_oauth_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, NULL);
+    }
+    if (strstr(r->route->methods, method) == NULL
+        || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0
+            && strcmp(method, "POST") != 0)) {
+        const char *h[] = { "Allow", r->route->methods, NULL };
+
+        return http_reply_oauth_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                      "invalid_request", "method not allowed", h);
+    }
+    /* Refuse a declared oversized body before reading any of it. */
+    cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+
+        if (end == cl || *end != '\0' || n > HTTP_MAX_BODY)
+            return http_reply_oauth_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+                                          "invalid_request", "request body too large",
+                                          NULL);
+    }
+    return r->route->begin ? r->route->begin(r) : MHD_YES;
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *c, const char *url,
+          const char *method, const char *version, const char *upload,
+          size_t *upload_size, void **con_cls)
+{
+    struct req *r = *con_cls;
+
+    (void)cls;
+    (void)version;
+    if (r == NULL) {
+        r = calloc(1, sizeof(*r));
+        if (r == NULL)
+            return MHD_NO;
+        r->conn = c;
+        r->st = issuer_state_get();
+        *con_cls = r;
+        return first_call(r, url, method);
+    }
+    if (r->suspended) {
+        /* Resumed by a worker or a timer. */
+        r->suspended = 0;
+        __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
+    }
+    if (r->replied) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_size != 0) {
+        /* Chunked bodies have no Content-Length: count as they come. */
+        r->body_len += *upload_size;
+        if (r->body_len > HTTP_MAX_BODY)
+            r->too_big = 1;
+        else if (r->route->body)
+            r->route->body(r, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->too_big)
+        return http_reply_oauth_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+                                      "invalid_request", "request body too large",
+                                      NULL);
+    return r->route->end(r);
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct req *r = *con_cls;
+
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (r == NULL)
+        return;
+    if (r->ctx_free != NULL)
+        r->ctx_free(r->ctx);
+    issuer_state_put(r->st);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char buf[512];
+    size_t n;
+
+    (void)cls;
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    log_warn("microhttpd: %s", buf);
+}
+
+struct MHD_Daemon *
+http_start(int fd, int is_unix, const struct issuer_state *st)
+{
+    const struct issuer_conf *c = st->conf;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME
+                     | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    struct MHD_OptionItem tls[3] = {
+        { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+        { MHD_OPTION_END, 0, NULL }
+    };
+
+    if (st->tls_cert_pem != NULL) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            log_err("this libmicrohttpd has no TLS support");
+            return NULL;
+        }
+        flags |= MHD_USE_TLS;
+        tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                          st->tls_cert_pem };
+        tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                          st->tls_key_pem };
+    }
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, access_cb, NULL,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, is_unix ? 0u : (unsigned)c->max_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
+        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_ARRAY, tls,
+        MHD_OPTION_END);
+}

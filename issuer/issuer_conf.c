@@ -1,0 +1,298 @@
+/*
+ * issuer_conf.c: option handling for jwt-issuerd.  Every option goes through
+ * set_opt() whichever way it arrives (ssh servconf.c's model); defaults are
+ * filled first and the derived ones after the file (ssh
+ * fill_default_server_options).
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "issuer_conf.h"
+
+#define DEFAULT_SERVICE "jwt-issuer"
+#define DEFAULT_AUDIENCE "aud"
+
+static int
+set_str(char **slot, const char *key, const char *value, pjwt_err *err)
+{
+    char *s;
+
+    if (value == NULL || *value == '\0')
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value", key);
+    s = strdup(value);
+    if (s == NULL)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    free(*slot);
+    *slot = s;
+    return 0;
+}
+
+static int
+add_str(char **arr, size_t *n, size_t max, const char *key, const char *value,
+        pjwt_err *err)
+{
+    if (*n >= max)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "too many %s (at most %zu)", key, max);
+    arr[*n] = NULL;
+    if (set_str(&arr[*n], key, value, err) != 0)
+        return err ? err->code : PJWT_ERR_CONF;
+    (*n)++;
+    return 0;
+}
+
+int
+issuer_addr_normalize(const char *in, char *out, size_t cap)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+
+    if (inet_pton(AF_INET, in, buf) == 1)
+        return inet_ntop(AF_INET, buf, out, (socklen_t)cap) ? 0 : -1;
+    if (inet_pton(AF_INET6, in, buf) == 1)
+        return inet_ntop(AF_INET6, buf, out, (socklen_t)cap) ? 0 : -1;
+    return -1;
+}
+
+/* Split a comma/blank separated list, calling add for every item. */
+static int
+add_list(const char *key, const char *value, int is_addr, char **arr,
+         size_t *n, size_t max, pjwt_err *err)
+{
+    char item[256];
+    const char *p = value;
+    int r;
+
+    if (value == NULL)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value", key);
+    while (*p != '\0') {
+        size_t len = strcspn(p, ", \t");
+
+        if (len == 0) {
+            p++;
+            continue;
+        }
+        if (len >= sizeof(item))
+            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                "%s: item too long", key);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        p += len;
+        if (is_addr) {
+            char norm[INET6_ADDRSTRLEN];
+
+            if (issuer_addr_normalize(item, norm, sizeof(norm)) != 0)
+                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                    "%s: '%s' is not an IP address", key, item);
+            r = add_str(arr, n, max, key, norm, err);
+        } else {
+            r = add_str(arr, n, max, key, item, err);
+        }
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+static int
+set_claim(struct issuer_conf *c, const char *value, pjwt_err *err)
+{
+    static const char *const reserved[] = {
+        "iss", "sub", "aud", "iat", "nbf", "exp", "jti", "groups", "scope", NULL
+    };
+    const char *eq = value ? strchr(value, '=') : NULL;
+    struct issuer_claim *cl;
+    size_t i;
+
+    if (eq == NULL || eq == value)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "claim: expected NAME=VALUE");
+    if (c->n_claims >= CONF_MAX_CLAIMS)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "too many claim lines");
+    for (i = 0; reserved[i]; i++)
+        if (strlen(reserved[i]) == (size_t)(eq - value)
+            && memcmp(reserved[i], value, (size_t)(eq - value)) == 0)
+            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                "claim: %s is set by the issuer", reserved[i]);
+    cl = &c->claims[c->n_claims];
+    cl->name = strndup(value, (size_t)(eq - value));
+    cl->value = strdup(eq + 1);
+    if (cl->name == NULL || cl->value == NULL) {
+        free(cl->name);
+        free(cl->value);
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    }
+    c->n_claims++;
+    return 0;
+}
+
+static int
+set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+        long min, max;
+    } nums[] = {
+        { "token_lifetime", offsetof(struct issuer_conf, token_lifetime), 1, 86400 },
+        { "rate_limit_per_ip", offsetof(struct issuer_conf, rate_per_ip), 0, 1000000 },
+        { "rate_limit_per_user", offsetof(struct issuer_conf, rate_per_user), 0, 1000000 },
+        { "threads", offsetof(struct issuer_conf, threads), 1, 256 },
+        { "pam_workers", offsetof(struct issuer_conf, pam_workers), 1, 256 },
+        { "pam_queue", offsetof(struct issuer_conf, pam_queue), 1, 65536 },
+        { "max_connections", offsetof(struct issuer_conf, max_connections), 1, 65536 },
+        { "max_connections_per_ip", offsetof(struct issuer_conf, max_per_ip), 0, 65536 },
+        { "connection_timeout", offsetof(struct issuer_conf, connection_timeout), 1, 3600 },
+    };
+    static const struct {
+        const char *name;
+        size_t off;
+    } strs[] = {
+        { "issuer", offsetof(struct issuer_conf, issuer) },
+        { "audience", offsetof(struct issuer_conf, audience) },
+        { "signing_key", offsetof(struct issuer_conf, signing_key) },
+        { "hmac_secret", offsetof(struct issuer_conf, hmac_secret) },
+        { "pam_service", offsetof(struct issuer_conf, pam_service) },
+        { "pam_confdir", offsetof(struct issuer_conf, pam_confdir) },
+        { "tls_cert", offsetof(struct issuer_conf, tls_cert) },
+        { "tls_key", offsetof(struct issuer_conf, tls_key) },
+        { "user", offsetof(struct issuer_conf, user) },
+    };
+    struct issuer_conf *c = ctx;
+    size_t i;
+
+    for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+        if (strcmp(key, nums[i].name) == 0)
+            return pjwt_conf_long(key, value, nums[i].min, nums[i].max,
+                                  (long *)(void *)((char *)c + nums[i].off), err);
+    for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        if (strcmp(key, strs[i].name) == 0)
+            return set_str((char **)(void *)((char *)c + strs[i].off), key,
+                           value, err);
+    if (strcmp(key, "listen") == 0)
+        return add_str(c->listen, &c->n_listen, CONF_MAX_LISTEN, key, value, err);
+    if (strcmp(key, "publish_key") == 0)
+        return add_str(c->publish, &c->n_publish, CONF_MAX_PUBLISH, key, value, err);
+    if (strcmp(key, "allowed_audiences") == 0)
+        return add_list(key, value, 0, c->audiences, &c->n_audiences,
+                        CONF_MAX_AUDIENCES, err);
+    if (strcmp(key, "trusted_proxies") == 0)
+        return add_list(key, value, 1, c->proxies, &c->n_proxies,
+                        CONF_MAX_PROXIES, err);
+    if (strcmp(key, "claims_groups") == 0)
+        return pjwt_conf_bool(key, value, &c->claims_groups, err);
+    if (strcmp(key, "claim") == 0)
+        return set_claim(c, value, err);
+    return PJWT_ERR_UNKNOWN_OPT;
+}
+
+static int
+fill_defaults(struct issuer_conf *c, pjwt_err *err)
+{
+    const char *file = c->path;
+
+    if (c->issuer == NULL)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: issuer is required",
+                            file);
+    if ((c->signing_key == NULL) == (c->hmac_secret == NULL))
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s: exactly one of signing_key and hmac_secret is required",
+                            file);
+    if ((c->tls_cert == NULL) != (c->tls_key == NULL))
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s: tls_cert and tls_key go together", file);
+    if (c->audience == NULL && set_str(&c->audience, "audience",
+                                       DEFAULT_AUDIENCE, err) != 0)
+        return err ? err->code : PJWT_ERR_NOMEM;
+    if (c->pam_service == NULL && set_str(&c->pam_service, "pam_service",
+                                          DEFAULT_SERVICE, err) != 0)
+        return err ? err->code : PJWT_ERR_NOMEM;
+    if (c->n_listen == 0 && add_str(c->listen, &c->n_listen, CONF_MAX_LISTEN,
+                                    "listen", "127.0.0.1:8080", err) != 0)
+        return err ? err->code : PJWT_ERR_NOMEM;
+    if (c->pam_queue == 0)
+        c->pam_queue = c->pam_workers * 16;
+    return 0;
+}
+
+struct issuer_conf *
+issuer_conf_load(const char *path, pjwt_err *err)
+{
+    struct issuer_conf *c = calloc(1, sizeof(*c));
+    struct issuer_conf *r = NULL;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (c == NULL) {
+        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        goto out;
+    }
+    c->path = strdup(path);
+    if (c->path == NULL) {
+        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        goto out;
+    }
+    c->token_lifetime = 300;
+    c->claims_groups = 1;
+    c->rate_per_ip = 30;
+    c->rate_per_user = 10;
+    c->threads = ncpu > 0 && ncpu < 64 ? ncpu : 4;
+    c->pam_workers = 4;
+    c->pam_queue = 0;          /* derived from pam_workers */
+    c->max_connections = 1024;
+    c->max_per_ip = 64;
+    c->connection_timeout = 30;
+    if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
+        goto out;
+    if (fill_defaults(c, err) != 0)
+        goto out;
+    r = c;
+    c = NULL;
+out:
+    issuer_conf_free(c);
+    return r;
+}
+
+void
+issuer_conf_free(struct issuer_conf *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    for (i = 0; i < c->n_listen; i++)
+        free(c->listen[i]);
+    for (i = 0; i < c->n_audiences; i++)
+        free(c->audiences[i]);
+    for (i = 0; i < c->n_publish; i++)
+        free(c->publish[i]);
+    for (i = 0; i < c->n_claims; i++) {
+        free(c->claims[i].name);
+        free(c->claims[i].value);
+    }
+    for (i = 0; i < c->n_proxies; i++)
+        free(c->proxies[i]);
+    free(c->path);
+    free(c->issuer);
+    free(c->audience);
+    free(c->signing_key);
+    free(c->hmac_secret);
+    free(c->pam_service);
+    free(c->pam_confdir);
+    free(c->tls_cert);
+    free(c->tls_key);
+    free(c->user);
+    free(c);
+}
+
+int
+issuer_conf_is_proxy(const struct issuer_conf *c, const char *addr)
+{
+    size_t i;
+
+    for (i = 0; i < c->n_proxies; i++)
+        if (strcmp(c->proxies[i], addr) == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * log.c: one line per event on stderr.  A line is built in a local buffer
+ * and written with one write(2) so lines from several threads never
+ * interleave.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static enum log_level min_level = LOG_LVL_INFO;
+
+static const char *const level_name[] = { "debug", "info", "warning", "error" };
+
+void
+log_set_level(enum log_level lvl)
+{
+    min_level = lvl;
+}
+
+void
+log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+    char line[2048];
+    struct timespec ts;
+    struct tm tm;
+    size_t n;
+    int k;
+
+    if (lvl < min_level)
+        return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    k = snprintf(line + n, sizeof(line) - n, " jwt-issuerd[%ld]: %s: ",
+                 (long)getpid(), level_name[lvl]);
+    if (k > 0)
+        n += (size_t)k;
+    k = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+    if (k > 0)
+        n += (size_t)k < sizeof(line) - n - 1 ? (size_t)k : sizeof(line) - n - 2;
+    line[n++] = '\n';
+    /* Nothing useful can be done when stderr is gone. */
+    if (write(STDERR_FILENO, line, n) < 0)
+        return;
+}
+
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_vmsg(lvl, fmt, ap);
+    va_end(ap);
+}
+
+char *
+log_sanitize(const char *s, char *out, size_t cap)
+{
+    size_t i;
+
+    if (cap == 0)
+        return out;
+    if (s == NULL || *s == '\0') {
+        snprintf(out, cap, "-");
+        return out;
+    }
+    for (i = 0; s[i] != '\0' && i + 1 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* Blanks, quotes, '=' and control bytes could forge fields. */
+        out[i] = (c > 0x20 && c < 0x7f && c != '"' && c != '=' && c != '\\')
+                     ? (char)c : '?';
+    }
+    out[i] = '\0';
+    return out;
+}

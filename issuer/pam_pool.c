@@ -1,0 +1,388 @@
+/*
+ * pam_pool.c: queue, dispatch and timers on one event thread (epoll over an
+ * eventfd, a timerfd, the supervisor's control socket and every helper
+ * socket).  Only this thread touches helper sockets and timers' order; HTTP
+ * threads add work under one mutex and wake it through the eventfd.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "pam_helper.h"
+#include "pam_pool.h"
+
+#define MAX_WORKERS 256
+#define TAG_EVENT  (-1)
+#define TAG_TIMER  (-2)
+#define TAG_CTL    (-3)
+
+struct worker {
+    int fd;                   /* -1: dead, waiting for the supervisor */
+    struct pam_job *job;      /* in flight, or NULL when idle */
+    struct timespec started;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct pam_job *head, *tail;   /* queued jobs */
+    long queued, reserved, cap;
+    struct pool_timer *timers;     /* new timers, unsorted */
+    int stop;
+
+    /* event thread only */
+    struct pool_timer *sorted;
+    struct worker w[MAX_WORKERS];
+    int nworkers;
+    uint32_t seq;
+    int ep, evfd, tfd, ctl;
+    pthread_t thr;
+    int running;
+} P = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .evfd = -1, .tfd = -1,
+        .ctl = -1 };
+
+uint64_t
+pam_pool_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+wake(void)
+{
+    uint64_t one = 1;
+
+    if (write(P.evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        log_err("eventfd write: %s", strerror(errno));
+}
+
+int
+pam_pool_reserve(void)
+{
+    int r = -1;
+
+    pthread_mutex_lock(&P.lock);
+    if (!P.stop && P.queued + P.reserved < P.cap) {
+        P.reserved++;
+        r = 0;
+    }
+    pthread_mutex_unlock(&P.lock);
+    return r;
+}
+
+void
+pam_pool_submit(struct pam_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&P.lock);
+    P.reserved--;
+    P.queued++;
+    if (P.tail)
+        P.tail->next = job;
+    else
+        P.head = job;
+    P.tail = job;
+    pthread_mutex_unlock(&P.lock);
+    wake();
+}
+
+void
+pam_pool_timer_add(struct pool_timer *t)
+{
+    pthread_mutex_lock(&P.lock);
+    t->next = P.timers;
+    P.timers = t;
+    pthread_mutex_unlock(&P.lock);
+    wake();
+}
+
+long
+pam_pool_queue_depth(void)
+{
+    long n;
+
+    pthread_mutex_lock(&P.lock);
+    n = P.queued;
+    pthread_mutex_unlock(&P.lock);
+    return n;
+}
+
+static void
+finish(struct pam_job *job)
+{
+    OPENSSL_cleanse(job->req.password, sizeof(job->req.password));
+    OPENSSL_cleanse(job->req.otp, sizeof(job->req.otp));
+    job->done(job);
+}
+
+static void
+fail_job(struct pam_job *job, const char *why)
+{
+    memset(&job->reply, 0, sizeof(job->reply));
+    job->reply.outcome = PAM_OUT_ERROR;
+    snprintf(job->reply.reason, sizeof(job->reply.reason), "%s", why);
+    finish(job);
+}
+
+static void
+worker_close(int i, const char *why)
+{
+    struct worker *w = &P.w[i];
+
+    if (w->fd >= 0) {
+        epoll_ctl(P.ep, EPOLL_CTL_DEL, w->fd, NULL);
+        close(w->fd);
+        w->fd = -1;
+    }
+    if (w->job != NULL) {
+        struct pam_job *job = w->job;
+
+        w->job = NULL;
+        fail_job(job, why);
+    }
+}
+
+static void
+dispatch(void)
+{
+    static uint8_t buf[PROTO_MAX_MSG];
+    int i;
+
+    for (i = 0; i < P.nworkers; i++) {
+        struct worker *w = &P.w[i];
+        struct pam_job *job;
+        size_t len;
+
+        if (w->fd < 0 || w->job != NULL)
+            continue;
+        pthread_mutex_lock(&P.lock);
+        job = P.head;
+        if (job != NULL) {
+            P.head = job->next;
+            if (P.head == NULL)
+                P.tail = NULL;
+            P.queued--;
+        }
+        pthread_mutex_unlock(&P.lock);
+        if (job == NULL)
+            return;
+        job->req.seq = ++P.seq;
+        len = proto_req_encode(&job->req, buf);
+        /* One datagram; the helper's socket buffer always has room for it
+           because a helper holds at most one request. */
+        if (len == 0 || send(w->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+                            != (ssize_t)len) {
+            OPENSSL_cleanse(buf, sizeof(buf));
+            fail_job(job, len == 0 ? "request too large" : "helper unreachable");
+            if (len != 0)
+                worker_close(i, "helper unreachable");
+            continue;
+        }
+        OPENSSL_cleanse(buf, len);
+        OPENSSL_cleanse(job->req.password, sizeof(job->req.password));
+        OPENSSL_cleanse(job->req.otp, sizeof(job->req.otp));
+        w->job = job;
+        clock_gettime(CLOCK_MONOTONIC, &w->started);
+    }
+}
+
+static void
+worker_read(int i)
+{
+    static uint8_t buf[PROTO_MAX_MSG];
+    struct worker *w = &P.w[i];
+    struct pam_job *job = w->job;
+    struct timespec now;
+    ssize_t n;
+
+    n = recv(w->fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        worker_close(i, "PAM helper died");
+        return;
+    }
+    if (job == NULL || proto_reply_decode(buf, (size_t)n, &job->reply) != 0
+        || job->reply.seq != job->req.seq) {
+        log_err("PAM helper %d: unexpected message; closing it", i);
+        worker_close(i, "PAM helper protocol error");
+        return;
+    }
+    w->job = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    job->seconds = (double)(now.tv_sec - w->started.tv_sec)
+                   + (double)(now.tv_nsec - w->started.tv_nsec) / 1e9;
+    metrics_pam_latency(job->seconds);
+    finish(job);
+}
+
+static void
+ctl_read(void)
+{
+    struct epoll_event ev = { .events = EPOLLIN };
+    int slot, fd;
+
+    if (pam_supervisor_recv(P.ctl, &slot, &fd) != 0) {
+        if (!P.stop)
+            log_err("PAM supervisor is gone; logins will fail");
+        epoll_ctl(P.ep, EPOLL_CTL_DEL, P.ctl, NULL);
+        return;
+    }
+    if (slot < 0 || slot >= P.nworkers) {
+        close(fd);
+        return;
+    }
+    worker_close(slot, "PAM helper replaced");
+    metrics_helper_started();
+    P.w[slot].fd = fd;
+    ev.data.u32 = (uint32_t)slot;
+    if (epoll_ctl(P.ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        log_err("epoll_ctl: %s", strerror(errno));
+        close(fd);
+        P.w[slot].fd = -1;
+    }
+}
+
+/* Merge new timers into the sorted list, run the due ones, re-arm. */
+static void
+timers_run(void)
+{
+    struct pool_timer *t, *nt, **pp;
+    struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+    uint64_t now;
+
+    pthread_mutex_lock(&P.lock);
+    t = P.timers;
+    P.timers = NULL;
+    pthread_mutex_unlock(&P.lock);
+    for (; t != NULL; t = nt) {
+        nt = t->next;
+        for (pp = &P.sorted; *pp && (*pp)->due_ms <= t->due_ms; pp = &(*pp)->next)
+            ;
+        t->next = *pp;
+        *pp = t;
+    }
+    now = pam_pool_now_ms();
+    while (P.sorted != NULL && P.sorted->due_ms <= now) {
+        t = P.sorted;
+        P.sorted = t->next;
+        t->fn(t);
+    }
+    if (P.sorted != NULL) {
+        uint64_t d = P.sorted->due_ms - now;
+
+        its.it_value.tv_sec = (time_t)(d / 1000);
+        its.it_value.tv_nsec = (long)(d % 1000) * 1000000L;
+    }
+    timerfd_settime(P.tfd, 0, &its, NULL);
+}
+
+static void *
+event_thread(void *arg)
+{
+    struct epoll_event evs[64];
+    int n, i;
+
+    (void)arg;
+    for (;;) {
+        n = epoll_wait(P.ep, evs, 64, -1);
+        if (n < 0 && errno != EINTR) {
+            log_err("epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (i = 0; i < n; i++) {
+            int tag = (int)evs[i].data.u32;
+            uint64_t v;
+
+            if (evs[i].data.u32 == (uint32_t)TAG_EVENT) {
+                if (read(P.evfd, &v, sizeof(v)) < 0)
+                    continue;
+            } else if (evs[i].data.u32 == (uint32_t)TAG_TIMER) {
+                if (read(P.tfd, &v, sizeof(v)) < 0)
+                    continue;
+            } else if (evs[i].data.u32 == (uint32_t)TAG_CTL) {
+                ctl_read();
+            } else if (tag >= 0 && tag < P.nworkers && P.w[tag].fd >= 0) {
+                worker_read(tag);
+            }
+        }
+        pthread_mutex_lock(&P.lock);
+        i = P.stop;
+        pthread_mutex_unlock(&P.lock);
+        if (i)
+            break;
+        dispatch();
+        timers_run();
+    }
+    return NULL;
+}
+
+static int
+watch(int fd, int tag)
+{
+    struct epoll_event ev = { .events = EPOLLIN };
+
+    ev.data.u32 = (uint32_t)tag;
+    return epoll_ctl(P.ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int
+pam_pool_start(int ctl, int nworkers, long queue_cap)
+{
+    int i;
+
+    if (nworkers < 1 || nworkers > MAX_WORKERS)
+        return -1;
+    P.nworkers = nworkers;
+    P.cap = queue_cap;
+    P.ctl = ctl;
+    for (i = 0; i < MAX_WORKERS; i++)
+        P.w[i].fd = -1;
+    P.ep = epoll_create1(EPOLL_CLOEXEC);
+    P.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    P.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (P.ep < 0 || P.evfd < 0 || P.tfd < 0 || watch(P.evfd, TAG_EVENT) != 0
+        || watch(P.tfd, TAG_TIMER) != 0 || watch(ctl, TAG_CTL) != 0)
+        return -1;
+    if (pthread_create(&P.thr, NULL, event_thread, NULL) != 0)
+        return -1;
+    P.running = 1;
+    return 0;
+}
+
+void
+pam_pool_stop(void)
+{
+    int i;
+
+    if (!P.running)
+        return;
+    pthread_mutex_lock(&P.lock);
+    P.stop = 1;
+    pthread_mutex_unlock(&P.lock);
+    wake();
+    pthread_join(P.thr, NULL);
+    P.running = 0;
+    for (i = 0; i < P.nworkers; i++)
+        if (P.w[i].fd >= 0) {
+            close(P.w[i].fd);
+            P.w[i].fd = -1;
+        }
+    close(P.ctl);
+    close(P.ep);
+    close(P.evfd);
+    close(P.tfd);
+}

@@ -1,0 +1,51 @@
+/*
+ * pam_pool.h: the daemon's side of the PAM helpers.  HTTP threads queue
+ * jobs (bounded: a full queue is refused at once, never waited for); one
+ * event thread hands them to idle helpers, collects answers, and runs the
+ * timers that hold failed logins for their PAM fail delay without holding
+ * any thread.
+ */
+#ifndef ISSUER_PAM_POOL_H
+#define ISSUER_PAM_POOL_H
+
+#include <stdint.h>
+#include "pam_proto.h"
+
+struct pool_timer {
+    uint64_t due_ms;                   /* CLOCK_MONOTONIC milliseconds */
+    void (*fn)(struct pool_timer *t);  /* runs on the event thread */
+    struct pool_timer *next;
+};
+
+struct pam_job {
+    struct proto_req req;              /* password cleansed once sent */
+    struct proto_reply reply;
+    double seconds;                    /* time the helper took */
+    /* Called on the event thread with reply filled (outcome PAM_OUT_ERROR
+       when the helper died); must not block. */
+    void (*done)(struct pam_job *job);
+    struct pam_job *next;
+};
+
+/* Start the event thread on the supervisor's control socket. 0 or -1. */
+int pam_pool_start(int ctl, int nworkers, long queue_cap);
+
+/* Stop the thread and close every helper socket (helpers then exit). */
+void pam_pool_stop(void);
+
+/*
+ * Reserve a queue place: 0, or -1 when the queue is full (answer 503).
+ * A reservation must be followed by exactly one pam_pool_submit.
+ */
+int pam_pool_reserve(void);
+void pam_pool_submit(struct pam_job *job);
+
+/* Run t->fn on the event thread once t->due_ms has passed. */
+void pam_pool_timer_add(struct pool_timer *t);
+
+uint64_t pam_pool_now_ms(void);
+
+/* Jobs waiting for a helper (for /metrics). */
+long pam_pool_queue_depth(void);
+
+#endif

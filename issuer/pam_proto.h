@@ -1,0 +1,58 @@
+/*
+ * pam_proto.h: the messages between the daemon and its PAM helper
+ * processes.  One request or reply is one SOCK_SEQPACKET datagram, so a
+ * message never arrives in pieces; inside it, integers are host order (both
+ * ends are the same binary) and strings are a 16-bit length then bytes.
+ */
+#ifndef ISSUER_PAM_PROTO_H
+#define ISSUER_PAM_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_MAX_MSG 8192
+#define PROTO_MAX_GROUPS 32
+#define PROTO_NAME_MAX 256     /* user and group names, rhost, reason */
+#define PROTO_SECRET_MAX 1024  /* password, otp */
+
+/* Outcome of one login, decided in the helper. */
+enum pam_outcome {
+    PAM_OUT_OK = 0,
+    PAM_OUT_DENIED,          /* wrong credentials, unknown user */
+    PAM_OUT_ACCT_EXPIRED,    /* PAM_ACCT_EXPIRED */
+    PAM_OUT_AUTHTOK_EXPIRED, /* PAM_NEW_AUTHTOK_REQD */
+    PAM_OUT_ACCT_DENIED,     /* other pam_acct_mgmt refusals */
+    PAM_OUT_ERROR,           /* PAM or helper failure: not the user's fault */
+};
+
+struct proto_req {
+    uint32_t seq;
+    char service[PROTO_NAME_MAX];
+    char confdir[4096];      /* "" for the system's /etc/pam.d */
+    char rhost[PROTO_NAME_MAX];
+    char user[PROTO_NAME_MAX];
+    char password[PROTO_SECRET_MAX];
+    char otp[PROTO_SECRET_MAX];  /* "" when the form had none */
+};
+
+struct proto_reply {
+    uint32_t seq;
+    int32_t outcome;         /* enum pam_outcome */
+    int32_t pam_rc;
+    uint32_t delay_usec;     /* what PAM_FAIL_DELAY asked for */
+    char user[PROTO_NAME_MAX];   /* PAM_USER after authentication */
+    char reason[PROTO_NAME_MAX]; /* short text for the log */
+    uint32_t ngroups;
+    char groups[PROTO_MAX_GROUPS][PROTO_NAME_MAX];
+};
+
+/* Encode into buf (PROTO_MAX_MSG); returns the length, or 0 when a field
+   does not fit. */
+size_t proto_req_encode(const struct proto_req *r, uint8_t *buf);
+size_t proto_reply_encode(const struct proto_reply *r, uint8_t *buf);
+
+/* Decode; 0 or -1 on a malformed message (out is then unspecified). */
+int proto_req_decode(const uint8_t *buf, size_t len, struct proto_req *out);
+int proto_reply_decode(const uint8_t *buf, size_t len, struct proto_reply *out);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * routes_bearer.c: the API half of the seed flow.  GET /userinfo answers a
+ * valid token's claims; GET /auth answers an empty 200 with X-Auth-User
+ * (nginx auth_request).  Tokens are checked by common/verify.h, the same
+ * rules as pam_jwt.so, against every audience this issuer serves.
+ * Failures are 401 with an RFC 6750 WWW-Authenticate challenge; a request
+ * without a bearer token gets the challenge without an error code (RFC 6750
+ * 3.1).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "jws.h"
+#include "log.h"
+#include "routes.h"
+#include "state.h"
+#include "verify.h"
+
+#define REALM "jwt-issuerd"
+
+static enum MHD_Result
+unauthorized(struct req *r, const char *error, const char *desc)
+{
+    char chal[256];
+    const char *h[] = { "WWW-Authenticate", chal, "Cache-Control", "no-store", NULL };
+    json_auto_t *j = NULL;
+
+    if (error == NULL) {
+        snprintf(chal, sizeof(chal), "Bearer realm=\"%s\"", REALM);
+        j = json_pack("{s:s}", "error", "unauthorized");
+    } else {
+        snprintf(chal, sizeof(chal),
+                 "Bearer realm=\"%s\", error=\"%s\", error_description=\"%s\"",
+                 REALM, error, desc);
+        j = json_pack("{s:s, s:s}", "error", error, "error_description", desc);
+    }
+    if (j == NULL)
+        return MHD_NO;
+    return http_reply_json(r, MHD_HTTP_UNAUTHORIZED, j, h);
+}
+
+/* Verify the bearer token; 0 and *out filled, or a PJWT_ERR_* code
+   (PJWT_ERR_MISSING when there is no bearer token at all). */
+static int
+check(struct req *r, pjwt_token *out)
+{
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    const struct issuer_state *st = r->st;
+    time_t now = time(NULL);
+    int rc = PJWT_ERR_MISSING;
+    size_t i, len;
+    pjwt_err err;
+
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return PJWT_ERR_MISSING;
+    h += 7;
+    h += strspn(h, " ");
+    len = strcspn(h, " \t");
+    if (len == 0)
+        return PJWT_ERR_MISSING;
+    /* One verifier per accepted audience: the token names one of them. */
+    for (i = 0; i < st->n_verifiers; i++) {
+        pjwt_err_clear(&err);
+        rc = pjwt_verifier_check(st->verifiers[i], h, len, NULL, now, NULL, NULL,
+                                 out, &err);
+        if (rc != PJWT_ERR_AUD)
+            break;
+    }
+    return rc;
+}
+
+static enum MHD_Result
+bearer_end(struct req *r, int userinfo)
+{
+    pjwt_token tok = { 0 };
+    const char *sub = NULL;
+    enum MHD_Result ret;
+    int rc;
+
+    rc = check(r, &tok);
+    if (rc == PJWT_ERR_MISSING)
+        return unauthorized(r, NULL, NULL);
+    if (rc != 0) {
+        log_info("bearer: addr=%s path=%s outcome=invalid reason=\"%s\"",
+                 r->client, r->route->path, pjwt_strerror(rc));
+        return unauthorized(r, "invalid_token", pjwt_strerror(rc));
+    }
+    sub = json_string_value(json_object_get(tok.claims, "sub"));
+    if (userinfo) {
+        static const char *const h[] = { "Cache-Control", "no-store", NULL };
+
+        ret = http_reply_json(r, MHD_HTTP_OK, tok.claims, h);
+    } else {
+        const char *h[] = { "X-Auth-User", sub ? sub : "", "Cache-Control",
+                            "no-store", NULL };
+
+        ret = http_reply(r, MHD_HTTP_OK, NULL, "", 0, h);
+    }
+    pjwt_token_clear(&tok);
+    return ret;
+}
+
+static enum MHD_Result
+userinfo_end(struct req *r)
+{
+    return bearer_end(r, 1);
+}
+
+static enum MHD_Result
+auth_end(struct req *r)
+{
+    return bearer_end(r, 0);
+}
+
+const struct route route_userinfo = {
+    "/userinfo", EP_USERINFO, "GET, HEAD", NULL, NULL, userinfo_end
+};
+const struct route route_auth = {
+    "/auth", EP_AUTH, "GET, HEAD", NULL, NULL, auth_end
+};

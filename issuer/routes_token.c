@@ -1,0 +1,423 @@
+/*
+ * routes_token.c: POST /token, the OAuth 2.0 resource-owner password grant
+ * (RFC 6749 4.3, errors 5.2).
+ *
+ * Phases: the form is decoded by MHD's post processor as it arrives; at the
+ * end the request is checked (grant, credentials, scope, audience), throttled
+ * before PAM, and handed to the PAM pool on a suspended connection.  The
+ * event thread records the answer and resumes at once on success, or after
+ * the PAM fail delay on failure (a timer: no thread waits).  The resumed
+ * call signs the token on the HTTP thread.  Every attempt ends in exactly
+ * one "login:" log line.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "pam_pool.h"
+#include "ratelimit.h"
+#include "routes.h"
+#include "signer.h"
+#include "state.h"
+
+enum tstate { T_NEW = 0, T_PENDING, T_DONE };
+
+/* Form fields we read; each may appear once (RFC 6749 3.2). */
+enum { F_GRANT, F_USER, F_PASS, F_SCOPE, F_AUD, F_OTP, F_COUNT };
+
+struct token_req {
+    struct req *r;
+    struct MHD_PostProcessor *pp;
+    enum tstate state;
+    const char *bad;               /* static reason the form is malformed */
+    unsigned seen;
+    char grant[32];
+    char scope[ISSUER_MAX_SCOPE_LEN + 1];
+    char audience[256];
+    struct pam_job job;            /* user, password and otp live in job.req */
+    struct pool_timer timer;
+    /* result */
+    enum pam_outcome outcome;
+    int throttled;
+    unsigned retry_after;
+};
+
+/* The failure delay PAM asked for most recently: throttled attempts and
+   refused names wait the same, so timing tells nothing. */
+static unsigned last_delay_usec = 2000000;
+
+static void
+token_free(void *p)
+{
+    struct token_req *t = p;
+
+    if (t == NULL)
+        return;
+    if (t->pp != NULL)
+        MHD_destroy_post_processor(t->pp);
+    OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
+    free(t);
+}
+
+static enum MHD_Result
+field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+      const char *ctype, const char *enc, const char *data, uint64_t off,
+      size_t size)
+{
+    struct token_req *t = cls;
+    static const char *const names[F_COUNT] = {
+        "grant_type", "username", "password", "scope", "audience", "otp"
+    };
+    char *dst[F_COUNT] = {
+        t->grant, t->job.req.user, t->job.req.password, t->scope, t->audience,
+        t->job.req.otp
+    };
+    size_t cap[F_COUNT] = {
+        sizeof(t->grant), sizeof(t->job.req.user), sizeof(t->job.req.password),
+        sizeof(t->scope), sizeof(t->audience), sizeof(t->job.req.otp)
+    };
+    int i;
+
+    (void)kind;
+    (void)filename;
+    (void)ctype;
+    (void)enc;
+    for (i = 0; i < F_COUNT && strcmp(key, names[i]) != 0; i++)
+        ;
+    if (i == F_COUNT)
+        return MHD_YES;           /* unknown parameters are ignored (3.2) */
+    if (off == 0) {
+        if (t->seen & (1u << i))
+            t->bad = "repeated parameter";
+        t->seen |= 1u << i;
+    }
+    if (off + size >= cap[i] || memchr(data, '\0', size) != NULL) {
+        t->bad = "parameter too long or malformed";
+        return MHD_YES;
+    }
+    memcpy(dst[i] + off, data, size);
+    dst[i][off + size] = '\0';
+    return MHD_YES;
+}
+
+static enum MHD_Result
+token_begin(struct req *r)
+{
+    struct token_req *t = calloc(1, sizeof(*t));
+
+    if (t == NULL)
+        return MHD_NO;
+    t->r = r;
+    r->ctx = t;
+    r->ctx_free = token_free;
+    /* NULL when the body is not application/x-www-form-urlencoded. */
+    t->pp = MHD_create_post_processor(r->conn, 1024, field, t);
+    return MHD_YES;
+}
+
+static void
+token_body(struct req *r, const char *data, size_t len)
+{
+    struct token_req *t = r->ctx;
+
+    if (t->pp == NULL)
+        t->bad = "body must be application/x-www-form-urlencoded";
+    else if (MHD_post_process(t->pp, data, len) != MHD_YES)
+        t->bad = "malformed form body";
+}
+
+static void
+log_login(struct token_req *t, const char *outcome, const char *reason)
+{
+    char user[80], why[160];
+    size_t i;
+
+    log_sanitize(t->job.req.user, user, sizeof(user));
+    snprintf(why, sizeof(why), "%s", reason ? reason : "");
+    for (i = 0; why[i]; i++)
+        if ((unsigned char)why[i] < 0x20 || why[i] == '"' || why[i] == 0x7f)
+            why[i] = '?';
+    log_info("login: addr=%s user=%s outcome=%s reason=\"%s\"", t->r->client,
+             user, outcome, why);
+}
+
+static void
+resume_timer(struct pool_timer *tm)
+{
+    struct token_req *t = (struct token_req *)((char *)tm
+                                               - offsetof(struct token_req, timer));
+
+    http_resume(t->r);
+}
+
+/* Hold the suspended connection for delay_usec, then resume it. */
+static void
+delay_then_resume(struct token_req *t, unsigned delay_usec)
+{
+    t->timer.due_ms = pam_pool_now_ms() + delay_usec / 1000u;
+    t->timer.fn = resume_timer;
+    pam_pool_timer_add(&t->timer);
+}
+
+/* Event thread: PAM has answered. */
+static void
+pam_done(struct pam_job *job)
+{
+    struct token_req *t = (struct token_req *)((char *)job
+                                               - offsetof(struct token_req, job));
+    const struct issuer_conf *c = t->r->st->conf;
+
+    t->outcome = (enum pam_outcome)job->reply.outcome;
+    t->state = T_DONE;
+    if (t->outcome == PAM_OUT_OK) {
+        http_resume(t->r);
+        return;
+    }
+    if (job->reply.delay_usec > 0)
+        __atomic_store_n(&last_delay_usec, job->reply.delay_usec, __ATOMIC_RELAXED);
+    if (t->outcome != PAM_OUT_ERROR)
+        ratelimit_fail(t->r->client, t->job.req.user, c->rate_per_ip,
+                       c->rate_per_user);
+    delay_then_resume(t, job->reply.delay_usec);
+}
+
+static enum MHD_Result
+answer_failure(struct token_req *t)
+{
+    struct req *r = t->r;
+    const char *reason = t->job.reply.reason;
+
+    switch (t->outcome) {
+    case PAM_OUT_OK:
+        break;
+    case PAM_OUT_DENIED:
+        metrics_login(LOGIN_DENIED);
+        log_login(t, "fail", reason);
+        return http_reply_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_grant",
+                                      "invalid username or password", NULL);
+    case PAM_OUT_ACCT_EXPIRED:
+    case PAM_OUT_AUTHTOK_EXPIRED:
+    case PAM_OUT_ACCT_DENIED:
+        metrics_login(LOGIN_EXPIRED);
+        log_login(t, "fail", reason);
+        return http_reply_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_grant",
+                                      t->outcome == PAM_OUT_ACCT_EXPIRED
+                                          ? "account expired"
+                                      : t->outcome == PAM_OUT_AUTHTOK_EXPIRED
+                                          ? "password expired, change required"
+                                          : "account not permitted to log in",
+                                      NULL);
+    case PAM_OUT_ERROR:
+        metrics_login(LOGIN_ERROR);
+        log_login(t, "error", reason);
+        return http_reply_oauth_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                      "server_error", NULL, NULL);
+    }
+    return MHD_NO;
+}
+
+static enum MHD_Result
+answer(struct token_req *t)
+{
+    static const char *const nostore[] = {
+        "Cache-Control", "no-store", "Pragma", "no-cache", NULL
+    };
+    struct req *r = t->r;
+    const struct issuer_state *st = r->st;
+    const struct proto_reply *p = &t->job.reply;
+    const char *groups[PROTO_MAX_GROUPS];
+    json_auto_t *body = NULL;
+    pjwt_err err;
+    char *tok;
+    uint32_t i;
+
+    if (t->throttled) {
+        char ra[16];
+        const char *h[] = { "Retry-After", ra, NULL };
+
+        snprintf(ra, sizeof(ra), "%u", t->retry_after);
+        metrics_login(LOGIN_THROTTLED);
+        log_login(t, "throttled", "too many failed attempts");
+        return http_reply_oauth_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
+                                      "slow_down", "too many failed attempts", h);
+    }
+    if (t->outcome != PAM_OUT_OK)
+        return answer_failure(t);
+    if (!signer_name_ok(p->user, ISSUER_MAX_USER_LEN)) {
+        metrics_login(LOGIN_ERROR);
+        log_login(t, "error", "PAM user name not usable in a token");
+        return http_reply_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_grant",
+                                      "user name not supported", NULL);
+    }
+    for (i = 0; i < p->ngroups; i++)
+        groups[i] = p->groups[i];
+    pjwt_err_clear(&err);
+    tok = signer_issue(st, p->user, t->audience[0] ? t->audience : st->conf->audience,
+                       t->scope[0] ? t->scope : NULL, groups, p->ngroups,
+                       time(NULL), &err);
+    if (tok == NULL) {
+        metrics_login(LOGIN_ERROR);
+        log_login(t, "error", err.msg);
+        return http_reply_oauth_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                      "server_error", NULL, NULL);
+    }
+    body = json_pack("{s:s, s:s, s:I}", "access_token", tok, "token_type", "Bearer",
+                     "expires_in", (json_int_t)st->conf->token_lifetime);
+    OPENSSL_cleanse(tok, strlen(tok));
+    free(tok);
+    if (body == NULL)
+        return MHD_NO;
+    if (t->scope[0])
+        json_object_set_new(body, "scope", json_string(t->scope));
+    metrics_login(LOGIN_OK);
+    {
+        /* Log the PAM user when a module mapped the name. */
+        char sub[80];
+
+        log_login(t, "success", strcmp(p->user, t->job.req.user) == 0
+                                    ? "authenticated"
+                                    : log_sanitize(p->user, sub, sizeof(sub)));
+    }
+    return http_reply_json(r, MHD_HTTP_OK, body, nostore);
+}
+
+static int
+audience_ok(const struct issuer_conf *c, const char *aud)
+{
+    size_t i;
+
+    if (strcmp(aud, c->audience) == 0)
+        return 1;
+    for (i = 0; i < c->n_audiences; i++)
+        if (strcmp(aud, c->audiences[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Fill user/password from HTTP Basic when the form has none. */
+static const char *
+basic_credentials(struct token_req *t)
+{
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(t->r->conn, &pass);
+    const char *bad = NULL;
+
+    if (user == NULL) {
+        if (pass)
+            MHD_free(pass);
+        return NULL;
+    }
+    if (t->seen & ((1u << F_USER) | (1u << F_PASS)))
+        bad = "credentials in both the form and HTTP Basic";
+    else if (pass == NULL || strlen(user) >= sizeof(t->job.req.user)
+             || strlen(pass) >= sizeof(t->job.req.password))
+        bad = "malformed HTTP Basic credentials";
+    else {
+        snprintf(t->job.req.user, sizeof(t->job.req.user), "%s", user);
+        snprintf(t->job.req.password, sizeof(t->job.req.password), "%s", pass);
+        t->seen |= (1u << F_USER) | (1u << F_PASS);
+    }
+    if (pass != NULL) {
+        OPENSSL_cleanse(pass, strlen(pass));
+        MHD_free(pass);
+    }
+    MHD_free(user);
+    return bad;
+}
+
+static enum MHD_Result
+refuse(struct token_req *t, const char *error, const char *desc)
+{
+    metrics_login(LOGIN_INVALID);
+    log_login(t, "invalid", desc);
+    OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
+    return http_reply_oauth_error(t->r, MHD_HTTP_BAD_REQUEST, error, desc, NULL);
+}
+
+static enum MHD_Result
+token_start(struct token_req *t)
+{
+    struct req *r = t->r;
+    const struct issuer_conf *c = r->st->conf;
+    const char *bad;
+
+    if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
+        t->bad = "malformed form body";
+    t->pp = NULL;
+    if (t->bad == NULL && r->body_len == 0)
+        t->bad = "form body with grant_type required";
+    if (t->bad != NULL)
+        return refuse(t, "invalid_request", t->bad);
+    if ((bad = basic_credentials(t)) != NULL)
+        return refuse(t, "invalid_request", bad);
+    if (!(t->seen & (1u << F_GRANT)))
+        return refuse(t, "invalid_request", "grant_type missing");
+    if (strcmp(t->grant, "password") != 0)
+        return refuse(t, "unsupported_grant_type", "only the password grant is supported");
+    if (t->job.req.user[0] == '\0' || !(t->seen & (1u << F_PASS)))
+        return refuse(t, "invalid_request", "username and password required");
+    if ((t->seen & (1u << F_SCOPE)) && !signer_scope_ok(t->scope))
+        return refuse(t, "invalid_scope", "scope not acceptable");
+    if ((t->seen & (1u << F_AUD)) && !audience_ok(c, t->audience))
+        return refuse(t, "invalid_request", "audience not allowed");
+
+    /* Throttled, or a name no token can carry: answered like a PAM failure,
+       after the same delay, without calling PAM. */
+    if (ratelimit_check(r->client, t->job.req.user, c->rate_per_ip,
+                        c->rate_per_user, &t->retry_after)
+        || !signer_name_ok(t->job.req.user, ISSUER_MAX_USER_LEN)) {
+        if (t->retry_after > 0)
+            t->throttled = 1;
+        else {
+            t->outcome = PAM_OUT_DENIED;
+            snprintf(t->job.reply.reason, sizeof(t->job.reply.reason),
+                     "user name not acceptable");
+            ratelimit_fail(r->client, NULL, c->rate_per_ip, 0);
+        }
+        OPENSSL_cleanse(&t->job.req.password, sizeof(t->job.req.password));
+        t->state = T_DONE;
+        http_suspend(r);
+        delay_then_resume(t, __atomic_load_n(&last_delay_usec, __ATOMIC_RELAXED));
+        return MHD_YES;
+    }
+    if (pam_pool_reserve() != 0) {
+        static const char *const h[] = { "Retry-After", "1", NULL };
+
+        OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
+        metrics_login(LOGIN_BUSY);
+        log_login(t, "busy", "PAM queue full");
+        return http_reply_oauth_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                      "temporarily_unavailable", "server busy", h);
+    }
+    snprintf(t->job.req.service, sizeof(t->job.req.service), "%s", c->pam_service);
+    snprintf(t->job.req.confdir, sizeof(t->job.req.confdir), "%s",
+             c->pam_confdir ? c->pam_confdir : "");
+    snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
+    t->job.done = pam_done;
+    t->state = T_PENDING;
+    http_suspend(r);
+    pam_pool_submit(&t->job);
+    return MHD_YES;
+}
+
+static enum MHD_Result
+token_end(struct req *r)
+{
+    struct token_req *t = r->ctx;
+
+    switch (t->state) {
+    case T_NEW:
+        return token_start(t);
+    case T_PENDING:
+        return MHD_YES;   /* spurious call while suspended */
+    case T_DONE:
+        return answer(t);
+    }
+    return MHD_NO;
+}
+
+const struct route route_token = {
+    "/token", EP_TOKEN, "POST", token_begin, token_body, token_end
+};

@@ -1,0 +1,80 @@
+/*
+ * routes_wellknown.c: the public documents (JWKS, RFC 8414 metadata, a
+ * minimal openid-configuration), /healthz and /metrics.  The documents are
+ * rendered once per configuration load (state.c) and served as they are.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pam_pool.h"
+#include "routes.h"
+#include "state.h"
+
+static const char *const cache_public[] = {
+    "Cache-Control", "public, max-age=300", NULL
+};
+
+static enum MHD_Result
+doc(struct req *r, const char *text)
+{
+    return http_reply(r, MHD_HTTP_OK, "application/json", text, strlen(text),
+                      cache_public);
+}
+
+static enum MHD_Result
+jwks_end(struct req *r)
+{
+    return doc(r, r->st->jwks);
+}
+
+static enum MHD_Result
+as_end(struct req *r)
+{
+    return doc(r, r->st->as_metadata);
+}
+
+static enum MHD_Result
+oidc_end(struct req *r)
+{
+    return doc(r, r->st->oidc_metadata);
+}
+
+static enum MHD_Result
+healthz_end(struct req *r)
+{
+    static const char *const nocache[] = { "Cache-Control", "no-store", NULL };
+
+    return http_reply(r, MHD_HTTP_OK, "text/plain", "ok\n", 3, nocache);
+}
+
+static enum MHD_Result
+metrics_end(struct req *r)
+{
+    char *text = metrics_render(pam_pool_queue_depth(), http_in_flight());
+    enum MHD_Result ret;
+
+    if (text == NULL)
+        return MHD_NO;
+    ret = http_reply(r, MHD_HTTP_OK, "text/plain; version=0.0.4", text,
+                     strlen(text), NULL);
+    free(text);
+    return ret;
+}
+
+const struct route route_jwks = {
+    "/.well-known/jwks.json", EP_JWKS, "GET, HEAD", NULL, NULL, jwks_end
+};
+const struct route route_as_metadata = {
+    "/.well-known/oauth-authorization-server", EP_AS_META, "GET, HEAD", NULL,
+    NULL, as_end
+};
+const struct route route_oidc_metadata = {
+    "/.well-known/openid-configuration", EP_OIDC_META, "GET, HEAD", NULL, NULL,
+    oidc_end
+};
+const struct route route_healthz = {
+    "/healthz", EP_HEALTHZ, "GET, HEAD", NULL, NULL, healthz_end
+};
+const struct route route_metrics = {
+    "/metrics", EP_METRICS, "GET, HEAD", NULL, NULL, metrics_end
+};

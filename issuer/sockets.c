@@ -1,0 +1,161 @@
+/*
+ * sockets.c: see sockets.h.  Port 0 binds a free port; the bound address is
+ * reported in the listener's name, which main.c logs ("listening on ..."),
+ * so tests can start on port 0 and read the port back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sockets.h"
+
+#define SD_LISTEN_FDS_START 3
+
+static int
+from_systemd(struct listener *out)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    char *end;
+    long n, i;
+
+    if (pid == NULL || fds == NULL)
+        return 0;
+    if (strtol(pid, &end, 10) != (long)getpid() || *end != '\0')
+        return 0;
+    n = strtol(fds, &end, 10);
+    if (*end != '\0' || n < 1 || n > CONF_MAX_LISTEN)
+        return 0;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    for (i = 0; i < n; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd = SD_LISTEN_FDS_START + (int)i;
+
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        out[i].fd = fd;
+        out[i].is_unix = getsockname(fd, (struct sockaddr *)&ss, &sl) == 0
+                         && ss.ss_family == AF_UNIX;
+        snprintf(out[i].name, sizeof(out[i].name), "systemd socket %d", fd);
+    }
+    return (int)n;
+}
+
+static int
+open_unix(const char *path, struct listener *l)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    struct stat sb;
+    int fd;
+
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        log_err("listen unix:%s: path too long", path);
+        return -1;
+    }
+    strcpy(sun.sun_path, path);
+    /* A stale socket from an earlier run; never remove anything else. */
+    if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+        unlink(path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0
+        || listen(fd, 128) != 0) {
+        log_err("listen unix:%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    l->fd = fd;
+    l->is_unix = 1;
+    snprintf(l->name, sizeof(l->name), "unix:%s", path);
+    return 0;
+}
+
+static int
+open_inet(const char *spec, struct listener *l)
+{
+    struct addrinfo hints = { 0 }, *ai = NULL;
+    char host[256], port[16], bhost[NI_MAXHOST], bport[NI_MAXSERV];
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    const char *colon;
+    int fd = -1, one = 1, rc;
+
+    if (spec[0] == '[') {
+        const char *rb = strchr(spec, ']');
+
+        if (rb == NULL || rb[1] != ':' || (size_t)(rb - spec - 1) >= sizeof(host))
+            goto bad;
+        memcpy(host, spec + 1, (size_t)(rb - spec - 1));
+        host[rb - spec - 1] = '\0';
+        colon = rb + 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (colon == NULL || (size_t)(colon - spec) >= sizeof(host))
+            goto bad;
+        memcpy(host, spec, (size_t)(colon - spec));
+        host[colon - spec] = '\0';
+    }
+    if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port))
+        goto bad;
+    strcpy(port, colon + 1);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    if (rc != 0) {
+        log_err("listen %s: %s", spec, gai_strerror(rc));
+        return -1;
+    }
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
+        || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 512) != 0
+        || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0
+        || getnameinfo((struct sockaddr *)&ss, sl, bhost, sizeof(bhost), bport,
+                       sizeof(bport), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        log_err("listen %s: %s", spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    l->fd = fd;
+    l->is_unix = 0;
+    snprintf(l->name, sizeof(l->name), ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+             bhost, bport);
+    return 0;
+bad:
+    log_err("listen %s: expected HOST:PORT, [V6]:PORT or unix:/path", spec);
+    return -1;
+}
+
+int
+sockets_open(const struct issuer_conf *c, struct listener *out)
+{
+    size_t i;
+    int n = from_systemd(out);
+
+    if (n > 0)
+        return n;
+    for (i = 0; i < c->n_listen; i++) {
+        int rc = strncmp(c->listen[i], "unix:", 5) == 0
+                     ? open_unix(c->listen[i] + 5, &out[i])
+                     : open_inet(c->listen[i], &out[i]);
+
+        if (rc != 0) {
+            while (i-- > 0)
+                close(out[i].fd);
+            return -1;
+        }
+    }
+    return (int)c->n_listen;
+}

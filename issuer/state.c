@@ -1,0 +1,341 @@
+/*
+ * state.c: build a complete, immutable issuer state from a config file, and
+ * the reference-counted "current state" pointer that SIGHUP swaps.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "cleanup.h"
+#include "signer.h"
+#include "state.h"
+
+static pthread_mutex_t cur_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct issuer_state *cur;
+
+static void
+state_free(struct issuer_state *st)
+{
+    size_t i;
+
+    if (st == NULL)
+        return;
+    for (i = 0; i < st->n_verifiers; i++)
+        pjwt_verifier_free(st->verifiers[i]);
+    pjwt_keyset_free(st->keys);
+    free(st->jwks);
+    free(st->as_metadata);
+    free(st->oidc_metadata);
+    free(st->tls_cert_pem);
+    if (st->tls_key_pem != NULL) {
+        OPENSSL_cleanse(st->tls_key_pem, strlen(st->tls_key_pem));
+        free(st->tls_key_pem);
+    }
+    issuer_conf_free(st->conf);
+    free(st);
+}
+
+/* Read a whole small file; secret files must not be readable by others. */
+static char *
+read_file(const char *path, int secret, pjwt_err *err)
+{
+    struct stat sb;
+    char *buf = NULL, *r = NULL;
+    ssize_t n;
+    size_t got = 0;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > 1024 * 1024) {
+        pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: not a regular file under 1 MiB",
+                     path);
+        goto out;
+    }
+    if (secret && (sb.st_mode & 077) != 0) {
+        pjwt_err_set(err, PJWT_ERR_PERM, __func__,
+                     "%s: readable or writable by group/others", path);
+        goto out;
+    }
+    buf = malloc((size_t)sb.st_size + 1);
+    if (buf == NULL) {
+        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        goto out;
+    }
+    while (got < (size_t)sb.st_size) {
+        n = read(fd, buf + got, (size_t)sb.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    r = buf;
+    buf = NULL;
+out:
+    if (buf != NULL) {
+        OPENSSL_cleanse(buf, (size_t)sb.st_size);
+        free(buf);
+    }
+    close(fd);
+    return r;
+}
+
+static int
+load_keys(struct issuer_state *st, pjwt_err *err)
+{
+    const struct issuer_conf *c = st->conf;
+    unsigned pub = PJWT_KEYS_EAGER | PJWT_KEYS_CHECK_WRITE;
+    unsigned priv = pub | PJWT_KEYS_PRIVATE | PJWT_KEYS_CHECK_READ;
+    size_t i;
+    int r;
+
+    st->keys = pjwt_keyset_new();
+    if (st->keys == NULL)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    if (c->signing_key != NULL)
+        r = pjwt_keyset_load_file(st->keys, c->signing_key, priv, err);
+    else
+        r = pjwt_keyset_load_secret_file(st->keys, c->hmac_secret, priv, err);
+    if (r != 0)
+        return r;
+    if (pjwt_keyset_count(st->keys) != 1)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "%s: expected exactly one key", c->signing_key);
+    st->sign_key = pjwt_keyset_get(st->keys, 0);
+    if (!pjwt_key_is_private(st->sign_key))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "%s: not a private key", c->signing_key);
+    st->alg = pjwt_key_default_alg(st->sign_key);
+    if (st->alg == PJWT_ALG_INVALID)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "signing key has no algorithm");
+    for (i = 0; i < c->n_publish; i++) {
+        r = pjwt_keyset_load_file(st->keys, c->publish[i], pub, err);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+/* The JWKS text, without a second entry for a kid already listed. */
+static int
+build_jwks(struct issuer_state *st, pjwt_err *err)
+{
+    json_auto_t *jwks = pjwt_keyset_to_jwks(st->keys, err);
+    json_auto_t *out = json_array();
+    json_t *keys, *k, *kid;
+    size_t i, j;
+
+    if (jwks == NULL || out == NULL)
+        return err && err->code ? err->code : PJWT_ERR_NOMEM;
+    keys = json_object_get(jwks, "keys");
+    json_array_foreach(keys, i, k) {
+        int dup = 0;
+
+        kid = json_object_get(k, "kid");
+        for (j = 0; j < json_array_size(out) && json_is_string(kid); j++)
+            if (json_equal(json_object_get(json_array_get(out, j), "kid"), kid))
+                dup = 1;
+        if (!dup && json_array_append(out, k) != 0)
+            return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    }
+    {
+        json_auto_t *doc = json_pack("{s:O}", "keys", out);
+
+        st->jwks = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    }
+    if (st->jwks == NULL)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    return 0;
+}
+
+static int
+build_metadata(struct issuer_state *st, pjwt_err *err)
+{
+    const char *iss = st->conf->issuer;
+    size_t n = strlen(iss);
+    char base[1024], tok[1100], jwks[1100], ui[1100];
+    const char *alg = pjwt_alg_name(st->alg);
+    json_auto_t *as = NULL;
+    json_auto_t *oidc = NULL;
+
+    while (n > 0 && iss[n - 1] == '/')
+        n--;
+    if (n >= sizeof(base))
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "issuer URL too long");
+    memcpy(base, iss, n);
+    base[n] = '\0';
+    snprintf(tok, sizeof(tok), "%s/token", base);
+    snprintf(jwks, sizeof(jwks), "%s/.well-known/jwks.json", base);
+    snprintf(ui, sizeof(ui), "%s/userinfo", base);
+    as = json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:[], s:[s]}",
+                   "issuer", iss, "token_endpoint", tok, "jwks_uri", jwks,
+                   "grant_types_supported", "password",
+                   "token_endpoint_auth_methods_supported", "none",
+                   "response_types_supported",
+                   "token_endpoint_auth_signing_alg_values_supported", alg);
+    oidc = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[s], s:[s], s:[s]}",
+                     "issuer", iss, "token_endpoint", tok, "jwks_uri", jwks,
+                     "userinfo_endpoint", ui,
+                     "grant_types_supported", "password",
+                     "response_types_supported", "token",
+                     "subject_types_supported", "public",
+                     "id_token_signing_alg_values_supported", alg);
+    if (as == NULL || oidc == NULL)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    st->as_metadata = json_dumps(as, JSON_COMPACT);
+    st->oidc_metadata = json_dumps(oidc, JSON_COMPACT);
+    if (st->as_metadata == NULL || st->oidc_metadata == NULL)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    return 0;
+}
+
+static int
+vset(pjwt_verifier *v, const char *k, const char *val, pjwt_err *err)
+{
+    return pjwt_verifier_set(v, k, val, err);
+}
+
+/*
+ * /userinfo and /auth check tokens with the module's own rules.  The
+ * verifier reads keys from files, so the public JWKS goes to a private
+ * temporary file that is removed once every verifier has loaded it.
+ */
+static int
+build_verifiers(struct issuer_state *st, pjwt_err *err)
+{
+    const struct issuer_conf *c = st->conf;
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4096], algs[256] = "", lifetime[32];
+    size_t i, len = strlen(st->jwks);
+    int r = PJWT_ERR_INTERNAL, fd = -1, have_pub, wrote = 0;
+    pjwt_algset set = 0;
+
+    for (i = 0; i < pjwt_keyset_count(st->keys); i++)
+        set |= PJWT_ALGSET(pjwt_key_default_alg(pjwt_keyset_get(st->keys, i)));
+    for (i = 1; i < PJWT_ALG_COUNT; i++)
+        if (set & PJWT_ALGSET(i)) {
+            if (algs[0] != '\0')
+                strcat(algs, ",");
+            strcat(algs, pjwt_alg_name((pjwt_alg)i));
+        }
+    snprintf(lifetime, sizeof(lifetime), "%ld", c->token_lifetime);
+    have_pub = pjwt_keyset_count(st->keys) > (c->hmac_secret ? 1u : 0u);
+    if (have_pub) {
+        snprintf(path, sizeof(path), "%s/jwt-issuerd-jwks-XXXXXX",
+                 tmpdir && *tmpdir ? tmpdir : "/tmp");
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd < 0) {
+            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+                             strerror(errno));
+            goto out;
+        }
+        wrote = 1;
+        if (write(fd, st->jwks, len) != (ssize_t)len) {
+            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: short write", path);
+            goto out;
+        }
+    }
+    for (i = 0; i <= c->n_audiences; i++) {
+        const char *aud = i == 0 ? c->audience : c->audiences[i - 1];
+        pjwt_verifier *v = pjwt_verifier_new();
+
+        if (v == NULL) {
+            r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+            goto out;
+        }
+        st->verifiers[st->n_verifiers++] = v;
+        if ((r = vset(v, "issuer", c->issuer, err)) != 0
+            || (r = vset(v, "audience", aud, err)) != 0
+            || (r = vset(v, "algorithms", algs, err)) != 0
+            || (r = vset(v, "max_lifetime", lifetime, err)) != 0
+            || (have_pub && (r = vset(v, "key", path, err)) != 0)
+            || (c->hmac_secret && (r = vset(v, "hmac_secret", c->hmac_secret, err)) != 0)
+            || (r = pjwt_verifier_prepare(v, PJWT_KEYS_EAGER, err)) != 0)
+            goto out;
+    }
+    r = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (wrote)
+        unlink(path);
+    return r;
+}
+
+struct issuer_state *
+issuer_state_load(const char *path, pjwt_err *err)
+{
+    struct issuer_state *st = calloc(1, sizeof(*st));
+    struct issuer_state *r = NULL;
+
+    if (st == NULL) {
+        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        goto out;
+    }
+    st->refs = 1;
+    st->conf = issuer_conf_load(path, err);
+    if (st->conf == NULL)
+        goto out;
+    if (load_keys(st, err) != 0 || build_jwks(st, err) != 0
+        || build_metadata(st, err) != 0 || build_verifiers(st, err) != 0)
+        goto out;
+    if (st->conf->tls_cert != NULL) {
+        st->tls_cert_pem = read_file(st->conf->tls_cert, 0, err);
+        if (st->tls_cert_pem == NULL)
+            goto out;
+        st->tls_key_pem = read_file(st->conf->tls_key, 1, err);
+        if (st->tls_key_pem == NULL)
+            goto out;
+    }
+    if (signer_check_size(st, &st->max_token_len, err) != 0)
+        goto out;
+    r = st;
+    st = NULL;
+out:
+    state_free(st);
+    return r;
+}
+
+void
+issuer_state_set(struct issuer_state *st)
+{
+    struct issuer_state *old;
+
+    pthread_mutex_lock(&cur_lock);
+    old = cur;
+    cur = st;
+    pthread_mutex_unlock(&cur_lock);
+    issuer_state_put(old);
+}
+
+struct issuer_state *
+issuer_state_get(void)
+{
+    struct issuer_state *st;
+
+    pthread_mutex_lock(&cur_lock);
+    st = cur;
+    if (st != NULL)
+        __atomic_add_fetch(&st->refs, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&cur_lock);
+    return st;
+}
+
+void
+issuer_state_put(struct issuer_state *st)
+{
+    if (st != NULL && __atomic_sub_fetch(&st->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        state_free(st);
+}

@@ -1,0 +1,44 @@
+/*
+ * state.h: everything a configuration load produces (options, keys,
+ * verifiers, the published documents), immutable once built and shared by
+ * reference count, so a SIGHUP swaps it whole while requests in flight keep
+ * the one they started with.
+ */
+#ifndef ISSUER_STATE_H
+#define ISSUER_STATE_H
+
+#include <stddef.h>
+#include "alg.h"
+#include "err.h"
+#include "issuer_conf.h"
+#include "keys.h"
+#include "verify.h"
+
+struct issuer_state {
+    int refs;                          /* atomic */
+    struct issuer_conf *conf;
+    pjwt_keyset *keys;                 /* signing key first, then publish_key */
+    pjwt_key *sign_key;                /* borrowed from keys */
+    pjwt_alg alg;
+    /* One verifier per accepted audience: conf->audience first. */
+    pjwt_verifier *verifiers[1 + CONF_MAX_AUDIENCES];
+    size_t n_verifiers;
+    char *jwks;                        /* JSON text */
+    char *as_metadata;                 /* RFC 8414 document */
+    char *oidc_metadata;               /* openid-configuration */
+    char *tls_cert_pem;                /* NULL without TLS */
+    char *tls_key_pem;                 /* cleansed on free */
+    size_t max_token_len;              /* worst case, measured at load */
+};
+
+/* Load path into a new state with one reference; NULL with *err set. */
+struct issuer_state *issuer_state_load(const char *path, pjwt_err *err);
+
+/* Install st as current (takes over the caller's reference). */
+void issuer_state_set(struct issuer_state *st);
+
+/* A new reference to the current state; release with issuer_state_put. */
+struct issuer_state *issuer_state_get(void);
+void issuer_state_put(struct issuer_state *st);
+
+#endif

@@ -38,6 +38,41 @@ from_params(const char *type, int selection, OSSL_PARAM *params)
     return pk;
 }
 
+EVP_PKEY *
+pjwt_pkey_public(pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
+                 size_t al, const uint8_t *b, size_t bl)
+{
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    BIGNUM *bns[2];
+    size_t nbn = 0, i;
+    EVP_PKEY *pk = NULL;
+    int ok = bld != NULL;
+
+    if (kty == PJWT_KTY_OKP)
+        pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, al);
+    else if (kty == PJWT_KTY_RSA)
+        ok = ok && push_bn(bld, OSSL_PKEY_PARAM_RSA_N, a, al, bns, &nbn)
+            && push_bn(bld, OSSL_PKEY_PARAM_RSA_E, b, bl, bns, &nbn);
+    else
+        ok = ok && OSSL_PARAM_BLD_push_utf8_string(bld,
+                OSSL_PKEY_PARAM_GROUP_NAME,
+                crv == PJWT_CRV_P256 ? "P-256" : crv == PJWT_CRV_P384
+                ? "P-384" : "P-521", 0)
+            && OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+                                                a, al);
+    if (kty != PJWT_KTY_OKP && ok)
+        params = OSSL_PARAM_BLD_to_param(bld);
+    if (params)
+        pk = from_params(kty == PJWT_KTY_RSA ? "RSA" : "EC",
+                         EVP_PKEY_PUBLIC_KEY, params);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    for (i = 0; i < nbn; i++)
+        BN_free(bns[i]);
+    return pk;
+}
+
 static EVP_PKEY *
 build_rsa_ec(const pjwt_key *key, const struct pjwt_jwk_parts *p)
 {

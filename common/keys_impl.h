@@ -97,6 +97,25 @@ int pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
 int pjwt_jwk_materialize(pjwt_key *key, pjwt_err *err);
 
 /*
+ * A public EVP_PKEY from raw members: RSA (a = n, b = e, big-endian),
+ * EC (a = encoded point, crv), OKP Ed25519 (a = x).  NULL when OpenSSL
+ * refuses (e.g. a point not on the curve).
+ */
+EVP_PKEY *pjwt_pkey_public(pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
+                           size_t al, const uint8_t *b, size_t bl);
+
+/* ---- spki.c ---- */
+
+/*
+ * DER public keys without OpenSSL's decoder search: SubjectPublicKeyInfo,
+ * PKCS#1 RSAPublicKey, and the SPKI inside an X.509 certificate.  New
+ * EVP_PKEY or NULL with *err set (PJWT_ERR_KEY).
+ */
+EVP_PKEY *pjwt_spki_decode(const uint8_t *der, size_t len, pjwt_err *err);
+EVP_PKEY *pjwt_pkcs1_decode(const uint8_t *der, size_t len, pjwt_err *err);
+EVP_PKEY *pjwt_cert_decode(const uint8_t *der, size_t len, pjwt_err *err);
+
+/*
  * The RFC 7638 members of a key (kty and its required members, in any
  * order; oct includes k), as a new object.  For a lazy key these come
  * from the JWK, else from the EVP_PKEY.

@@ -1,0 +1,216 @@
+/*
+ * bench_keys.c: key loading cost, pjwt against OpenSSL's generic PEM
+ * decoder (PEM_read_bio_PUBKEY) on the same key in the same run.
+ *
+ *   keyload FORMAT pjwt_us=N pem_read_bio_us=M ratio=R        (warm)
+ *   keyload-first FORMAT pjwt_us=N pem_read_bio_us=M ratio=R  (fresh process)
+ *
+ * "first" rows fork a child per measurement before this process touches
+ * OpenSSL, so they include provider loading and algorithm fetches, which
+ * is what the PAM module pays in a fresh sshd child.  Each pjwt number is
+ * load + the first signature check's key preparation (EVP_DigestVerifyInit)
+ * because a decoder that defers work to first use must not look cheap.
+ * Fixtures come from $TOP/tests/data/keys (TOP defaults to ".").
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "keys.h"
+
+struct fmt {
+    const char *name, *file, *pemfile;
+    int jwks;   /* 1: load the file as a keyset and select the kid */
+    const char *kid;
+};
+
+static const struct fmt fmts[] = {
+    { "rsa-spki", "rsa2048.pub.pem", "rsa2048.pub.pem", 0, NULL },
+    { "rsa-pkcs1", "rsa2048.pkcs1.pub.pem", "rsa2048.pub.pem", 0, NULL },
+    { "rsa-cert", "rsa2048.crt.pem", "rsa2048.pub.pem", 0, NULL },
+    { "rsa-jwk", "rsa2048.pub.jwk", "rsa2048.pub.pem", 0, NULL },
+    { "ec256-spki", "ec256.pub.pem", "ec256.pub.pem", 0, NULL },
+    { "ec256-jwk", "ec256.pub.jwk", "ec256.pub.pem", 0, NULL },
+    { "ed25519-spki", "ed25519.pub.pem", "ed25519.pub.pem", 0, NULL },
+    { "ed25519-jwk", "ed25519.pub.jwk", "ed25519.pub.pem", 0, NULL },
+    { "jwks-kid", "jwks.json", "rsa2048.pub.pem", 1, "rsa-1" },
+};
+
+static char top[4096];
+
+static double
+now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static char *
+slurp(const char *name, size_t *len)
+{
+    char path[8192];
+    FILE *f;
+    char *buf;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top, name);
+    f = fopen(path, "rbe");
+    if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
+        fprintf(stderr, "bench_keys: cannot read %s\n", path);
+        exit(1);
+    }
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+        exit(1);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static int
+prepare(EVP_PKEY *pk)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int ok = c && EVP_DigestVerifyInit(c, NULL, EVP_PKEY_get_base_id(pk)
+                                       == EVP_PKEY_ED25519 ? NULL
+                                       : EVP_sha256(), NULL, pk) == 1;
+
+    EVP_MD_CTX_free(c);
+    return ok;
+}
+
+/* One pjwt load + verify preparation; returns microseconds. */
+static double
+one_pjwt(const struct fmt *f)
+{
+    char path[8192];
+    size_t len;
+    char *buf = NULL;
+    json_t *j = NULL;
+    pjwt_key *k = NULL, *sel;
+    pjwt_keyset *ks = NULL;
+    double t0, t;
+
+    if (f->jwks) {
+        snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top, f->file);
+        t0 = now_us();
+        ks = pjwt_keyset_new();
+        if (pjwt_keyset_load_file(ks, path, 0, NULL) != 0
+            || !(sel = pjwt_keyset_find(ks, f->kid, strlen(f->kid),
+                                        PJWT_ALG_RS256, NULL, NULL))
+            || !prepare(pjwt_key_pkey(sel, NULL)))
+            exit(2);
+        t = now_us() - t0;
+        pjwt_keyset_free(ks);
+        return t;
+    }
+    buf = slurp(f->file, &len);
+    t0 = now_us();
+    if (strstr(f->file, ".jwk")) {
+        j = json_loadb(buf, len, 0, NULL);
+        k = pjwt_key_from_jwk(j, 0, NULL);
+    } else {
+        k = pjwt_key_from_pem(buf, len, 0, NULL);
+    }
+    if (!k || !prepare(pjwt_key_pkey(k, NULL)))
+        exit(2);
+    t = now_us() - t0;
+    pjwt_key_free(k);
+    json_decref(j);
+    free(buf);
+    return t;
+}
+
+static double
+one_openssl(const struct fmt *f)
+{
+    size_t len;
+    char *buf = slurp(f->pemfile, &len);
+    BIO *b;
+    EVP_PKEY *pk;
+    double t0, t;
+
+    t0 = now_us();
+    b = BIO_new_mem_buf(buf, (int)len);
+    pk = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+    if (!pk || !prepare(pk))
+        exit(2);
+    t = now_us() - t0;
+    EVP_PKEY_free(pk);
+    BIO_free(b);
+    free(buf);
+    return t;
+}
+
+/* Run fn in a forked child that has not touched OpenSSL yet. */
+static double
+fresh(double (*fn)(const struct fmt *), const struct fmt *f)
+{
+    int p[2], st;
+    double t = -1;
+    pid_t pid;
+
+    if (pipe(p) != 0 || (pid = fork()) < 0)
+        exit(1);
+    if (pid == 0) {
+        close(p[0]);
+        t = fn(f);
+        if (write(p[1], &t, sizeof(t)) != sizeof(t))
+            _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    if (read(p[0], &t, sizeof(t)) != sizeof(t))
+        t = -1;
+    close(p[0]);
+    waitpid(pid, &st, 0);
+    return t;
+}
+
+int
+main(void)
+{
+    const size_t nf = sizeof(fmts) / sizeof(fmts[0]);
+    double a, b, best_a, best_b;
+    size_t i, it, rep;
+    int iters = 300;
+
+    snprintf(top, sizeof(top), "%s", getenv("TOP") ? getenv("TOP") : ".");
+    /* Fresh-process rows first: this process must not load OpenSSL
+       providers before the forks.  Best of 5 children each. */
+    for (i = 0; i < nf; i++) {
+        best_a = best_b = 1e18;
+        for (rep = 0; rep < 5; rep++) {
+            a = fresh(one_pjwt, &fmts[i]);
+            b = fresh(one_openssl, &fmts[i]);
+            if (a < 0 || b < 0)
+                return 1;
+            best_a = a < best_a ? a : best_a;
+            best_b = b < best_b ? b : best_b;
+        }
+        printf("keyload-first %s pjwt_us=%.0f pem_read_bio_us=%.0f "
+               "ratio=%.2f\n", fmts[i].name, best_a, best_b, best_a / best_b);
+    }
+    for (i = 0; i < nf; i++) {
+        (void)one_pjwt(&fmts[i]);
+        (void)one_openssl(&fmts[i]);
+        a = b = 0;
+        for (it = 0; it < (size_t)iters; it++) {
+            a += one_pjwt(&fmts[i]);
+            b += one_openssl(&fmts[i]);
+        }
+        printf("keyload %s pjwt_us=%.1f pem_read_bio_us=%.1f ratio=%.2f\n",
+               fmts[i].name, a / iters, b / iters, a / b);
+    }
+    fflush(stdout);
+    return 0;
+}

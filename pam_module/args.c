@@ -85,15 +85,14 @@ mod_set(void *ctx, const char *key, const char *value, pjwt_err *err)
     pjm_conf *c = ctx;
     long l;
 
-    if (c->in_file && argv_has(c, key))
-        return 0;           /* the argument wins, see the top comment */
-
     if (strcmp(key, "config") == 0) {
         if (c->in_file)
             return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                                 "config= is only allowed as a module argument");
         return 0;           /* taken by scan_set */
     }
+    if (c->in_file && argv_has(c, key))
+        return 0;           /* the argument wins, see the top comment */
     if (strcmp(key, "one_time") == 0)
         return pjwt_conf_bool(key, value, &c->one_time, err);
     if (strcmp(key, "use_first_pass") == 0)

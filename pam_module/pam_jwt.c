@@ -153,6 +153,27 @@ out:
     return rv;
 }
 
+static int
+header_has_alg(const char *h, size_t len, int *nomem)
+{
+    uint8_t *buf = malloc(pjwt_b64url_dec_len(len) + 1);
+    json_t *hdr = NULL;
+    size_t n = 0;
+    int shaped = 0;
+
+    if (!buf) {
+        *nomem = 1;
+        return 0;
+    }
+    if (pjwt_b64url_decode(h, len, buf, pjwt_b64url_dec_len(len), &n) == 0) {
+        hdr = pjwt_json_parse_object((const char *)buf, n, 0, NULL);
+        shaped = hdr && json_is_string(json_object_get(hdr, "alg"));
+    }
+    json_decref(hdr);
+    free(buf);
+    return shaped;
+}
+
 /*
  * Shaped like a JWS: three strict base64url segments whose header is a JSON
  * object with a string alg.  Over max_token_length the segments are only
@@ -170,15 +191,23 @@ jws_shaped(const char *s, size_t len, size_t max_len, pjwt_token *shape,
     *nomem = r == PJWT_ERR_NOMEM;
     if (r == 0)
         return 1;
-    if (r != PJWT_ERR_TOO_LONG)
+    if (r != PJWT_ERR_TOO_LONG && r != PJWT_ERR_FORMAT)
         return 0;
     d1 = memchr(s, '.', len);
     d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s)) : NULL;
     if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - s)))
         return 0;
-    return pjwt_b64url_valid(s, (size_t)(d1 - s)) &&
-           pjwt_b64url_valid(d1 + 1, (size_t)(d2 - d1 - 1)) &&
-           pjwt_b64url_valid(d2 + 1, len - (size_t)(d2 + 1 - s));
+    if (!pjwt_b64url_valid(s, (size_t)(d1 - s)) ||
+        !pjwt_b64url_valid(d1 + 1, (size_t)(d2 - d1 - 1)))
+        return 0;
+    if (r == PJWT_ERR_TOO_LONG)
+        return pjwt_b64url_valid(d2 + 1, len - (size_t)(d2 + 1 - s));
+    /* An unsecured JWS ("alg":"none", RFC 7515 appendix A.5) has an empty
+       third segment: still a token, and a bad one, if its header is a JSON
+       object with an alg. */
+    if (d2 + 1 != s + len)
+        return 0;
+    return header_has_alg(s, (size_t)(d1 - s), nomem);
 }
 
 /* one_time: refuse tokens without jti, record the rest until exp + leeway. */

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""gen.py DIR: keys and tokens for the PAM tests, made with PyJWT and
+jwcrypto (Debian python3-jwt, python3-jwcrypto), so the module is tested
+against an independent signer.  Writes DIR/keys/* and DIR/tok/<case>, one
+token per file.  Times are relative to now; the tests run well inside
+the shortest lifetime (300 s)."""
+import base64
+import json
+import os
+import socket
+import sys
+import time
+
+import jwt
+from jwcrypto import jwk
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+ISS = "https://issuer.test"
+AUD = "host-a"
+D = sys.argv[1]
+os.makedirs(D + "/keys", exist_ok=True)
+os.makedirs(D + "/tok", exist_ok=True)
+now = int(time.time())
+
+
+def write(path, data, mode=0o644):
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    os.chmod(path, mode)
+
+
+def pem_priv(k):
+    return k.private_bytes(serialization.Encoding.PEM,
+                           serialization.PrivateFormat.PKCS8,
+                           serialization.NoEncryption())
+
+
+def pem_pub(k):
+    return k.public_key().public_bytes(
+        serialization.Encoding.PEM,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+ec1 = ec.generate_private_key(ec.SECP256R1())
+ec_other = ec.generate_private_key(ec.SECP256R1())
+rsa1 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+ed1 = ed25519.Ed25519PrivateKey.generate()
+secret = os.urandom(48)
+
+write(D + "/keys/ec.pub.pem", pem_pub(ec1))
+write(D + "/keys/other.pub.pem", pem_pub(ec_other))
+write(D + "/keys/rsa.pub.pem", pem_pub(rsa1))
+write(D + "/keys/ed.pub.pem", pem_pub(ed1))
+write(D + "/keys/hmac.secret", secret, 0o600)
+
+# A JWKS of several EC keys; kid "k3" is ec1.  Only the token's kid is
+# materialised by the module.
+keys = []
+for i in range(1, 7):
+    k = ec1 if i == 3 else ec.generate_private_key(ec.SECP256R1())
+    j = json.loads(jwk.JWK.from_pem(pem_pub(k)).export_public())
+    j["kid"] = "k%d" % i
+    j["use"] = "sig"
+    keys.append(j)
+write(D + "/keys/jwks.json", json.dumps({"keys": keys}))
+
+
+def claims(**kw):
+    c = {"iss": ISS, "aud": AUD, "sub": "alice", "iat": now, "exp": now + 300}
+    for k, v in kw.items():
+        if v is None:
+            c.pop(k, None)
+        else:
+            c[k] = v
+    return c
+
+
+def sign(name, c, key=ec1, alg="ES256", kid=None, headers=None):
+    h = dict(headers or {})
+    if kid:
+        h["kid"] = kid
+    pk = pem_priv(key) if not isinstance(key, bytes) else key
+    t = jwt.encode(c, pk, algorithm=alg, headers=h or None)
+    write(D + "/tok/" + name, t)
+    return t
+
+
+good = sign("good", claims())
+sign("good_kid", claims(), kid="k3")
+sign("unknown_kid", claims(), kid="k9")
+sign("other_key", claims(), key=ec_other)
+sign("rsa", claims(), key=rsa1, alg="RS256")
+sign("ps", claims(), key=rsa1, alg="PS256")
+sign("ed", claims(), key=ed1, alg="EdDSA")
+sign("hs", claims(), key=secret, alg="HS256")
+sign("bob", claims(sub="bob"))
+sign("nosuchuser", claims(sub="nosuchuser"))
+sign("no_sub", claims(sub=None))
+sign("uid_claim", claims(uid="alice", sub="someone-else"))
+sign("expired", claims(iat=now - 1000, exp=now - 120))
+sign("expired_in_leeway", claims(iat=now - 1000, exp=now - 30))
+sign("no_exp", claims(exp=None))
+sign("nbf_future", claims(nbf=now + 600))
+sign("iat_future", claims(iat=now + 600, exp=now + 900))
+sign("long_life", claims(iat=now, exp=now + 7200))
+sign("wrong_iss", claims(iss="https://evil.test"))
+sign("wrong_aud", claims(aud="host-b"))
+sign("aud_array", claims(aud=["host-b", AUD]))
+sign("aud_host", claims(aud="jwt:" + socket.gethostname().split(".")[0]))
+sign("aud_service", claims(aud="svc:jwtsvc"))
+sign("groups", claims(groups=["users", "admins"], dept="ops"))
+sign("groups_no", claims(groups=["users"], dept="ops"))
+sign("jti1", claims(jti="one-1"))
+sign("jti2", claims(jti="one-2"))
+sign("jti3", claims(jti="../../etc/passwd"))
+sign("jti_conc", claims(jti="concurrent-1"))
+sign("revoked_jti", claims(jti="bad-jti"))
+sign("export", claims(email="alice@example.test", roles=["a", "b"],
+                      evil="x\ny"))
+sign("too_long", claims(pad="p" * 9000))
+# Key confusion: HS256 with the public PEM as the secret (PyJWT refuses
+# to make one, so by hand).
+import hashlib
+import hmac
+hh = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+pp = b64(json.dumps(claims()).encode())
+mac = hmac.new(pem_pub(ec1), (hh + "." + pp).encode(), hashlib.sha256)
+write(D + "/tok/confusion", hh + "." + pp + "." + b64(mac.digest()))
+
+h = b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+p = b64(json.dumps(claims()).encode())
+write(D + "/tok/alg_none", h + "." + p + ".")
+write(D + "/tok/alg_none_sig", h + "." + p + "." + good.split(".")[2])
+hs, ps, ss = good.split(".")
+tampered = b64(json.dumps(claims(sub="alice", admin=True)).encode())
+write(D + "/tok/tampered_payload", hs + "." + tampered + "." + ss)
+sig = bytearray(base64.urlsafe_b64decode(ss + "=" * (-len(ss) % 4)))
+sig[10] ^= 1
+write(D + "/tok/tampered_sig", hs + "." + ps + "." + b64(bytes(sig)))
+# Shapes that are not tokens at all.
+write(D + "/tok/password", "correct horse battery staple")
+write(D + "/tok/dots", "a.b.c")
+write(D + "/tok/noalg", b64(b'{"typ":"JWT"}') + "." + ps + "." + ss)

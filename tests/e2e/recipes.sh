@@ -1,0 +1,170 @@
+#!/bin/sh
+# The README's PAM and sshd recipes, loaded from the example files as
+# shipped (etc/pam.d/sshd.example, etc/pam.d/sudo.example,
+# etc/sshd_config.d/pam_jwt.conf), not retyped here.
+#
+# The pam.d examples run through pamtester with pam_wrapper (service files
+# from a temp dir; /etc/pam.d untouched).  Only two things are changed in
+# them: pam_jwt.so becomes the built module's absolute path plus
+# config=<temp pam_jwt.conf>, and the @include lines (Debian's common-*
+# files) are dropped.  The password module stays the real pam_unix with
+# try_first_pass, checking a throwaway local user (root only; removed
+# afterwards), because that line is the recipe's point: one prompt, a token
+# or the password.  Tokens are made by PyJWT, an independent signer.
+set -eu
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${PAMJWT_B:=$TOP/build}"
+MODULE=${PAMJWT_MODULE:-$TOP/pam_module/pam_jwt.so}
+PY=/usr/bin/python3
+PAMWRAP=libpam_wrapper.so
+
+[ -f "$MODULE" ] || { echo "pam_jwt.so not built ($MODULE)"; exit 77; }
+command -v pamtester >/dev/null || { echo "pamtester missing (make deps)"; exit 77; }
+$PY -c 'import jwt' 2>/dev/null || { echo "python3-jwt missing (make deps)"; exit 77; }
+
+T=$(mktemp -d)
+user=""
+cleanup() {
+    [ -n "$user" ] && userdel -r "$user" >/dev/null 2>&1
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+umask 077
+cases=0
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { cases=$((cases + 1)); echo "ok: $*"; }
+
+host=$(hostname -s 2>/dev/null || hostname)
+host=${host%%.*}
+
+# ---- sshd_config.d snippet: sshd accepts it and it sets what we need ----
+if command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ]; then
+    SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+    ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
+    cat > "$T/sshd_config" <<EOF
+Include $TOP/etc/sshd_config.d/pam_jwt.conf
+HostKey $T/hostkey
+PidFile $T/sshd.pid
+KbdInteractiveAuthentication no
+UsePAM no
+EOF
+    # sshd insists on /run/sshd; where it is missing, give it one in a
+    # private mount namespace rather than creating it on the machine.
+    sshd_run() {
+        if [ -d /run/sshd ]; then "$SSHD" "$@"
+        else unshare -m sh -c 'mount -t tmpfs pjwt /run && mkdir /run/sshd && exec "$0" "$@"' "$SSHD" "$@"
+        fi
+    }
+    sshd_run -t -f "$T/sshd_config" || fail "sshd -t rejects etc/sshd_config.d/pam_jwt.conf"
+    # First value wins: the snippet, included at the top, must override the
+    # "no" lines after it, as in Debian's sshd_config.
+    sshd_run -T -f "$T/sshd_config" -C user=root,host=localhost,addr=127.0.0.1 > "$T/sshd-T" ||
+        fail "sshd -T"
+    grep -qx 'usepam yes' "$T/sshd-T" || fail "snippet does not set UsePAM yes"
+    grep -qx 'kbdinteractiveauthentication yes' "$T/sshd-T" ||
+        fail "snippet does not set KbdInteractiveAuthentication yes"
+    ok "sshd_config.d/pam_jwt.conf: sshd -t passes, UsePAM and KbdInteractiveAuthentication yes"
+else
+    echo "sshd not installed: sshd_config snippet not checked"
+fi
+
+# ---- keys, config, tokens ----
+$PY - "$T" <<'EOF'
+import sys
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization as s
+d = sys.argv[1]
+k = ec.generate_private_key(ec.SECP256R1())
+open(d + "/signing.key", "wb").write(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))
+open(d + "/pub.pem", "wb").write(k.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))
+EOF
+cat > "$T/pam_jwt.conf" <<EOF
+issuer = https://login.example.com
+key = $T/pub.pem
+EOF
+chmod 0644 "$T/pam_jwt.conf" "$T/pub.pem"
+
+# token SUB AUD [EXP-OFFSET]
+token() {
+    $PY - "$T/signing.key" "$1" "$2" "${3:-300}" <<'EOF'
+import sys, time, uuid, jwt
+key, sub, aud, off = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+now = int(time.time())
+print(jwt.encode({"iss": "https://login.example.com", "sub": sub, "aud": aud,
+                  "iat": now - 10, "nbf": now - 10, "exp": now + off,
+                  "jti": uuid.uuid4().hex}, open(key).read(), algorithm="ES256"))
+EOF
+}
+
+# A throwaway local user with a real password, for pam_unix.
+if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && command -v chpasswd >/dev/null; then
+    user=pjwtr$$
+    useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$user" ||
+        { user=""; fail "useradd"; }
+    pw=Recipe-$$-pass
+    echo "$user:$pw" | chpasswd || fail "chpasswd"
+    have_user=1
+else
+    echo "not root: the password half of the recipes is not checked"
+    user=""
+    have_user=0
+fi
+name=${user:-nobody}
+
+# service FILE NAME: the example as a pam_wrapper service file.
+service() {
+    mkdir -p "$T/svc"
+    sed -e "s|pam_jwt\.so|$MODULE config=$T/pam_jwt.conf|" -e '/^@include/d' \
+        "$TOP/etc/pam.d/$1" > "$T/svc/$2"
+    grep -q "$MODULE" "$T/svc/$2" || fail "$1 has no pam_jwt.so line"
+    printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/svc/other"
+}
+
+# login SERVICE USER INPUT: 0 if PAM authenticated
+login() {
+    printf '%s\n' "$3" | LD_PRELOAD=$PAMWRAP PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
+        pamtester "$1" "$2" authenticate > "$T/out" 2>&1
+}
+
+check_recipe() {
+    file=$1 svc=$2 aud=$3
+    service "$file" "$svc"
+    good=$(token "$name" "$aud")
+    login "$svc" "$name" "$good" || { cat "$T/out"; fail "$file: a good token is refused"; }
+    ok "$file: token for $name accepted"
+    # A different audience (the other service's token) is not accepted.
+    login "$svc" "$name" "$(token "$name" "other:$host")" &&
+        fail "$file: token with another audience accepted"
+    ok "$file: token with another audience refused"
+    login "$svc" "$name" "$(token "$name" "$aud" -120)" && fail "$file: expired token accepted"
+    ok "$file: expired token refused"
+    login "$svc" "$name" "$(token someoneelse "$aud")" && fail "$file: token for another user accepted"
+    ok "$file: token for another user refused"
+    # Tampered: flip a claims character; still token-shaped, so default=die
+    # ends the stack (never retried as a password).
+    bad=$(printf '%s' "$good" | $PY -c '
+import sys; t = sys.stdin.read().split("."); c = t[1]
+t[1] = c[:5] + ("A" if c[5] != "A" else "B") + c[6:]; print(".".join(t))')
+    login "$svc" "$name" "$bad" && fail "$file: tampered token accepted"
+    ok "$file: tampered token refused"
+    if [ "$have_user" = 1 ]; then
+        # One line of input: had pam_unix prompted again (no
+        # try_first_pass), it would read EOF and fail.
+        login "$svc" "$user" "$pw" || { cat "$T/out"; fail "$file: the password is refused at the same prompt"; }
+        ok "$file: password accepted at the same single prompt"
+        login "$svc" "$user" "wrong-$pw" && fail "$file: wrong password accepted"
+        ok "$file: wrong password refused"
+    fi
+}
+
+check_recipe sshd.example sshd "ssh:$host"
+check_recipe sudo.example sudo "sudo:$host"
+
+# The sudo recipe's prompt says what it accepts (bracketed argument).
+printf '\n' | LD_PRELOAD=$PAMWRAP PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
+    pamtester sudo "$name" authenticate > "$T/out" 2>&1 || true
+grep -q 'Password or token: ' "$T/out" || { cat "$T/out"; fail "sudo.example: prompt not shown"; }
+ok "sudo.example: prompt 'Password or token: '"
+
+echo "# cases passed: $cases"

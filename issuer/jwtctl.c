@@ -1,0 +1,59 @@
+/*
+ * jwtctl: the administrator's tool for pamjwt: keygen, jwks, sign, decode
+ * and verify (jwtctl(1)).  Each subcommand lives in its own ctl_*.c.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "ctl.h"
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: jwtctl COMMAND [OPTIONS] ...\n"
+          "\n"
+          "commands:\n"
+          "  keygen [--alg ES256|EdDSA|RS256|HS256] [--force] OUT\n"
+          "                      new private key OUT (mode 0600) and OUT.pub\n"
+          "  jwks KEY...         JWKS of the keys' public halves on stdout\n"
+          "  sign --key KEY --claims JSON|@FILE [--alg A] [--kid K] [--lifetime S]\n"
+          "                      a signed token on stdout\n"
+          "  decode TOKEN|-      header and claims, NOT verified\n"
+          "  verify [--config FILE] [OPTION=VALUE...] --user NAME [--service S]\n"
+          "         [--now EPOCH] TOKEN|-\n"
+          "                      pam_jwt.so's checks, each printed PASS/FAIL\n"
+          "\n"
+          "`jwtctl COMMAND --help` describes each command.\n"
+          "\n"
+          "exit status: 0 success (verify: token accepted), 1 failure (verify:\n"
+          "token refused), 2 bad command line or configuration.\n", f);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {
+        { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
+        { "decode", ctl_decode }, { "verify", ctl_verify },
+    };
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return CTL_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CTL_OK;
+    }
+    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        if (strcmp(argv[1], cmds[i].name) == 0)
+            return cmds[i].fn(argc - 1, argv + 1);
+    }
+    ctl_err("unknown command '%s'", argv[1]);
+    usage(stderr);
+    return CTL_USAGE;
+}

@@ -1,0 +1,375 @@
+/*
+ * test_keys.c: single keys: PEM forms, HMAC secrets, family binding,
+ * thumbprints, generation and PEM/JWK export.  Fixtures: tests/data/keys.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "keys.h"
+
+/* Thumbprints of the fixtures, as computed by python3-jwcrypto. */
+#define TP_RSA "9_-ITodtpc0m8N3W22r_k4LBpDv8f0Q7teyRufaWNcU"
+#define TP_EC256 "0oTY-qkZxnXUbtQ92gRSEER-7SRmTQVfBIyEECP4H-M"
+#define TP_EC384 "KLCX8EBdx3XGM-CcfG6Qm_ZEDtGAJyhnsbEU_hcJStk"
+#define TP_EC521 "dXPPV7hTSyy9hLqvr2OIxp-J48RwAZ4JKluQWhKV-fo"
+#define TP_ED "yy59kJC1LN_BlDVcH3l8UFAA1uV4FYBDc3iPU4NyCuw"
+
+static char *
+slurp(const char *name, size_t *len)
+{
+    const char *top = getenv("TOP");
+    char path[4096];
+    FILE *f;
+    char *buf;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top ? top : ".",
+             name);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static pjwt_key *
+pem(const char *name, unsigned flags, pjwt_err *e)
+{
+    size_t len;
+    char *buf = slurp(name, &len);
+    pjwt_key *k;
+
+    pjwt_err_clear(e);
+    k = pjwt_key_from_pem(buf, len, flags, e);
+    free(buf);
+    return k;
+}
+
+static void
+check_pub(const char *name, pjwt_kty kty, pjwt_algset algs, pjwt_alg def,
+          const char *tp)
+{
+    pjwt_err e;
+    pjwt_key *k = pem(name, 0, &e);
+    char t[PJWT_THUMBPRINT_LEN + 1];
+
+    if (!k)
+        fail_msg("%s: %s", name, e.msg);
+    assert_int_equal(pjwt_key_kty(k), kty);
+    assert_int_equal(pjwt_key_algs(k), algs);
+    assert_int_equal(pjwt_key_default_alg(k), def);
+    assert_int_equal(pjwt_key_is_private(k), 0);
+    assert_string_equal(pjwt_key_kid(k), tp);
+    assert_int_equal(pjwt_key_thumbprint(k, t, sizeof(t), &e), 0);
+    assert_string_equal(t, tp);
+    assert_non_null(pjwt_key_pkey(k, &e));
+    assert_null(pjwt_key_secret(k, NULL));
+    pjwt_key_free(k);
+}
+
+static void
+test_pem_public(void **state)
+{
+    const pjwt_algset rsa = PJWT_ALGSET_RS | PJWT_ALGSET_PS;
+
+    (void)state;
+    check_pub("rsa2048.pub.pem", PJWT_KTY_RSA, rsa, PJWT_ALG_RS256, TP_RSA);
+    check_pub("rsa2048.pkcs1.pub.pem", PJWT_KTY_RSA, rsa, PJWT_ALG_RS256,
+              TP_RSA);
+    check_pub("rsa2048.crt.pem", PJWT_KTY_RSA, rsa, PJWT_ALG_RS256, TP_RSA);
+    check_pub("ec256.pub.pem", PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES256),
+              PJWT_ALG_ES256, TP_EC256);
+    check_pub("ec256.crt.pem", PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES256),
+              PJWT_ALG_ES256, TP_EC256);
+    check_pub("ec384.pub.pem", PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES384),
+              PJWT_ALG_ES384, TP_EC384);
+    check_pub("ec521.pub.pem", PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES512),
+              PJWT_ALG_ES512, TP_EC521);
+    check_pub("ed25519.pub.pem", PJWT_KTY_OKP, PJWT_ALGSET_ED,
+              PJWT_ALG_EDDSA, TP_ED);
+}
+
+/* The same key read from every form is the same EVP_PKEY. */
+static void
+test_pem_forms_equal(void **state)
+{
+    static const char *const forms[] = {
+        "rsa2048.pkcs1.pub.pem", "rsa2048.crt.pem", "rsa2048.pem",
+        "rsa2048.trad.pem"
+    };
+    pjwt_err e;
+    pjwt_key *ref = pem("rsa2048.pub.pem", 0, &e), *k;
+    size_t i;
+
+    (void)state;
+    assert_non_null(ref);
+    for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        k = pem(forms[i], PJWT_KEYS_PRIVATE, &e);
+        assert_non_null(k);
+        assert_int_equal(EVP_PKEY_eq(pjwt_key_pkey(ref, NULL),
+                                     pjwt_key_pkey(k, NULL)), 1);
+        pjwt_key_free(k);
+    }
+    pjwt_key_free(ref);
+}
+
+static void
+test_pem_private(void **state)
+{
+    static const char *const priv[] = {
+        "rsa2048.pem", "rsa2048.trad.pem", "ec256.pem", "ec384.pem",
+        "ec521.pem", "ed25519.pem"
+    };
+    pjwt_err e;
+    pjwt_key *k;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+        /* without PJWT_KEYS_PRIVATE a private key is refused */
+        assert_null(pem(priv[i], 0, &e));
+        assert_int_equal(e.code, PJWT_ERR_KEY);
+        k = pem(priv[i], PJWT_KEYS_PRIVATE, &e);
+        if (!k)
+            fail_msg("%s: %s", priv[i], e.msg);
+        assert_int_equal(pjwt_key_is_private(k), 1);
+        pjwt_key_free(k);
+    }
+    /* "EC PARAMETERS" before the key: pjwt_key_from_pem reads one block */
+    assert_null(pem("ec256.trad.pem", PJWT_KEYS_PRIVATE, &e));
+    assert_int_equal(e.code, PJWT_ERR_KEY);
+}
+
+static void
+test_pem_refused(void **state)
+{
+    static const char *const bad[] = {
+        "bad-base64.pub.pem", "bad-dsa.pub.pem", "bad-ec-explicit.pub.pem",
+        "bad-ed448.pub.pem", "bad-encrypted.pem", "bad-rsa1024.pub.pem",
+        "bad-rsapss.pub.pem", "bad-secp256k1.pub.pem",
+        "bad-truncated.pub.pem", "bad-truncated2.pub.pem",
+        "bad-x25519.pub.pem", "bad-ec256-offcurve.pub.pem",
+        "bad-garbage.txt", "bad-empty.txt"
+    };
+    pjwt_err e;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        pjwt_key *k = pem(bad[i], PJWT_KEYS_PRIVATE, &e);
+        if (k)
+            fail_msg("%s accepted", bad[i]);
+        assert_int_equal(e.code, PJWT_ERR_KEY);
+        assert_true(e.msg[0] != '\0');
+    }
+    assert_null(pjwt_key_from_pem(NULL, 0, 0, &e));
+}
+
+static void
+test_pem_inline_damage(void **state)
+{
+    size_t len;
+    char *buf = slurp("rsa2048.pub.pem", &len), *b2;
+    pjwt_err e;
+
+    (void)state;
+    /* END label differs from BEGIN label */
+    b2 = strdup(buf);
+    memcpy(strstr(b2, "-----END PUBLIC KEY"), "-----END PUBLIC KEX", 19);
+    assert_null(pjwt_key_from_pem(b2, len, 0, &e));
+    assert_int_equal(e.code, PJWT_ERR_KEY);
+    free(b2);
+    /* encrypted traditional PEM headers */
+    b2 = malloc(len + 64);
+    snprintf(b2, len + 64, "-----BEGIN RSA PRIVATE KEY-----\n"
+             "Proc-Type: 4,ENCRYPTED\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+    assert_null(pjwt_key_from_pem(b2, strlen(b2), PJWT_KEYS_PRIVATE, &e));
+    assert_int_equal(e.code, PJWT_ERR_KEY);
+    /* body of the wrong type for its label */
+    snprintf(b2, len + 64, "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n"
+             "-----END CERTIFICATE-----\n");
+    assert_null(pjwt_key_from_pem(b2, strlen(b2), 0, &e));
+    assert_int_equal(e.code, PJWT_ERR_KEY);
+    free(b2);
+    free(buf);
+}
+
+static void
+test_secret(void **state)
+{
+    uint8_t s[64];
+    size_t len = 0;
+    pjwt_err e;
+    pjwt_key *k;
+
+    (void)state;
+    memset(s, 0x5a, sizeof(s));
+    assert_null(pjwt_key_from_secret(s, 31, &e));
+    assert_int_equal(e.code, PJWT_ERR_KEY);
+    assert_null(pjwt_key_from_secret(NULL, 40, &e));
+    k = pjwt_key_from_secret(s, 32, &e);
+    assert_non_null(k);
+    assert_int_equal(pjwt_key_kty(k), PJWT_KTY_OCT);
+    /* RFC 7518 3.2: a 32-byte key is too short for HS384/HS512 */
+    assert_int_equal(pjwt_key_algs(k), PJWT_ALGSET(PJWT_ALG_HS256));
+    assert_int_equal(pjwt_key_default_alg(k), PJWT_ALG_HS256);
+    assert_memory_equal(pjwt_key_secret(k, &len), s, 32);
+    assert_int_equal(len, 32);
+    assert_int_equal(pjwt_key_is_private(k), 1);
+    assert_null(pjwt_key_pkey(k, &e));
+    assert_null(pjwt_key_to_public_jwk(k, &e));
+    assert_int_equal(e.code, PJWT_ERR_ARG);
+    assert_null(pjwt_key_to_public_pem(k, &e));
+    assert_null(pjwt_key_to_private_pem(k, &e));
+    assert_int_equal(strlen(pjwt_key_kid(k)), PJWT_THUMBPRINT_LEN);
+    pjwt_key_free(k);
+    k = pjwt_key_from_secret(s, 64, &e);
+    assert_int_equal(pjwt_key_algs(k), PJWT_ALGSET_HS);
+    pjwt_key_free(k);
+    pjwt_key_free(NULL);
+}
+
+static void
+test_generate(void **state)
+{
+    static const struct { pjwt_alg alg; pjwt_kty kty; pjwt_algset algs; } g[] = {
+        { PJWT_ALG_ES256, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES256) },
+        { PJWT_ALG_ES384, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES384) },
+        { PJWT_ALG_ES512, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES512) },
+        { PJWT_ALG_EDDSA, PJWT_KTY_OKP, PJWT_ALGSET_ED },
+        { PJWT_ALG_ED25519, PJWT_KTY_OKP, PJWT_ALGSET_ED },
+        { PJWT_ALG_PS256, PJWT_KTY_RSA, PJWT_ALGSET_RS | PJWT_ALGSET_PS },
+        { PJWT_ALG_HS256, PJWT_KTY_OCT, PJWT_ALGSET(PJWT_ALG_HS256) },
+        { PJWT_ALG_HS384, PJWT_KTY_OCT, PJWT_ALGSET(PJWT_ALG_HS256)
+                                        | PJWT_ALGSET(PJWT_ALG_HS384) },
+        { PJWT_ALG_HS512, PJWT_KTY_OCT, PJWT_ALGSET_HS },
+    };
+    pjwt_err e;
+    size_t i, len;
+    char *priv, *pub;
+    pjwt_key *k, *k2, *k3;
+
+    (void)state;
+    for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+        k = pjwt_key_generate(g[i].alg, &e);
+        assert_non_null(k);
+        assert_int_equal(pjwt_key_kty(k), g[i].kty);
+        assert_int_equal(pjwt_key_algs(k), g[i].algs);
+        assert_int_equal(pjwt_key_is_private(k), 1);
+        if (g[i].kty == PJWT_KTY_OCT) {
+            assert_non_null(pjwt_key_secret(k, &len));
+            assert_int_equal(len, g[i].alg == PJWT_ALG_HS256 ? 32
+                             : g[i].alg == PJWT_ALG_HS384 ? 48 : 64);
+            pjwt_key_free(k);
+            continue;
+        }
+        if (g[i].kty == PJWT_KTY_RSA)
+            assert_int_equal(EVP_PKEY_get_bits(pjwt_key_pkey(k, NULL)), 3072);
+        /* PEM round trips keep the key (same thumbprint) */
+        priv = pjwt_key_to_private_pem(k, &e);
+        pub = pjwt_key_to_public_pem(k, &e);
+        assert_non_null(priv);
+        assert_non_null(pub);
+        assert_non_null(strstr(priv, "-----BEGIN PRIVATE KEY-----"));
+        assert_non_null(strstr(pub, "-----BEGIN PUBLIC KEY-----"));
+        k2 = pjwt_key_from_pem(priv, strlen(priv), PJWT_KEYS_PRIVATE, &e);
+        k3 = pjwt_key_from_pem(pub, strlen(pub), 0, &e);
+        assert_non_null(k2);
+        assert_non_null(k3);
+        assert_string_equal(pjwt_key_kid(k2), pjwt_key_kid(k));
+        assert_string_equal(pjwt_key_kid(k3), pjwt_key_kid(k));
+        assert_int_equal(pjwt_key_is_private(k3), 0);
+        /* a public key has no private PEM */
+        assert_null(pjwt_key_to_private_pem(k3, &e));
+        free(pub);
+        free(priv);
+        pjwt_key_free(k3);
+        pjwt_key_free(k2);
+        pjwt_key_free(k);
+    }
+    assert_null(pjwt_key_generate(PJWT_ALG_INVALID, &e));
+    assert_int_equal(e.code, PJWT_ERR_ALG);
+}
+
+static void
+test_public_jwk_export(void **state)
+{
+    pjwt_err e;
+    pjwt_key *k = pem("ec256.pem", PJWT_KEYS_PRIVATE, &e), *k2;
+    json_t *j;
+
+    (void)state;
+    assert_non_null(k);
+    j = pjwt_key_to_public_jwk(k, &e);
+    assert_non_null(j);
+    assert_null(json_object_get(j, "d"));
+    assert_string_equal(json_string_value(json_object_get(j, "kty")), "EC");
+    assert_string_equal(json_string_value(json_object_get(j, "crv")), "P-256");
+    assert_string_equal(json_string_value(json_object_get(j, "use")), "sig");
+    assert_string_equal(json_string_value(json_object_get(j, "kid")),
+                        TP_EC256);
+    assert_null(json_object_get(j, "alg"));
+    k2 = pjwt_key_from_jwk(j, 0, &e);
+    assert_non_null(k2);
+    assert_int_equal(EVP_PKEY_eq(pjwt_key_pkey(k, NULL),
+                                 pjwt_key_pkey(k2, NULL)), 1);
+    json_decref(j);
+    pjwt_key_free(k2);
+    pjwt_key_free(k);
+
+    k = pem("rsa2048.pem", PJWT_KEYS_PRIVATE, &e);
+    j = pjwt_key_to_public_jwk(k, &e);
+    assert_non_null(j);
+    assert_null(json_object_get(j, "d"));
+    assert_null(json_object_get(j, "p"));
+    assert_string_equal(json_string_value(json_object_get(j, "e")), "AQAB");
+    json_decref(j);
+    pjwt_key_free(k);
+}
+
+static void
+test_thumbprint_args(void **state)
+{
+    pjwt_err e;
+    pjwt_key *k = pem("ed25519.pub.pem", 0, &e);
+    char small[PJWT_THUMBPRINT_LEN];
+
+    (void)state;
+    assert_int_equal(pjwt_key_thumbprint(k, small, sizeof(small), &e),
+                     PJWT_ERR_ARG);
+    assert_int_equal(pjwt_key_thumbprint(NULL, small, 99, &e), PJWT_ERR_ARG);
+    assert_null(pjwt_key_kid(NULL));
+    assert_int_equal(pjwt_key_algs(NULL), 0);
+    pjwt_key_free(k);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pem_public),
+        cmocka_unit_test(test_pem_forms_equal),
+        cmocka_unit_test(test_pem_private),
+        cmocka_unit_test(test_pem_refused),
+        cmocka_unit_test(test_pem_inline_damage),
+        cmocka_unit_test(test_secret),
+        cmocka_unit_test(test_generate),
+        cmocka_unit_test(test_public_jwk_export),
+        cmocka_unit_test(test_thumbprint_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -16,7 +16,7 @@
 
 /* Limits that bound the size of an issued token (see signer.c). */
 #define ISSUER_MAX_USER_LEN 32     /* sub */
-#define ISSUER_MAX_GROUPS 16       /* groups claim entries */
+#define ISSUER_MAX_GROUPS 8        /* groups claim entries */
 #define ISSUER_MAX_GROUP_LEN 32    /* longer group names are left out */
 #define ISSUER_MAX_SCOPE_LEN 64
 #define ISSUER_MAX_TOKEN_LEN 1000  /* OpenSSH's client cuts at 1023 */

@@ -1,0 +1,271 @@
+#!/bin/sh
+# Documentation and examples against the code:
+#  1. every option in the code's option tables is documented (man pages and
+#     the commented example configs) and every documented option exists:
+#     module options (pam_module/*.c and common/verify.c set functions) vs
+#     pam_jwt(8), pam_jwt.conf(5), etc/pam_jwt.conf; daemon options
+#     (issuer/ conf table) vs jwt-issuerd(8), etc/jwt-issuerd.conf; jwtctl's
+#     getopt tables vs jwtctl(1); module arguments in README's pam lines;
+#  2. the example configs load: etc/jwt-issuerd.conf with every default
+#     uncommented under `jwt-issuerd -t`, etc/pam_jwt.conf likewise under
+#     `jwtctl verify --config` with a real token (accepted) and a tampered
+#     one (refused); the README's config snippets too; the documented exit
+#     codes are the real ones;
+#  3. the systemd units pass `systemd-analyze verify` (that part is skipped
+#     where systemd-analyze is absent), the nginx site `nginx -t`.
+# A missing product (daemon or jwtctl not built yet) skips only the parts
+# that need it; the script then exits 77 naming them, after everything else
+# has passed.
+set -eu
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+cd "$TOP"
+ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd}
+JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl}
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+umask 077
+cases=0
+skipped=""
+failures=0
+ok() { cases=$((cases + 1)); echo "ok: $*"; }
+bad() { failures=$((failures + 1)); echo "FAIL: $*"; }
+skip() { skipped="$skipped; $*"; echo "skip: $*"; }
+
+# ---- 1. option sets ------------------------------------------------------
+
+# Names handled by `strcmp(key, "NAME")` in the given files.
+code_strcmp() { grep -ho 'strcmp(key, "[a-z0-9_]*")' "$@" | sed 's/.*"\(.*\)".*/\1/'; }
+# The daemon's table form: { "NAME", offsetof(...) }.
+code_table() { grep -hoE '\{ "[a-z0-9_]+", offsetof' "$@" | sed 's/{ "\([^"]*\)".*/\1/'; }
+# Option entries of a man page section: the first word after .TP/.TQ.
+man_opts() {
+    awk -v sec="$2" '
+        /^\.SH / { insec = ($0 ~ "^\\.SH \"?" sec) ; next }
+        insec && /^\.T[PQ]/ { want = 1; next }
+        insec && want { want = 0; w = $2; gsub(/"/, "", w); sub(/=.*/, "", w);
+                        if (w ~ /^[a-z][a-z0-9_]*$/) print w }' "$1"
+}
+# Commented example config: "#name = ..." or a bare "#name".
+conf_opts() { sed -n 's/^#\([a-z][a-z0-9_]*\)\( =.*\)\{0,1\}$/\1/p' "$1"; }
+
+# same_set WHAT CODE-FILE DOC-FILE
+same_set() {
+    sort -u "$2" > "$2.s"; sort -u "$3" > "$3.s"
+    missing=$(comm -23 "$2.s" "$3.s" | tr '\n' ' ')
+    extra=$(comm -13 "$2.s" "$3.s" | tr '\n' ' ')
+    if [ ! -s "$2.s" ]; then bad "$1: no options found in the code"
+    elif [ -n "$missing" ]; then bad "$1: in the code but not documented: $missing"
+    elif [ -n "$extra" ]; then bad "$1: documented but not in the code: $extra"
+    else ok "$1: $(wc -l < "$2.s") options, code and docs agree"
+    fi
+}
+
+# The module: its own options plus the verifier's.
+mod_src=$(ls pam_module/*.c 2>/dev/null || true)
+if [ -n "$mod_src" ] && [ -f common/verify.c ]; then
+    # shellcheck disable=SC2086
+    code_strcmp $mod_src common/verify.c > "$T/mod.code"
+    man_opts pam_module/pam_jwt.8 OPTIONS > "$T/mod.man8"
+    same_set "pam_jwt(8)" "$T/mod.code" "$T/mod.man8"
+    # config= is an argument only: not a file option.
+    grep -vx config "$T/mod.code" > "$T/mod.file" || true
+    man_opts pam_module/pam_jwt.conf.5 OPTIONS > "$T/mod.man5"
+    same_set "pam_jwt.conf(5)" "$T/mod.file" "$T/mod.man5"
+    conf_opts etc/pam_jwt.conf > "$T/mod.etc"
+    same_set "etc/pam_jwt.conf" "$T/mod.file" "$T/mod.etc"
+    # Module arguments in README's pam lines are real options.
+    grep -h 'pam_jwt\.so' README.md etc/pam.d/*.example | grep -E '^#?auth' |
+        sed 's/.*pam_jwt\.so//; s/\[\([a-z_]*\)=[^]]*\]/\1=x/g' |
+        tr ' \t' '\n\n' | sed -n 's/^\([a-z_][a-z0-9_]*\).*/\1/p' | sort -u > "$T/readme.args"
+    unknown=$(comm -23 "$T/readme.args" "$(sort -u "$T/mod.code" > "$T/mod.code.s"; echo "$T/mod.code.s")" | tr '\n' ' ')
+    if [ -n "$unknown" ]; then bad "README/pam.d examples use unknown module options: $unknown"
+    else ok "README and pam.d examples: module arguments all known ($(wc -l < "$T/readme.args"))"; fi
+else
+    skip "module option tables (pam_module/*.c, common/verify.c) not there yet"
+fi
+
+# The daemon.
+if [ -f issuer/issuer_conf.c ]; then
+    daemon_src=$(ls issuer/*.c | grep -v -e '/jwtctl\.c$' -e '/ctl_' | xargs grep -l 'pjwt_conf_parse' || true)
+    # shellcheck disable=SC2086
+    { code_table $daemon_src; code_strcmp $daemon_src; } > "$T/d.code"
+    man_opts issuer/jwt-issuerd.8 CONFIGURATION > "$T/d.man"
+    same_set "jwt-issuerd(8)" "$T/d.code" "$T/d.man"
+    conf_opts etc/jwt-issuerd.conf > "$T/d.etc"
+    same_set "etc/jwt-issuerd.conf" "$T/d.code" "$T/d.etc"
+else
+    skip "jwt-issuerd option table (issuer/issuer_conf.c) not there yet"
+fi
+
+# jwtctl: getopt_long tables vs the man page's --options, and commands.
+ctl_src=$(ls issuer/jwtctl.c issuer/ctl_*.c 2>/dev/null || true)
+if [ -n "$ctl_src" ]; then
+    # shellcheck disable=SC2086
+    grep -hoE '\{ "[a-z-]+", (required|no|optional)_argument' $ctl_src |
+        sed 's/{ "\([^"]*\)".*/\1/' | grep -vx help > "$T/ctl.code"
+    sed -n 's/^\.B[IR]\{0,1\} \\-\\-\([a-z-]*\).*/\1/p' issuer/jwtctl.1 | grep -vx help > "$T/ctl.man"
+    same_set "jwtctl(1) options" "$T/ctl.code" "$T/ctl.man"
+    # shellcheck disable=SC2086
+    grep -hoE '\{ "[a-z]+", ctl_[a-z]+ \}' $ctl_src | sed 's/{ "\([^"]*\)".*/\1/' > "$T/cmd.code"
+    man_opts issuer/jwtctl.1 COMMANDS > "$T/cmd.man"
+    same_set "jwtctl(1) commands" "$T/cmd.code" "$T/cmd.man"
+else
+    skip "jwtctl sources not there yet"
+fi
+
+# Every man page names its exit status / return values, and renders cleanly.
+for m in pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd.8 issuer/jwtctl.1; do
+    w=$(groff -man -Tutf8 -ww -z "$m" 2>&1 || true)
+    [ -z "$w" ] || bad "$m: groff warnings: $w"
+done
+grep -q '^\.SH EXIT STATUS' issuer/jwt-issuerd.8 && grep -q '^\.SH EXIT STATUS' issuer/jwtctl.1 &&
+    grep -q '^\.SH RETURN VALUES' pam_module/pam_jwt.8 ||
+    bad "a man page lacks EXIT STATUS / RETURN VALUES"
+for rc in PAM_SUCCESS PAM_AUTH_ERR PAM_IGNORE PAM_USER_UNKNOWN PAM_AUTHINFO_UNAVAIL PAM_SERVICE_ERR PAM_BUF_ERR; do
+    grep -q "^\.B $rc\$" pam_module/pam_jwt.8 || bad "pam_jwt(8) does not list $rc"
+done
+ok "man pages render without warnings and list exit codes / PAM return values"
+
+# ---- 2. examples load ------------------------------------------------------
+
+# Keys in a temp dir, standing in for /etc paths of the examples.
+mkdir -p "$T/etc"
+/usr/bin/python3 - "$T/etc" <<'EOF'
+import sys
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization as s
+d = sys.argv[1]
+for name in ("signing", "next"):
+    k = ec.generate_private_key(ec.SECP256R1())
+    open(d + "/%s.key" % name, "wb").write(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))
+    open(d + "/%s.pub" % name, "wb").write(k.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))
+open(d + "/hmac.secret", "wb").write(b"0123456789abcdef0123456789abcdef-docs-test")
+open(d + "/revoked", "w").write("# nothing revoked\n")
+EOF
+chmod 0644 "$T/etc/signing.pub" "$T/etc/next.pub" "$T/etc/revoked"
+
+# Uncomment every "#key = value" with a value, point /etc paths at $T/etc.
+uncomment() {
+    sed -n 's/^#\([a-z][a-z0-9_]* = ..*\)$/\1/p' "$1" |
+        sed -e "s|/etc/jwt-issuerd/next.pub|$T/etc/next.pub|" \
+            -e "s|/etc/jwt-issuerd/|$T/etc/|" -e "s|/etc/security/pam_jwt/jwks.json|$T/etc/signing.pub|" \
+            -e "s|/etc/security/pam_jwt/|$T/etc/|"
+}
+
+if [ -x "$ISSUERD" ]; then
+    uncomment etc/jwt-issuerd.conf > "$T/issuerd.conf"
+    grep -q '^signing_key' "$T/issuerd.conf" || bad "etc/jwt-issuerd.conf: no signing_key line"
+    "$ISSUERD" -t -c "$T/issuerd.conf" > "$T/out" 2>&1 ||
+        { cat "$T/out"; bad "etc/jwt-issuerd.conf with its defaults uncommented fails jwt-issuerd -t"; }
+    ok "etc/jwt-issuerd.conf: $(wc -l < "$T/issuerd.conf") options uncommented pass jwt-issuerd -t"
+    # The demo's template, and README's issuer snippet added to a minimal config.
+    sed -e "s|@STATE@|$T/etc|g" -e "s|@PORT@|18080|g" etc/demo/jwt-issuerd.conf.in |
+        grep -v '^pam_confdir' > "$T/demo.conf"
+    "$ISSUERD" -t -c "$T/demo.conf" > "$T/out" 2>&1 || { cat "$T/out"; bad "etc/demo/jwt-issuerd.conf.in fails -t"; }
+    printf 'issuer = https://login.example.com\nsigning_key = %s\n' "$T/etc/signing.key" > "$T/readme-issuer.conf"
+    awk '/^```/{ if (inb) { inb = 0; if (blk ~ /allowed_audiences/) printf "%s", blk } else { inb = 1; blk = "" } next }
+         inb { blk = blk $0 "\n" }' README.md >> "$T/readme-issuer.conf"
+    grep -q allowed_audiences "$T/readme-issuer.conf" || bad "README issuer snippet not found"
+    "$ISSUERD" -t -c "$T/readme-issuer.conf" > "$T/out" 2>&1 || { cat "$T/out"; bad "README's allowed_audiences snippet fails -t"; }
+    ok "demo template and README issuer snippet pass jwt-issuerd -t"
+    # Documented exit codes: 1 for a bad config, 2 for a bad command line.
+    printf 'no_such_option = 1\n' > "$T/bad.conf"
+    rc=0; "$ISSUERD" -t -c "$T/bad.conf" > "$T/out" 2>&1 || rc=$?
+    [ "$rc" = 1 ] || bad "jwt-issuerd -t on a bad config exits $rc, jwt-issuerd(8) says 1"
+    grep -q "$T/bad.conf:1:" "$T/out" || { cat "$T/out"; bad "jwt-issuerd: error not in FILE:LINE: form"; }
+    rc=0; "$ISSUERD" --no-such-flag > "$T/out" 2>&1 || rc=$?
+    [ "$rc" = 2 ] || bad "jwt-issuerd with a bad flag exits $rc, jwt-issuerd(8) says 2"
+    ok "jwt-issuerd exit codes 1 (bad config, FILE:LINE message) and 2 (usage) as documented"
+else
+    skip "jwt-issuerd not built ($ISSUERD): example configs not loaded by it"
+fi
+
+if [ -x "$JWTCTL" ] && "$JWTCTL" verify --help >/dev/null 2>&1; then
+    host=$(hostname -s 2>/dev/null || hostname); host=${host%%.*}
+    uncomment etc/pam_jwt.conf > "$T/pam_jwt.conf"
+    grep -q '^issuer' "$T/pam_jwt.conf" || bad "etc/pam_jwt.conf: no issuer line"
+    chmod 0644 "$T/pam_jwt.conf"
+    iss=$(sed -n 's/^issuer = //p' "$T/pam_jwt.conf")
+    now=$(date +%s)
+    # Claims the uncommented example demands: its issuer, ssh:%h, and the
+    # require_claim line's group.
+    claims="{\"iss\":\"$iss\",\"sub\":\"alice\",\"aud\":\"ssh:$host\",\"iat\":$now,\"exp\":$((now + 300)),\"jti\":\"docs-$$\",\"groups\":[\"ssh-users\"]}"
+    tok=$("$JWTCTL" sign --key "$T/etc/signing.key" --claims "$claims")
+    "$JWTCTL" verify --config "$T/pam_jwt.conf" --user alice "$tok" > "$T/out" 2>&1 ||
+        { cat "$T/out"; bad "etc/pam_jwt.conf (defaults uncommented): jwtctl verify refuses a good token"; }
+    ok "etc/pam_jwt.conf: $(wc -l < "$T/pam_jwt.conf") options uncommented load in jwtctl verify; good token passes (exit 0)"
+    rc=0; "$JWTCTL" verify --config "$T/pam_jwt.conf" --user bob "$tok" > "$T/out" 2>&1 || rc=$?
+    [ "$rc" = 1 ] || { cat "$T/out"; bad "jwtctl verify of another user's token exits $rc, jwtctl(1) says 1"; }
+    rc=0; "$JWTCTL" verify > "$T/out" 2>&1 || rc=$?
+    [ "$rc" = 2 ] || bad "jwtctl verify without arguments exits $rc, jwtctl(1) says 2"
+    ok "jwtctl verify exit codes 1 (refused) and 2 (usage) as documented"
+    # README's host config (the block with key = .../jwks.json).
+    awk '/^```/{ if (inb) { inb = 0; if (blk ~ /jwks.json/ && blk ~ /^issuer/) printf "%s", blk } else { inb = 1; blk = "" } next }
+         inb { blk = blk $0 "\n" }' README.md |
+        sed "s|/etc/security/pam_jwt/jwks.json|$T/jwks.json|" > "$T/readme-host.conf"
+    chmod 0644 "$T/readme-host.conf"
+    "$JWTCTL" jwks "$T/etc/signing.key" > "$T/jwks.json"; chmod 0644 "$T/jwks.json"
+    grep -q '^audience = ssh:%h' "$T/readme-host.conf" || bad "README host config block not found"
+    claims="{\"iss\":\"https://login.example.com\",\"sub\":\"alice\",\"aud\":\"ssh:$host\",\"iat\":$now,\"exp\":$((now + 300))}"
+    tok=$("$JWTCTL" sign --key "$T/etc/signing.key" --claims "$claims")
+    "$JWTCTL" verify --config "$T/readme-host.conf" --user alice "$tok" > "$T/out" 2>&1 ||
+        { cat "$T/out"; bad "README's host pam_jwt.conf refuses a good token"; }
+    ok "README host config + served-style JWKS accept a good token in jwtctl verify"
+else
+    skip "jwtctl verify not built ($JWTCTL): etc/pam_jwt.conf not loaded"
+fi
+
+# ---- 3. systemd units, nginx -----------------------------------------------
+if command -v systemd-analyze >/dev/null 2>&1; then
+    mkdir -p "$T/units"
+    exe=$ISSUERD; [ -x "$exe" ] || exe=/bin/true
+    for u in jwt-issuerd.service jwt-issuerd.socket; do
+        sed "s|/usr/local/sbin/jwt-issuerd|$exe|g" "etc/systemd/$u" > "$T/units/$u"
+    done
+    systemd-analyze verify --man=no "$T/units/jwt-issuerd.service" "$T/units/jwt-issuerd.socket" \
+        > "$T/out" 2>&1 || { cat "$T/out"; bad "systemd-analyze verify failed"; }
+    # Unknown or misspelt settings are only warnings to systemd: none allowed.
+    if [ -s "$T/out" ]; then cat "$T/out"; bad "systemd-analyze verify printed warnings"; fi
+    for want in 'ProtectSystem=strict' 'PrivateTmp=yes' 'NoNewPrivileges=yes' 'CapabilityBoundingSet=$' \
+                'SupplementaryGroups=shadow' 'StateDirectory=' 'ConfigurationDirectory='; do
+        grep -q "^$want" etc/systemd/jwt-issuerd.service || bad "jwt-issuerd.service lacks $want"
+    done
+    exposure=$(systemd-analyze security --offline=yes "$T/units/jwt-issuerd.service" 2>/dev/null |
+        sed -n 's/.*Overall exposure level for jwt-issuerd.service: \([0-9.]*\).*/\1/p')
+    if [ -n "$exposure" ]; then
+        awk -v e="$exposure" 'BEGIN { exit !(e <= 2.5) }' ||
+            bad "jwt-issuerd.service exposure $exposure > 2.5"
+        ok "systemd units verify cleanly; hardening present (systemd-analyze security: $exposure)"
+    else
+        ok "systemd units verify cleanly; hardening present"
+    fi
+else
+    skip "systemd-analyze absent: units not verified"
+fi
+
+if command -v nginx >/dev/null 2>&1; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj /CN=localhost -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
+    sed -e "s|/etc/ssl/certs/login.example.com.pem|$T/tls.crt|" \
+        -e "s|/etc/ssl/private/login.example.com.key|$T/tls.key|" etc/nginx/jwt-issuer.conf > "$T/site.conf"
+    cat > "$T/nginx.conf" <<EOF
+pid $T/nginx.pid;
+error_log $T/nginx-error.log;
+events {}
+http { access_log off; client_body_temp_path $T/ncb; proxy_temp_path $T/ncp;
+       fastcgi_temp_path $T/ncf; uwsgi_temp_path $T/ncu; scgi_temp_path $T/ncs;
+       include $T/site.conf; }
+EOF
+    nginx -t -q -p "$T" -c "$T/nginx.conf" > "$T/out" 2>&1 ||
+        { cat "$T/out"; bad "nginx -t rejects etc/nginx/jwt-issuer.conf"; }
+    ok "etc/nginx/jwt-issuer.conf passes nginx -t"
+else
+    skip "nginx absent: etc/nginx/jwt-issuer.conf not checked"
+fi
+
+echo "# cases passed: $cases"
+[ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
+if [ -n "$skipped" ]; then echo "skipped parts${skipped}"; exit 77; fi
+exit 0

@@ -166,6 +166,7 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
 {
     pjwt_verifier *v = ctx;
     pjwt_algset algs;
+    pjwt_err e;
     int needs;
 
     if (!v || !key)
@@ -191,10 +192,10 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
         if (!value || !*value)
             return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                                 "algorithms needs a list");
-        if (pjwt_algset_parse(value, &algs, err) != 0 || algs == 0)
+        pjwt_err_clear(&e);
+        if (pjwt_algset_parse(value, &algs, &e) != 0 || algs == 0)
             return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "algorithms: %s",
-                                err && err->msg[0] ? err->msg : "bad list");
+                                "algorithms: %s", e.msg[0] ? e.msg : "bad list");
         return set_str(&v->alg_list, key, value, err);
     }
     if (strcmp(key, "leeway") == 0)
@@ -288,6 +289,7 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
     unsigned kflags = (flags & (PJWT_KEYS_EAGER | PJWT_KEYS_PRIVATE)) |
                       PJWT_KEYS_CHECK_WRITE;
     pjwt_algset keyalgs, extra;
+    pjwt_err e;
     char names[128];
     size_t i;
     int needs, r = PJWT_ERR_INTERNAL;
@@ -304,9 +306,10 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
     if (v->n_keys == 0 && !v->hmac_secret)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "no key or hmac_secret configured");
-    if (v->alg_list && pjwt_algset_parse(v->alg_list, &v->algs, err) != 0)
+    pjwt_err_clear(&e);
+    if (v->alg_list && pjwt_algset_parse(v->alg_list, &v->algs, &e) != 0)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "algorithms: %s",
-                            err ? err->msg : "bad list");
+                            e.msg);
     if (v->alg_list && (v->algs & PJWT_ALGSET_HS) && !v->hmac_secret)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "HS* algorithms allowed without an hmac_secret");

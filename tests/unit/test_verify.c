@@ -251,6 +251,22 @@ test_prepare_errors(void **state)
     EXPECT(PJWT_ERR_CONF, "issuer=" ISS, "audience=host1", k, rb);
     EXPECT(PJWT_ERR_IO, "issuer=" ISS, "audience=host1", k, "revoked=/nonexistent");
 #undef EXPECT
+    /* messages name the option and where it came from */
+    {
+        pjwt_verifier *v_ = mkv(&rc, &e, "issuer=" ISS, "algorithms=ES256,none", NULL);
+        assert_int_equal(rc, PJWT_ERR_CONF);
+        assert_non_null(strstr(e.msg, "argument 2: algorithms: "));
+        pjwt_verifier_free(v_);
+        v_ = mkv(&rc, &e, "issuer=" ISS, "audience=host1", k, "algorithms=ES256,HS256",
+                 NULL);
+        assert_int_equal(rc, PJWT_ERR_CONF);
+        assert_non_null(strstr(e.msg, "hmac_secret"));
+        pjwt_verifier_free(v_);
+        v_ = mkv(&rc, &e, "issuer=" ISS, "audience=host1", k, "algorithms=EdDSA", NULL);
+        assert_int_equal(rc, PJWT_ERR_CONF);
+        assert_non_null(strstr(e.msg, "no key supports: EdDSA"));
+        pjwt_verifier_free(v_);
+    }
     /* set() itself says unknown for foreign options, for chaining */
     {
         pjwt_verifier *v = pjwt_verifier_new();

@@ -5,13 +5,17 @@
  *   harness -d CONFDIR -s SERVICE -u USER [-p ANSWER]... [-a AUTHTOK]
  *           [-r RHOST] [-l LOGFILE] [-o OUTFILE] [-x EXPECTED] [-n REPEAT]
  *           [-t THREADS] [-A] [-E]
+ *   harness -d CONFDIR -b BATCHFILE [-l LOGFILE]
  *
  * -p answers prompts in order (an answer "@FILE" is read from FILE); -a sets
  * PAM_AUTHTOK before pam_authenticate (a module "above" us); -A also runs
  * pam_setcred and pam_acct_mgmt; -E prints the PAM environment; -x makes
  * the exit status say whether pam_authenticate returned EXPECTED (a name
  * like PAM_SUCCESS) every time; -t runs THREADS threads, one PAM handle
- * each, each REPEAT times.
+ * each, each REPEAT times.  -b runs many logins in one process (so that a
+ * whole suite costs one valgrind start): each line of BATCHFILE is
+ * "SERVICE USER [ANSWER...]" and gives one output line
+ * "SERVICE authenticate=CODE prompts=N".
  *
  * The harness interposes syslog: every line libpam's pam_syslog sends goes
  * to LOGFILE instead, so tests can read the module's decisions.  It also
@@ -156,13 +160,14 @@ struct opts {
     const char *answers[MAX_ANSWERS];
     int n_answers;
     const char *expected;
-    int repeat, threads, acct, env;
+    int repeat, threads, acct, env, batch;
     FILE *out;
 };
 
 struct conv_state {
     const struct opts *o;
     int next;
+    int prompts;
 };
 
 static const struct {
@@ -230,9 +235,10 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
             r[i].resp = load_answer(st->o->answers[st->next++]);
             if (!r[i].resp)
                 goto fail;
-            if (st->o->out && st->o->threads <= 1)
+            st->prompts++;
+            if (st->o->out && st->o->threads <= 1 && !st->o->batch)
                 fprintf(st->o->out, "prompt=%s\n", msg[i]->msg);
-        } else if (st->o->out && st->o->threads <= 1) {
+        } else if (st->o->out && st->o->threads <= 1 && !st->o->batch) {
             fprintf(st->o->out, "message=%s\n", msg[i]->msg);
         }
     }
@@ -249,7 +255,7 @@ fail:
 static int
 one_login(const struct opts *o)
 {
-    struct conv_state st = { o, 0 };
+    struct conv_state st = { o, 0, 0 };
     struct pam_conv c = { conv, &st };
     pam_handle_t *pamh = NULL;
     int rc, ok;
@@ -270,7 +276,10 @@ one_login(const struct opts *o)
     }
     rc = pam_authenticate(pamh, 0);
     ok = !o->expected || strcmp(code_name(rc), o->expected) == 0;
-    if (o->out && o->threads <= 1)
+    if (o->out && o->batch)
+        fprintf(o->out, "%s authenticate=%s prompts=%d\n", o->service,
+                code_name(rc), st.prompts);
+    else if (o->out && o->threads <= 1)
         fprintf(o->out, "authenticate=%s\n", code_name(rc));
     if (o->acct && o->out && o->threads <= 1) {
         fprintf(o->out, "setcred=%s\n",
@@ -296,6 +305,33 @@ one_login(const struct opts *o)
     return ok;
 }
 
+/* -b: one login per line, "SERVICE USER [ANSWER...]". */
+static int
+run_batch(struct opts *o, const char *path)
+{
+    char line[4096], *save = NULL, *w;
+    FILE *f = fopen(path, "re");
+    int n = 0;
+
+    if (!f)
+        return 2;
+    o->batch = 1;
+    while (n < 10000 && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        o->service = strtok_r(line, " ", &save);
+        o->user = strtok_r(NULL, " ", &save);
+        if (!o->service || !o->user)
+            continue;
+        o->n_answers = 0;
+        while ((w = strtok_r(NULL, " ", &save)) && o->n_answers < MAX_ANSWERS)
+            o->answers[o->n_answers++] = w;
+        one_login(o);
+        n++;
+    }
+    fclose(f);
+    return 0;
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -311,12 +347,12 @@ int
 main(int argc, char **argv)
 {
     struct opts o = { .repeat = 1, .threads = 1 };
-    const char *logfile = NULL, *outfile = NULL;
+    const char *logfile = NULL, *outfile = NULL, *batch = NULL;
     pthread_t th[64];
     long bad = 0;
     int c;
 
-    while ((c = getopt(argc, argv, "d:s:u:p:a:r:l:o:x:n:t:AE")) != -1) {
+    while ((c = getopt(argc, argv, "d:s:u:p:a:r:l:o:x:n:t:b:AE")) != -1) {
         switch (c) {
         case 'd': o.confdir = optarg; break;
         case 's': o.service = optarg; break;
@@ -332,12 +368,13 @@ main(int argc, char **argv)
         case 'x': o.expected = optarg; break;
         case 'n': o.repeat = atoi(optarg); break;
         case 't': o.threads = atoi(optarg); break;
+        case 'b': batch = optarg; break;
         case 'A': o.acct = 1; break;
         case 'E': o.env = 1; break;
         default: return 2;
         }
     }
-    if (!o.confdir || !o.service || !o.user || o.repeat < 1 ||
+    if (!o.confdir || (!batch && (!o.service || !o.user)) || o.repeat < 1 ||
         o.threads < 1 || o.threads > 64)
         return 2;
     if (logfile) {
@@ -349,7 +386,9 @@ main(int argc, char **argv)
     if (!o.out)
         return 2;
 
-    if (o.threads == 1) {
+    if (batch) {
+        bad = run_batch(&o, batch);
+    } else if (o.threads == 1) {
         bad = (long)thread_main(&o);
     } else {
         for (int i = 0; i < o.threads; i++)

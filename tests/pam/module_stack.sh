@@ -9,20 +9,10 @@ set -u
 printf 'alice:s3cret-pw:t\nbob:bobs-pw:t\n' > "$T/passdb"
 PDB="passdb=$T/passdb"
 
-# expect NAME WANT-RC WANT-PROMPTS USER ANSWER...
+# expect NAME WANT-RC WANT-PROMPTS USER ANSWER...: against the current "t".
 expect() {
     ename=$1 want=$2 nprompt=$3 user=$4; shift 4
-    args=""
-    for a in "$@"; do args="$args -p $a"; done
-    # shellcheck disable=SC2086
-    out=$(${WRAP:-} ${VALGRIND:-} "$HARNESS" -d "$CONF" -s t -u "$user" -l "$T/syslog" $args)
-    got=$(printf '%s\n' "$out" | sed -n 's/^authenticate=//p')
-    n=$(printf '%s\n' "$out" | grep -c '^prompt=')
-    if [ "$got" = "$want" ] && [ "$n" = "$nprompt" ]; then
-        ok "$ename ($want, $n prompt(s))"
-    else
-        bad "$ename: want $want/$nprompt prompt(s), got $got/$n: $out"
-    fi
+    expect_batch "$ename" "$want" "$nprompt" t "$user" "$@"
 }
 
 # A) The recommended stack: pam_jwt first; a non-token falls through to the
@@ -76,6 +66,7 @@ print(crypt.crypt("unix-pw-1", lc.crypt_gensalt(b"$y$", 0, None, 0).decode()))')
     printf '#!/bin/sh\nmount --bind "%s" /etc/shadow || exit 99\nexec "$@"\n' \
         "$T/shadow" > "$T/nswrap"
     chmod 755 "$T/nswrap"
+    flush_checks
     WRAP="unshare -m $T/nswrap"
     service t "auth [success=done ignore=ignore default=die] $MOD $BASE" \
         "auth required pam_unix.so try_first_pass nodelay"
@@ -84,6 +75,7 @@ print(crypt.crypt("unix-pw-1", lc.crypt_gensalt(b"$y$", 0, None, 0).decode()))')
     expect C-unix-wrong     PAM_AUTH_ERR 1 alice unix-pw-2
     expect C-unix-expired   PAM_AUTH_ERR 1 alice "@$TOK/expired"
     expect C-unix-bob-token PAM_AUTH_ERR 1 alice "@$TOK/bob"
+    flush_checks
     WRAP=
 else
     echo "# pam_unix cases skipped: needs root and unshare -m"

@@ -117,11 +117,13 @@ over(char kind, const char *name, long limit, double now)
     if (e == NULL)
         return 0;
     decay(e, limit, now);
-    if (e->count < (double)limit)
+    /* N failures are allowed in a minute: the next attempt passes while
+       fewer than N - 1 (plus what has leaked) are on record. */
+    if (e->count <= (double)(limit - 1))
         return 0;
-    /* Seconds until the count is below the limit again. */
+    /* Seconds until it would pass. */
     {
-        double secs = (e->count - (double)limit + 1.0) * 60.0 / (double)limit;
+        double secs = (e->count - (double)(limit - 1)) * 60.0 / (double)limit;
         unsigned u = (unsigned)secs;
 
         return (double)u < secs ? u + 1 : (u ? u : 1);

@@ -1,8 +1,9 @@
 /*
  * ratelimit.h: failed-login throttling per client address and per user,
  * checked before PAM is called.  A limit of N means N failures per minute:
- * each key's failure count leaks away at N/60 per second, and a key whose
- * count has reached N is refused until it has leaked below N again.
+ * each key's failure count leaks away at N/60 per second, and an attempt
+ * is refused while the count is above N - 1 (N failures in quick
+ * succession, then a refusal until enough has leaked).
  * Memory is bounded (RATELIMIT_MAX_KEYS); state is local to this process.
  */
 #ifndef ISSUER_RATELIMIT_H

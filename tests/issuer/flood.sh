@@ -1,0 +1,69 @@
+#!/bin/sh
+# A flood of wrong-password clients with pam_faildelay in the stack, on ONE
+# HTTP thread and ONE PAM helper: good logins still complete while the
+# failures are pending (so no thread is held by a fail delay), and each
+# failure still waits its delay.  Only ordering and lower bounds are
+# asserted; nothing here depends on the machine being fast.
+. "$(dirname "$0")/helpers.inc"
+
+DELAY=4000000          # pam_faildelay: 4 s (libpam serves 0.875..1.125 of it)
+N=16
+keygen EdDSA "$T/sign.pem"
+matrix_stack $DELAY
+cat > "$T/iss.conf" <<EOC
+listen = 127.0.0.1:0
+issuer = https://issuer.test
+signing_key = $T/sign.pem
+pam_confdir = $T/pam.d
+threads = 1
+pam_workers = 1
+rate_limit_per_ip = 0
+rate_limit_per_user = 0
+EOC
+start_issuerd "$T/iss.conf" "$T/log"
+
+i=0; FLOOD=""
+while [ $i -lt $N ]; do
+    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 60 \
+        -d grant_type=password -d "username=alice" -d "password=wrong$i" \
+        "http://127.0.0.1:$ISS_PORT/token" > "$T/flood.$i" &
+    FLOOD="$FLOOD $!"
+    i=$((i + 1))
+done
+PIDS="$PIDS $FLOOD"
+
+# Every failure has had its PAM answer and now sits on a timer.
+in_flight_is_n() { [ "$(metric jwt_issuerd_requests_in_flight)" = "$N" ]; }
+wait_for in_flight_is_n || fail "in flight: $(metric jwt_issuerd_requests_in_flight), want $N"
+[ "$(metric 'jwt_issuerd_logins_total{outcome="invalid_grant"}')" = 0 ] \
+    || fail "a failure was answered before its delay"
+ok "$N failed logins are waiting on timers, none answered yet"
+
+for u in alice carol dave; do
+    case $u in alice) p=secret ;; carol) p=pw3 ;; dave) p=pw4 ;; esac
+    code=$(login $u $p)
+    [ "$code" = 200 ] || fail "good login for $u during the flood: $code"
+done
+still=0
+for p in $FLOOD; do kill -0 "$p" 2>/dev/null && still=$((still + 1)); done
+[ "$still" -gt 0 ] || fail "the failures were answered before the good logins"
+[ "$(metric 'jwt_issuerd_logins_total{outcome="success"}')" = 3 ] || fail "success count"
+ok "3 good logins answered while $still failures still wait (1 HTTP thread, 1 PAM helper)"
+
+for p in $FLOOD; do wait "$p" || true; done
+min=$(awk "BEGIN { print $DELAY / 1000000 * 0.8 }")
+i=0
+while [ $i -lt $N ]; do
+    read -r code secs < "$T/flood.$i"
+    [ "$code" = 400 ] || fail "flood $i: $code"
+    awk -v s="$secs" -v m="$min" 'BEGIN { exit !(s >= m) }' \
+        || fail "flood $i answered after $secs s, before its delay ($min s)"
+    i=$((i + 1))
+done
+ok "each of the $N failures got 400 after at least ${min} s"
+n=$(grep -c 'login: addr=127.0.0.1 user=alice outcome=fail' "$T/log")
+[ "$n" = $N ] || fail "$n failure log lines, want $N"
+ok "one log line per failed attempt"
+stop_issuerd
+[ "$ISS_RC" = 0 ] || fail "exit $ISS_RC"
+done_cases

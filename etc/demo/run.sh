@@ -61,8 +61,10 @@ printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$STATE/pam
 # that NSS knows (pam_jwt.so refuses users unknown to NSS; the issuer reads
 # the groups claim from NSS) without touching /etc/passwd.
 printf 'demo:demo:jwt-issuer\n' > "$STATE/passdb"
-printf 'demo:x:4242:4242:pamjwt demo:%s:/bin/false\n' "$STATE" > "$STATE/passwd"
-printf 'demo:x:4242:\npamjwt-users:x:4243:demo\n' > "$STATE/group"
+# alice exists but has no password here: try demo's token on her account.
+printf 'demo:x:4242:4242:pamjwt demo:%s:/bin/false\nalice:x:4244:4244:pamjwt demo:%s:/bin/false\n' \
+    "$STATE" "$STATE" > "$STATE/passwd"
+printf 'demo:x:4242:\nalice:x:4244:\npamjwt-users:x:4243:demo,alice\n' > "$STATE/group"
 
 # The daemon refuses a bad config before we print instructions for it.
 "$ISSUERD" -t -c "$STATE/jwt-issuerd.conf"

@@ -1,0 +1,99 @@
+#!/bin/sh
+# one_time: single-use tokens in the replay directory, under concurrency
+# (sshd forks one process per connection).
+set -u
+. "$(dirname "$0")/testlib"
+
+R=$T/replay                      # created 0700 by the module
+OT="$BASE one_time replay_dir=$R"
+
+# name of the record for jti (sha256 of iss NUL jti), as replay.c computes it
+rec() {
+    "$PY" -c 'import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()+b"\0"+sys.argv[2].encode()).hexdigest())' "$ISS" "$1"
+}
+
+service t "auth required $MOD $OT"
+first=$(run t alice jti1 | sed -n 's/^authenticate=//p')
+[ "$first" = PAM_SUCCESS ] && ok "first use" || bad "first use: $first"
+again=$(run t alice jti1 | sed -n 's/^authenticate=//p')
+[ "$again" = PAM_AUTH_ERR ] && ok "second use refused" || bad "second use: $again"
+grep -q 'reason="jti already used"' "$T/syslog" && ok "replay logged" || bad "replay not logged"
+other=$(run t alice jti2 | sed -n 's/^authenticate=//p')
+[ "$other" = PAM_SUCCESS ] && ok "another jti" || bad "another jti: $other"
+nojti=$(run t alice good | sed -n 's/^authenticate=//p')
+[ "$nojti" = PAM_AUTH_ERR ] && ok "no jti refused" || bad "no jti: $nojti"
+mode=$(stat -c %a "$R")
+[ "$mode" = 700 ] && ok "replay_dir created 0700" || bad "replay_dir mode $mode"
+[ -f "$R/$(rec one-1)" ] && ok "record named by hash" || bad "record missing: $(ls "$R")"
+# A jti that looks like a path is only ever hashed.
+trav=$(run t alice jti3 | sed -n 's/^authenticate=//p')
+[ "$trav" = PAM_SUCCESS ] && ok "path-like jti" || bad "path-like jti: $trav"
+bad_names=$(ls -A "$R" | grep -cv '^[0-9a-f]\{64\}$')
+[ "$bad_names" = 0 ] && ok "only hash names in replay_dir" || bad "other names: $(ls -A "$R")"
+# Records are kept until exp + leeway.
+exp=$(stat -c %Y "$R/$(rec one-1)")
+now=$(date +%s)
+[ "$exp" -gt "$((now + 300))" ] && [ "$exp" -le "$((now + 361))" ] &&
+    ok "record kept until exp+leeway" || bad "record time $exp (now $now)"
+
+# A failed token is never recorded (its jti stays usable).
+n0=$(ls "$R" | wc -l)
+run t bob jti_conc >/dev/null
+n1=$(ls "$R" | wc -l)
+[ "$n0" = "$n1" ] && ok "failure records nothing" || bad "failure recorded"
+
+# Sweeping: an expired record disappears on the next successful login; a
+# stale record of the same jti (a reused jti) is replaced, once.
+touch -d @1000 "$R/$(printf '%064d' 0)"
+stale=$R/$(rec bad-jti)
+echo 1000 > "$stale"; chmod 600 "$stale"; touch -d @1000 "$stale"
+got=$(run t alice revoked_jti | sed -n 's/^authenticate=//p')
+[ "$got" = PAM_SUCCESS ] && ok "stale record replaced" || bad "stale record: $got"
+[ "$(stat -c %Y "$stale")" -gt "$(date +%s)" ] && ok "replacement is fresh" || bad "replacement time"
+got=$(run t alice revoked_jti | sed -n 's/^authenticate=//p')
+[ "$got" = PAM_AUTH_ERR ] && ok "replaced record refuses reuse" || bad "after replace: $got"
+[ ! -e "$R/$(printf '%064d' 0)" ] && ok "expired record swept" || bad "not swept"
+
+# Safety of the directory.
+mkdir -p "$T/open"; chmod 755 "$T/open"
+check replay-dir-0755   PAM_SERVICE_ERR alice jti2 "$BASE one_time replay_dir=$T/open"
+ln -s "$R" "$T/link"
+check replay-dir-link   PAM_AUTHINFO_UNAVAIL alice jti2 "$BASE one_time replay_dir=$T/link"
+check replay-dir-noparent PAM_AUTHINFO_UNAVAIL alice jti2 "$BASE one_time replay_dir=$T/no/such/dir"
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$T/foreign"; chmod 700 "$T/foreign"; chown 65534 "$T/foreign"
+    check replay-dir-owner PAM_SERVICE_ERR alice jti2 "$BASE one_time replay_dir=$T/foreign"
+fi
+flush_checks
+
+# Concurrency: 20 processes present the same token at once; they are held
+# at a gate (a shared flock they wait for) and released together.
+C=$T/conc
+mkdir -p "$C"
+exec 9>"$T/gate"
+flock -x 9
+i=0
+while [ $i -lt 20 ]; do
+    flock -s "$T/gate" ${VALGRIND:-} "$HARNESS" -d "$CONF" -s t -u alice \
+        -p "@$TOK/jti_conc" -o "$C/out.$i" -l "$T/syslog" 9>&- &
+    i=$((i + 1))
+done
+sleep 1
+flock -u 9
+exec 9>&-
+wait
+succ=$(cat "$C"/out.* | grep -c '^authenticate=PAM_SUCCESS$')
+fail=$(cat "$C"/out.* | grep -c '^authenticate=PAM_AUTH_ERR$')
+[ "$succ" = 1 ] && [ "$fail" = 19 ] && ok "20 at once: exactly one success" ||
+    bad "20 at once: $succ successes, $fail failures"
+leftover=$(ls -A "$R" | grep -c '^tmp\.')
+[ "$leftover" = 0 ] && ok "no temporary files left" || bad "tmp files left: $leftover"
+
+# The same under threads: 8 threads, one PAM handle each, in one process.
+service t "auth required $MOD $BASE one_time replay_dir=$T/replay2"
+unexpected=$( ${VALGRIND:-} "$HARNESS" -d "$CONF" -s t -u alice -p "@$TOK/jti1" -t 8 -n 1 \
+    -x PAM_SUCCESS -o "$T/thr.out" -l "$T/syslog"; sed -n 's/.*unexpected=\([0-9]*\).*/\1/p' "$T/thr.out")
+[ "$unexpected" = 7 ] && ok "8 threads at once: exactly one success" ||
+    bad "8 threads: $unexpected of 8 not successful (want 7)"
+
+finish

@@ -1,0 +1,39 @@
+#!/bin/sh
+# The module as a shared object: loads with RTLD_NOW, exports only pam_sm_*,
+# links no surprising libraries, and survives 8 threads with one PAM handle
+# each plus many logins in one process.
+set -u
+. "$(dirname "$0")/testlib"
+
+out=$(${VALGRIND:-} "$PAMJWT_B/tests/pam/dlopen" "$MOD")
+[ "$out" = ok ] && ok "dlopen RTLD_NOW, entry points present, helpers hidden" || bad "dlopen: $out"
+
+syms=$(nm -D --defined-only "$MOD" | awk '{print $3}' | sort)
+others=$(echo "$syms" | grep -v '^pam_sm_' | grep -v '^$' || true)
+[ -z "$others" ] && ok "nm -D: only pam_sm_* defined" || bad "nm -D exports: $others"
+n=$(echo "$syms" | grep -c '^pam_sm_')
+[ "$n" = 6 ] && ok "six pam_sm_* symbols" || bad "pam_sm_* count $n"
+# No executable stack, full RELRO.
+readelf -lW "$MOD" | grep -q 'GNU_STACK.*RWE' && bad "executable stack" || ok "no executable stack"
+readelf -dW "$MOD" | grep -q 'BIND_NOW' && ok "BIND_NOW (relro,now)" || bad "no BIND_NOW"
+
+# Threads: 8 threads, one handle each, 25 logins each, good and bad tokens.
+service t "auth required $MOD issuer=$ISS audience=host-a key=$K/jwks.json key=$K/rsa.pub.pem"
+for c in "good_kid PAM_SUCCESS" "rsa PAM_SUCCESS" "expired PAM_AUTH_ERR" "tampered_sig PAM_AUTH_ERR"; do
+    set -- $c
+    ${VALGRIND:-} "$HARNESS" -d "$CONF" -s t -u alice -p "@$TOK/$1" -t 8 -n 25 \
+        -x "$2" -o "$T/thr.out" -l "$T/syslog"
+    rc=$?
+    u=$(sed -n 's/.*unexpected=\([0-9]*\).*/\1/p' "$T/thr.out")
+    [ "$rc" = 0 ] && [ "$u" = 0 ] && ok "8 threads x 25: $1 -> $2" || bad "threads $1: rc=$rc unexpected=$u"
+done
+grep -q FORBIDDEN "$T/syslog" && bad "process-global call under threads" || ok "no process-global calls under threads"
+
+# Many logins in one process (fd and memory growth are checked by
+# module_valgrind.sh with --track-fds and the leak checker).
+if [ -z "${VALGRIND:-}" ]; then
+    "$HARNESS" -d "$CONF" -s t -u alice -p "@$TOK/good_kid" -n 300 -x PAM_SUCCESS \
+        -o "$T/many.out" -l "$T/syslog" && ok "300 logins in one process" || bad "300 logins"
+fi
+
+finish

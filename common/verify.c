@@ -425,7 +425,18 @@ report_jws(const pjwt_verifier *v, const char *token, size_t len, int rc,
         int src = s == fail ? rc : 0;
 
         d[0] = '\0';
-        if (src != 0)
+        if (src != 0 && s == S_KEY && prc == 0 && pt.kid) {
+            /* Rotation trouble shows here: name the kid the token asks for
+               (printable excerpt only, it comes from the token). */
+            char kid[48];
+            size_t i;
+            for (i = 0; pt.kid[i] && i < sizeof(kid) - 1; i++)
+                kid[i] = (pt.kid[i] > 0x20 && pt.kid[i] < 0x7f &&
+                          pt.kid[i] != '"') ? pt.kid[i] : '?';
+            kid[i] = '\0';
+            snprintf(d, sizeof(d), "no loaded key has kid \"%s\" for %s", kid,
+                     pjwt_alg_name(pt.alg) ? pjwt_alg_name(pt.alg) : "?");
+        } else if (src != 0)
             snprintf(d, sizeof(d), "%s", verr->msg);
         else if (s == S_LENGTH)
             snprintf(d, sizeof(d), "%zu bytes, max %ld", len, v->max_token_length);

@@ -220,7 +220,11 @@ has "signature  FAIL"
 run 1 $J verify issuer=https://issuer.test audience=host1 key=ed.pem.pub \
     --user alice "$es_tok"
 has "alg        FAIL"
-pass "verify refuses tampered signature and payload, untrusted key"
+# a kid no loaded key has (a missed rotation step): named in the report
+run 0 $J sign --key es.pem --kid next-key-2 --claims "$CL" --lifetime 60
+run 1 $J verify $OPTS --user alice "$(cat out)"
+has "key        FAIL"; has '"next-key-2"'
+pass "verify refuses tampered signature and payload, untrusted key, unknown kid"
 
 # alg none, in several spellings, with and without a signature
 b64() { base64 -w0 | tr '+/' '-_' | tr -d '='; }

@@ -213,9 +213,9 @@ uninstall:
 	      $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf
 	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(docdir)/examples/$$f; done
 	rm -f $(DESTDIR)$(docdir)/README.md
-	for d in $(EXAMPLE_DIRS) .; do \
+	for d in $(EXAMPLE_DIRS); do \
 	    rmdir $(DESTDIR)$(docdir)/examples/$$d 2>/dev/null || true; done
-	rmdir $(DESTDIR)$(docdir) 2>/dev/null || true
+	rmdir $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null || true
 	for c in $(CONFFILES); do \
 	    src=etc/$${c%%:*}; dst=$(DESTDIR)$(sysconfdir)/$${c#*:}; \
 	    if cmp -s $$src $$dst; then rm -f $$dst; \

@@ -1,0 +1,116 @@
+#!/bin/sh
+# Process life: a full PAM queue answers 503 at once; SIGTERM drains a
+# login in flight and exits 0; a crashing PAM helper fails only its own
+# request and is replaced; unix sockets and several listeners; systemd
+# socket activation; `user` drops the HTTP side while the helpers keep root.
+. "$(dirname "$0")/helpers.inc"
+
+keygen ES256 "$T/sign.pem"
+passdb
+# A slow stack: pam_exec sleeps before pam_matrix checks the password.
+pam_stack jwt-issuer "auth required pam_exec.so quiet /bin/sleep 2" \
+    "auth required $PAM_MATRIX passdb=$T/passdb" \
+    "account required $PAM_MATRIX passdb=$T/passdb"
+cat > "$T/iss.conf" <<EOC
+listen = 127.0.0.1:0
+listen = unix:$T/sock
+issuer = https://issuer.test
+signing_key = $T/sign.pem
+pam_confdir = $T/pam.d
+pam_workers = 1
+pam_queue = 1
+EOC
+start_issuerd "$T/iss.conf" "$T/log"
+
+# ---- busy: 1 helper, 1 queue place, 4 clients -------------------------------
+B=""
+for i in 1 2 3 4; do
+    curl -s -D "$T/bh.$i" -o "$T/bo.$i" -w '%{http_code}\n' --max-time 30 \
+        -d grant_type=password -d username=alice -d password=secret \
+        "http://127.0.0.1:$ISS_PORT/token" > "$T/bc.$i" &
+    B="$B $!"
+done
+PIDS="$PIDS $B"
+for p in $B; do wait "$p" || true; done
+n200=$(cat "$T"/bc.* | grep -c '^200$' || true)
+n503=$(cat "$T"/bc.* | grep -c '^503$' || true)
+[ "$n200" -ge 1 ] && [ "$n503" -ge 1 ] || fail "busy: $(cat "$T"/bc.* | tr '\n' ' ')"
+grep -qi '^Retry-After: 1' $(grep -l '^503$' "$T"/bc.* | sed 's/bc/bh/') || fail "503 without Retry-After"
+grep -q '"temporarily_unavailable"' $(grep -l '^503$' "$T"/bc.* | sed 's/bc/bo/') || fail "503 body"
+ok "full PAM queue: $n503 x 503 temporarily_unavailable with Retry-After, $n200 x 200"
+
+# ---- unix socket -----------------------------------------------------------------
+grep -q "listening on unix:$T/sock" "$T/log" || fail "no unix listener"
+code=$(curl -s -o "$T/out" -w '%{http_code}' --max-time 30 --unix-socket "$T/sock" \
+    -d grant_type=password -d username=alice -d password=secret http://localhost/token)
+[ "$code" = 200 ] || fail "login over the unix socket: $code"
+grep -q 'login: addr=unix user=alice outcome=success' "$T/log" || fail "unix log line"
+ok "second listener on a unix socket"
+
+# ---- a helper crash fails only its request; the helper is replaced ---------
+helpers_started=$(metric jwt_issuerd_pam_helpers_started_total)
+curl -s -o "$T/crash.out" -w '%{http_code}' --max-time 30 -d grant_type=password \
+    -d username=alice -d password=secret "http://127.0.0.1:$ISS_PORT/token" > "$T/crash.code" &
+CP=$!; PIDS="$PIDS $CP"
+sup=$(pgrep -P "$ISS_PID" | head -n 1)
+[ -n "$sup" ] || fail "no PAM supervisor process"
+busy_helper() { h=$(pgrep -P "$sup" | head -n 1); [ -n "$h" ] && pgrep -P "$h" >/dev/null; }
+wait_for busy_helper || fail "helper never ran pam_exec"
+kill -SEGV "$h"
+wait "$CP" || true
+[ "$(cat "$T/crash.code")" = 500 ] || fail "request of a crashed helper: $(cat "$T/crash.code") $(cat "$T/crash.out")"
+grep -q 'server_error' "$T/crash.out" || fail "crash body: $(cat "$T/crash.out")"
+ok "a helper killed mid-login: that request gets 500 server_error"
+replaced() { [ "$(metric jwt_issuerd_pam_helpers_started_total)" -gt "$helpers_started" ]; }
+wait_for replaced || fail "helper not replaced"
+grep -q "PAM helper $h killed by signal 11; respawning" "$T/log" || fail "crash not logged"
+[ "$(login alice secret)" = 200 ] || fail "login after the crash"
+ok "the helper is respawned and logins work again"
+
+# ---- SIGTERM drains a login in flight ------------------------------------------------
+curl -s -o "$T/drain.out" -w '%{http_code}' --max-time 30 -d grant_type=password \
+    -d username=alice -d password=secret "http://127.0.0.1:$ISS_PORT/token" > "$T/drain.code" &
+DP=$!; PIDS="$PIDS $DP"
+one_in_flight() { [ "$(metric jwt_issuerd_requests_in_flight)" = 1 ]; }
+wait_for one_in_flight || fail "login not in flight"
+kill -TERM "$ISS_PID"
+wait "$DP" || true
+[ "$(cat "$T/drain.code")" = 200 ] || fail "in-flight login during shutdown: $(cat "$T/drain.code")"
+ISS_RC=0; wait "$ISS_PID" || ISS_RC=$?
+[ "$ISS_RC" = 0 ] || fail "exit $ISS_RC after drain"
+grep -q 'draining 1 request' "$T/log" || fail "no drain log line"
+ok "SIGTERM: the login in flight completes (200), then exit 0"
+gone() { ! kill -0 "$sup" 2>/dev/null; }
+wait_for gone || fail "PAM supervisor outlived the daemon"
+ok "PAM supervisor and helpers exit with the daemon"
+
+# ---- privilege drop: HTTP side as nobody, helpers as root --------------------------------
+matrix_stack
+sed -i '/^pam_workers\|^pam_queue\|^listen = unix/d' "$T/iss.conf"
+echo "user = nobody" >> "$T/iss.conf"
+start_issuerd "$T/iss.conf" "$T/log2"
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$ISS_PID/status")
+[ "$uid" = "$(id -u nobody)" ] || fail "daemon uid $uid"
+sup=$(pgrep -P "$ISS_PID" | head -n 1)
+[ "$(awk '/^Uid:/ { print $2 }' "/proc/$sup/status")" = 0 ] || fail "supervisor not root"
+[ "$(login alice secret)" = 200 ] || fail "login after dropping privileges"
+ok "user = nobody: HTTP side runs as nobody, PAM helpers keep root, logins work"
+stop_issuerd
+
+# ---- systemd socket activation ----------------------------------------------------------
+if command -v systemd-socket-activate >/dev/null; then
+    sed -i '/^user = /d' "$T/iss.conf"
+    port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    systemd-socket-activate -l "127.0.0.1:$port" "$PAMJWT_ISSUERD" -c "$T/iss.conf" 2> "$T/log3" &
+    ISS_PID=$!; PIDS="$PIDS $ISS_PID"
+    ISS_PORT=$port
+    listening() { grep -q "Listening on 127.0.0.1:$port" "$T/log3"; }
+    wait_for listening || fail "systemd-socket-activate did not start: $(cat "$T/log3")"
+    # The first connection makes systemd-socket-activate exec the daemon.
+    [ "$(login alice secret)" = 200 ] || fail "login through the activated socket: $(cat "$T/log3")"
+    grep -q 'listening on systemd socket 3' "$T/log3" || fail "activation socket not used: $(cat "$T/log3")"
+    ok "systemd socket activation (LISTEN_FDS) is used instead of listen ="
+    stop_issuerd
+    [ "$ISS_RC" = 0 ] || fail "exit $ISS_RC"
+fi
+done_cases

@@ -136,7 +136,9 @@ pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
         lineno++;
         nl = memchr(buf + pos, '\n', len - pos);
         n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-        snprintf(where, sizeof(where), "%s:%zu", name, lineno);
+        /* Keep the line number visible: a long path loses its head. */
+        snprintf(where, sizeof(where), "%s%s:%zu", strlen(name) > 64 ? "..." : "",
+                 strlen(name) > 64 ? name + strlen(name) - 61 : name, lineno);
         if (n > 0 && buf[pos + n - 1] == '\r')    /* tolerate CRLF files */
             n--;
         if (n > LINE_MAX_LEN) {

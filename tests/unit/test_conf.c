@@ -103,6 +103,26 @@ test_unknown_key(void **state)
 }
 
 static void
+test_long_name(void **state)
+{
+    struct seen s;
+    pjwt_err e;
+    char name[300];
+    const char *text = "key = 1\nnope = 2\n";
+
+    (void)state;
+    memset(name, 'd', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    memcpy(name + sizeof(name) - 8, "/x.conf", 7);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(pjwt_conf_parse_buf(name, text, strlen(text), set_fn, &s, &e),
+                     PJWT_ERR_CONF);
+    /* the line number survives a long path */
+    assert_non_null(strstr(e.msg, "d/x.conf:2: unknown option 'nope'"));
+    assert_true(strncmp(e.msg, "...", 3) == 0);
+}
+
+static void
 test_handler_errors(void **state)
 {
     struct seen s;
@@ -334,6 +354,7 @@ main(void)
         cmocka_unit_test(test_crlf_and_empty),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_handler_errors),
+        cmocka_unit_test(test_long_name),
         cmocka_unit_test(test_bad_syntax),
         cmocka_unit_test(test_nul_and_long),
         cmocka_unit_test(test_file),

@@ -170,10 +170,10 @@ EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d nginx fail2ban/filter.d \
             fail2ban/jail.d fail2ban
 # source in etc/ -> path under $(sysconfdir)
 CONFFILES = pam_jwt.conf:security/pam_jwt.conf \
-            jwt-issuerd.conf:jwt-issuerd/jwt-issuerd.conf \
+            jwt-issuerd.conf:pamjwt/jwt-issuerd.conf \
             pam.d/jwt-issuer:pam.d/jwt-issuer
 # The units name /usr/local/sbin and /etc; point them at this install.
-UNIT_SED = sed -e 's|/usr/local/sbin/|$(sbindir)/|g' -e 's|/etc/jwt-issuerd/|$(sysconfdir)/jwt-issuerd/|g'
+UNIT_SED = sed -e 's|/usr/local/sbin/|$(sbindir)/|g' -e 's|/etc/pamjwt/|$(sysconfdir)/pamjwt/|g'
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
@@ -221,7 +221,7 @@ uninstall:
 	    if cmp -s $$src $$dst; then rm -f $$dst; \
 	    elif [ -e $$dst ]; then echo "make uninstall: keeping modified $$dst"; fi; \
 	done
-	rmdir $(DESTDIR)$(sysconfdir)/jwt-issuerd 2>/dev/null || true
+	rmdir $(DESTDIR)$(sysconfdir)/pamjwt 2>/dev/null || true
 
 clean:
 	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd issuer/jwtctl

@@ -2,7 +2,7 @@
 # Documentation and examples against the code:
 #  1. every option in the code's option tables is documented (man pages and
 #     the commented example configs) and every documented option exists:
-#     module options (pam_module/*.c and common/verify.c set functions) vs
+#     module options (pam_module/*.c and common/verify*.c set functions) vs
 #     pam_jwt(8), pam_jwt.conf(5), etc/pam_jwt.conf; daemon options
 #     (issuer/ conf table) vs jwt-issuerd(8), etc/jwt-issuerd.conf; jwtctl's
 #     getopt tables vs jwtctl(1); module arguments in README's pam lines;
@@ -64,9 +64,11 @@ same_set() {
 
 # The module: its own options plus the verifier's.
 mod_src=$(ls pam_module/*.c 2>/dev/null || true)
-if [ -n "$mod_src" ] && [ -f common/verify.c ]; then
+# The verifier's options live in common/verify*.c (verify_opts.c today).
+ver_src=$(ls common/verify*.c 2>/dev/null || true)
+if [ -n "$mod_src" ] && [ -n "$ver_src" ]; then
     # shellcheck disable=SC2086
-    code_strcmp $mod_src common/verify.c > "$T/mod.code"
+    code_strcmp $mod_src $ver_src > "$T/mod.code"
     man_opts pam_module/pam_jwt.8 OPTIONS > "$T/mod.man8"
     same_set "pam_jwt(8)" "$T/mod.code" "$T/mod.man8"
     # config= is an argument only: not a file option.
@@ -83,7 +85,7 @@ if [ -n "$mod_src" ] && [ -f common/verify.c ]; then
     if [ -n "$unknown" ]; then bad "README/pam.d examples use unknown module options: $unknown"
     else ok "README and pam.d examples: module arguments all known ($(wc -l < "$T/readme.args"))"; fi
 else
-    skip "module option tables (pam_module/*.c, common/verify.c) not there yet"
+    skip "module option tables (pam_module/*.c, common/verify*.c) not there yet"
 fi
 
 # The daemon.
@@ -149,8 +151,8 @@ chmod 0644 "$T/etc/signing.pub" "$T/etc/next.pub" "$T/etc/revoked"
 # Uncomment every "#key = value" with a value, point /etc paths at $T/etc.
 uncomment() {
     sed -n 's/^#\([a-z][a-z0-9_]* = ..*\)$/\1/p' "$1" |
-        sed -e "s|/etc/jwt-issuerd/next.pub|$T/etc/next.pub|" \
-            -e "s|/etc/jwt-issuerd/|$T/etc/|" -e "s|/etc/security/pam_jwt/jwks.json|$T/etc/signing.pub|" \
+        sed -e "s|/etc/pamjwt/next.pub|$T/etc/next.pub|" \
+            -e "s|/etc/pamjwt/|$T/etc/|" -e "s|/etc/security/pam_jwt/jwks.json|$T/etc/signing.pub|" \
             -e "s|/etc/security/pam_jwt/|$T/etc/|"
 }
 

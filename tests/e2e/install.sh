@@ -33,7 +33,7 @@ inst() { make -s --no-print-directory B="$B" SAN="${PAMJWT_SAN:-}" $VARS DESTDIR
 inst install > "$T/install.log" 2>&1 || { cat "$T/install.log"; fail "make install"; }
 (cd "$D" && find . ! -type d | sort) > "$T/files"
 cat > "$T/expected" <<'EOF'
-./etc/jwt-issuerd/jwt-issuerd.conf
+./etc/pamjwt/jwt-issuerd.conf
 ./etc/pam.d/jwt-issuer
 ./etc/security/pam_jwt.conf
 ./lib/x86_64-linux-gnu/security/pam_jwt.so
@@ -80,7 +80,7 @@ cmp -s "${PAMJWT_MODULE:-pam_module/pam_jwt.so}" "$D/lib/x86_64-linux-gnu/securi
 ok "modes 0644/0755 and the built products"
 
 # Units point at the installed daemon and config.
-grep -q '^ExecStart=/usr/sbin/jwt-issuerd -c /etc/jwt-issuerd/jwt-issuerd.conf$' \
+grep -q '^ExecStart=/usr/sbin/jwt-issuerd -c /etc/pamjwt/jwt-issuerd.conf$' \
     "$D/usr/lib/systemd/system/jwt-issuerd.service" || fail "unit ExecStart not rewritten to sbindir"
 if command -v systemd-analyze >/dev/null 2>&1; then
     sed "s|ExecStart\(Pre\)\{0,1\}=/usr/sbin/|ExecStart\1=$D/usr/sbin/|" \
@@ -88,7 +88,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     systemd-analyze verify --man=no "$T/jwt-issuerd.service" > "$T/sa.out" 2>&1 || { cat "$T/sa.out"; fail "installed unit"; }
     [ ! -s "$T/sa.out" ] || { cat "$T/sa.out"; fail "installed unit: warnings"; }
 fi
-ok "installed unit runs \$(sbindir)/jwt-issuerd with \$(sysconfdir)/jwt-issuerd/jwt-issuerd.conf"
+ok "installed unit runs \$(sbindir)/jwt-issuerd with \$(sysconfdir)/pamjwt/jwt-issuerd.conf"
 
 # Installed man pages render.
 for m in "$D"/usr/share/man/man*/*; do
@@ -109,7 +109,7 @@ inst uninstall > "$T/uninstall.log" 2>&1 || { cat "$T/uninstall.log"; fail "make
     { cat "$T/left"; fail "uninstall left other files than the modified config"; }
 grep -q 'keeping modified' "$T/uninstall.log" || fail "uninstall did not say it kept the modified config"
 [ ! -e "$D/usr/share/doc/pamjwt" ] || fail "docdir left behind"
-[ ! -e "$D/etc/jwt-issuerd" ] || fail "sysconfdir/jwt-issuerd left behind"
+[ ! -e "$D/etc/pamjwt" ] || fail "sysconfdir/pamjwt left behind"
 ok "make uninstall removes exactly the installed files; keeps the modified config"
 
 # Clean round trip: nothing at all left.

@@ -18,11 +18,22 @@ pjwt_key_alloc(void)
     return calloc(1, sizeof(pjwt_key));
 }
 
+/* jws_sig.c frees what it cached; weak so keys.c links without it. */
+#pragma weak pjwt_jws_cache_free
+
+void **
+pjwt_key_jws_cache(pjwt_key *key)
+{
+    return key ? &key->jws_cache : NULL;
+}
+
 void
 pjwt_key_free(pjwt_key *key)
 {
     if (!key)
         return;
+    if (key->jws_cache && pjwt_jws_cache_free)
+        pjwt_jws_cache_free(key->jws_cache);
     EVP_PKEY_free(key->pkey);
     pjwt_jwk_parts_free(key->lazy);
     pjwt_secret_free(key->secret, key->secret_len);
@@ -250,16 +261,25 @@ pjwt_key_from_pem(const char *buf, size_t len, unsigned flags, pjwt_err *err)
     const char *label = NULL;
     size_t ll = 0, pos = 0, dl = 0;
     uint8_t *der = NULL;
-    int r, priv;
+    int r, priv, skip = 0;
 
     if (!buf)
         goto bad;
-    r = pjwt_pem_next(buf, len, &pos, &label, &ll, &der, &dl, err);
-    if (r == 0)
-        pjwt_err_set(err, PJWT_ERR_KEY, __func__, "no PEM block");
-    if (r <= 0)
-        goto out;
-    pk = pjwt_pem_decode(label, ll, der, dl, flags, NULL, err);
+    /* The first block that holds a key: "EC PARAMETERS" (openssl ecparam
+       -genkey) and other keyless blocks before it are skipped. */
+    for (;;) {
+        r = pjwt_pem_next(buf, len, &pos, &label, &ll, &der, &dl, err);
+        if (r == 0)
+            pjwt_err_set(err, PJWT_ERR_KEY, __func__, "no PEM key block");
+        if (r <= 0)
+            goto out;
+        pk = pjwt_pem_decode(label, ll, der, dl, flags, &skip, err);
+        if (pk || !skip)
+            break;
+        pjwt_secret_free(der, dl);
+        der = NULL;
+        dl = 0;
+    }
     if (!pk)
         goto out;
     priv = memmem(label, ll, "PRIVATE", 7) != NULL;

@@ -33,7 +33,12 @@ struct pjwt_key {
     uint8_t *secret;        /* oct only; cleansed on free */
     size_t secret_len;
     char *kid;              /* never NULL once loaded */
+    void *jws_cache;        /* pjwt_key_jws_cache slot, owned by jws */
 };
+
+/* The jws cache slot (declared in keys.h/jws.h too, see there). */
+void **pjwt_key_jws_cache(pjwt_key *key);
+void pjwt_jws_cache_free(void *cache);
 
 /* A new zeroed key (NULL on ENOMEM). */
 pjwt_key *pjwt_key_alloc(void);

@@ -258,6 +258,9 @@ test_members(void **state)
     expect_refused("{" EC_PUB ",\"alg\":\"ECDH-ES\"}", 0);
     expect_refused("{" EC_PUB ",\"d\":\"AAAA\"}", 0);
     expect_refused("{" EC_PUB ",\"d\":\"AAAA\"}", PJWT_KEYS_PRIVATE);
+    /* a d that is not x/y's private key: the pairwise check refuses it */
+    expect_refused("{" EC_PUB ",\"d\":\"UuZcHdbca77_Ob-iMWqiQI5wvCgSHY2ugm"
+                   "NCWFys4zI\"}", PJWT_KEYS_PRIVATE);
     /* base64url: no padding, no standard alphabet, no whitespace */
     expect_refused("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"UuZcHdbca77/Ob"
                    "-iMWqiQI5wvCgSHY2ugmNCWFys4zI\"," EC_Y "}", 0);

@@ -134,6 +134,8 @@ test_pem_private(void **state)
         "rsa2048.pem", "rsa2048.trad.pem", "ec256.pem", "ec384.pem",
         "ec521.pem", "ed25519.pem"
     };
+    static const char params[] = "-----BEGIN EC PARAMETERS-----\n"
+        "BggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
     pjwt_err e;
     pjwt_key *k;
     size_t i;
@@ -149,9 +151,16 @@ test_pem_private(void **state)
         assert_int_equal(pjwt_key_is_private(k), 1);
         pjwt_key_free(k);
     }
-    /* "EC PARAMETERS" before the key: pjwt_key_from_pem reads one block */
-    assert_null(pem("ec256.trad.pem", PJWT_KEYS_PRIVATE, &e));
+    /* "EC PARAMETERS" before the key is skipped */
+    k = pem("ec256.trad.pem", PJWT_KEYS_PRIVATE, &e);
+    assert_non_null(k);
+    assert_int_equal(pjwt_key_algs(k), PJWT_ALGSET(PJWT_ALG_ES256));
+    pjwt_key_free(k);
+    /* ...but a file of keyless blocks has no key */
+    k = pjwt_key_from_pem(params, strlen(params), 0, &e);
+    assert_null(k);
     assert_int_equal(e.code, PJWT_ERR_KEY);
+    assert_string_equal(e.msg, "no PEM key block");
 }
 
 static void

@@ -83,6 +83,13 @@ struct pjwt_jwk_parts {
 enum { PJWT_M_N, PJWT_M_E, PJWT_M_D, PJWT_M_P, PJWT_M_Q, PJWT_M_DP,
        PJWT_M_DQ, PJWT_M_QI, PJWT_M_X, PJWT_M_Y, PJWT_M_K };
 
+/* Coordinate/key length of a curve (0 for none) and its JWK crv name. */
+size_t pjwt_crv_len(enum pjwt_crv crv);
+const char *pjwt_crv_name(enum pjwt_crv crv);
+
+/* Skip leading zero octets of an unsigned big-endian integer (keeps one). */
+const uint8_t *pjwt_be_minimal(const uint8_t *v, size_t *len);
+
 /* Cleanse and free parts (NULL ok). */
 void pjwt_jwk_parts_free(struct pjwt_jwk_parts *parts);
 
@@ -119,6 +126,8 @@ EVP_PKEY *pjwt_pkey_public(pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
 EVP_PKEY *pjwt_spki_decode(const uint8_t *der, size_t len, pjwt_err *err);
 EVP_PKEY *pjwt_pkcs1_decode(const uint8_t *der, size_t len, pjwt_err *err);
 EVP_PKEY *pjwt_cert_decode(const uint8_t *der, size_t len, pjwt_err *err);
+
+/* ---- jwkexport.c ---- */
 
 /*
  * The RFC 7638 members of a key (kty and its required members, in any

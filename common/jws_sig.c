@@ -5,6 +5,7 @@
  * against the key's binding here too, so no path can use an RSA key for
  * HMAC or an oct key for anything but HMAC.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -80,31 +81,140 @@ check_binding(pjwt_key *key, pjwt_alg alg, pjwt_err *err)
     return 0;
 }
 
-/* HMAC of input with the key's secret into tag (>= 64 bytes). */
-static int
-hmac(pjwt_key *key, pjwt_alg alg, const void *input, size_t inlen,
-     uint8_t *tag, size_t *taglen, pjwt_err *err)
+/*
+ * Per-key cache of pre-keyed contexts.  Setting up a signature context in
+ * OpenSSL 3 (provider fetches, key-type lookups, HMAC key schedule) costs
+ * about as much as a whole RSA-2048 verification, while copying a context
+ * set up once costs little; so each key keeps, per algorithm, one context
+ * for verifying, one for signing (HMAC: one pre-keyed MAC), built on first
+ * use.  The cache lives in a slot of the key (pjwt_key_jws_cache, freed by
+ * pjwt_key_free through pjwt_jws_cache_free) and is filled with atomic
+ * compare-and-swap, so keys shared by threads (the issuer) stay safe: a
+ * thread that loses a race frees its copy and uses the winner's.  Cached
+ * contexts are only ever read (copied from) after being published.
+ *
+ * The accessor is referenced weakly: without it (an older keys.c) every
+ * operation simply sets its context up from scratch.
+ */
+#pragma weak pjwt_key_jws_cache
+
+typedef struct pjwt_jws_cache {
+    EVP_MD_CTX *ver[PJWT_ALG_COUNT];
+    EVP_MD_CTX *sig[PJWT_ALG_COUNT];
+    EVP_MAC_CTX *mac[PJWT_ALG_COUNT];
+} jws_cache;
+
+void
+pjwt_jws_cache_free(void *cache)
+{
+    jws_cache *c = cache;
+
+    if (!c)
+        return;
+    for (int a = 0; a < PJWT_ALG_COUNT; a++) {
+        EVP_MD_CTX_free(c->ver[a]);
+        EVP_MD_CTX_free(c->sig[a]);
+        EVP_MAC_CTX_free(c->mac[a]); /* cleanses the HMAC key schedule */
+    }
+    free(c);
+}
+
+/* The key's cache, created on first use; NULL when there is no slot or
+   no memory (callers then work uncached). */
+static jws_cache *
+cache_of(pjwt_key *key)
+{
+    void **slot;
+    void *cur, *fresh;
+
+    if (!pjwt_key_jws_cache || !(slot = pjwt_key_jws_cache(key)))
+        return NULL;
+    cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (cur)
+        return cur;
+    fresh = calloc(1, sizeof(jws_cache));
+    if (!fresh)
+        return NULL;
+    if (__atomic_compare_exchange_n(slot, &cur, fresh, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return fresh;
+    free(fresh);    /* another thread won; cur is its cache */
+    return cur;
+}
+
+/* Publish *mine into *entry unless someone did first; returns the
+   published one and frees the loser with freefn. */
+static void *
+publish(void **entry, void *mine, void (*freefn)(void *))
+{
+    void *cur = NULL;
+
+    if (__atomic_compare_exchange_n(entry, &cur, mine, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return mine;
+    freefn(mine);
+    return cur;
+}
+
+static void
+md_ctx_free(void *p)
+{
+    EVP_MD_CTX_free(p);
+}
+
+static void
+mac_ctx_free(void *p)
+{
+    EVP_MAC_CTX_free(p);
+}
+
+/* A new pre-keyed HMAC context for the key's secret. */
+static EVP_MAC_CTX *
+hmac_ctx_new(pjwt_key *key, pjwt_alg alg)
 {
     EVP_MAC *mac = NULL;
     EVP_MAC_CTX *ctx = NULL;
     OSSL_PARAM params[2];
     const uint8_t *secret;
-    size_t slen = 0, outl = 0;
-    int r = PJWT_ERR_INTERNAL;
+    size_t slen = 0;
 
     secret = pjwt_key_secret(key, &slen);
-    if (!secret || pjwt_key_kty(key) != PJWT_KTY_OCT) {
-        r = pjwt_err_set(err, PJWT_ERR_ALG, __func__, "not an HMAC key");
-        goto out;
-    }
+    if (!secret)
+        return NULL;
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
                                                  (char *)(uintptr_t)alg_md(alg),
                                                  0);
     params[1] = OSSL_PARAM_construct_end();
     mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (!mac || !(ctx = EVP_MAC_CTX_new(mac))
-        || !EVP_MAC_init(ctx, secret, slen, params)
-        || !EVP_MAC_update(ctx, input, inlen)
+    if (mac && (ctx = EVP_MAC_CTX_new(mac))
+        && !EVP_MAC_init(ctx, secret, slen, params)) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
+    }
+    EVP_MAC_free(mac);
+    return ctx;
+}
+
+/* HMAC of input with the key's secret into tag (>= 64 bytes). */
+static int
+hmac(pjwt_key *key, pjwt_alg alg, const void *input, size_t inlen,
+     uint8_t *tag, size_t *taglen, pjwt_err *err)
+{
+    jws_cache *c;
+    EVP_MAC_CTX *base = NULL, *ctx = NULL;
+    size_t outl = 0;
+    int r = PJWT_ERR_INTERNAL;
+
+    if (!pjwt_key_secret(key, &outl) || pjwt_key_kty(key) != PJWT_KTY_OCT)
+        return pjwt_err_set(err, PJWT_ERR_ALG, __func__, "not an HMAC key");
+    c = cache_of(key);
+    if (c && !(base = __atomic_load_n(&c->mac[alg], __ATOMIC_ACQUIRE))
+        && (base = hmac_ctx_new(key, alg)))
+        base = publish((void **)&c->mac[alg], base, mac_ctx_free);
+    /* Copying the pre-keyed context skips the fetch and key schedule. */
+    ctx = base ? EVP_MAC_CTX_dup(base) : hmac_ctx_new(key, alg);
+    outl = 0;
+    if (!ctx || !EVP_MAC_update(ctx, input, inlen)
         || !EVP_MAC_final(ctx, tag, &outl, 64) || outl != hs_len(alg)) {
         pjwt_err_set(err, r, __func__, "HMAC failed");
         goto out;
@@ -113,11 +223,49 @@ hmac(pjwt_key *key, pjwt_alg alg, const void *input, size_t inlen,
     r = 0;
 out:
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     return r;
 }
 
 /* Set up ctx for RS/PS/ES/Ed with the key's EVP_PKEY. */
+static int
+digest_init(EVP_MD_CTX *ctx, pjwt_key *key, pjwt_alg alg, int sign,
+            pjwt_err *err);
+
+/*
+ * A ready context for alg: a copy of the key's cached one when possible,
+ * else one set up now.  Returns a new EVP_MD_CTX or NULL with *err set.
+ */
+static EVP_MD_CTX *
+ready_ctx(pjwt_key *key, pjwt_alg alg, int sign, pjwt_err *err)
+{
+    jws_cache *c = cache_of(key);
+    EVP_MD_CTX **entry = c ? (sign ? &c->sig[alg] : &c->ver[alg]) : NULL;
+    EVP_MD_CTX *base = NULL, *ctx;
+
+    if (entry && !(base = __atomic_load_n(entry, __ATOMIC_ACQUIRE))) {
+        EVP_MD_CTX *fresh = EVP_MD_CTX_new();
+
+        if (fresh && digest_init(fresh, key, alg, sign, NULL) == 0)
+            base = publish((void **)entry, fresh, md_ctx_free);
+        else
+            EVP_MD_CTX_free(fresh);
+    }
+    ctx = EVP_MD_CTX_new();
+    if (!ctx) {
+        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return NULL;
+    }
+    if (base && EVP_MD_CTX_copy_ex(ctx, base) == 1)
+        return ctx;
+    /* no cache, or the copy failed: set up from scratch */
+    EVP_MD_CTX_reset(ctx);
+    if (digest_init(ctx, key, alg, sign, err) != 0) {
+        EVP_MD_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 static int
 digest_init(EVP_MD_CTX *ctx, pjwt_key *key, pjwt_alg alg, int sign,
             pjwt_err *err)
@@ -231,17 +379,18 @@ pjwt_jws_sig_verify(pjwt_key *key, pjwt_alg alg, const void *input,
                                 "Ed25519 signature is not 64 bytes");
     }
 
-    ctx = EVP_MD_CTX_new();
-    if (!ctx)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-    if ((r = digest_init(ctx, key, alg, 0, err)) != 0)
-        return r;
     if (PJWT_ALGSET(alg) & (PJWT_ALGSET_RS | PJWT_ALGSET_PS)) {
         /* A signature is exactly the modulus length (RFC 8017 8.2.2). */
-        if ((int)siglen != EVP_PKEY_get_size(pjwt_key_pkey(key, NULL)))
+        EVP_PKEY *pk = pjwt_key_pkey(key, err);
+
+        if (!pk)
+            return err && err->code ? err->code : PJWT_ERR_KEY;
+        if ((int)siglen != EVP_PKEY_get_size(pk))
             return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
                                 "RSA signature has wrong length");
     }
+    if (!(ctx = ready_ctx(key, alg, 0, err)))
+        return err && err->code ? err->code : PJWT_ERR_INTERNAL;
     if (EVP_DigestVerify(ctx, s, slen, input, inlen) != 1)
         return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
                             "%s signature invalid", pjwt_alg_name(alg));
@@ -282,11 +431,8 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
     if (!pjwt_key_is_private(key))
         return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                             "signing needs a private key");
-    ctx = EVP_MD_CTX_new();
-    if (!ctx)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-    if ((r = digest_init(ctx, key, alg, 1, err)) != 0)
-        return r;
+    if (!(ctx = ready_ctx(key, alg, 1, err)))
+        return err && err->code ? err->code : PJWT_ERR_INTERNAL;
 
     if (is_es(alg)) {
         size_t clen = es_coord_len(alg), dlen = sizeof(der);

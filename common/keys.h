@@ -112,6 +112,15 @@ EVP_PKEY *pjwt_key_pkey(pjwt_key *key, pjwt_err *err);
 const uint8_t *pjwt_key_secret(const pjwt_key *key, size_t *len);
 
 /*
+ * The key's slot for jws.c's per-key cache of pre-keyed signature contexts
+ * (set up once, copied per token: the set-up costs as much as an RSA
+ * verification in OpenSSL 3).  keys.c keeps a `void *` in the key, NULL
+ * at creation, and pjwt_key_free passes it to pjwt_jws_cache_free (jws.h).
+ * Only jws.c reads or writes the slot, atomically.  NULL key: NULL.
+ */
+void **pjwt_key_jws_cache(pjwt_key *key);
+
+/*
  * Public JWK of the key (new reference): kty, crv/n/e/x/y, "kid"
  * (the thumbprint unless the key has its own kid), "use":"sig", "alg" when
  * pinned.  Never includes private members; oct keys give NULL/PJWT_ERR_ARG

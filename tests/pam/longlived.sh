@@ -1,0 +1,17 @@
+#!/bin/sh
+# pam_jwt.so in a long-lived host: 100,000 authentications (good and bad
+# tokens mixed), one PAM handle per call, in one process; resident memory
+# flat and descriptor count unchanged.  See tests/pam/longlived.c.
+# LONGLIVED_N overrides the count (2,500 under $VALGRIND).  Cost: about
+# 2 ms of CPU per authentication (libpam dlopens the module per handle),
+# so ~200 s of one core for the full run.
+set -eu
+: "${PAMJWT_B:?}" "${PAMJWT_MODULE:?}"
+bin=$PAMJWT_B/tests/pam/longlived
+[ -f "$PAMJWT_MODULE" ] || { echo "no module at $PAMJWT_MODULE"; exit 77; }
+[ -x "$bin" ] || { echo "missing $bin"; exit 1; }
+n=${LONGLIVED_N:-100000}
+if [ -n "${VALGRIND:-}" ]; then
+    n=${LONGLIVED_N:-2500}
+fi
+exec ${VALGRIND:-} "$bin" "$PAMJWT_MODULE" "$n"

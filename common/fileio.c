@@ -61,7 +61,10 @@ pjwt_file_read(const char *path, size_t max_size, unsigned checks,
     *buf = NULL;
     *len = 0;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO planted at path must not hang us in open();
+       it is refused as not regular below.  Reads of regular files ignore
+       the flag. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
                          strerror(errno));

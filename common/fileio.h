@@ -1,7 +1,8 @@
 /*
  * fileio.h: read a small configuration or key file whole, safely.
  *
- * The file is opened O_RDONLY|O_CLOEXEC (|O_NOCTTY) and every check is made
+ * The file is opened O_RDONLY|O_CLOEXEC (|O_NOCTTY|O_NONBLOCK, so a FIFO
+ * cannot block us) and every check is made
  * with fstat on the open descriptor, so there is no stat/open race.
  * Symlinks are followed (Debian alternatives point at real files).  The
  * buffer may hold secrets: release it with pjwt_file_free, which cleanses it.

@@ -111,7 +111,8 @@ to_pem(pjwt_key *key, int priv, pjwt_err *err)
     pk = pjwt_key_pkey(key, err);
     if (!pk)
         return NULL;
-    bio = BIO_new(BIO_s_mem());
+    /* secmem: its buffer is cleansed when it grows and when freed */
+    bio = BIO_new(priv ? BIO_s_secmem() : BIO_s_mem());
     if (!bio) {
         pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
         return NULL;

@@ -237,6 +237,7 @@ test_modes(void **state)
     char buf[4096];
     FILE *f = fopen(fixture("ec256.pub.pem"), "r");
     const char *p;
+    char fifo[4096];
     pjwt_err e;
 
     (void)state;
@@ -257,6 +258,20 @@ test_modes(void **state)
     p = tmpfile_with("k.pem", buf, len, 0600);
     pjwt_keyset_free(load(p, PJWT_KEYS_CHECK_READ | PJWT_KEYS_CHECK_WRITE,
                           0, &e));
+    /* a file owned by another user (who could rewrite it) is refused with
+       CHECK_WRITE; only root can hand our temp file to someone else */
+    if (geteuid() == 0) {
+        assert_int_equal(chown(p, 65534, 65534), 0);
+        pjwt_keyset_free(load(p, PJWT_KEYS_CHECK_WRITE, PJWT_ERR_PERM, &e));
+        assert_non_null(strstr(e.msg, "owned by uid 65534"));
+        pjwt_keyset_free(load(p, 0, 0, &e));
+    }
+    /* not a regular file: a FIFO must not block the open */
+    snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    pjwt_keyset_free(load(fifo, 0, PJWT_ERR_IO, &e));
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    unlink(fifo);
 }
 
 static void

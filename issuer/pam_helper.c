@@ -8,8 +8,10 @@
  * timer on the suspended connection.  The password is cleansed as soon as
  * PAM has returned.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
+#include <link.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -117,6 +119,45 @@ add_groups(const char *user, struct proto_reply *p)
     }
 }
 
+static int
+pin_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    (void)arg;
+    if (info->dlpi_name != NULL && info->dlpi_name[0] != '\0')
+        dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+    return 0;
+}
+
+static int
+count_adds(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    *(unsigned long long *)arg = info->dlpi_adds;
+    return 1;
+}
+
+/*
+ * pam_end() dlcloses every module and the next pam_start() maps it again:
+ * that unmap/map (TLB flushes, relocations) was more than half the cost of
+ * a pam_permit login.  Marking the modules RTLD_NODELETE once they are
+ * loaded keeps them mapped for the helper's life, as in any long-running
+ * PAM application that keeps a handle open; each transaction still gets its
+ * own pam_start/pam_end.  Only rescans when the loader has added objects.
+ */
+static void
+pin_modules(void)
+{
+    static unsigned long long seen;
+    unsigned long long adds = 0;
+
+    dl_iterate_phdr(count_adds, &adds);
+    if (adds == seen)
+        return;
+    seen = adds;
+    dl_iterate_phdr(pin_one, NULL);
+}
+
 static void
 run_pam(struct proto_req *q, struct proto_reply *p)
 {
@@ -185,15 +226,20 @@ run_pam(struct proto_req *q, struct proto_reply *p)
         goto out;
     }
     snprintf(p->user, sizeof(p->user), "%s", (const char *)item);
-    add_groups(p->user, p);
+    /* NSS group lookups cost more than the rest of a pam_permit login:
+       only when the token carries groups. */
+    if (q->flags & PROTO_WANT_GROUPS)
+        add_groups(p->user, p);
     p->outcome = PAM_OUT_OK;
     snprintf(p->reason, sizeof(p->reason), "authenticated");
 out:
     OPENSSL_cleanse(q->password, sizeof(q->password));
     OPENSSL_cleanse(q->otp, sizeof(q->otp));
     p->delay_usec = cd.delay_usec;
-    if (ph != NULL)
+    if (ph != NULL) {
+        pin_modules();
         pam_end(ph, p->pam_rc);
+    }
 }
 
 static void __attribute__((noreturn))

@@ -94,6 +94,7 @@ proto_req_encode(const struct proto_req *q, uint8_t *buf)
     struct wbuf w = { buf, 0, 0 };
 
     put_u32(&w, q->seq);
+    put_u32(&w, q->flags);
     put_str(&w, q->service);
     put_str(&w, q->confdir);
     put_str(&w, q->rhost);
@@ -109,6 +110,7 @@ proto_req_decode(const uint8_t *buf, size_t len, struct proto_req *q)
     struct rbuf r = { buf, len, 0, 0 };
 
     q->seq = get_u32(&r);
+    q->flags = get_u32(&r);
     get_str(&r, q->service, sizeof(q->service));
     get_str(&r, q->confdir, sizeof(q->confdir));
     get_str(&r, q->rhost, sizeof(q->rhost));

@@ -25,8 +25,11 @@ enum pam_outcome {
     PAM_OUT_ERROR,           /* PAM or helper failure: not the user's fault */
 };
 
+#define PROTO_WANT_GROUPS 0x1u   /* look up the user's groups (claims_groups) */
+
 struct proto_req {
     uint32_t seq;
+    uint32_t flags;          /* PROTO_WANT_* */
     char service[PROTO_NAME_MAX];
     char confdir[4096];      /* "" for the system's /etc/pam.d */
     char rhost[PROTO_NAME_MAX];

@@ -395,6 +395,7 @@ token_start(struct token_req *t)
     snprintf(t->job.req.confdir, sizeof(t->job.req.confdir), "%s",
              c->pam_confdir ? c->pam_confdir : "");
     snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
+    t->job.req.flags = c->claims_groups ? PROTO_WANT_GROUPS : 0;
     t->job.done = pam_done;
     t->state = T_PENDING;
     http_suspend(r);

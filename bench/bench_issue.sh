@@ -1,0 +1,89 @@
+#!/bin/sh
+# bench_issue.sh: tokens/s of jwt-issuerd's POST /token with a pam_permit
+# stack under a keep-alive load (wrk), against bench_issue_baseline (bare
+# libmicrohttpd signing the same token without PAM) measured in the same
+# run, one row per algorithm:
+#
+#   issue ALG tokens_per_s=N baseline_per_s=M ratio=R
+#
+# Bounded: per algorithm two wrk runs of DURATION plus a short warm-up.
+set -eu
+cd "$(dirname "$0")/.."
+: "${PAMJWT_B:=$(pwd)/build}"
+: "${PAMJWT_ISSUERD:=$PAMJWT_B/jwt-issuerd}"
+DURATION=${BENCH_ISSUE_DURATION:-5s}
+CONNS=32
+BASE=$PAMJWT_B/bench/bench_issue_baseline
+command -v wrk >/dev/null || { echo "bench_issue: wrk missing" >&2; exit 1; }
+[ -x "$PAMJWT_ISSUERD" ] && [ -x "$BASE" ] || { echo "bench_issue: build first" >&2; exit 1; }
+NCPU=$(nproc)
+
+T=$(mktemp -d)
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+cat > "$T/post.lua" <<'EOL'
+wrk.method = "POST"
+wrk.body = "grant_type=password&username=alice&password=benchpass"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+EOL
+mkdir "$T/pam.d"
+printf 'auth required pam_permit.so\naccount required pam_permit.so\n' > "$T/pam.d/jwt-issuer"
+
+port_of() {   # port_of LOG PID
+    i=0
+    while ! grep -q 'listening on 127.0.0.1:' "$1" 2>/dev/null; do
+        kill -0 "$2" 2>/dev/null || { cat "$1" >&2; return 1; }
+        i=$((i + 1)); [ $i -lt 100 ] || return 1
+        sleep 0.1
+    done
+    sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" | head -n 1
+}
+
+# rate URL: requests/s from wrk (non-2xx answers make the run fail).
+rate() {
+    wrk -t2 -c4 -d1s -s "$T/post.lua" "$1" > /dev/null
+    wrk -t2 -c$CONNS -d"$DURATION" -s "$T/post.lua" "$1" > "$T/wrk.out"
+    if grep -q 'Non-2xx' "$T/wrk.out"; then
+        cat "$T/wrk.out" >&2
+        return 1
+    fi
+    awk '/^Requests\/sec:/ { printf "%d", $2 }' "$T/wrk.out"
+}
+
+rc=0
+for ALG in ES256 EdDSA; do
+    case $ALG in
+        ES256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k.pem" 2>/dev/null ;;
+        EdDSA) openssl genpkey -algorithm ED25519 -out "$T/k.pem" 2>/dev/null ;;
+    esac
+    chmod 600 "$T/k.pem"
+    cat > "$T/iss.conf" <<EOC
+listen = 127.0.0.1:0
+issuer = https://issuer.test
+signing_key = $T/k.pem
+pam_confdir = $T/pam.d
+threads = $NCPU
+pam_workers = $NCPU
+claims_groups = no
+EOC
+    "$PAMJWT_ISSUERD" -c "$T/iss.conf" 2> "$T/iss.log" &
+    ip=$!; PIDS="$PIDS $ip"
+    iport=$(port_of "$T/iss.log" $ip)
+    issued=$(rate "http://127.0.0.1:$iport/token") || { rc=1; issued=0; }
+    kill $ip; wait $ip || true
+
+    "$BASE" "$T/k.pem" "$NCPU" 2> "$T/base.log" &
+    bp=$!; PIDS="$PIDS $bp"
+    bport=$(port_of "$T/base.log" $bp)
+    base=$(rate "http://127.0.0.1:$bport/token") || { rc=1; base=0; }
+    kill $bp; wait $bp || true
+
+    echo "issue $ALG tokens_per_s=$issued baseline_per_s=$base ratio=$(awk -v a="$issued" -v b="$base" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+done
+exit $rc

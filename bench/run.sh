@@ -16,6 +16,7 @@ export TOP
 PROGRAMS="
 bench/bench_jws
 bench/bench_keys
+bench/bench_issue.sh
 "
 
 rc=0

@@ -148,7 +148,7 @@ bench: deps
 	$(TEST_ENV) sh bench/run.sh
 
 run: deps all
-	sh etc/demo/run.sh
+	$(TEST_ENV) sh etc/demo/run.sh
 
 # ---- install ------------------------------------------------------------
 # Debian practice: programs, module, man pages, systemd units and sysusers
@@ -255,6 +255,22 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBPJWT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(ALL_LDFLAGS) \
 	  -fsanitize=fuzzer -Wl,--as-needed $(PROG_LIBS)
+
+# fuzz_issuer links the daemon's objects (all but main.c) and drives a real
+# in-process libmicrohttpd daemon over loopback.
+FUZZ_ISSUER_OBJ = $(call obj,$(filter-out issuer/main.c,$(ISSUERD_SRC)))
+FUZZ_ISSUER_LIBS = $(LIBPJWT) $(MHD_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
+
+$(B)/tests/fuzz/replay_fuzz_issuer: tests/fuzz/fuzz_issuer.c tests/fuzz/replay.c \
+		$(FUZZ_ISSUER_OBJ) $(LIBPJWT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer -o $@ $< tests/fuzz/replay.c \
+	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) $(FUZZ_ISSUER_LIBS)
+
+$(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBPJWT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer -fsanitize=fuzzer -o $@ $< \
+	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) -fsanitize=fuzzer $(FUZZ_ISSUER_LIBS)
 
 fuzz-build:
 	$(MAKE) CC=$(FUZZ_CC) B=$(FUZZ_B) SAN=$(FUZZ_SAN) lib \

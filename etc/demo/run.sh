@@ -57,6 +57,8 @@ subst etc/demo/pam_jwt.conf.in "$STATE/pam_jwt.conf"
 subst etc/demo/jwt-issuer.pam.in "$STATE/pam.d/jwt-issuer"
 subst etc/demo/demo-login.pam.in "$STATE/pam.d/demo-login"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$STATE/pam.d/other"
+# login.sh explains refusals with the same jwtctl (make B=... run).
+printf '%s\n' "$JWTCTL" > "$STATE/jwtctl.path"
 # pam_matrix: user:password:service.  nss_wrapper files make "demo" a user
 # that NSS knows (pam_jwt.so refuses users unknown to NSS; the issuer reads
 # the groups claim from NSS) without touching /etc/passwd.

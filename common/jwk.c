@@ -80,31 +80,41 @@ need(const json_t *jwk, int m, struct pjwt_jwk_parts *parts, pjwt_err *err)
     return r;
 }
 
-static int
-check_rsa(const json_t *jwk, unsigned flags, struct pjwt_jwk_parts *parts,
-          int *priv, pjwt_err *err)
+int
+pjwt_rsa_check(const uint8_t *n, size_t nl, const uint8_t *e, size_t el,
+               pjwt_err *err)
 {
-    const uint8_t *n, *e;
-    size_t nl, el, i, have = 0;
-    int r, bits;
+    int bits;
+    unsigned m;
 
-    if ((r = need(jwk, PJWT_M_N, parts, err)) != 0
-        || (r = need(jwk, PJWT_M_E, parts, err)) != 0)
-        return r;
-    nl = parts->l[PJWT_M_N];
-    n = pjwt_be_minimal(parts->v[PJWT_M_N], &nl);
+    n = pjwt_be_minimal(n, &nl);
     bits = (int)(nl * 8);
-    for (i = 0x80; i && !(n[0] & i); i >>= 1)
+    for (m = 0x80; m && !(n[0] & m); m >>= 1)
         bits--;
     if (bits < PJWT_RSA_MIN_BITS || bits > PJWT_RSA_MAX_BITS)
         return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                             "RSA key of %d bits (allowed %d..%d)", bits,
                             PJWT_RSA_MIN_BITS, PJWT_RSA_MAX_BITS);
-    el = parts->l[PJWT_M_E];
-    e = pjwt_be_minimal(parts->v[PJWT_M_E], &el);
+    e = pjwt_be_minimal(e, &el);
     if (el > 8 || !(e[el - 1] & 1) || (el == 1 && e[0] < 3))
         return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                             "bad RSA public exponent");
+    return 0;
+}
+
+static int
+check_rsa(const json_t *jwk, unsigned flags, struct pjwt_jwk_parts *parts,
+          int *priv, pjwt_err *err)
+{
+    size_t i, have = 0;
+    int r;
+
+    if ((r = need(jwk, PJWT_M_N, parts, err)) != 0
+        || (r = need(jwk, PJWT_M_E, parts, err)) != 0)
+        return r;
+    if ((r = pjwt_rsa_check(parts->v[PJWT_M_N], parts->l[PJWT_M_N],
+                            parts->v[PJWT_M_E], parts->l[PJWT_M_E], err)) != 0)
+        return r;
     if (json_object_get(jwk, "oth"))
         return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                             "multi-prime RSA keys are not supported");

@@ -169,8 +169,8 @@ pjwt_jwk_materialize(pjwt_key *key, pjwt_err *err)
         if (e2.code)
             return pjwt_err_set(err, e2.code, e2.where, "%s", e2.msg);
         return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "key %s: OpenSSL refuses the JWK (point not on "
-                            "the curve?)", key->kid ? key->kid : "");
+                            "key %s: OpenSSL refuses its members (point "
+                            "not on the curve?)", key->kid ? key->kid : "");
     }
     /* Same family checks as a PEM key, and for private keys the same
        pairwise check. */

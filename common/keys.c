@@ -256,15 +256,16 @@ out:
 pjwt_key *
 pjwt_key_from_pem(const char *buf, size_t len, unsigned flags, pjwt_err *err)
 {
-    pjwt_key *key = NULL, *ret = NULL;
-    EVP_PKEY *pk = NULL;
+    pjwt_key *key = NULL;
     const char *label = NULL;
     size_t ll = 0, pos = 0, dl = 0;
     uint8_t *der = NULL;
-    int r, priv, skip = 0;
+    int r, skip = 0;
 
-    if (!buf)
-        goto bad;
+    if (!buf) {
+        pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no input");
+        return NULL;
+    }
     /* The first block that holds a key: "EC PARAMETERS" (openssl ecparam
        -genkey) and other keyless blocks before it are skipped. */
     for (;;) {
@@ -272,37 +273,19 @@ pjwt_key_from_pem(const char *buf, size_t len, unsigned flags, pjwt_err *err)
         if (r == 0)
             pjwt_err_set(err, PJWT_ERR_KEY, __func__, "no PEM key block");
         if (r <= 0)
-            goto out;
-        pk = pjwt_pem_decode(label, ll, der, dl, flags, &skip, err);
-        if (pk || !skip)
-            break;
+            return NULL;
+        key = pjwt_pem_decode(label, ll, der, dl, flags, &skip, err);
         pjwt_secret_free(der, dl);
-        der = NULL;
-        dl = 0;
+        if (key || !skip)
+            break;
     }
-    if (!pk)
-        goto out;
-    priv = memmem(label, ll, "PRIVATE", 7) != NULL;
-    key = pjwt_key_alloc();
-    if (!key) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-        goto out;
+    /* A single key is wanted now: build it (a keyset stays lazy). */
+    if (key && (pjwt_key_set_kid(key, NULL, 0, err) != 0
+                || pjwt_key_materialize(key, err) != 0)) {
+        pjwt_key_free(key);
+        key = NULL;
     }
-    if (pjwt_key_adopt_pkey(key, pk, priv, err) != 0)
-        goto out;
-    pk = NULL;
-    if (pjwt_key_set_kid(key, NULL, 0, err) != 0)
-        goto out;
-    ret = key;
-    key = NULL;
-    goto out;
-bad:
-    pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no input");
-out:
-    pjwt_secret_free(der, dl);
-    EVP_PKEY_free(pk);
-    pjwt_key_free(key);
-    return ret;
+    return key;
 }
 
 pjwt_key *

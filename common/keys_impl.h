@@ -90,6 +90,11 @@ const char *pjwt_crv_name(enum pjwt_crv crv);
 /* Skip leading zero octets of an unsigned big-endian integer (keeps one). */
 const uint8_t *pjwt_be_minimal(const uint8_t *v, size_t *len);
 
+/* RSA n and e (big-endian, leading zeros allowed): size in range, e odd
+   and > 1; else PJWT_ERR_KEY. */
+int pjwt_rsa_check(const uint8_t *n, size_t nl, const uint8_t *e, size_t el,
+                   pjwt_err *err);
+
 /* Cleanse and free parts (NULL ok). */
 void pjwt_jwk_parts_free(struct pjwt_jwk_parts *parts);
 
@@ -120,12 +125,17 @@ EVP_PKEY *pjwt_pkey_public(pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
 
 /*
  * DER public keys without OpenSSL's decoder search: SubjectPublicKeyInfo,
- * PKCS#1 RSAPublicKey, and the SPKI inside an X.509 certificate.  New
- * EVP_PKEY or NULL with *err set (PJWT_ERR_KEY).
+ * PKCS#1 RSAPublicKey, and the SPKI inside an X.509 certificate.  Fills a
+ * new key's kty/crv/algs and its members as lazy parts (no EVP_PKEY yet,
+ * like a JWK; compressed EC points are imported at once), 0 or
+ * PJWT_ERR_KEY.
  */
-EVP_PKEY *pjwt_spki_decode(const uint8_t *der, size_t len, pjwt_err *err);
-EVP_PKEY *pjwt_pkcs1_decode(const uint8_t *der, size_t len, pjwt_err *err);
-EVP_PKEY *pjwt_cert_decode(const uint8_t *der, size_t len, pjwt_err *err);
+int pjwt_spki_load(pjwt_key *key, const uint8_t *der, size_t len,
+                   pjwt_err *err);
+int pjwt_pkcs1_load(pjwt_key *key, const uint8_t *der, size_t len,
+                    pjwt_err *err);
+int pjwt_cert_load(pjwt_key *key, const uint8_t *der, size_t len,
+                   pjwt_err *err);
 
 /* ---- jwkexport.c ---- */
 
@@ -152,12 +162,13 @@ int pjwt_pem_next(const char *buf, size_t len, size_t *pos,
                   uint8_t **der, size_t *der_len, pjwt_err *err);
 
 /*
- * Decode one DER body by its PEM label into an EVP_PKEY.  Private labels
- * need PJWT_KEYS_PRIVATE.  Returns a new EVP_PKEY or NULL with *err set;
- * *skip is set (when not NULL) for labels that hold no key ("EC
- * PARAMETERS", unknown labels), which a multi-block file skips.
+ * Decode one DER body by its PEM label into a new key without kid (the
+ * caller sets it).  Public keys come back lazy (members only), private
+ * keys (which need PJWT_KEYS_PRIVATE) built and pairwise-checked.  NULL
+ * with *err set; *skip is set (when not NULL) for labels that hold no key
+ * ("EC PARAMETERS", unknown labels), which a multi-block file skips.
  */
-EVP_PKEY *pjwt_pem_decode(const char *label, size_t label_len,
+pjwt_key *pjwt_pem_decode(const char *label, size_t label_len,
                           const uint8_t *der, size_t der_len, unsigned flags,
                           int *skip, pjwt_err *err);
 

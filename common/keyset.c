@@ -182,7 +182,6 @@ load_pem(pjwt_keyset *ks, const char *buf, size_t len, unsigned flags,
     const char *label;
     size_t ll, pos = 0, dl = 0;
     uint8_t *der = NULL;
-    EVP_PKEY *pk;
     pjwt_key *key;
     int r, skip;
 
@@ -190,27 +189,20 @@ load_pem(pjwt_keyset *ks, const char *buf, size_t len, unsigned flags,
         r = pjwt_pem_next(buf, len, &pos, &label, &ll, &der, &dl, err);
         if (r <= 0)
             return r;
-        pk = pjwt_pem_decode(label, ll, der, dl, flags, &skip, err);
+        key = pjwt_pem_decode(label, ll, der, dl, flags, &skip, err);
         pjwt_secret_free(der, dl);
         der = NULL;
-        if (!pk && skip) {
+        if (!key && skip) {
             pjwt_err_clear(err);
             continue;
         }
-        if (!pk)
+        if (!key)
             return err && err->code ? err->code : PJWT_ERR_KEY;
-        key = pjwt_key_alloc();
-        if (!key) {
-            EVP_PKEY_free(pk);
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__,
-                                "out of memory");
-        }
-        r = pjwt_key_adopt_pkey(key, pk, memmem(label, ll, "PRIVATE", 7)
-                                != NULL, err);
-        if (r != 0)
-            EVP_PKEY_free(pk);
-        if (r == 0)
-            r = pjwt_key_set_kid(key, NULL, 0, err);
+        /* Public keys stay lazy (members only) unless EAGER: the module
+           builds only the key a token selects. */
+        r = pjwt_key_set_kid(key, NULL, 0, err);
+        if (r == 0 && (flags & PJWT_KEYS_EAGER))
+            r = pjwt_key_materialize(key, err);
         if (r != 0) {
             pjwt_key_free(key);
             return r;

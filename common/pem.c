@@ -6,7 +6,8 @@
  * than ten RSA verifications.  The PEM label already says what the body
  * is, so we strip the armour here, base64-decode with EVP_DecodeBlock and
  * hand the DER to the one function that fits: spki.c for public keys and
- * certificates, a d2i_* for private keys (bench/bench_keys.c measures).
+ * certificates (kept lazy, as JWKs are), a d2i_* for private keys
+ * (bench/bench_keys.c measures).
  */
 #include <string.h>
 #include <openssl/evp.h>
@@ -129,69 +130,97 @@ label_is(const char *label, size_t len, const char *want)
     return len == strlen(want) && memcmp(label, want, len) == 0;
 }
 
-EVP_PKEY *
-pjwt_pem_decode(const char *label, size_t ll, const uint8_t *der,
-                size_t der_len, unsigned flags, int *skip, pjwt_err *err)
+/* A private key by its label; NULL with *err set. */
+static EVP_PKEY *
+private_key(const char *label, size_t ll, const uint8_t *der, size_t der_len,
+            pjwt_err *err)
 {
     EVP_PKEY *pk = NULL;
     const unsigned char *p = der;
     long dl = (long)der_len;
-    int priv = 0;
+    PKCS8_PRIV_KEY_INFO *p8;
+
+    /* The issuer loads its signing key once; the generic decoders behind
+       these are fine there. */
+    if (label_is(label, ll, "PRIVATE KEY")) {
+        p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, dl);
+        if (p8)
+            pk = EVP_PKCS82PKEY(p8);
+        PKCS8_PRIV_KEY_INFO_free(p8);
+    } else if (label_is(label, ll, "EC PRIVATE KEY")) {
+        pk = d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, dl);
+    } else {
+        pk = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, dl);
+    }
+    if (!pk) {
+        pjwt_err_set(err, PJWT_ERR_KEY, "pjwt_pem_decode", "malformed %.*s",
+                     (int)ll, label);
+        return NULL;
+    }
+    if (p != der + der_len) {
+        EVP_PKEY_free(pk);
+        pjwt_err_set(err, PJWT_ERR_KEY, "pjwt_pem_decode",
+                     "trailing data after %.*s", (int)ll, label);
+        return NULL;
+    }
+    return pk;
+}
+
+pjwt_key *
+pjwt_pem_decode(const char *label, size_t ll, const uint8_t *der,
+                size_t der_len, unsigned flags, int *skip, pjwt_err *err)
+{
+    pjwt_key *key = NULL;
+    EVP_PKEY *pk = NULL;
+    int r = PJWT_ERR_KEY, pub;
 
     if (skip)
         *skip = 0;
-    if (der_len > PJWT_KEYS_MAX_FILE) {
-        pjwt_err_set(err, PJWT_ERR_KEY, __func__, "PEM body too large");
-        return NULL;
-    }
-    if (label_is(label, ll, "PUBLIC KEY")) {
-        return pjwt_spki_decode(der, der_len, err);
-    } else if (label_is(label, ll, "RSA PUBLIC KEY")) {
-        return pjwt_pkcs1_decode(der, der_len, err);
-    } else if (label_is(label, ll, "CERTIFICATE")) {
-        return pjwt_cert_decode(der, der_len, err);
-    } else if (label_is(label, ll, "PRIVATE KEY")) {
-        priv = 1;
-        if (flags & PJWT_KEYS_PRIVATE) {
-            PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, dl);
-            if (p8)
-                pk = EVP_PKCS82PKEY(p8);
-            PKCS8_PRIV_KEY_INFO_free(p8);
-        }
-    } else if (label_is(label, ll, "EC PRIVATE KEY")) {
-        priv = 1;
-        if (flags & PJWT_KEYS_PRIVATE)
-            pk = d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, dl);
-    } else if (label_is(label, ll, "RSA PRIVATE KEY")) {
-        priv = 1;
-        if (flags & PJWT_KEYS_PRIVATE)
-            pk = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, dl);
-    } else if (label_is(label, ll, "ENCRYPTED PRIVATE KEY")) {
+    pub = label_is(label, ll, "PUBLIC KEY")
+        || label_is(label, ll, "RSA PUBLIC KEY")
+        || label_is(label, ll, "CERTIFICATE");
+    if (label_is(label, ll, "ENCRYPTED PRIVATE KEY")) {
         pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                      "encrypted private keys are not supported");
         return NULL;
-    } else {
+    }
+    if (!pub && !label_is(label, ll, "PRIVATE KEY")
+        && !label_is(label, ll, "EC PRIVATE KEY")
+        && !label_is(label, ll, "RSA PRIVATE KEY")) {
         if (skip)
             *skip = 1;
         pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                      "unsupported PEM block %.*s", (int)ll, label);
         return NULL;
     }
-    if (priv && !(flags & PJWT_KEYS_PRIVATE)) {
+    if (!pub && !(flags & PJWT_KEYS_PRIVATE)) {
         pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                      "private key where a public key is expected");
         return NULL;
     }
-    if (!pk) {
-        pjwt_err_set(err, PJWT_ERR_KEY, __func__, "malformed %.*s",
-                     (int)ll, label);
+    if (der_len > PJWT_KEYS_MAX_FILE) {
+        pjwt_err_set(err, PJWT_ERR_KEY, __func__, "PEM body too large");
         return NULL;
     }
-    if (p != der + der_len) {
-        EVP_PKEY_free(pk);
-        pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                     "trailing data after %.*s", (int)ll, label);
+    key = pjwt_key_alloc();
+    if (!key) {
+        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
         return NULL;
     }
-    return pk;
+    if (label_is(label, ll, "PUBLIC KEY")) {
+        r = pjwt_spki_load(key, der, der_len, err);
+    } else if (label_is(label, ll, "RSA PUBLIC KEY")) {
+        r = pjwt_pkcs1_load(key, der, der_len, err);
+    } else if (label_is(label, ll, "CERTIFICATE")) {
+        r = pjwt_cert_load(key, der, der_len, err);
+    } else if ((pk = private_key(label, ll, der, der_len, err)) != NULL) {
+        r = pjwt_key_adopt_pkey(key, pk, 1, err);
+        if (r != 0)
+            EVP_PKEY_free(pk);
+    }
+    if (r != 0) {
+        pjwt_key_free(key);
+        return NULL;
+    }
+    return key;
 }

@@ -95,6 +95,9 @@ test_pem_public(void **state)
               PJWT_ALG_ES256, TP_EC256);
     check_pub("ec256.crt.pem", PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES256),
               PJWT_ALG_ES256, TP_EC256);
+    /* a compressed point: same key, same thumbprint */
+    check_pub("ec256-compressed.pub.pem", PJWT_KTY_EC,
+              PJWT_ALGSET(PJWT_ALG_ES256), PJWT_ALG_ES256, TP_EC256);
     check_pub("ec384.pub.pem", PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES384),
               PJWT_ALG_ES384, TP_EC384);
     check_pub("ec521.pub.pem", PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES512),

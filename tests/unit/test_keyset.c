@@ -143,6 +143,7 @@ test_lazy_and_eager(void **state)
     const char *path = tmpfile_with("lazy.json", jwks, strlen(jwks), 0644);
     pjwt_err e;
     pjwt_keyset *ks;
+    json_t *jwk;
 
     (void)state;
     /* lazy: the broken key is only seen when a token selects it */
@@ -156,6 +157,25 @@ test_lazy_and_eager(void **state)
     ks = load(path, PJWT_KEYS_EAGER, PJWT_ERR_KEY, &e);
     assert_int_equal(pjwt_keyset_count(ks), 0);
     assert_non_null(strstr(e.msg, path));
+    pjwt_keyset_free(ks);
+    /* PEM public keys are lazy too */
+    ks = load(fixture("bad-ec256-offcurve.pub.pem"), 0, 0, &e);
+    assert_int_equal(pjwt_keyset_count(ks), 1);
+    assert_null(pjwt_keyset_find(ks, NULL, 0, PJWT_ALG_ES256, NULL, &e));
+    assert_int_equal(e.code, PJWT_ERR_KEY);
+    assert_null(pjwt_key_pkey(pjwt_keyset_get(ks, 0), &e));
+    pjwt_keyset_free(ks);
+    ks = load(fixture("bad-ec256-offcurve.pub.pem"), PJWT_KEYS_EAGER,
+              PJWT_ERR_KEY, &e);
+    pjwt_keyset_free(ks);
+    /* and a lazy key exports its public JWK without being built */
+    ks = load(fixture("ec256.pub.pem"), 0, 0, &e);
+    jwk = pjwt_key_to_public_jwk(pjwt_keyset_get(ks, 0), &e);
+    assert_non_null(jwk);
+    assert_string_equal(json_string_value(json_object_get(jwk, "kid")),
+                        TP_EC256);
+    json_decref(jwk);
+    assert_non_null(pjwt_key_pkey(pjwt_keyset_get(ks, 0), &e));
     pjwt_keyset_free(ks);
 }
 

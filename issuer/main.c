@@ -105,8 +105,13 @@ drain(struct MHD_Daemon **d, int n)
     }
     for (waited = 0; http_in_flight() > 0 && waited < DRAIN_SECONDS * 20; waited++)
         nanosleep(&tick, NULL);
-    if (http_in_flight() > 0)
-        log_warn("shutdown: %ld request(s) still in flight", http_in_flight());
+    if (http_in_flight() > 0) {
+        /* A PAM call that never returns: stopping MHD now would free
+           connections the PAM event thread still points to. */
+        log_warn("shutdown: %ld request(s) still in flight after %d s; exiting",
+                 http_in_flight(), DRAIN_SECONDS);
+        _exit(0);
+    }
     for (i = 0; i < n; i++)
         MHD_stop_daemon(d[i]);
     pam_pool_stop();

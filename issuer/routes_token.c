@@ -44,9 +44,14 @@ struct token_req {
     unsigned retry_after;
 };
 
-/* The failure delay PAM asked for most recently: throttled attempts and
-   refused names wait the same, so timing tells nothing. */
-static unsigned last_delay_usec = 2000000;
+/*
+ * The failure delay PAM asked for most recently.  Throttled attempts,
+ * refused names and refusals that PAM itself does not delay (pam_acct_mgmt:
+ * expired account, expired password) wait the same, so the answer time
+ * never tells that a password was right.  0 until PAM has asked for a delay:
+ * a stack without delays gets none.
+ */
+static unsigned last_delay_usec;
 
 static void
 token_free(void *p)
@@ -180,7 +185,9 @@ pam_done(struct pam_job *job)
     if (t->outcome != PAM_OUT_ERROR)
         ratelimit_fail(t->r->client, t->job.req.user, c->rate_per_ip,
                        c->rate_per_user);
-    delay_then_resume(t, job->reply.delay_usec);
+    delay_then_resume(t, job->reply.delay_usec > 0
+                             ? job->reply.delay_usec
+                             : __atomic_load_n(&last_delay_usec, __ATOMIC_RELAXED));
 }
 
 static enum MHD_Result

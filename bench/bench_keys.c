@@ -27,18 +27,31 @@ struct fmt {
     const char *name, *file, *pemfile;
     int jwks;   /* 1: load the file as a keyset and select the kid */
     const char *kid;
+    pjwt_alg alg;
 };
 
 static const struct fmt fmts[] = {
-    { "rsa-spki", "rsa2048.pub.pem", "rsa2048.pub.pem", 0, NULL },
-    { "rsa-pkcs1", "rsa2048.pkcs1.pub.pem", "rsa2048.pub.pem", 0, NULL },
-    { "rsa-cert", "rsa2048.crt.pem", "rsa2048.pub.pem", 0, NULL },
-    { "rsa-jwk", "rsa2048.pub.jwk", "rsa2048.pub.pem", 0, NULL },
-    { "ec256-spki", "ec256.pub.pem", "ec256.pub.pem", 0, NULL },
-    { "ec256-jwk", "ec256.pub.jwk", "ec256.pub.pem", 0, NULL },
-    { "ed25519-spki", "ed25519.pub.pem", "ed25519.pub.pem", 0, NULL },
-    { "ed25519-jwk", "ed25519.pub.jwk", "ed25519.pub.pem", 0, NULL },
-    { "jwks-kid", "jwks.json", "rsa2048.pub.pem", 1, "rsa-1" },
+    { "rsa-spki", "rsa2048.pub.pem", "rsa2048.pub.pem", 0, NULL,
+      PJWT_ALG_INVALID },
+    { "rsa-pkcs1", "rsa2048.pkcs1.pub.pem", "rsa2048.pub.pem", 0, NULL,
+      PJWT_ALG_INVALID },
+    { "rsa-cert", "rsa2048.crt.pem", "rsa2048.pub.pem", 0, NULL,
+      PJWT_ALG_INVALID },
+    { "rsa-jwk", "rsa2048.pub.jwk", "rsa2048.pub.pem", 0, NULL,
+      PJWT_ALG_INVALID },
+    { "ec256-spki", "ec256.pub.pem", "ec256.pub.pem", 0, NULL,
+      PJWT_ALG_INVALID },
+    { "ec256-jwk", "ec256.pub.jwk", "ec256.pub.pem", 0, NULL,
+      PJWT_ALG_INVALID },
+    { "ed25519-spki", "ed25519.pub.pem", "ed25519.pub.pem", 0, NULL,
+      PJWT_ALG_INVALID },
+    { "ed25519-jwk", "ed25519.pub.jwk", "ed25519.pub.pem", 0, NULL,
+      PJWT_ALG_INVALID },
+    { "jwks-kid", "jwks.json", "rsa2048.pub.pem", 1, "rsa-1",
+      PJWT_ALG_RS256 },
+    /* three PEM keys, the token's kid selects the Ed25519 one */
+    { "multi-pem-kid", "multi.pub.pem", "ed25519.pub.pem", 1,
+      "yy59kJC1LN_BlDVcH3l8UFAA1uV4FYBDc3iPU4NyCuw", PJWT_ALG_EDDSA },
 };
 
 static char top[4096];
@@ -106,7 +119,7 @@ one_pjwt(const struct fmt *f)
         ks = pjwt_keyset_new();
         if (pjwt_keyset_load_file(ks, path, 0, NULL) != 0
             || !(sel = pjwt_keyset_find(ks, f->kid, strlen(f->kid),
-                                        PJWT_ALG_RS256, NULL, NULL))
+                                        f->alg, NULL, NULL))
             || !prepare(pjwt_key_pkey(sel, NULL)))
             exit(2);
         t = now_us() - t0;

@@ -108,7 +108,8 @@ pjwt_jwk_members(const pjwt_key *key, pjwt_err *err)
         break;
     case PJWT_KTY_EC:
         bad |= json_object_set_new(m, "kty", json_string("EC"))
-            || json_object_set_new(m, "crv", json_string(pjwt_crv_name(key->crv)));
+            || json_object_set_new(m, "crv",
+                                   json_string(pjwt_crv_name(key->crv)));
         if (p)
             bad |= set_b64(m, "x", p->v[PJWT_M_X], cl)
                 || set_b64(m, "y", p->v[PJWT_M_Y], cl);

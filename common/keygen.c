@@ -22,9 +22,15 @@ pjwt_key_generate(pjwt_alg alg, pjwt_err *err)
     case PJWT_ALG_HS256: slen = 32; break;
     case PJWT_ALG_HS384: slen = 48; break;
     case PJWT_ALG_HS512: slen = 64; break;
-    case PJWT_ALG_ES256: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); break;
-    case PJWT_ALG_ES384: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"); break;
-    case PJWT_ALG_ES512: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"); break;
+    case PJWT_ALG_ES256:
+        pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        break;
+    case PJWT_ALG_ES384:
+        pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+        break;
+    case PJWT_ALG_ES512:
+        pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+        break;
     case PJWT_ALG_EDDSA:
     case PJWT_ALG_ED25519:
         pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");

@@ -245,7 +245,8 @@ test_members(void **state)
     expect_refused("{\"kty\":\"EC\",\"crv\":\"Ed25519\"," EC_X "," EC_Y "}", 0);
     expect_refused("{\"kty\":\"OKP\",\"crv\":\"P-256\"," EC_X "," EC_Y "}", 0);
     expect_refused("{\"kty\":\"OKP\",\"crv\":\"X25519\"," ED_X "}", 0);
-    expect_refused("{\"kty\":\"OKP\",\"crv\":\"Ed25519\"," ED_X "," EC_Y "}", 0);
+    expect_refused("{\"kty\":\"OKP\",\"crv\":\"Ed25519\"," ED_X ","
+                   EC_Y "}", 0);
     expect_refused("{" EC_PUB ",\"use\":\"enc\"}", 0);
     expect_refused("{" EC_PUB ",\"use\":1}", 0);
     expect_refused("{" EC_PUB ",\"key_ops\":[\"encrypt\"]}", 0);

@@ -258,7 +258,11 @@ test_secret(void **state)
 static void
 test_generate(void **state)
 {
-    static const struct { pjwt_alg alg; pjwt_kty kty; pjwt_algset algs; } g[] = {
+    static const struct {
+        pjwt_alg alg;
+        pjwt_kty kty;
+        pjwt_algset algs;
+    } g[] = {
         { PJWT_ALG_ES256, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES256) },
         { PJWT_ALG_ES384, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES384) },
         { PJWT_ALG_ES512, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES512) },

@@ -90,18 +90,23 @@ pjwt_b64url_encode_alloc(const void *in, size_t inlen)
     return out;
 }
 
-/* Shape and trailing-bit check shared by decode and valid. */
+/*
+ * Shape and trailing-bit check.  Every character is looked up and the
+ * results OR-ed together, so one test at the end catches any byte outside
+ * the alphabet (0xff in rev) without a branch per character.
+ */
 static int
 strict_ok(const char *in, size_t inlen)
 {
     const uint8_t *s = (const uint8_t *)in;
-    uint8_t last;
+    uint8_t bad = 0, last;
 
     if (inlen % 4 == 1)
         return 0;
     for (size_t i = 0; i < inlen; i++)
-        if (rev[s[i]] == 0xff)
-            return 0;
+        bad |= rev[s[i]];
+    if (bad & 0x80)
+        return 0;
     if (inlen == 0)
         return 1;
     last = rev[s[inlen - 1]];
@@ -119,30 +124,48 @@ pjwt_b64url_decode(const char *in, size_t inlen, uint8_t *out,
                    size_t outcap, size_t *outlen)
 {
     const uint8_t *s = (const uint8_t *)in;
-    size_t o = 0, i = 0;
+    size_t o = 0, i = 0, rest;
+    uint32_t bad = 0;
+    uint8_t last;
 
     if (!in && inlen)
         return PJWT_ERR_ARG;
-    if (!strict_ok(in, inlen))
+    if (inlen % 4 == 1)
         return PJWT_ERR_B64;
     if (outcap < pjwt_b64url_dec_len(inlen) || (!out && inlen))
         return PJWT_ERR_ARG;
+    /* Decode and validate in one pass: an invalid character sets bit 7 of
+       its lookup, collected in bad; nothing written is trusted unless bad
+       stays clear.  (out may hold garbage on failure, as documented for
+       any error return.) */
     for (; i + 4 <= inlen; i += 4) {
-        uint32_t v = (uint32_t)rev[s[i]] << 18 | (uint32_t)rev[s[i + 1]] << 12
-                   | (uint32_t)rev[s[i + 2]] << 6 | rev[s[i + 3]];
+        uint8_t a = rev[s[i]], b = rev[s[i + 1]], c = rev[s[i + 2]],
+                d = rev[s[i + 3]];
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6
+                   | d;
+
+        bad |= (uint32_t)(a | b | c | d);
         out[o++] = (uint8_t)(v >> 16);
         out[o++] = (uint8_t)(v >> 8);
         out[o++] = (uint8_t)v;
     }
-    if (inlen - i == 2) {
-        uint32_t v = (uint32_t)rev[s[i]] << 18 | (uint32_t)rev[s[i + 1]] << 12;
+    rest = inlen - i;
+    if (rest >= 2) {
+        uint8_t a = rev[s[i]], b = rev[s[i + 1]];
+        uint8_t c = rest == 3 ? rev[s[i + 2]] : 0;
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
+
+        bad |= (uint32_t)(a | b | c);
         out[o++] = (uint8_t)(v >> 16);
-    } else if (inlen - i == 3) {
-        uint32_t v = (uint32_t)rev[s[i]] << 18 | (uint32_t)rev[s[i + 1]] << 12
-                   | (uint32_t)rev[s[i + 2]] << 6;
-        out[o++] = (uint8_t)(v >> 16);
-        out[o++] = (uint8_t)(v >> 8);
+        if (rest == 3)
+            out[o++] = (uint8_t)(v >> 8);
+        /* the unused low bits of the last character must be zero */
+        last = rest == 3 ? c : b;
+        if (last & (rest == 3 ? 0x03 : 0x0f))
+            bad |= 0x80;
     }
+    if (bad & 0x80)
+        return PJWT_ERR_B64;
     if (outlen)
         *outlen = o;
     return 0;

@@ -45,6 +45,25 @@ depth_ok(json_t *j, int depth)
     return 1;
 }
 
+/* A fixed description of a jansson error code. */
+static const char *
+reason(enum json_error_code code)
+{
+    switch (code) {
+    case json_error_out_of_memory:           return "out of memory";
+    case json_error_stack_overflow:          return "nested too deeply";
+    case json_error_invalid_utf8:            return "invalid UTF-8";
+    case json_error_premature_end_of_input:  return "truncated";
+    case json_error_end_of_input_expected:   return "trailing data";
+    case json_error_invalid_syntax:          return "syntax error";
+    case json_error_null_character:          return "\\u0000 in a string";
+    case json_error_null_byte_in_key:        return "NUL in a member name";
+    case json_error_duplicate_key:           return "duplicate member name";
+    case json_error_numeric_overflow:        return "number out of range";
+    default:                                 return "not valid JSON";
+    }
+}
+
 json_t *
 pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
                        pjwt_err *err)
@@ -70,11 +89,14 @@ pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
     }
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j) {
-        /* jerr.text describes syntax only (never quotes input values
-           beyond a token of a few characters); keep the position. */
-        pjwt_err_set(err, PJWT_ERR_JSON, __func__,
-                     "invalid JSON at offset %d: %s", jerr.position,
-                     jerr.text);
+        /* jerr.text may quote the input ("near 'alice'"); messages never
+           carry token content, so only a fixed reason and the offset. */
+        enum json_error_code code = json_error_code(&jerr);
+
+        pjwt_err_set(err, code == json_error_out_of_memory ? PJWT_ERR_NOMEM
+                                                            : PJWT_ERR_JSON,
+                     __func__, "invalid JSON at offset %d: %s",
+                     jerr.position, reason(code));
         return NULL;
     }
     if (!json_is_object(j)) {

@@ -64,30 +64,29 @@ split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
     if (pt->hl == 0 || pt->pl == 0 || pt->sl == 0)
         return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__,
                             "token has an empty segment");
-    if (!pjwt_b64url_valid(pt->h, pt->hl) || !pjwt_b64url_valid(pt->p, pt->pl)
-        || !pjwt_b64url_valid(pt->s, pt->sl))
-        return pjwt_err_set(err, PJWT_ERR_B64, __func__,
-                            "segment is not strict base64url");
+    /* Strict base64url is checked as each segment is decoded (decoding
+       validates in the same pass): the header and signature before any
+       key is touched, the payload before it is parsed. */
     return 0;
 }
 
-/* Decode a segment already checked by split() and parse it as an object. */
-static json_t *
+/* Decode a segment (strictly) and parse it as a JSON object into *out. */
+static int
 decode_json(const char *seg, size_t seglen, uint8_t *buf, size_t cap,
-            const char *what, pjwt_err *err)
+            const char *what, json_t **out, pjwt_err *err)
 {
+    pjwt_err local;
     size_t n = 0;
-    json_t *j;
 
-    if (pjwt_b64url_decode(seg, seglen, buf, cap, &n) != 0) {
-        pjwt_err_set(err, PJWT_ERR_B64, __func__, "%s: bad base64url", what);
-        return NULL;
-    }
-    j = pjwt_json_parse_object((const char *)buf, n, cap, err);
-    if (!j && err && err->code == PJWT_ERR_JSON)
-        pjwt_err_set(err, PJWT_ERR_JSON, __func__, "%s: %.150s", what,
-                     err->msg);
-    return j;
+    if (pjwt_b64url_decode(seg, seglen, buf, cap, &n) != 0)
+        return pjwt_err_set(err, PJWT_ERR_B64, __func__,
+                            "%s: bad base64url", what);
+    pjwt_err_clear(&local);
+    *out = pjwt_json_parse_object((const char *)buf, n, cap, &local);
+    if (!*out)
+        return pjwt_err_set(err, local.code ? local.code : PJWT_ERR_JSON,
+                            __func__, "%s: %s", what, local.msg);
+    return 0;
 }
 
 /* The header rules that do not depend on keys. */
@@ -146,13 +145,15 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
     memset(out, 0, sizeof(*out));
     if ((r = split(compact, len, max_len, &pt, err)) != 0)
         return r;
+    /* parse never decodes the signature; its shape is still checked */
+    if (!pjwt_b64url_valid(pt.s, pt.sl))
+        return pjwt_err_set(err, PJWT_ERR_B64, __func__,
+                            "signature: bad base64url");
     cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
     if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
         return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-    r = PJWT_ERR_JSON;
-    if (!(t.header = decode_json(pt.h, pt.hl, buf, cap, "header", err)))
-        goto out;
-    if (!(t.claims = decode_json(pt.p, pt.pl, buf, cap, "payload", err)))
+    if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err))
+        || (r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))
         goto out;
     a = json_object_get(t.header, "alg");
     if (!json_is_string(a)) {
@@ -200,8 +201,7 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
         return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
 
     /* Header: alg, crit, b64, kid. */
-    r = PJWT_ERR_JSON;
-    if (!(t.header = decode_json(pt.h, pt.hl, buf, cap, "header", err)))
+    if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err)))
         goto out;
     if ((r = check_header(t.header, &alg, &kid, &kid_len, err)) != 0)
         goto out;
@@ -261,8 +261,7 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     }
 
     /* Payload, only now that it is authentic. */
-    r = PJWT_ERR_JSON;
-    if (!(t.claims = decode_json(pt.p, pt.pl, buf, cap, "payload", err)))
+    if ((r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))
         goto out;
 
     t.alg = alg;

@@ -48,6 +48,22 @@ test_reject_duplicates(void **state)
     expect_json_err("{\"a\":{\"x\":1,\"x\":2}}");
 }
 
+/* Error messages name the problem, never the input's content. */
+static void
+test_messages_quote_nothing(void **state)
+{
+    pjwt_err e;
+
+    (void)state;
+    assert_null(parse("{\"sub\":\"hunter2secret\" \"x\"}", &e));
+    assert_null(strstr(e.msg, "hunter2"));
+    assert_null(parse("{\"hunter2secret\":1,\"hunter2secret\":2}", &e));
+    assert_null(strstr(e.msg, "hunter2"));
+    assert_non_null(strstr(e.msg, "duplicate member name"));
+    assert_null(parse("{\"a\":\"x\\u0000\"}", &e));
+    assert_non_null(strstr(e.msg, "u0000"));
+}
+
 static void
 test_reject_not_object(void **state)
 {
@@ -239,6 +255,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_reject_duplicates),
+        cmocka_unit_test(test_messages_quote_nothing),
         cmocka_unit_test(test_reject_not_object),
         cmocka_unit_test(test_reject_trailing_garbage),
         cmocka_unit_test(test_reject_nul),

@@ -161,6 +161,30 @@ t[1] = c[:5] + ("A" if c[5] != "A" else "B") + c[6:]; print(".".join(t))')
 check_recipe sshd.example sshd "ssh:$host"
 check_recipe sudo.example sudo "sudo:$host"
 
+# A broken host config (key file gone): the shipped recipe fails closed,
+# passwords included; README's variant with authinfo_unavail=ignore
+# service_err=ignore keeps the password working and still refuses tokens.
+if [ "$have_user" = 1 ]; then
+    service sshd.example sshd
+    good=$(token "$name" "ssh:$host")
+    mv "$T/pub.pem" "$T/pub.pem.away"
+    login sshd "$user" "$pw" && fail "sshd.example: password accepted with pam_jwt's key missing (expected fail closed)"
+    ok "sshd.example fails closed when pam_jwt's key file is missing (as README says)"
+    variant=$(grep -m 1 'authinfo_unavail=ignore service_err=ignore' "$TOP/README.md" | sed 's/^ *//')
+    [ -n "$variant" ] || fail "README's broken-module variant line not found"
+    { printf '%s\n' "$variant" | sed "s|pam_jwt\.so|$MODULE config=$T/pam_jwt.conf audience=ssh:%h|"
+      echo "auth required pam_unix.so try_first_pass"; } > "$T/svc/sshd"
+    login sshd "$user" "$pw" || { cat "$T/out"; fail "README variant: password refused with the key missing"; }
+    login sshd "$user" "$good" && fail "README variant: a token accepted with the key missing"
+    ok "README variant keeps passwords working when pam_jwt is broken, tokens still refused"
+    mv "$T/pub.pem.away" "$T/pub.pem"
+    echo "garbage =" > "$T/pam_jwt.conf.bad"; chmod 0644 "$T/pam_jwt.conf.bad"
+    sed -i "s|config=$T/pam_jwt.conf |config=$T/pam_jwt.conf.bad |" "$T/svc/sshd"
+    grep -q "pam_jwt.conf.bad" "$T/svc/sshd" || fail "could not point the variant at the bad config"
+    login sshd "$user" "$pw" || { cat "$T/out"; fail "README variant: password refused with a bad config"; }
+    ok "README variant keeps passwords working with a broken pam_jwt.conf (service_err)"
+fi
+
 # The sudo recipe's prompt says what it accepts (bracketed argument).
 printf '\n' | LD_PRELOAD=$PAMWRAP PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
     pamtester sudo "$name" authenticate > "$T/out" 2>&1 || true

@@ -125,6 +125,19 @@ if command -v fail2ban-regex >/dev/null 2>&1; then
     [ "$matched" = "$fails" ] || { cat "$T/f2b.out"; fail "fail2ban matched $matched lines, want $fails"; }
     grep -q '127.0.0.1' "$T/f2b.out" || true
     ok "fail2ban filter matches the $fails failed login(s) and no success line"
+    # The jail loads beside the filter in a copy of the system's fail2ban
+    # configuration (fail2ban-client -t: nothing is started).
+    if [ -d /etc/fail2ban ] && command -v fail2ban-client >/dev/null 2>&1; then
+        cp -r /etc/fail2ban "$T/f2b"
+        rm -f "$T/f2b/jail.d/"*
+        cp etc/fail2ban/filter.d/jwt-issuerd.conf "$T/f2b/filter.d/"
+        cp etc/fail2ban/jail.d/jwt-issuerd.local "$T/f2b/jail.d/"
+        fail2ban-client -c "$T/f2b" -t > "$T/f2b-t.out" 2>&1 || { cat "$T/f2b-t.out"; fail "fail2ban-client -t rejects the jail"; }
+        fail2ban-client -c "$T/f2b" -d 2>/dev/null > "$T/f2b-d.out" || true
+        grep -q "'add', 'jwt-issuerd', 'systemd'" "$T/f2b-d.out" || { cat "$T/f2b-d.out"; fail "jail jwt-issuerd (systemd backend) not loaded"; }
+        grep -q "_SYSTEMD_UNIT=jwt-issuerd.service" "$T/f2b-d.out" || fail "jail has no journalmatch for the unit"
+        ok "fail2ban jail loads (fail2ban-client -t) with the systemd backend on jwt-issuerd.service"
+    fi
 else
     echo "fail2ban not installed: filter not checked"
 fi

@@ -26,7 +26,6 @@ for c in setpriv useradd userdel chpasswd curl jq; do
     command -v "$c" >/dev/null || { echo "$c missing"; exit 77; }
 done
 getent group shadow >/dev/null || { echo "no group shadow"; exit 77; }
-[ -z "${PAMJWT_SAN:-}" ] || { echo "not on a sanitizer build"; exit 77; }
 
 T=$(mktemp -d)
 chmod 0755 "$T"

@@ -40,6 +40,7 @@ struct token_req {
     struct pool_timer timer;
     /* result */
     enum pam_outcome outcome;
+    unsigned delay_ms;             /* how long the answer was held */
     int throttled;
     unsigned retry_after;
 };
@@ -144,8 +145,8 @@ log_login(struct token_req *t, const char *outcome, const char *reason)
     for (i = 0; why[i]; i++)
         if ((unsigned char)why[i] < 0x20 || why[i] == '"' || why[i] == 0x7f)
             why[i] = '?';
-    log_info("login: addr=%s user=%s outcome=%s reason=\"%s\"", t->r->client,
-             user, outcome, why);
+    log_info("login: addr=%s user=%s outcome=%s reason=\"%s\" delay_ms=%u",
+             t->r->client, user, outcome, why, t->delay_ms);
 }
 
 static void
@@ -161,7 +162,8 @@ resume_timer(struct pool_timer *tm)
 static void
 delay_then_resume(struct token_req *t, unsigned delay_usec)
 {
-    t->timer.due_ms = pam_pool_now_ms() + delay_usec / 1000u;
+    t->delay_ms = delay_usec / 1000u;
+    t->timer.due_ms = pam_pool_now_ms() + t->delay_ms;
     t->timer.fn = resume_timer;
     pam_pool_timer_add(&t->timer);
 }

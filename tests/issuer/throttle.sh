@@ -34,7 +34,9 @@ set -- $(as 198.51.100.2 alice secret)
 [ "$(json_get "$T/out" error)" = slow_down ] || fail "429 body $(cat "$T/out")"
 ra=$(sed -n 's/^Retry-After: *\([0-9]*\).*/\1/ip' "$T/hdr" | tr -d '\r')
 [ -n "$ra" ] && [ "$ra" -ge 1 ] || fail "Retry-After missing: $(cat "$T/hdr")"
-awk -v s="$2" 'BEGIN { exit !(s >= 0.2) }' || fail "429 answered without the fail delay ($2 s)"
+d=$(sed -n 's/.*user=alice outcome=throttled .* delay_ms=\([0-9]*\)$/\1/p' "$T/log" | head -n 1)
+[ -n "$d" ] && [ "$d" -gt 0 ] || fail "throttled attempt without a delay: $(grep throttled "$T/log")"
+awk -v s="$2" -v d="$d" 'BEGIN { exit !(s * 1000 >= d) }' || fail "429 answered before its delay ($2 s < $d ms)"
 ok "per user: 4th attempt -> 429 slow_down, Retry-After $ra, after the fail delay"
 helpers_before=$(metric 'jwt_issuerd_pam_seconds_count')
 set -- $(as 198.51.100.3 alice secret)

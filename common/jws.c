@@ -299,6 +299,13 @@ pjwt_jws_sign(pjwt_key *key, pjwt_alg alg, const json_t *header_extra,
                      name);
         goto out;
     }
+    /* Never sign what every verifier here refuses. */
+    if (header_extra && (json_object_get(header_extra, "crit")
+                         || json_object_get(header_extra, "b64"))) {
+        pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
+                     "crit/b64 headers are not supported");
+        goto out;
+    }
     /* alg first, then kid, then the caller's members (which may replace
        kid but never alg). */
     hdr = json_object();

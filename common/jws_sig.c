@@ -8,33 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 
 #include "cleanup.h"
 #include "jws.h"
-
-/* Digest name of an algorithm; NULL for EdDSA, which hashes internally. */
-static const char *
-alg_md(pjwt_alg alg)
-{
-    switch (alg) {
-    case PJWT_ALG_HS256: case PJWT_ALG_RS256: case PJWT_ALG_PS256:
-    case PJWT_ALG_ES256:
-        return "SHA256";
-    case PJWT_ALG_HS384: case PJWT_ALG_RS384: case PJWT_ALG_PS384:
-    case PJWT_ALG_ES384:
-        return "SHA384";
-    case PJWT_ALG_HS512: case PJWT_ALG_RS512: case PJWT_ALG_PS512:
-    case PJWT_ALG_ES512:
-        return "SHA512";
-    default:
-        return NULL;
-    }
-}
+#include "jws_impl.h"
 
 static size_t
 hs_len(pjwt_alg alg)
@@ -61,12 +41,6 @@ is_es(pjwt_alg a)
     return a == PJWT_ALG_ES256 || a == PJWT_ALG_ES384 || a == PJWT_ALG_ES512;
 }
 
-static int
-is_ps(pjwt_alg a)
-{
-    return PJWT_ALGSET(a) & PJWT_ALGSET_PS;
-}
-
 /* The key/alg binding, checked again at the lowest level. */
 static int
 check_binding(pjwt_key *key, pjwt_alg alg, pjwt_err *err)
@@ -81,140 +55,21 @@ check_binding(pjwt_key *key, pjwt_alg alg, pjwt_err *err)
     return 0;
 }
 
-/*
- * Per-key cache of pre-keyed contexts.  Setting up a signature context in
- * OpenSSL 3 (provider fetches, key-type lookups, HMAC key schedule) costs
- * about as much as a whole RSA-2048 verification, while copying a context
- * set up once costs little; so each key keeps, per algorithm, one context
- * for verifying, one for signing (HMAC: one pre-keyed MAC), built on first
- * use.  The cache lives in a slot of the key (pjwt_key_jws_cache, freed by
- * pjwt_key_free through pjwt_jws_cache_free) and is filled with atomic
- * compare-and-swap, so keys shared by threads (the issuer) stay safe: a
- * thread that loses a race frees its copy and uses the winner's.  Cached
- * contexts are only ever read (copied from) after being published.
- *
- * The accessor is referenced weakly: without it (an older keys.c) every
- * operation simply sets its context up from scratch.
- */
-#pragma weak pjwt_key_jws_cache
-
-typedef struct pjwt_jws_cache {
-    EVP_MD_CTX *ver[PJWT_ALG_COUNT];
-    EVP_MD_CTX *sig[PJWT_ALG_COUNT];
-    EVP_MAC_CTX *mac[PJWT_ALG_COUNT];
-} jws_cache;
-
-void
-pjwt_jws_cache_free(void *cache)
-{
-    jws_cache *c = cache;
-
-    if (!c)
-        return;
-    for (int a = 0; a < PJWT_ALG_COUNT; a++) {
-        EVP_MD_CTX_free(c->ver[a]);
-        EVP_MD_CTX_free(c->sig[a]);
-        EVP_MAC_CTX_free(c->mac[a]); /* cleanses the HMAC key schedule */
-    }
-    free(c);
-}
-
-/* The key's cache, created on first use; NULL when there is no slot or
-   no memory (callers then work uncached). */
-static jws_cache *
-cache_of(pjwt_key *key)
-{
-    void **slot;
-    void *cur, *fresh;
-
-    if (!pjwt_key_jws_cache || !(slot = pjwt_key_jws_cache(key)))
-        return NULL;
-    cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-    if (cur)
-        return cur;
-    fresh = calloc(1, sizeof(jws_cache));
-    if (!fresh)
-        return NULL;
-    if (__atomic_compare_exchange_n(slot, &cur, fresh, 0, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE))
-        return fresh;
-    free(fresh);    /* another thread won; cur is its cache */
-    return cur;
-}
-
-/* Publish *mine into *entry unless someone did first; returns the
-   published one and frees the loser with freefn. */
-static void *
-publish(void **entry, void *mine, void (*freefn)(void *))
-{
-    void *cur = NULL;
-
-    if (__atomic_compare_exchange_n(entry, &cur, mine, 0, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE))
-        return mine;
-    freefn(mine);
-    return cur;
-}
-
-static void
-md_ctx_free(void *p)
-{
-    EVP_MD_CTX_free(p);
-}
-
-static void
-mac_ctx_free(void *p)
-{
-    EVP_MAC_CTX_free(p);
-}
-
-/* A new pre-keyed HMAC context for the key's secret. */
-static EVP_MAC_CTX *
-hmac_ctx_new(pjwt_key *key, pjwt_alg alg)
-{
-    EVP_MAC *mac = NULL;
-    EVP_MAC_CTX *ctx = NULL;
-    OSSL_PARAM params[2];
-    const uint8_t *secret;
-    size_t slen = 0;
-
-    secret = pjwt_key_secret(key, &slen);
-    if (!secret)
-        return NULL;
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)(uintptr_t)alg_md(alg),
-                                                 0);
-    params[1] = OSSL_PARAM_construct_end();
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (mac && (ctx = EVP_MAC_CTX_new(mac))
-        && !EVP_MAC_init(ctx, secret, slen, params)) {
-        EVP_MAC_CTX_free(ctx);
-        ctx = NULL;
-    }
-    EVP_MAC_free(mac);
-    return ctx;
-}
-
 /* HMAC of input with the key's secret into tag (>= 64 bytes). */
 static int
 hmac(pjwt_key *key, pjwt_alg alg, const void *input, size_t inlen,
      uint8_t *tag, size_t *taglen, pjwt_err *err)
 {
-    jws_cache *c;
-    EVP_MAC_CTX *base = NULL, *ctx = NULL;
+    EVP_MAC_CTX *ctx;
     size_t outl = 0;
     int r = PJWT_ERR_INTERNAL;
 
     if (!pjwt_key_secret(key, &outl) || pjwt_key_kty(key) != PJWT_KTY_OCT)
         return pjwt_err_set(err, PJWT_ERR_ALG, __func__, "not an HMAC key");
-    c = cache_of(key);
-    if (c && !(base = __atomic_load_n(&c->mac[alg], __ATOMIC_ACQUIRE))
-        && (base = hmac_ctx_new(key, alg)))
-        base = publish((void **)&c->mac[alg], base, mac_ctx_free);
-    /* Copying the pre-keyed context skips the fetch and key schedule. */
-    ctx = base ? EVP_MAC_CTX_dup(base) : hmac_ctx_new(key, alg);
+    if (!(ctx = pjwt_jws_mac_ctx(key, alg, err)))
+        return r;
     outl = 0;
-    if (!ctx || !EVP_MAC_update(ctx, input, inlen)
+    if (!EVP_MAC_update(ctx, input, inlen)
         || !EVP_MAC_final(ctx, tag, &outl, 64) || outl != hs_len(alg)) {
         pjwt_err_set(err, r, __func__, "HMAC failed");
         goto out;
@@ -226,78 +81,6 @@ out:
     return r;
 }
 
-/* Set up ctx for RS/PS/ES/Ed with the key's EVP_PKEY. */
-static int
-digest_init(EVP_MD_CTX *ctx, pjwt_key *key, pjwt_alg alg, int sign,
-            pjwt_err *err);
-
-/*
- * A ready context for alg: a copy of the key's cached one when possible,
- * else one set up now.  Returns a new EVP_MD_CTX or NULL with *err set.
- */
-static EVP_MD_CTX *
-ready_ctx(pjwt_key *key, pjwt_alg alg, int sign, pjwt_err *err)
-{
-    jws_cache *c = cache_of(key);
-    EVP_MD_CTX **entry = c ? (sign ? &c->sig[alg] : &c->ver[alg]) : NULL;
-    EVP_MD_CTX *base = NULL, *ctx;
-
-    if (entry && !(base = __atomic_load_n(entry, __ATOMIC_ACQUIRE))) {
-        EVP_MD_CTX *fresh = EVP_MD_CTX_new();
-
-        if (fresh && digest_init(fresh, key, alg, sign, NULL) == 0)
-            base = publish((void **)entry, fresh, md_ctx_free);
-        else
-            EVP_MD_CTX_free(fresh);
-    }
-    ctx = EVP_MD_CTX_new();
-    if (!ctx) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-        return NULL;
-    }
-    if (base && EVP_MD_CTX_copy_ex(ctx, base) == 1)
-        return ctx;
-    /* no cache, or the copy failed: set up from scratch */
-    EVP_MD_CTX_reset(ctx);
-    if (digest_init(ctx, key, alg, sign, err) != 0) {
-        EVP_MD_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-static int
-digest_init(EVP_MD_CTX *ctx, pjwt_key *key, pjwt_alg alg, int sign,
-            pjwt_err *err)
-{
-    EVP_PKEY_CTX *pctx = NULL;
-    EVP_PKEY *pkey;
-    int ok;
-
-    pkey = pjwt_key_pkey(key, err);
-    if (!pkey)
-        return err && err->code ? err->code
-             : pjwt_err_set(err, PJWT_ERR_KEY, __func__, "key not loaded");
-    if (sign)
-        ok = EVP_DigestSignInit_ex(ctx, &pctx, alg_md(alg), NULL, NULL, pkey,
-                                   NULL);
-    else
-        ok = EVP_DigestVerifyInit_ex(ctx, &pctx, alg_md(alg), NULL, NULL,
-                                     pkey, NULL);
-    if (ok == 1 && is_ps(alg)) {
-        /* RFC 7518 3.5: MGF1 with the same hash, salt as long as the
-           hash.  On verify, RSA_PSS_SALTLEN_DIGEST demands exactly that
-           length rather than recovering any salt length. */
-        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1
-             && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
-    } else if (ok == 1 && (PJWT_ALGSET(alg) & PJWT_ALGSET_RS)) {
-        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
-    }
-    if (ok != 1)
-        return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                            "cannot set up %s", pjwt_alg_name(alg));
-    return 0;
-}
 
 /* Raw R||S (each coordinate exactly clen bytes) to DER.  Returns the DER
    length or 0 when the input cannot be a signature. */
@@ -389,7 +172,7 @@ pjwt_jws_sig_verify(pjwt_key *key, pjwt_alg alg, const void *input,
             return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
                                 "RSA signature has wrong length");
     }
-    if (!(ctx = ready_ctx(key, alg, 0, err)))
+    if (!(ctx = pjwt_jws_md_ctx(key, alg, 0, err)))
         return err && err->code ? err->code : PJWT_ERR_INTERNAL;
     if (EVP_DigestVerify(ctx, s, slen, input, inlen) != 1)
         return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
@@ -431,7 +214,7 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
     if (!pjwt_key_is_private(key))
         return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                             "signing needs a private key");
-    if (!(ctx = ready_ctx(key, alg, 1, err)))
+    if (!(ctx = pjwt_jws_md_ctx(key, alg, 1, err)))
         return err && err->code ? err->code : PJWT_ERR_INTERNAL;
 
     if (is_es(alg)) {

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -451,6 +453,15 @@ test_sign_header(void **state)
     assert_int_equal(e.code, PJWT_ERR_ALG);
     assert_null(pjwt_jws_sign(k, PJWT_ALG_HS256, NULL, claims, &e));
     assert_null(pjwt_jws_sign(k, PJWT_ALG_INVALID, NULL, claims, &e));
+    /* headers a verifier would refuse are refused at signing too */
+    json_decref(extra);
+    extra = json_pack("{s:[s]}", "crit", "exp");
+    assert_null(pjwt_jws_sign(k, PJWT_ALG_ES256, extra, claims, &e));
+    assert_int_equal(e.code, PJWT_ERR_HEADER);
+    json_decref(extra);
+    extra = json_pack("{s:b}", "b64", 0);
+    assert_null(pjwt_jws_sign(k, PJWT_ALG_ES256, extra, claims, &e));
+    assert_int_equal(e.code, PJWT_ERR_HEADER);
     json_decref(extra);
     json_decref(claims);
     pjwt_key_free(k);
@@ -1036,6 +1047,96 @@ test_parse(void **state)
     pjwt_key_free(k);
 }
 
+/* ---- the per-key context cache under threads ------------------------ */
+
+#define THREADS 8
+#define PER_THREAD 40
+
+struct race {
+    pjwt_keyset *ks;
+    pjwt_key *priv;
+    const char *good, *bad;
+    pjwt_alg alg;
+    int failures;
+};
+
+static void *
+racer(void *arg)
+{
+    struct race *r = arg;
+    json_t *claims = json_pack("{s:s}", "sub", "bob");
+
+    for (int i = 0; i < PER_THREAD; i++) {
+        pjwt_token t;
+        char *tok;
+
+        if (pjwt_jws_verify(r->good, strlen(r->good), 0, r->ks, 0, &t,
+                            NULL) != 0)
+            __atomic_add_fetch(&r->failures, 1, __ATOMIC_RELAXED);
+        pjwt_token_clear(&t);
+        if (pjwt_jws_verify(r->bad, strlen(r->bad), 0, r->ks, 0, &t,
+                            NULL) != PJWT_ERR_SIG)
+            __atomic_add_fetch(&r->failures, 1, __ATOMIC_RELAXED);
+        if (i % 8 == 0) {
+            tok = pjwt_jws_sign(r->priv, r->alg, NULL, claims, NULL);
+            if (!tok)
+                __atomic_add_fetch(&r->failures, 1, __ATOMIC_RELAXED);
+            free(tok);
+        }
+    }
+    json_decref(claims);
+    return NULL;
+}
+
+/* Fresh keys, so every thread races to build the same cache entries; a
+   loser must free its copy (ASan's leak check) and use the winner's. */
+static void
+race_alg(pjwt_key *priv, pjwt_key *pub, pjwt_alg alg)
+{
+    json_t *claims = json_loads(claims_json, 0, NULL);
+    struct race r = { 0 };
+    pthread_t th[THREADS];
+    char *good, *bad;
+    pjwt_err e;
+
+    assert_int_equal(pjwt_key_materialize(priv, &e), 0);
+    assert_int_equal(pjwt_key_materialize(pub, &e), 0);
+    good = pjwt_jws_sign(priv, alg, NULL, claims, &e);
+    assert_non_null(good);
+    bad = strdup(good);
+    bad[strlen(bad) - 5] = bad[strlen(bad) - 5] == 'A' ? 'B' : 'A';
+    r.ks = set_of(pub, NULL);
+    r.priv = priv;
+    r.good = good;
+    r.bad = bad;
+    r.alg = alg;
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, racer, &r), 0);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(r.failures, 0);
+    free(good);
+    free(bad);
+    json_decref(claims);
+    pjwt_keyset_free(r.ks);
+    pjwt_key_free(priv);
+}
+
+static void
+test_cache_threads(void **state)
+{
+    static const char s[] = "0123456789abcdef0123456789abcdef";
+
+    (void)state;
+    race_alg(secret_key(s), secret_key(s), PJWT_ALG_HS256);
+    race_alg(pem_file("jws_rsa2048.key"), pem_file("jws_rsa2048.pub"),
+             PJWT_ALG_PS256);
+    race_alg(pem_file("jws_p256.key"), pem_file("jws_p256.pub"),
+             PJWT_ALG_ES256);
+    race_alg(pem_file("jws_ed25519.key"), pem_file("jws_ed25519.pub"),
+             PJWT_ALG_EDDSA);
+}
+
 int
 main(void)
 {
@@ -1065,6 +1166,7 @@ main(void)
         cmocka_unit_test(test_rsa_signature_length),
         cmocka_unit_test(test_eddsa_signature),
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_cache_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -273,7 +273,7 @@ $(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBPJWT)
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) -fsanitize=fuzzer $(FUZZ_ISSUER_LIBS)
 
 fuzz-build:
-	$(MAKE) CC=$(FUZZ_CC) B=$(FUZZ_B) SAN=$(FUZZ_SAN) lib \
+	$(MAKE) CC=$(FUZZ_CC) B=$(FUZZ_B) SAN=$(FUZZ_SAN) WERROR= lib \
 	  $(patsubst %,$(FUZZ_B)/fuzz/%,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build

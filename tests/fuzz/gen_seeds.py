@@ -341,3 +341,51 @@ with open(os.path.join(FZ, "fuzz_keys.h"), "w") as f:
     f.write("static const char fuzz_priv_p256[] =\n%s;\n\n" % cstr(pem_priv(K["p256"])))
     f.write("#endif\n")
 print("seeds written under", CORPUS)
+
+# ---- issuer HTTP requests (raw bytes on one connection) -------------------
+I = "fuzz_issuer"
+def req(method, path, headers=(), body=b""):
+    if isinstance(body, str):
+        body = body.encode()
+    h = ["%s %s HTTP/1.1" % (method, path), "Host: 127.0.0.1"] + list(headers)
+    if body or method == "POST":
+        h.append("Content-Length: %d" % len(body))
+    return ("\r\n".join(h) + "\r\n\r\n").encode("latin1") + body
+
+FORM = "Content-Type: application/x-www-form-urlencoded"
+basic = "Authorization: Basic " + base64.b64encode(b"alice:s3cr3t-pw").decode()
+write(I, "token_form", req("POST", "/token", [FORM], "grant_type=password&username=alice&password=s3cr3t-pw"))
+write(I, "token_form_scope_aud", req("POST", "/token", [FORM], "grant_type=password&username=alice&password=s3cr3t-pw&scope=openid%20profile&audience=api"))
+write(I, "token_basic", req("POST", "/token", [FORM, basic], "grant_type=password"))
+write(I, "token_basic_and_form", req("POST", "/token", [FORM, basic], "grant_type=password&username=bob&password=x"))
+write(I, "token_basic_bad", req("POST", "/token", [FORM, "Authorization: Basic !!!notb64"], "grant_type=password"))
+write(I, "token_basic_nocolon", req("POST", "/token", [FORM, "Authorization: Basic " + base64.b64encode(b"alice").decode()], "grant_type=password"))
+write(I, "token_xff", req("POST", "/token", [FORM, "X-Forwarded-For: 203.0.113.7, 10.0.0.1"], "grant_type=password&username=alice&password=s3cr3t-pw"))
+write(I, "token_xff_bad", req("POST", "/token", [FORM, "X-Forwarded-For: not-an-ip,,::ffff:1.2.3.4"], "grant_type=password&username=alice&password=s3cr3t-pw"))
+write(I, "token_dup_fields", req("POST", "/token", [FORM], "grant_type=password&username=alice&username=root&password=s3cr3t-pw"))
+write(I, "token_bad_percent", req("POST", "/token", [FORM], "grant_type=password&username=%zz%&password=%"))
+write(I, "token_nul", req("POST", "/token", [FORM], "grant_type=password&username=al%00ice&password=s3cr3t-pw"))
+write(I, "token_non_utf8", req("POST", "/token", [FORM], "grant_type=password&username=%ff%fe&password=s3cr3t-pw"))
+write(I, "token_other_grant", req("POST", "/token", [FORM], "grant_type=client_credentials"))
+write(I, "token_no_ctype", req("POST", "/token", [], "grant_type=password&username=alice&password=s3cr3t-pw"))
+write(I, "token_json_ctype", req("POST", "/token", ["Content-Type: application/json"], '{"grant_type":"password"}'))
+write(I, "token_multipart", req("POST", "/token", ["Content-Type: multipart/form-data; boundary=x"], "--x\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n--x--\r\n"))
+write(I, "token_chunked", b"POST /token HTTP/1.1\r\nHost: x\r\n" + FORM.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n5\r\ngrant\r\n0\r\n\r\n")
+write(I, "token_get", req("GET", "/token"))
+write(I, "token_big", req("POST", "/token", [FORM], "grant_type=password&username=" + "a" * 5000))
+write(I, "token_otp", req("POST", "/token", [FORM], "grant_type=password&username=alice&password=s3cr3t-pw&otp=123456"))
+write(I, "pipelined", req("GET", "/healthz") + req("POST", "/token", [FORM], "grant_type=password&username=alice&password=s3cr3t-pw") + req("GET", "/metrics"))
+for p in ("/healthz", "/metrics", "/.well-known/jwks.json", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/nope", "/token/../healthz"):
+    write(I, "get_" + p.strip("/").replace("/", "_").replace(".", "") or "root", req("GET", p))
+ut = token("ES256", hdr={"alg": "ES256", "typ": "JWT"}, cl=claims(aud="pam-host"))
+write(I, "userinfo_bearer", req("GET", "/userinfo", ["Authorization: Bearer " + ut]))
+write(I, "auth_bearer", req("GET", "/auth", ["Authorization: Bearer " + ut]))
+write(I, "userinfo_none_alg", req("GET", "/userinfo", ["Authorization: Bearer " + token("none", hdr={"alg": "none"})]))
+write(I, "userinfo_lowercase", req("GET", "/userinfo", ["authorization: bearer " + ut]))
+write(I, "userinfo_empty", req("GET", "/userinfo", ["Authorization: Bearer "]))
+write(I, "userinfo_basic", req("GET", "/userinfo", [basic]))
+write(I, "head_auth", req("HEAD", "/auth", ["Authorization: Bearer x.y.z"]))
+write(I, "http10", b"GET /healthz HTTP/1.0\r\n\r\n")
+write(I, "garbage", b"\x00\xff\r\n\r\n")
+write(I, "long_header", b"GET /healthz HTTP/1.1\r\nX-A: " + b"a" * 9000 + b"\r\n\r\n")
+print("issuer seeds written")

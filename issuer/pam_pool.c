@@ -13,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
@@ -46,6 +47,7 @@ static struct {
     int nworkers;
     uint32_t seq;
     int ep, evfd, tfd, ctl;
+    int sup_gone;                  /* no helper will ever be replaced */
     pthread_t thr;
     int running;
 } P = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .evfd = -1, .tfd = -1,
@@ -155,11 +157,41 @@ worker_close(int i, const char *why)
     }
 }
 
+/* Without a supervisor and without a live helper, queued logins would
+   wait forever: fail them. */
+static void
+fail_stranded(void)
+{
+    struct pam_job *job;
+    int i;
+
+    for (i = 0; i < P.nworkers; i++)
+        if (P.w[i].fd >= 0)
+            return;
+    for (;;) {
+        pthread_mutex_lock(&P.lock);
+        job = P.head;
+        if (job != NULL) {
+            P.head = job->next;
+            if (P.head == NULL)
+                P.tail = NULL;
+            P.queued--;
+        }
+        pthread_mutex_unlock(&P.lock);
+        if (job == NULL)
+            return;
+        fail_job(job, "no PAM helper left");
+    }
+}
+
 static void
 dispatch(void)
 {
     static uint8_t buf[PROTO_MAX_MSG];
     int i;
+
+    if (P.sup_gone)
+        fail_stranded();
 
     for (i = 0; i < P.nworkers; i++) {
         struct worker *w = &P.w[i];
@@ -236,9 +268,15 @@ ctl_read(void)
     int slot, fd;
 
     if (pam_supervisor_recv(P.ctl, &slot, &fd) != 0) {
+        int status;
+
+        /* The supervisor is our only child: reap it. */
+        if (waitpid(-1, &status, WNOHANG) > 0 && WIFSIGNALED(status))
+            log_err("PAM supervisor killed by signal %d", WTERMSIG(status));
         if (!P.stop)
             log_err("PAM supervisor is gone; logins will fail");
         epoll_ctl(P.ep, EPOLL_CTL_DEL, P.ctl, NULL);
+        P.sup_gone = 1;
         return;
     }
     if (slot < 0 || slot >= P.nworkers) {

@@ -56,14 +56,14 @@ sup=$(pgrep -P "$ISS_PID" | head -n 1)
 [ -n "$sup" ] || fail "no PAM supervisor process"
 busy_helper() { h=$(pgrep -P "$sup" | head -n 1); [ -n "$h" ] && pgrep -P "$h" >/dev/null; }
 wait_for busy_helper || fail "helper never ran pam_exec"
-kill -SEGV "$h"
+kill -KILL "$h"
 wait "$CP" || true
 [ "$(cat "$T/crash.code")" = 500 ] || fail "request of a crashed helper: $(cat "$T/crash.code") $(cat "$T/crash.out")"
 grep -q 'server_error' "$T/crash.out" || fail "crash body: $(cat "$T/crash.out")"
 ok "a helper killed mid-login: that request gets 500 server_error"
 replaced() { [ "$(metric jwt_issuerd_pam_helpers_started_total)" -gt "$helpers_started" ]; }
 wait_for replaced || fail "helper not replaced"
-grep -q "PAM helper $h killed by signal 11; respawning" "$T/log" || fail "crash not logged"
+grep -q "PAM helper $h killed by signal 9; respawning" "$T/log" || fail "crash not logged"
 [ "$(login alice secret)" = 200 ] || fail "login after the crash"
 ok "the helper is respawned and logins work again"
 
@@ -95,6 +95,16 @@ sup=$(pgrep -P "$ISS_PID" | head -n 1)
 [ "$(awk '/^Uid:/ { print $2 }' "/proc/$sup/status")" = 0 ] || fail "supervisor not root"
 [ "$(login alice secret)" = 200 ] || fail "login after dropping privileges"
 ok "user = nobody: HTTP side runs as nobody, PAM helpers keep root, logins work"
+# Supervisor and every helper gone: logins fail at once instead of hanging.
+hs=$(pgrep -P "$sup" || true)
+kill -KILL "$sup" $hs
+gone_all() { ! kill -0 "$sup" 2>/dev/null && [ -z "$(pgrep -P "$sup" || true)" ]; }
+wait_for gone_all || fail "supervisor or helpers survived SIGKILL"
+no_sup() { grep -q 'PAM supervisor is gone' "$T/log2"; }
+wait_for no_sup || fail "supervisor loss not noticed"
+[ "$(login alice secret)" = 500 ] || fail "login without any PAM helper: $(cat "$T/out")"
+[ "$(curl -sf "http://127.0.0.1:$ISS_PORT/healthz")" = ok ] || fail "daemon hurt by the loss"
+ok "with no PAM helper left, logins fail with 500 at once and the daemon keeps serving"
 stop_issuerd
 
 # ---- systemd socket activation ----------------------------------------------------------

@@ -74,8 +74,12 @@ char *pjwt_jws_sign(pjwt_key *key, pjwt_alg alg, const json_t *header_extra,
 /*
  * Low-level: sign / verify a signing input directly (used by sign/verify
  * above, by benchmarks and by the Wycheproof tests).  sig is raw JOSE form
- * (R||S for ES*).  pjwt_jws_sig_verify returns 0 or PJWT_ERR_SIG.
- * pjwt_jws_sig_create writes into sig (capacity *siglen, updated).
+ * (R||S for ES*).  pjwt_jws_sig_verify returns 0 or PJWT_ERR_SIG for a
+ * signature that does not hold (wrong length or form included);
+ * PJWT_ERR_ALG when alg is not one of the key's algorithms (an RSA key
+ * is never an HMAC key); PJWT_ERR_KEY/_INTERNAL/_NOMEM for failures that
+ * are not the signature's.  pjwt_jws_sig_create writes into sig
+ * (capacity *siglen, updated).
  */
 int pjwt_jws_sig_verify(pjwt_key *key, pjwt_alg alg, const void *input,
                         size_t inlen, const uint8_t *sig, size_t siglen,

@@ -230,14 +230,29 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     tries = pjwt_keyset_count(ks) + 1;
     for (; tries > 0; tries--) {
         size_t before = idx;
+        pjwt_err ferr;
         int vr;
 
-        /* After a failed candidate, running out of keys must not hide
-           the signature error behind "no key". */
+        pjwt_err_clear(&ferr);
         key = pjwt_keyset_find(ks, kid, kid_len, alg, kid ? NULL : &idx,
-                               r == PJWT_ERR_NO_KEY ? err : NULL);
-        if (!key)
-            break;
+                               &ferr);
+        if (!key) {
+            /* Keep the most telling error: a bad signature or a key that
+               could not be loaded says more than "no key".  A candidate
+               that failed to load is skipped when others may follow. */
+            int load_error = ferr.code != 0 && ferr.code != PJWT_ERR_NO_KEY;
+
+            if (load_error && r == PJWT_ERR_NO_KEY) {
+                r = ferr.code;
+                if (err)
+                    *err = ferr;
+            }
+            if (!load_error || kid)
+                break;
+            if (idx <= before)
+                idx = before + 1;
+            continue;
+        }
         vr = pjwt_jws_sig_verify(key, alg, compact,
                                  (size_t)(pt.s - 1 - compact), sig, siglen,
                                  err);

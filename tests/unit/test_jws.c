@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <pthread.h>
@@ -813,6 +814,73 @@ test_strict_json_header_payload(void **state)
     pjwt_keyset_free(ks);
 }
 
+/* A key that cannot be loaded (a point off the curve, found only when a
+   lazy JWK is materialised) is skipped for the next candidate, and
+   reported as a key error when it was the only one. */
+static void
+test_broken_lazy_key(void **state)
+{
+    pjwt_key *good = pem_file("jws_p256.key");
+    pjwt_err e;
+    json_t *gj = pjwt_key_to_public_jwk(good, &e), *bad, *jwks;
+    char path[] = "/tmp/pjwt-test-jwks-XXXXXX";
+    char *tok, *txt;
+    pjwt_keyset *ks;
+    FILE *f;
+    int fd;
+
+    (void)state;
+    assert_non_null(gj);
+    bad = json_deep_copy(gj);
+    /* y of the good key with its last character changed: off the curve */
+    {
+        const char *y = json_string_value(json_object_get(gj, "y"));
+        char *y2 = strdup(y);
+
+        y2[10] = y2[10] == 'A' ? 'B' : 'A';
+        json_object_set_new(bad, "y", json_string(y2));
+        json_object_set_new(bad, "kid", json_string("broken"));
+        free(y2);
+    }
+    tok = craft("{\"alg\":\"ES256\"}", claims_json, good, PJWT_ALG_ES256,
+                NULL, 0);
+
+    /* broken first, good second: verifies */
+    jwks = json_pack("{s:[O,O]}", "keys", bad, gj);
+    txt = json_dumps(jwks, 0);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs(txt, f);
+    fclose(f);
+    ks = pjwt_keyset_new();
+    assert_int_equal(pjwt_keyset_load_file(ks, path, 0, &e), 0);
+    assert_int_equal(verify(tok, ks, 0), 0);
+    pjwt_keyset_free(ks);
+    free(txt);
+    json_decref(jwks);
+
+    /* broken only: a key error, not "no key" and not a signature error */
+    jwks = json_pack("{s:[O]}", "keys", bad);
+    txt = json_dumps(jwks, 0);
+    f = fopen(path, "we");
+    fputs(txt, f);
+    fclose(f);
+    ks = pjwt_keyset_new();
+    /* lazy (no PJWT_KEYS_EAGER): the point is only checked when used */
+    assert_int_equal(pjwt_keyset_load_file(ks, path, 0, &e), 0);
+    assert_int_equal(verify(tok, ks, PJWT_ALGSET(PJWT_ALG_ES256)),
+                     PJWT_ERR_KEY);
+    pjwt_keyset_free(ks);
+    unlink(path);
+    free(txt);
+    json_decref(jwks);
+    json_decref(bad);
+    json_decref(gj);
+    free(tok);
+    pjwt_key_free(good);
+}
+
 /* ---- negative: signatures --------------------------------------------- */
 
 static void
@@ -1160,6 +1228,7 @@ main(void)
         cmocka_unit_test(test_embedded_keys_ignored),
         cmocka_unit_test(test_kid_selection),
         cmocka_unit_test(test_strict_json_header_payload),
+        cmocka_unit_test(test_broken_lazy_key),
         cmocka_unit_test(test_hmac_tags),
         cmocka_unit_test(test_ecdsa_signature_forms),
         cmocka_unit_test(test_pss_salt_length),

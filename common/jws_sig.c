@@ -81,7 +81,6 @@ out:
     return r;
 }
 
-
 /* Raw R||S (each coordinate exactly clen bytes) to DER.  Returns the DER
    length or 0 when the input cannot be a signature. */
 static size_t

@@ -39,6 +39,13 @@ usage(FILE *f)
                "  -d       debug logging\n");
 }
 
+/* In the PAM supervisor: PAM modules never see the keys. */
+static void
+forget_state(void)
+{
+    issuer_state_set(NULL);
+}
+
 static int
 drop_privileges(const char *user)
 {
@@ -162,7 +169,7 @@ main(int argc, char **argv)
         return 0;
     }
     issuer_state_set(st);
-    if (pam_supervisor_start((int)st->conf->pam_workers, &ctl) < 0) {
+    if (pam_supervisor_start((int)st->conf->pam_workers, &ctl, forget_state) < 0) {
         log_err("cannot start the PAM helpers: %s", strerror(errno));
         return 1;
     }

@@ -428,7 +428,7 @@ supervisor_main(int ctl, int nworkers)
 }
 
 pid_t
-pam_supervisor_start(int nworkers, int *ctl)
+pam_supervisor_start(int nworkers, int *ctl, void (*child_init)(void))
 {
     int sv[2];
     pid_t pid;
@@ -445,6 +445,8 @@ pam_supervisor_start(int nworkers, int *ctl)
     }
     if (pid == 0) {
         close(sv[0]);
+        if (child_init != NULL)
+            child_init();
         supervisor_main(sv[1], nworkers);
     }
     close(sv[1]);

@@ -14,9 +14,11 @@
 /*
  * Fork the supervisor with nworkers helpers.  Returns its pid and sets
  * *ctl to the daemon's end of the control socket, or -1.  Call while the
- * process is single threaded.
+ * process is single threaded.  child_init (may be NULL) runs first in the
+ * supervisor: the daemon uses it to free (and cleanse) its keys there, so
+ * that no PAM module ever shares an address space with the signing key.
  */
-pid_t pam_supervisor_start(int nworkers, int *ctl);
+pid_t pam_supervisor_start(int nworkers, int *ctl, void (*child_init)(void));
 
 /*
  * Receive one helper announcement from the control socket: slot number

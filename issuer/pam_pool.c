@@ -268,11 +268,20 @@ ctl_read(void)
     int slot, fd;
 
     if (pam_supervisor_recv(P.ctl, &slot, &fd) != 0) {
-        int status;
+        struct timespec tick = { 0, 10 * 1000 * 1000 };
+        int status, n;
 
-        /* The supervisor is our only child: reap it. */
-        if (waitpid(-1, &status, WNOHANG) > 0 && WIFSIGNALED(status))
-            log_err("PAM supervisor killed by signal %d", WTERMSIG(status));
+        /* The supervisor is our only child: reap it.  Its socket closes a
+           moment before it can be reaped, hence the short bounded wait. */
+        for (n = 0; n < 50; n++) {
+            pid_t pid = waitpid(-1, &status, WNOHANG);
+
+            if (pid > 0 && WIFSIGNALED(status))
+                log_err("PAM supervisor killed by signal %d", WTERMSIG(status));
+            if (pid != 0)
+                break;
+            nanosleep(&tick, NULL);
+        }
         if (!P.stop)
             log_err("PAM supervisor is gone; logins will fail");
         epoll_ctl(P.ep, EPOLL_CTL_DEL, P.ctl, NULL);

@@ -47,6 +47,37 @@ code=$(curl -s -o "$T/out" -w '%{http_code}' --max-time 30 --unix-socket "$T/soc
 grep -q 'login: addr=unix user=alice outcome=success' "$T/log" || fail "unix log line"
 ok "second listener on a unix socket"
 
+# ---- the signing key never shares an address space with PAM modules ----------
+priv=$(openssl pkey -in "$T/sign.pem" -text -noout 2>/dev/null \
+    | sed -n '/^priv:/,/^pub:/p' | grep -v 'priv:\|pub:' | tr -d ' :\n')
+sup=$(pgrep -P "$ISS_PID" | head -n 1)
+scan=$($PY - "$priv" "$ISS_PID" "$sup" $(pgrep -P "$sup") <<'EOP'
+import sys
+def has(pid, needles):
+    with open("/proc/%s/maps" % pid) as m, open("/proc/%s/mem" % pid, "rb", 0) as mem:
+        for line in m:
+            f = line.split()
+            if "r" not in f[1] or (len(f) > 5 and f[5] in ("[vvar]", "[vsyscall]")):
+                continue
+            a, b = (int(x, 16) for x in f[0].split("-"))
+            try:
+                mem.seek(a)
+                data = mem.read(b - a)
+            except (OSError, OverflowError):
+                continue
+            if any(n in data for n in needles):
+                return True
+    return False
+d = bytes.fromhex(sys.argv[1])
+print(" ".join("1" if has(p, [d, d[::-1]]) else "0" for p in sys.argv[2:]))
+EOP
+) || scan=""
+case $scan in
+    "1 0 0"*) case $scan in *1*1*) fail "the private key is in a PAM process: $scan" ;; esac
+              ok "the private key is in the daemon's memory but not in the PAM supervisor's or helpers'" ;;
+    *) echo "# key scan inconclusive ($scan): skipped" ;;
+esac
+
 # ---- a helper crash fails only its request; the helper is replaced ---------
 helpers_started=$(metric jwt_issuerd_pam_helpers_started_total)
 curl -s -o "$T/crash.out" -w '%{http_code}' --max-time 30 -d grant_type=password \

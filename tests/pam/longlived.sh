@@ -13,5 +13,11 @@ bin=$PAMJWT_B/tests/pam/longlived
 n=${LONGLIVED_N:-100000}
 if [ -n "${VALGRIND:-}" ]; then
     n=${LONGLIVED_N:-2500}
+elif [ -n "${PAMJWT_SAN:-}" ]; then
+    # Sanitizer build: ASan's quarantine makes RSS meaningless, and
+    # LeakSanitizer checks for leaks at exit instead; fewer rounds.
+    n=${LONGLIVED_N:-20000}
+    LONGLIVED_RSS_KB=${LONGLIVED_RSS_KB:-1048576}
+    export LONGLIVED_RSS_KB
 fi
 exec ${VALGRIND:-} "$bin" "$PAMJWT_MODULE" "$n"

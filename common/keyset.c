@@ -164,13 +164,13 @@ load_json(pjwt_keyset *ks, const char *buf, size_t len, unsigned flags,
                 break;
         }
     }
-    if (flags & PJWT_KEYS_PRIVATE) {
-        if (keys && json_is_array(keys))
-            json_array_foreach(keys, i, jwk)
-                pjwt_jwk_wipe(jwk);
-        else
-            pjwt_jwk_wipe(doc);
-    }
+    /* The parsed document is ours: wipe private members and oct secrets
+       before jansson frees their strings (it does not cleanse). */
+    if (keys && json_is_array(keys))
+        json_array_foreach(keys, i, jwk)
+            pjwt_jwk_wipe(jwk);
+    else
+        pjwt_jwk_wipe(doc);
     json_decref(doc);
     return r;
 }

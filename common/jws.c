@@ -82,7 +82,9 @@ decode_json(const char *seg, size_t seglen, uint8_t *buf, size_t cap,
         return pjwt_err_set(err, PJWT_ERR_B64, __func__,
                             "%s: bad base64url", what);
     pjwt_err_clear(&local);
-    *out = pjwt_json_parse_object((const char *)buf, n, cap, &local);
+    /* Even when a caller raises the token limit, header and claims stay
+       within the JSON bound (PJWT_JSON_MAX_SIZE). */
+    *out = pjwt_json_parse_object((const char *)buf, n, 0, &local);
     if (!*out)
         return pjwt_err_set(err, local.code ? local.code : PJWT_ERR_JSON,
                             __func__, "%s: %s", what, local.msg);

@@ -23,6 +23,7 @@
 #include <openssl/rsa.h>
 
 #include "b64url.h"
+#include "json.h"
 #include "jws.h"
 #include "keys.h"
 
@@ -502,6 +503,24 @@ test_max_length_before_decoding(void **state)
                                      ks, 0, &t, &e), PJWT_ERR_FORMAT);
     free(junk);
     free(tok);
+    /* a raised token limit does not lift the JSON bound on the claims */
+    {
+        size_t big = PJWT_JSON_MAX_SIZE + 16;
+        char *pad = malloc(big + 1);
+
+        memset(pad, 'x', big);
+        pad[big] = '\0';
+        json_object_set_new(claims, "pad", json_string(pad));
+        tok = pjwt_jws_sign(k, PJWT_ALG_ES256, NULL, claims, &e);
+        assert_non_null(tok);
+        n = strlen(tok);
+        assert_int_equal(pjwt_jws_verify(tok, n, n, ks, 0, &t, &e),
+                         PJWT_ERR_TOO_LONG);
+        assert_int_equal(pjwt_jws_verify(tok, n, n - 1, ks, 0, &t, &e),
+                         PJWT_ERR_TOO_LONG);
+        free(pad);
+        free(tok);
+    }
     json_decref(claims);
     pjwt_keyset_free(ks);
 }

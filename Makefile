@@ -243,7 +243,9 @@ FUZZ_TARGETS    = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAYS    = $(patsubst %,$(B)/tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
 .PHONY: fuzz-ci fuzz-build fuzz-replay
-tests: $(FUZZ_REPLAYS)
+# replay_fuzz_issuer reaches into the daemon's internals: it is built by
+# make fuzz-replay and make fuzz only, so a change there never breaks make tests.
+tests: $(filter-out %/replay_fuzz_issuer,$(FUZZ_REPLAYS))
 fuzz-replay: $(FUZZ_REPLAYS)
 
 $(B)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBPJWT)

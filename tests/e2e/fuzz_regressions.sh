@@ -12,6 +12,8 @@ for src in tests/fuzz/fuzz_*.c; do
     t=$(basename "$src" .c)
     bin=$PAMJWT_B/tests/fuzz/replay_$t
     if [ ! -x "$bin" ]; then
+        # make fuzz-replay builds the issuer one (not part of make tests).
+        [ "$t" = fuzz_issuer ] && continue
         echo "missing $bin (make tests builds it)" >&2
         exit 1
     fi

@@ -121,7 +121,7 @@ setup(void)
         abort();
     }
     issuer_state_set(st);
-    if (pam_supervisor_start(1, &ctl) < 0 || pam_pool_start(ctl, 1, 64) != 0)
+    if (pam_supervisor_start(1, &ctl, NULL) < 0 || pam_pool_start(ctl, 1, 64) != 0)
         abort();
 
     ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

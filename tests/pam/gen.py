@@ -71,7 +71,7 @@ write(D + "/keys/jwks.json", json.dumps({"keys": keys}))
 
 
 def claims(**kw):
-    c = {"iss": ISS, "aud": AUD, "sub": "alice", "iat": now, "exp": now + 300}
+    c = {"iss": ISS, "aud": AUD, "sub": "alice", "iat": now, "exp": now + 3000}
     for k, v in kw.items():
         if v is None:
             c.pop(k, None)
@@ -99,14 +99,18 @@ sign("ps", claims(), key=rsa1, alg="PS256")
 sign("ed", claims(), key=ed1, alg="EdDSA")
 sign("hs", claims(), key=secret, alg="HS256")
 sign("bob", claims(sub="bob"))
+sign("root_rsa", claims(sub="root"), key=rsa1, alg="RS256")
+sign("root_kid", claims(sub="root"), kid="k3")
+sign("root_expired", claims(sub="root", iat=now - 1000, exp=now - 120))
+sign("root_tampered", claims(sub="root"), kid="k3")
 sign("nosuchuser", claims(sub="nosuchuser"))
 sign("no_sub", claims(sub=None))
 sign("uid_claim", claims(uid="alice", sub="someone-else"))
 sign("expired", claims(iat=now - 1000, exp=now - 120))
-sign("expired_in_leeway", claims(iat=now - 1000, exp=now - 30))
+sign("expired_in_leeway", claims(iat=now - 1000, exp=now - 20))
 sign("no_exp", claims(exp=None))
-sign("nbf_future", claims(nbf=now + 600))
-sign("iat_future", claims(iat=now + 600, exp=now + 900))
+sign("nbf_future", claims(nbf=now + 3000))
+sign("iat_future", claims(iat=now + 3000, exp=now + 3300))
 sign("long_life", claims(iat=now, exp=now + 7200))
 sign("wrong_iss", claims(iss="https://evil.test"))
 sign("wrong_aud", claims(aud="host-b"))
@@ -142,6 +146,8 @@ write(D + "/tok/tampered_payload", hs + "." + tampered + "." + ss)
 sig = bytearray(base64.urlsafe_b64decode(ss + "=" * (-len(ss) % 4)))
 sig[10] ^= 1
 write(D + "/tok/tampered_sig", hs + "." + ps + "." + b64(bytes(sig)))
+rt = open(D + "/tok/root_tampered").read()
+write(D + "/tok/root_tampered", rt[:-6] + ("AAAAAA" if rt[-6:] != "AAAAAA" else "BBBBBB"))
 # Shapes that are not tokens at all.
 write(D + "/tok/password", "correct horse battery staple")
 write(D + "/tok/dots", "a.b.c")

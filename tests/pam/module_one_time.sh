@@ -30,11 +30,10 @@ trav=$(run t alice jti3 | sed -n 's/^authenticate=//p')
 [ "$trav" = PAM_SUCCESS ] && ok "path-like jti" || bad "path-like jti: $trav"
 bad_names=$(ls -A "$R" | grep -cv '^[0-9a-f]\{64\}$')
 [ "$bad_names" = 0 ] && ok "only hash names in replay_dir" || bad "other names: $(ls -A "$R")"
-# Records are kept until exp + leeway.
-exp=$(stat -c %Y "$R/$(rec one-1)")
-now=$(date +%s)
-[ "$exp" -gt "$((now + 300))" ] && [ "$exp" -le "$((now + 361))" ] &&
-    ok "record kept until exp+leeway" || bad "record time $exp (now $now)"
+# Records are kept until exp + leeway (60).
+texp=$("$PY" -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p+"=="))["exp"])' "$TOK/jti1")
+rtime=$(stat -c %Y "$R/$(rec one-1)")
+[ "$rtime" = "$((texp + 60))" ] && ok "record kept until exp+leeway" || bad "record time $rtime, exp $texp"
 
 # A failed token is never recorded (its jti stays usable).
 n0=$(ls "$R" | wc -l)
@@ -67,13 +66,16 @@ fi
 flush_checks
 
 # Concurrency: 20 processes present the same token at once; they are held
-# at a gate (a shared flock they wait for) and released together.
+# at a gate (a shared flock they wait for) and released together.  Under
+# valgrind 6 (20 valgrinds on two cores take minutes; the race is the same).
+NPROC=20
+[ -n "${VALGRIND:-}" ] && NPROC=6
 C=$T/conc
 mkdir -p "$C"
 exec 9>"$T/gate"
 flock -x 9
 i=0
-while [ $i -lt 20 ]; do
+while [ $i -lt $NPROC ]; do
     flock -s "$T/gate" ${VALGRIND:-} "$HARNESS" -d "$CONF" -s t -u alice \
         -p "@$TOK/jti_conc" -o "$C/out.$i" -l "$T/syslog" 9>&- &
     i=$((i + 1))
@@ -84,8 +86,8 @@ exec 9>&-
 wait
 succ=$(cat "$C"/out.* | grep -c '^authenticate=PAM_SUCCESS$')
 fail=$(cat "$C"/out.* | grep -c '^authenticate=PAM_AUTH_ERR$')
-[ "$succ" = 1 ] && [ "$fail" = 19 ] && ok "20 at once: exactly one success" ||
-    bad "20 at once: $succ successes, $fail failures"
+[ "$succ" = 1 ] && [ "$fail" = $((NPROC - 1)) ] && ok "$NPROC at once: exactly one success" ||
+    bad "$NPROC at once: $succ successes, $fail failures"
 leftover=$(ls -A "$R" | grep -c '^tmp\.')
 [ "$leftover" = 0 ] && ok "no temporary files left" || bad "tmp files left: $leftover"
 

@@ -6,6 +6,10 @@ set -u
 
 E=$K/ec.pub.pem
 
+# ---- the default leeway first: its token expired 20 s before gen.py ran ----
+check leeway-default    PAM_SUCCESS alice expired_in_leeway "$BASE"
+flush_checks
+
 # ---- good tokens, each key format and algorithm ------------------------
 check good-pem          PAM_SUCCESS alice good        "$BASE"
 check good-jwks-kid     PAM_SUCCESS alice good_kid    "issuer=$ISS audience=host-a key=$K/jwks.json"
@@ -15,7 +19,7 @@ check eddsa             PAM_SUCCESS alice ed          "issuer=$ISS audience=host
 check hs256             PAM_SUCCESS alice hs          "issuer=$ISS audience=host-a hmac_secret=$K/hmac.secret"
 check two-keys          PAM_SUCCESS alice rsa         "$BASE key=$K/rsa.pub.pem"
 check aud-array         PAM_SUCCESS alice aud_array   "$BASE"
-check leeway-default    PAM_SUCCESS alice expired_in_leeway "$BASE"
+check leeway-600        PAM_SUCCESS alice expired_in_leeway "$BASE leeway=600"
 
 # ---- not a token: PAM_IGNORE, or PAM_AUTH_ERR with token_only ------------
 check password          PAM_IGNORE   alice password   "$BASE"
@@ -125,7 +129,7 @@ check config-override   PAM_SUCCESS  alice good "config=$T/jwt.conf audience=hos
 check config-key-replaced PAM_AUTH_ERR alice rsa "config=$T/jwt.conf audience=host-a key=$E"
 check config-key-file   PAM_SUCCESS  alice rsa "config=$T/jwt.conf audience=host-a"
 check config-leeway     PAM_AUTH_ERR alice expired_in_leeway "config=$T/jwt.conf audience=host-a key=$E"
-check config-leeway-arg PAM_SUCCESS  alice expired_in_leeway "config=$T/jwt.conf audience=host-a key=$E leeway=60"
+check config-leeway-arg PAM_SUCCESS  alice expired_in_leeway "config=$T/jwt.conf audience=host-a key=$E leeway=600"
 printf 'issuer = %s\nbogus = 1\n' "$ISS" > "$T/bad.conf"
 check config-unknown    PAM_SERVICE_ERR alice good "config=$T/bad.conf $BASE"
 printf 'config = /etc/passwd\n' > "$T/nested.conf"

@@ -17,6 +17,7 @@ PROGRAMS="
 bench/bench_jws
 bench/bench_keys
 bench/bench_issue.sh
+bench/bench_login
 "
 
 rc=0

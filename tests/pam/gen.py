@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""gen.py DIR: keys and tokens for the PAM tests, made with PyJWT and
+"""gen.py DIR [USER]: keys and tokens for the PAM tests, made with PyJWT and
 jwcrypto (Debian python3-jwt, python3-jwcrypto), so the module is tested
 against an independent signer.  Writes DIR/keys/* and DIR/tok/<case>, one
-token per file.  Times are relative to now; the tests run well inside
+token per file.  USER (default alice) is the subject of the tokens that
+are meant to succeed; bob is always "another user".  Times are relative to now; the tests run well inside
 the shortest lifetime (300 s)."""
 import base64
 import json
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 ISS = "https://issuer.test"
 AUD = "host-a"
 D = sys.argv[1]
+USER = sys.argv[2] if len(sys.argv) > 2 else "alice"
 os.makedirs(D + "/keys", exist_ok=True)
 os.makedirs(D + "/tok", exist_ok=True)
 now = int(time.time())
@@ -71,7 +73,7 @@ write(D + "/keys/jwks.json", json.dumps({"keys": keys}))
 
 
 def claims(**kw):
-    c = {"iss": ISS, "aud": AUD, "sub": "alice", "iat": now, "exp": now + 3000}
+    c = {"iss": ISS, "aud": AUD, "sub": USER, "iat": now, "exp": now + 3000}
     for k, v in kw.items():
         if v is None:
             c.pop(k, None)
@@ -105,7 +107,7 @@ sign("root_expired", claims(sub="root", iat=now - 1000, exp=now - 120))
 sign("root_tampered", claims(sub="root"), kid="k3")
 sign("nosuchuser", claims(sub="nosuchuser"))
 sign("no_sub", claims(sub=None))
-sign("uid_claim", claims(uid="alice", sub="someone-else"))
+sign("uid_claim", claims(uid=USER, sub="someone-else"))
 sign("expired", claims(iat=now - 1000, exp=now - 120))
 sign("expired_in_leeway", claims(iat=now - 1000, exp=now - 20))
 sign("no_exp", claims(exp=None))
@@ -141,7 +143,7 @@ p = b64(json.dumps(claims()).encode())
 write(D + "/tok/alg_none", h + "." + p + ".")
 write(D + "/tok/alg_none_sig", h + "." + p + "." + good.split(".")[2])
 hs, ps, ss = good.split(".")
-tampered = b64(json.dumps(claims(sub="alice", admin=True)).encode())
+tampered = b64(json.dumps(claims(sub=USER, admin=True)).encode())
 write(D + "/tok/tampered_payload", hs + "." + tampered + "." + ss)
 sig = bytearray(base64.urlsafe_b64decode(ss + "=" * (-len(ss) % 4)))
 sig[10] ^= 1

@@ -6,12 +6,16 @@
 #
 #   issue ALG tokens_per_s=N baseline_per_s=M ratio=R
 #
-# Bounded: per algorithm two wrk runs of DURATION plus a short warm-up.
+# The two servers run side by side and are measured alternately, ROUNDS
+# times each, and each number is the median: a machine busy with other work
+# then slows both alike.  Bounded: per algorithm 2 x ROUNDS wrk runs of
+# DURATION plus two 1 s warm-ups.
 set -eu
 cd "$(dirname "$0")/.."
 : "${PAMJWT_B:=$(pwd)/build}"
 : "${PAMJWT_ISSUERD:=$PAMJWT_B/jwt-issuerd}"
-DURATION=${BENCH_ISSUE_DURATION:-5s}
+DURATION=${BENCH_ISSUE_DURATION:-3s}
+ROUNDS=${BENCH_ISSUE_ROUNDS:-3}
 CONNS=32
 BASE=$PAMJWT_B/bench/bench_issue_baseline
 command -v wrk >/dev/null || { echo "bench_issue: wrk missing" >&2; exit 1; }
@@ -34,6 +38,8 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 EOL
 mkdir "$T/pam.d"
 printf 'auth required pam_permit.so\naccount required pam_permit.so\n' > "$T/pam.d/jwt-issuer"
+# Like /etc/pam.d: without "other" libpam logs a complaint on every pam_start.
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/pam.d/other"
 
 port_of() {   # port_of LOG PID
     i=0
@@ -47,7 +53,6 @@ port_of() {   # port_of LOG PID
 
 # rate URL: requests/s from wrk (non-2xx answers make the run fail).
 rate() {
-    wrk -t2 -c4 -d1s -s "$T/post.lua" "$1" > /dev/null
     wrk -t2 -c$CONNS -d"$DURATION" -s "$T/post.lua" "$1" > "$T/wrk.out"
     if grep -q 'Non-2xx' "$T/wrk.out"; then
         cat "$T/wrk.out" >&2
@@ -74,15 +79,23 @@ claims_groups = no
 EOC
     "$PAMJWT_ISSUERD" -c "$T/iss.conf" 2> "$T/iss.log" &
     ip=$!; PIDS="$PIDS $ip"
-    iport=$(port_of "$T/iss.log" $ip)
-    issued=$(rate "http://127.0.0.1:$iport/token") || { rc=1; issued=0; }
-    kill $ip; wait $ip || true
-
     "$BASE" "$T/k.pem" "$NCPU" 2> "$T/base.log" &
     bp=$!; PIDS="$PIDS $bp"
-    bport=$(port_of "$T/base.log" $bp)
-    base=$(rate "http://127.0.0.1:$bport/token") || { rc=1; base=0; }
-    kill $bp; wait $bp || true
+    iurl=http://127.0.0.1:$(port_of "$T/iss.log" $ip)/token
+    burl=http://127.0.0.1:$(port_of "$T/base.log" $bp)/token
+    wrk -t2 -c4 -d1s -s "$T/post.lua" "$iurl" > /dev/null
+    wrk -t2 -c4 -d1s -s "$T/post.lua" "$burl" > /dev/null
+    : > "$T/i.rates"; : > "$T/b.rates"
+    r=0
+    while [ $r -lt "$ROUNDS" ]; do
+        rate "$iurl" >> "$T/i.rates" || rc=1; echo >> "$T/i.rates"
+        rate "$burl" >> "$T/b.rates" || rc=1; echo >> "$T/b.rates"
+        r=$((r + 1))
+    done
+    median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
+    issued=$(median "$T/i.rates")
+    base=$(median "$T/b.rates")
+    kill $ip $bp; wait $ip || true; wait $bp || true
 
     echo "issue $ALG tokens_per_s=$issued baseline_per_s=$base ratio=$(awk -v a="$issued" -v b="$base" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done

@@ -43,6 +43,7 @@ static struct {
 
     /* event thread only */
     struct pool_timer *sorted;
+    uint64_t armed_ms;             /* deadline the timerfd holds, 0: none */
     struct worker w[MAX_WORKERS];
     int nworkers;
     uint32_t seq;
@@ -315,6 +316,8 @@ timers_run(void)
     t = P.timers;
     P.timers = NULL;
     pthread_mutex_unlock(&P.lock);
+    if (t == NULL && P.sorted == NULL && P.armed_ms == 0)
+        return;   /* the common case under load: no timer at all */
     for (; t != NULL; t = nt) {
         nt = t->next;
         for (pp = &P.sorted; *pp && (*pp)->due_ms <= t->due_ms; pp = &(*pp)->next)
@@ -331,8 +334,13 @@ timers_run(void)
     if (P.sorted != NULL) {
         uint64_t d = P.sorted->due_ms - now;
 
+        if (P.armed_ms == P.sorted->due_ms)
+            return;
+        P.armed_ms = P.sorted->due_ms;
         its.it_value.tv_sec = (time_t)(d / 1000);
         its.it_value.tv_nsec = (long)(d % 1000) * 1000000L;
+    } else {
+        P.armed_ms = 0;
     }
     timerfd_settime(P.tfd, 0, &its, NULL);
 }

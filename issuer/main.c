@@ -92,6 +92,7 @@ reload(const char *path)
     log_info("reloaded %s: signing kid %s (%s), %zu key(s) published", path,
              pjwt_key_kid(st->sign_key), pjwt_alg_name(st->alg),
              pjwt_keyset_count(st->keys));
+    pam_pool_set_cap(st->conf->pam_queue);
     issuer_state_put(old);
     issuer_state_set(st);
     metrics_reload(1);

@@ -112,6 +112,14 @@ pam_pool_timer_add(struct pool_timer *t)
     wake();
 }
 
+void
+pam_pool_set_cap(long queue_cap)
+{
+    pthread_mutex_lock(&P.lock);
+    P.cap = queue_cap;
+    pthread_mutex_unlock(&P.lock);
+}
+
 long
 pam_pool_queue_depth(void)
 {

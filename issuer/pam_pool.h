@@ -45,6 +45,9 @@ void pam_pool_timer_add(struct pool_timer *t);
 
 uint64_t pam_pool_now_ms(void);
 
+/* Change the queue bound (SIGHUP: pam_queue). */
+void pam_pool_set_cap(long queue_cap);
+
 /* Jobs waiting for a helper (for /metrics). */
 long pam_pool_queue_depth(void);
 

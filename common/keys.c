@@ -1,7 +1,13 @@
 /*
  * keys.c: one key bound to one algorithm family and curve (see keys.h).
- * PEM armour lives in pem.c, JWK members in jwk.c, generation and PEM
- * export in keygen.c, key sets and files in keyset.c.
+ * PEM armour lives in pem.c, DER public keys in spki.c, JWK members in
+ * jwk.c, EVP_PKEY building in jwkpkey.c, thumbprint members and public
+ * JWKs in jwkexport.c, generation and PEM export in keygen.c, key sets
+ * and key files in keyset.c, file reading in fileio.c.
+ *
+ * Public keys are "lazy": they keep their decoded members (struct
+ * pjwt_jwk_parts) and get their EVP_PKEY on first use, so a PAM module
+ * with several keys configured builds only the one a token selects.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -202,10 +202,10 @@ main(void)
 
     snprintf(top, sizeof(top), "%s", getenv("TOP") ? getenv("TOP") : ".");
     /* Fresh-process rows first: this process must not load OpenSSL
-       providers before the forks.  Best of 5 children each. */
+       providers before the forks.  Best of 15 children each. */
     for (i = 0; i < nf; i++) {
         best_a = best_b = 1e18;
-        for (rep = 0; rep < 5; rep++) {
+        for (rep = 0; rep < 15; rep++) {
             a = fresh(one_pjwt, &fmts[i]);
             b = fresh(one_openssl, &fmts[i]);
             if (a < 0 || b < 0)

@@ -130,6 +130,10 @@ token_body(struct req *r, const char *data, size_t len)
 
     if (t->pp == NULL)
         t->bad = "body must be application/x-www-form-urlencoded";
+    else if (memchr(data, '\0', len) != NULL)
+        /* MHD's form decoder ends a value at a raw NUL: "al\0ice" would
+           reach PAM as "al".  No valid form body contains one. */
+        t->bad = "NUL byte in the body";
     else if (MHD_post_process(t->pp, data, len) != MHD_YES)
         t->bad = "malformed form body";
 }

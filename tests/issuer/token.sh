@@ -121,6 +121,9 @@ expect_err 400 invalid_request "repeated parameter" -d grant_type=password \
 expect_err 400 invalid_request "JSON body" -H 'Content-Type: application/json' \
     --data '{"grant_type":"password"}' "$U/token"
 expect_err 400 invalid_request "empty body" -X POST "$U/token"
+printf 'grant_type=password&username=al\000ice&password=secret' > "$T/nul.body"
+expect_err 400 invalid_request "raw NUL in the form body" \
+    -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @"$T/nul.body" "$U/token"
 expect_err 400 invalid_request "Basic and form credentials" -u alice:secret \
     -d grant_type=password -d username=alice -d password=secret "$U/token"
 expect_err 400 invalid_request "audience not allowed" -d grant_type=password \

@@ -2,8 +2,8 @@
  * routes_token.c: POST /token, the OAuth 2.0 resource-owner password grant
  * (RFC 6749 4.3, errors 5.2).
  *
- * Phases: the form is decoded by MHD's post processor as it arrives; at the
- * end the request is checked (grant, credentials, scope, audience), throttled
+ * Phases: the form is decoded as it arrives (token_form.c); at the end the
+ * request is checked (grant, credentials, scope, audience), throttled
  * before PAM, and handed to the PAM pool on a suspended connection.  The
  * event thread records the answer and resumes at once on success, or after
  * the PAM fail delay on failure (a timer: no thread waits).  The resumed
@@ -21,29 +21,8 @@
 #include "routes.h"
 #include "signer.h"
 #include "state.h"
+#include "token_req.h"
 
-enum tstate { T_NEW = 0, T_PENDING, T_DONE };
-
-/* Form fields we read; each may appear once (RFC 6749 3.2). */
-enum { F_GRANT, F_USER, F_PASS, F_SCOPE, F_AUD, F_OTP, F_COUNT };
-
-struct token_req {
-    struct req *r;
-    struct MHD_PostProcessor *pp;
-    enum tstate state;
-    const char *bad;               /* static reason the form is malformed */
-    unsigned seen;
-    char grant[32];
-    char scope[ISSUER_MAX_SCOPE_LEN + 1];
-    char audience[256];
-    struct pam_job job;            /* user, password and otp live in job.req */
-    struct pool_timer timer;
-    /* result */
-    enum pam_outcome outcome;
-    unsigned delay_ms;             /* how long the answer was held */
-    int throttled;
-    unsigned retry_after;
-};
 
 /*
  * The failure delay PAM asked for most recently.  Throttled attempts,
@@ -53,90 +32,6 @@ struct token_req {
  * a stack without delays gets none.
  */
 static unsigned last_delay_usec;
-
-static void
-token_free(void *p)
-{
-    struct token_req *t = p;
-
-    if (t == NULL)
-        return;
-    if (t->pp != NULL)
-        MHD_destroy_post_processor(t->pp);
-    OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
-    free(t);
-}
-
-static enum MHD_Result
-field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
-      const char *ctype, const char *enc, const char *data, uint64_t off,
-      size_t size)
-{
-    struct token_req *t = cls;
-    static const char *const names[F_COUNT] = {
-        "grant_type", "username", "password", "scope", "audience", "otp"
-    };
-    char *dst[F_COUNT] = {
-        t->grant, t->job.req.user, t->job.req.password, t->scope, t->audience,
-        t->job.req.otp
-    };
-    size_t cap[F_COUNT] = {
-        sizeof(t->grant), sizeof(t->job.req.user), sizeof(t->job.req.password),
-        sizeof(t->scope), sizeof(t->audience), sizeof(t->job.req.otp)
-    };
-    int i;
-
-    (void)kind;
-    (void)filename;
-    (void)ctype;
-    (void)enc;
-    for (i = 0; i < F_COUNT && strcmp(key, names[i]) != 0; i++)
-        ;
-    if (i == F_COUNT)
-        return MHD_YES;           /* unknown parameters are ignored (3.2) */
-    if (off == 0) {
-        if (t->seen & (1u << i))
-            t->bad = "repeated parameter";
-        t->seen |= 1u << i;
-    }
-    if (off + size >= cap[i] || memchr(data, '\0', size) != NULL) {
-        t->bad = "parameter too long or malformed";
-        return MHD_YES;
-    }
-    memcpy(dst[i] + off, data, size);
-    dst[i][off + size] = '\0';
-    return MHD_YES;
-}
-
-static enum MHD_Result
-token_begin(struct req *r)
-{
-    struct token_req *t = calloc(1, sizeof(*t));
-
-    if (t == NULL)
-        return MHD_NO;
-    t->r = r;
-    r->ctx = t;
-    r->ctx_free = token_free;
-    /* NULL when the body is not application/x-www-form-urlencoded. */
-    t->pp = MHD_create_post_processor(r->conn, 1024, field, t);
-    return MHD_YES;
-}
-
-static void
-token_body(struct req *r, const char *data, size_t len)
-{
-    struct token_req *t = r->ctx;
-
-    if (t->pp == NULL)
-        t->bad = "body must be application/x-www-form-urlencoded";
-    else if (memchr(data, '\0', len) != NULL)
-        /* MHD's form decoder ends a value at a raw NUL: "al\0ice" would
-           reach PAM as "al".  No valid form body contains one. */
-        t->bad = "NUL byte in the body";
-    else if (MHD_post_process(t->pp, data, len) != MHD_YES)
-        t->bad = "malformed form body";
-}
 
 static void
 log_login(struct token_req *t, const char *outcome, const char *reason)
@@ -309,37 +204,6 @@ audience_ok(const struct issuer_conf *c, const char *aud)
     return 0;
 }
 
-/* Fill user/password from HTTP Basic when the form has none. */
-static const char *
-basic_credentials(struct token_req *t)
-{
-    char *pass = NULL;
-    char *user = MHD_basic_auth_get_username_password(t->r->conn, &pass);
-    const char *bad = NULL;
-
-    if (user == NULL) {
-        if (pass)
-            MHD_free(pass);
-        return NULL;
-    }
-    if (t->seen & ((1u << F_USER) | (1u << F_PASS)))
-        bad = "credentials in both the form and HTTP Basic";
-    else if (pass == NULL || strlen(user) >= sizeof(t->job.req.user)
-             || strlen(pass) >= sizeof(t->job.req.password))
-        bad = "malformed HTTP Basic credentials";
-    else {
-        snprintf(t->job.req.user, sizeof(t->job.req.user), "%s", user);
-        snprintf(t->job.req.password, sizeof(t->job.req.password), "%s", pass);
-        t->seen |= (1u << F_USER) | (1u << F_PASS);
-    }
-    if (pass != NULL) {
-        OPENSSL_cleanse(pass, strlen(pass));
-        MHD_free(pass);
-    }
-    MHD_free(user);
-    return bad;
-}
-
 static enum MHD_Result
 refuse(struct token_req *t, const char *error, const char *desc)
 {
@@ -363,7 +227,7 @@ token_start(struct token_req *t)
         t->bad = "form body with grant_type required";
     if (t->bad != NULL)
         return refuse(t, "invalid_request", t->bad);
-    if ((bad = basic_credentials(t)) != NULL)
+    if ((bad = token_form_basic(t)) != NULL)
         return refuse(t, "invalid_request", bad);
     if (!(t->seen & (1u << F_GRANT)))
         return refuse(t, "invalid_request", "grant_type missing");
@@ -433,5 +297,5 @@ token_end(struct req *r)
 }
 
 const struct route route_token = {
-    "/token", EP_TOKEN, "POST", token_begin, token_body, token_end
+    "/token", EP_TOKEN, "POST", token_form_begin, token_form_body, token_end
 };

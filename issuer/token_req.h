@@ -1,0 +1,48 @@
+/*
+ * token_req.h: the state of one POST /token request, shared by
+ * routes_token.c (checks, PAM, answer) and token_form.c (the body).
+ */
+#ifndef ISSUER_TOKEN_REQ_H
+#define ISSUER_TOKEN_REQ_H
+
+#include <microhttpd.h>
+
+#include "http.h"
+#include "issuer_conf.h"
+#include "pam_pool.h"
+
+enum tstate { T_NEW = 0, T_PENDING, T_DONE };
+
+/* Form fields we read; each may appear once (RFC 6749 3.2). */
+enum { F_GRANT, F_USER, F_PASS, F_SCOPE, F_AUD, F_OTP, F_COUNT };
+
+struct token_req {
+    struct req *r;
+    struct MHD_PostProcessor *pp;
+    enum tstate state;
+    const char *bad;               /* static reason the form is malformed */
+    unsigned seen;
+    char grant[32];
+    char scope[ISSUER_MAX_SCOPE_LEN + 1];
+    char audience[256];
+    struct pam_job job;            /* user, password and otp live in job.req */
+    struct pool_timer timer;
+    /* result */
+    enum pam_outcome outcome;
+    unsigned delay_ms;             /* how long the answer was held */
+    int throttled;
+    unsigned retry_after;
+};
+
+/* Route callbacks: the request context, then each chunk of the body. */
+enum MHD_Result token_form_begin(struct req *r);
+void token_form_body(struct req *r, const char *data, size_t len);
+void token_form_free(void *ctx);
+
+/*
+ * Take user and password from HTTP Basic when present.  NULL, or a static
+ * reason to refuse the request (credentials in both places, malformed).
+ */
+const char *token_form_basic(struct token_req *t);
+
+#endif

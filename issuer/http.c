@@ -124,6 +124,10 @@ client_address(struct req *r)
                              NI_NUMERICHOST) != 0)
             snprintf(r->peer, sizeof(r->peer), "unknown");
     }
+    /* A dual-stack socket shows IPv4 clients as ::ffff:a.b.c.d: use the
+       IPv4 form so limits, trusted_proxies and logs see one address. */
+    if (strncmp(r->peer, "::ffff:", 7) == 0 && strchr(r->peer + 7, '.') != NULL)
+        memmove(r->peer, r->peer + 7, strlen(r->peer + 7) + 1);
     snprintf(r->client, sizeof(r->client), "%s", r->peer);
     if (!issuer_conf_is_proxy(r->st->conf, r->peer))
         return;

@@ -49,4 +49,18 @@ ok "idle connections are closed after connection_timeout"
 [ "$(login alice secret)" = 200 ] || fail "login after the limit tests"
 ok "the daemon serves normally afterwards"
 stop_issuerd
+
+# ---- an IPv6 loopback listener -----------------------------------------------
+if $PY -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
+    sed -i 's/^listen = .*/listen = [::1]:0/' "$T/iss.conf"
+    "$PAMJWT_ISSUERD" -c "$T/iss.conf" 2> "$T/log6" &
+    ISS_PID=$!; PIDS="$PIDS $ISS_PID"
+    up6() { grep -q 'listening on \[::1\]:' "$T/log6"; }
+    wait_for up6 || fail "no [::1] listener"
+    ISS_PORT=$(sed -n 's/.*listening on \[::1\]:\([0-9]*\).*/\1/p' "$T/log6")
+    [ "$(ISS_URL="http://[::1]:$ISS_PORT" login alice secret -g)" = 200 ] || fail "IPv6 login"
+    grep -q 'login: addr=::1 user=alice outcome=success' "$T/log6" || fail "IPv6 client address"
+    ok "[::1] listener: IPv6 login, client logged as ::1"
+    stop_issuerd
+fi
 done_cases

@@ -163,6 +163,11 @@ main(int argc, char **argv)
         return 1;
     }
     if (check) {
+        if (st->conf->user != NULL && getpwnam(st->conf->user) == NULL) {
+            log_err("%s: user %s does not exist", path, st->conf->user);
+            issuer_state_put(st);
+            return 1;
+        }
         fprintf(stdout, "%s: configuration OK; signing %s kid %s; largest token %zu bytes\n",
                 path, pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
                 st->max_token_len);

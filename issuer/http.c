@@ -86,8 +86,12 @@ http_reply_oauth_error(struct req *r, unsigned code, const char *error,
 void
 http_suspend(struct req *r)
 {
-    r->suspended = 1;
-    __atomic_add_fetch(&in_flight, 1, __ATOMIC_RELAXED);
+    /* Counted until MHD reports the request complete, i.e. until the
+       answer has been sent: a drain that waits for zero loses nothing. */
+    if (!r->suspended) {
+        r->suspended = 1;
+        __atomic_add_fetch(&in_flight, 1, __ATOMIC_RELAXED);
+    }
     MHD_suspend_connection(r->conn);
 }
 
@@ -206,11 +210,6 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
         *con_cls = r;
         return first_call(r, url, method);
     }
-    if (r->suspended) {
-        /* Resumed by a worker or a timer. */
-        r->suspended = 0;
-        __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
-    }
     if (r->replied) {
         *upload_size = 0;
         return MHD_YES;
@@ -243,6 +242,8 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (r == NULL)
         return;
+    if (r->suspended)
+        __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
     if (r->ctx_free != NULL)
         r->ctx_free(r->ctx);
     issuer_state_put(r->st);

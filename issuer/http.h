@@ -37,7 +37,7 @@ struct req {
     size_t body_len;
     int too_big;
     int replied;
-    int suspended;
+    int suspended;                /* was suspended: counted in flight */
     void *ctx;                    /* the route's own state */
     void (*ctx_free)(void *ctx);
 };
@@ -57,7 +57,7 @@ enum MHD_Result http_reply_oauth_error(struct req *r, unsigned code,
 void http_suspend(struct req *r);
 /* Resume it; any thread. */
 void http_resume(struct req *r);
-/* Requests currently suspended. */
+/* Requests suspended at some point and not yet completed. */
 long http_in_flight(void);
 
 /* Start one MHD daemon on an already listening socket; NULL on failure. */

@@ -239,8 +239,8 @@ check_times(struct run *r, const json_t *claims, time_t now)
     else if (has_exp) {
         /* Expired once now - leeway reaches exp (RFC 7519 4.1.4). */
         rc = t - lw < exp ? 0 : PJWT_ERR_EXP;
-        KEEP(outcome(r, "exp", rc, "exp %.15g, now %lld, leeway %ld%s", exp,
-                     (long long)now, p->leeway, rc ? ": expired" : ""));
+        KEEP(outcome(r, "exp", rc, "%sexp %.15g, now %lld, leeway %ld",
+                     rc ? "expired: " : "", exp, (long long)now, p->leeway));
     }
 
     has_nbf = get_date(claims, "nbf", &nbf);
@@ -248,8 +248,9 @@ check_times(struct run *r, const json_t *claims, time_t now)
         KEEP(outcome(r, "nbf", has_nbf, "nbf is not a NumericDate"));
     else if (has_nbf) {
         rc = nbf <= t + lw ? 0 : PJWT_ERR_NBF;
-        KEEP(outcome(r, "nbf", rc, "nbf %.15g, now %lld, leeway %ld%s", nbf,
-                     (long long)now, p->leeway, rc ? ": not yet valid" : ""));
+        KEEP(outcome(r, "nbf", rc, "%snbf %.15g, now %lld, leeway %ld",
+                     rc ? "not yet valid: " : "", nbf, (long long)now,
+                     p->leeway));
     }
 
     has_iat = get_date(claims, "iat", &iat);
@@ -257,9 +258,9 @@ check_times(struct run *r, const json_t *claims, time_t now)
         KEEP(outcome(r, "iat", has_iat, "iat is not a NumericDate"));
     else if (has_iat) {
         rc = iat <= t + lw ? 0 : PJWT_ERR_IAT;
-        KEEP(outcome(r, "iat", rc, "iat %.15g, now %lld, leeway %ld%s", iat,
-                     (long long)now, p->leeway,
-                     rc ? ": issued in the future" : ""));
+        KEEP(outcome(r, "iat", rc, "%siat %.15g, now %lld, leeway %ld",
+                     rc ? "issued in the future: " : "", iat, (long long)now,
+                     p->leeway));
     }
 
     if (p->max_lifetime > 0 && has_exp >= 0 && has_iat >= 0) {
@@ -271,7 +272,8 @@ check_times(struct run *r, const json_t *claims, time_t now)
         else {
             double life = exp - (has_iat ? iat : t);
             rc = life <= (double)p->max_lifetime ? 0 : PJWT_ERR_LIFETIME;
-            KEEP(outcome(r, "lifetime", rc, "exp - %s = %.15g s, max %ld",
+            KEEP(outcome(r, "lifetime", rc, "%sexp - %s = %.15g s, max %ld",
+                         rc ? "lifetime too long: " : "",
                          has_iat ? "iat" : "now", life, p->max_lifetime));
         }
     }

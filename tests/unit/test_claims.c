@@ -115,6 +115,33 @@ test_exp(void **state)
 }
 
 static void
+test_messages(void **state)
+{
+    pjwt_policy p;
+    pjwt_err e;
+    json_t *c;
+
+    (void)state;
+    base_policy(&p);
+    c = J("{" GOOD ",\"exp\":%ld}", NOW - 100);
+    assert_int_equal(pjwt_claims_check(c, &p, NOW, &e), PJWT_ERR_EXP);
+    assert_string_equal(e.msg, "expired: exp 1699999900, now 1700000000, leeway 60");
+    json_decref(c);
+    c = J("{" GOOD ",\"exp\":%ld,\"nbf\":%ld.5}", NOW + 100, NOW + 100);
+    assert_int_equal(pjwt_claims_check(c, &p, NOW, &e), PJWT_ERR_NBF);
+    assert_string_equal(e.msg, "not yet valid: nbf 1700000100.5, now 1700000000, leeway 60");
+    json_decref(c);
+    c = J("{" GOOD ",\"exp\":%ld,\"iat\":%ld}", NOW + 5000, NOW);
+    assert_int_equal(pjwt_claims_check(c, &p, NOW, &e), PJWT_ERR_LIFETIME);
+    assert_string_equal(e.msg, "lifetime too long: exp - iat = 5000 s, max 3600");
+    json_decref(c);
+    c = J("{\"iss\":\"" ISS "\",\"aud\":[\"a\",\"b\"],\"exp\":%ld}", NOW + 60);
+    assert_int_equal(pjwt_claims_check(c, &p, NOW, &e), PJWT_ERR_AUD);
+    assert_string_equal(e.msg, "aud array (2) does not contain \"host1\"");
+    json_decref(c);
+}
+
+static void
 test_exp_missing_and_types(void **state)
 {
     pjwt_policy p;
@@ -452,6 +479,7 @@ main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_exp),
+        cmocka_unit_test(test_messages),
         cmocka_unit_test(test_exp_missing_and_types),
         cmocka_unit_test(test_nbf),
         cmocka_unit_test(test_iat),

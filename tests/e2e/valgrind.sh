@@ -1,0 +1,59 @@
+#!/bin/sh
+# valgrind memcheck over the parts tests/pam/module_valgrind.sh does not
+# cover (issue 6):
+#   - the long-lived host (tests/pam/longlived, fewer rounds): the module
+#     loaded and unloaded by libpam hundreds of times in one process;
+#   - jwt-issuerd itself, PAM helpers included (valgrind follows the fork),
+#     through the issuer's functional test and the hostile-request test;
+#   - the fuzz seeds and regressions through the replay binaries (common/
+#     on hostile input).
+# Pass: no invalid read or write, no use of uninitialised values, no
+# definite leak, and no descriptor left open at exit that was not inherited
+# (--track-fds=yes).  The wrapped tests' own verdicts are reported too but
+# only valgrind's findings decide here (those tests run in make check anyway).
+set -u
+cd "$(dirname "$0")/../.."
+: "${PAMJWT_B:?}" "${PAMJWT_MODULE:?}" "${PAMJWT_ISSUERD:?}"
+command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; exit 77; }
+if [ -n "${PAMJWT_SAN:-}" ]; then
+    echo "sanitizer build: valgrind does not run ASan binaries" >&2
+    exit 77
+fi
+V=$(mktemp -d "${TMPDIR:-/tmp}/pamjwt-vg.XXXXXX")
+trap 'rm -rf "$V"' EXIT
+VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=yes --child-silent-after-fork=no --log-file=$V/vg.%p"
+export VALGRIND
+rc=0
+
+run() {   # run NAME CMD...: run a wrapped test, keep its output
+    name=$1; shift
+    s=$(date +%s)
+    "$@" > "$V/$name.out" 2>&1
+    r=$?
+    echo "== $name under valgrind: exit $r, $(( $(date +%s) - s ))s, $(grep '^# cases passed' "$V/$name.out" | tail -n 1)"
+    [ $r = 0 ] || tail -n 5 "$V/$name.out" | sed 's/^/    /'
+}
+
+LONGLIVED_N=${VALGRIND_LONGLIVED_N:-600} run longlived sh tests/pam/longlived.sh
+[ -f tests/issuer/token.sh ] && run issuer_token sh tests/issuer/token.sh
+run hostile_requests sh tests/issuer/hostile_requests.sh
+run fuzz_replays sh tests/e2e/fuzz_regressions.sh
+
+n=0; errs=0
+for f in "$V"/vg.*; do
+    [ -f "$f" ] || continue
+    n=$((n + 1))
+    if grep -q -E 'Invalid (read|write)|uninitialised|definitely lost: [1-9]|Conditional jump|Mismatched free|Invalid free|Syscall param' "$f"; then
+        errs=$((errs + 1)); echo "memcheck: $f"; head -n 60 "$f"
+    fi
+    leaked=$(awk '/Open (file descriptor|AF_UNIX socket|AF_INET socket) [0-9]+/ { fd=$0; getline; if ($0 !~ /inherited from parent/) print fd }' "$f" |
+             grep -v -E 'descriptor [012]:|/(passwd|group|shadow)$|vg\.[0-9]+$' || true)
+    if [ -n "$leaked" ]; then
+        errs=$((errs + 1)); echo "fd left open: $f"; echo "$leaked"; head -n 30 "$f"
+    fi
+done
+echo "valgrind logs checked: $n, with problems: $errs"
+[ "$n" -gt 0 ] || { echo "no valgrind logs: did anything run?"; exit 1; }
+[ "$errs" = 0 ] || rc=1
+[ "$rc" = 0 ] && echo "# cases passed: $n"
+exit $rc

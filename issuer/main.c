@@ -179,6 +179,10 @@ main(int argc, char **argv)
         log_err("cannot start the PAM helpers: %s", strerror(errno));
         return 1;
     }
+    /* st stays referenced until exit (taken after the fork, so that the
+       supervisor's forget_state frees everything): MHD keeps pointers to
+       its TLS certificate and key, which a SIGHUP must not free. */
+    __atomic_add_fetch(&st->refs, 1, __ATOMIC_RELAXED);
     n = sockets_open(st->conf, ls);
     if (n < 0)
         return 1;
@@ -215,6 +219,7 @@ main(int argc, char **argv)
     }
     drain(d, n);
     issuer_state_set(NULL);
+    issuer_state_put(st);
     log_info("stopped");
     return 0;
 }

@@ -40,6 +40,12 @@ fi
 ok "plain HTTP is not served on the TLS port"
 if curl -s -o /dev/null --max-time 5 "$ISS_URL/healthz"; then fail "untrusted certificate accepted by curl?"; fi
 ok "the test certificate is really what is served (curl refuses it without --cacert)"
+kill -HUP "$ISS_PID"
+reloaded() { grep -q 'reloaded' "$T/log"; }
+wait_for reloaded || fail "no reload"
+code=$(login alice secret --cacert "$T/tls.crt")
+[ "$code" = 200 ] || fail "https login after SIGHUP: $code"
+ok "TLS keeps working after a SIGHUP reload"
 stop_issuerd
 [ "$ISS_RC" = 0 ] || fail "exit $ISS_RC"
 

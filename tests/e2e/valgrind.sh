@@ -34,7 +34,7 @@ run() {   # run NAME CMD...: run a wrapped test, keep its output
     [ $r = 0 ] || tail -n 5 "$V/$name.out" | sed 's/^/    /'
 }
 
-LONGLIVED_N=${VALGRIND_LONGLIVED_N:-600} run longlived sh tests/pam/longlived.sh
+LONGLIVED_N=${VALGRIND_LONGLIVED_N:-150} run longlived sh tests/pam/longlived.sh
 [ -f tests/issuer/token.sh ] && run issuer_token sh tests/issuer/token.sh
 run hostile_requests sh tests/issuer/hostile_requests.sh
 run fuzz_replays sh tests/e2e/fuzz_regressions.sh

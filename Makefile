@@ -274,6 +274,15 @@ $(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBPJWT)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer -fsanitize=fuzzer -o $@ $< \
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) -fsanitize=fuzzer $(FUZZ_ISSUER_LIBS)
 
+# Sanitizer builds (make B=build-asan SAN=address,undefined check): ASan's
+# crypt() interceptor looks up the real crypt() once, at startup; when
+# libcrypt only arrives later (pam_unix dlopened by libpam) it stays NULL and
+# pam_unix jumps to address 0.  Linking libcrypt into every sanitized
+# binary puts it there from the start.
+ifneq ($(SAN),)
+ALL_LDFLAGS += -Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state
+endif
+
 fuzz-build:
 	$(MAKE) CC=$(FUZZ_CC) B=$(FUZZ_B) SAN=$(FUZZ_SAN) WERROR= lib \
 	  $(patsubst %,$(FUZZ_B)/fuzz/%,$(FUZZ_TARGETS))

@@ -255,8 +255,11 @@ helper_main(int fd)
         n = recv(fd, buf, sizeof(buf), 0);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            _exit(0);   /* the daemon is gone */
+        if (n <= 0) {
+            close(fd);  /* the daemon is gone (no fd outlives us, for
+                           valgrind --track-fds) */
+            _exit(0);
+        }
         memset(&p, 0, sizeof(p));
         if (proto_req_decode(buf, (size_t)n, &q) != 0) {
             OPENSSL_cleanse(buf, sizeof(buf));
@@ -391,8 +394,11 @@ supervisor_main(int ctl, int nworkers)
 
         if (poll(pf, 2, -1) < 0 && errno != EINTR)
             _exit(1);
-        if (pf[0].revents != 0)
-            _exit(0);   /* EOF: the daemon exited */
+        if (pf[0].revents != 0) {
+            close(sfd); /* EOF: the daemon exited */
+            close(ctl);
+            _exit(0);
+        }
         if (pf[1].revents == 0)
             continue;
         if (read(sfd, &si, sizeof(si)) < 0)

@@ -3,6 +3,7 @@
  * and written with one write(2) so lines from several threads never
  * interleave.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,33 @@
 #include "log.h"
 
 static enum log_level min_level = LOG_LVL_INFO;
+/* getpid() is a system call on current glibc and every login logs a line:
+   cache it, and forget it in a forked child (the PAM supervisor, helpers). */
+static pid_t cached_pid;
+
+static void
+forget_pid(void)
+{
+    __atomic_store_n(&cached_pid, 0, __ATOMIC_RELAXED);
+}
+
+__attribute__((constructor)) static void
+log_init(void)
+{
+    pthread_atfork(NULL, NULL, forget_pid);
+}
+
+static pid_t
+log_pid(void)
+{
+    pid_t p = __atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
+
+    if (p == 0) {
+        p = getpid();
+        __atomic_store_n(&cached_pid, p, __ATOMIC_RELAXED);
+    }
+    return p;
+}
 
 static const char *const level_name[] = { "debug", "info", "warning", "error" };
 
@@ -35,7 +63,7 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
     gmtime_r(&ts.tv_sec, &tm);
     n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ", &tm);
     k = snprintf(line + n, sizeof(line) - n, " jwt-issuerd[%ld]: %s: ",
-                 (long)getpid(), level_name[lvl]);
+                 (long)log_pid(), level_name[lvl]);
     if (k > 0)
         n += (size_t)k;
     k = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);

@@ -90,7 +90,11 @@ fi
 
 # The daemon.
 if [ -f issuer/issuer_conf.c ]; then
-    daemon_src=$(ls issuer/*.c | grep -v -e '/jwtctl\.c$' -e '/ctl_' | xargs grep -l 'pjwt_conf_parse' || true)
+    daemon_src=""
+    for f in issuer/*.c; do
+        case $f in issuer/jwtctl.c|issuer/ctl_*) continue ;; esac
+        grep -q 'pjwt_conf_parse' "$f" && daemon_src="$daemon_src $f"
+    done
     # shellcheck disable=SC2086
     { code_table $daemon_src; code_strcmp $daemon_src; } > "$T/d.code"
     man_opts issuer/jwt-issuerd.8 CONFIGURATION > "$T/d.man"

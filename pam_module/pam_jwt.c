@@ -237,6 +237,7 @@ one_time(pam_handle_t *pamh, const pjm_conf *c, const pjwt_token *tok,
     if ((double)until < exp)
         until++;                /* round a fractional exp up */
     until += c->leeway;
+    pjwt_err_clear(err);
     r = pjm_replay_record(c->replay_dir ? c->replay_dir : PJM_DEFAULT_REPLAY_DIR,
                           iss, iss_len, jti, jti_len, until, now, err);
     *reason = err->msg[0] ? err->msg : pjwt_strerror(r);

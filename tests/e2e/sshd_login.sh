@@ -19,6 +19,8 @@ set -u
 PY=/usr/bin/python3
 
 [ "$(id -u)" = 0 ] || { echo "needs root (mount namespace, sshd)" >&2; exit 77; }
+# A sanitizer-built module cannot be loaded into the distribution's sshd.
+[ -z "${PAMJWT_SAN:-}" ] || { echo "sanitizer build: sshd needs the plain module" >&2; exit 77; }
 [ -x /usr/sbin/sshd ] || { echo "openssh-server not installed" >&2; exit 77; }
 command -v ssh >/dev/null || { echo "openssh-client not installed" >&2; exit 77; }
 [ -f /etc/pam.d/sshd ] || { echo "/etc/pam.d/sshd missing (bind-mount target)" >&2; exit 77; }

@@ -19,6 +19,10 @@
  *
  * The harness interposes syslog: every line libpam's pam_syslog sends goes
  * to LOGFILE instead, so tests can read the module's decisions.  It also
+ * -F N makes the Nth memory allocation inside pam_authenticate fail (and
+ * prints "injected=1" when it happened), to show that the module fails
+ * closed and reports PAM_BUF_ERR; not for valgrind or sanitizer builds,
+ * which bring their own malloc.  The harness also
  * interposes the process-global calls a module must never make (openlog,
  * setenv, putenv, unsetenv, signal, sigaction) and logs "FORBIDDEN name".
  */
@@ -153,6 +157,45 @@ sigaction(int sig, const struct sigaction *act, struct sigaction *old)
     return 0;
 }
 
+/* Allocation failure injection (-F): glibc's own allocator underneath. */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+static long fail_countdown;       /* 0: off */
+static int fail_injected;
+
+static int
+should_fail(void)
+{
+    if (fail_countdown > 0 && --fail_countdown == 0) {
+        fail_injected = 1;
+        return 1;
+    }
+    return 0;
+}
+
+EXPORT void *malloc(size_t n);
+EXPORT void *calloc(size_t n, size_t m);
+EXPORT void *realloc(void *p, size_t n);
+
+EXPORT void *
+malloc(size_t n)
+{
+    return should_fail() ? NULL : __libc_malloc(n);
+}
+
+EXPORT void *
+calloc(size_t n, size_t m)
+{
+    return should_fail() ? NULL : __libc_calloc(n, m);
+}
+
+EXPORT void *
+realloc(void *p, size_t n)
+{
+    return should_fail() ? NULL : __libc_realloc(p, n);
+}
+
 /* ---- the test ---------------------------------------------------------- */
 
 struct opts {
@@ -161,6 +204,7 @@ struct opts {
     int n_answers;
     const char *expected;
     int repeat, threads, acct, env, batch;
+    long fail_at;
     FILE *out;
 };
 
@@ -274,7 +318,11 @@ one_login(const struct opts *o)
         pam_set_item(pamh, PAM_AUTHTOK, tok);
         free(tok);
     }
+    fail_countdown = o->fail_at;
     rc = pam_authenticate(pamh, 0);
+    fail_countdown = 0;
+    if (o->fail_at && o->out)
+        fprintf(o->out, "injected=%d\n", fail_injected);
     ok = !o->expected || strcmp(code_name(rc), o->expected) == 0;
     if (o->out && o->batch)
         fprintf(o->out, "%s authenticate=%s prompts=%d\n", o->service,
@@ -332,6 +380,22 @@ run_batch(struct opts *o, const char *path)
     return 0;
 }
 
+/* -F: one quiet login first, so that libcrypto's and libpam's one-time
+   global set-up is done (as in sshd, which has used OpenSSL before PAM
+   runs); OpenSSL 3.0 itself does not survive allocation failures inside
+   that set-up.  Then the login with the failure armed. */
+static int
+oom_login(const struct opts *o)
+{
+    struct opts warm = *o;
+
+    warm.fail_at = 0;
+    warm.out = NULL;
+    warm.expected = NULL;
+    one_login(&warm);
+    return one_login(o);
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -339,7 +403,7 @@ thread_main(void *arg)
     long bad = 0;
 
     for (int i = 0; i < o->repeat; i++)
-        bad += !one_login(o);
+        bad += !(o->fail_at ? oom_login(o) : one_login(o));
     return (void *)bad;
 }
 
@@ -352,7 +416,7 @@ main(int argc, char **argv)
     long bad = 0;
     int c;
 
-    while ((c = getopt(argc, argv, "d:s:u:p:a:r:l:o:x:n:t:b:AE")) != -1) {
+    while ((c = getopt(argc, argv, "d:s:u:p:a:r:l:o:x:n:t:b:F:AE")) != -1) {
         switch (c) {
         case 'd': o.confdir = optarg; break;
         case 's': o.service = optarg; break;
@@ -369,6 +433,7 @@ main(int argc, char **argv)
         case 'n': o.repeat = atoi(optarg); break;
         case 't': o.threads = atoi(optarg); break;
         case 'b': batch = optarg; break;
+        case 'F': o.fail_at = atol(optarg); break;
         case 'A': o.acct = 1; break;
         case 'E': o.env = 1; break;
         default: return 2;

@@ -6,6 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; exit 77; }
+[ -z "${PAMJWT_SAN:-}" ] || { echo "sanitizer build: valgrind runs on the plain build" >&2; exit 77; }
 V=$(mktemp -d "${TMPDIR:-/tmp}/pamjwt-vg.XXXXXX")
 trap 'rm -rf "$V"' EXIT
 VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=yes --child-silent-after-fork=yes --log-file=$V/vg.%p"

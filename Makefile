@@ -235,7 +235,7 @@ clean:
 #   with a plain main() that replays the seeds and regressions under the
 #   normal compiler (tests/e2e/fuzz_regressions.sh runs them in make check).
 FUZZ_SECONDS    ?= 600
-FUZZ_CI_SECONDS ?= 25
+FUZZ_CI_SECONDS ?= 20
 FUZZ_B          ?= build-fuzz
 FUZZ_CC         ?= clang
 FUZZ_SAN        = fuzzer-no-link,address,undefined

@@ -257,6 +257,16 @@ one_time(pam_handle_t *pamh, const pjm_conf *c, const pjwt_token *tok,
     }
 }
 
+/* debug: each verification step at LOG_DEBUG (never token text: the
+   library's details are claim names and short reasons). */
+static void
+debug_report(void *arg, const char *check, int rc, const char *detail)
+{
+    pjm_log(arg, LOG_DEBUG, "check %s: %s%s%s", check,
+            rc == 0 ? "ok" : pjwt_strerror(rc), detail && *detail ? ": " : "",
+            detail ? detail : "");
+}
+
 static int
 get_token(pam_handle_t *pamh, const pjm_conf *c, const char **token)
 {
@@ -329,8 +339,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     /* Phase 3: verify.  The success path parses the token once; only a
        failure is parsed again, to tell "not a token" from "a bad token". */
     pjwt_err_clear(&err);
-    r = pjwt_verifier_check(c.v, token, len, user, time(NULL), NULL, NULL,
-                            &tok, &err);
+    if (c.debug)
+        pjm_log(pamh, LOG_DEBUG, "issuer=%s audience=%s token length %zu",
+                pjwt_verifier_issuer(c.v), pjwt_verifier_audience(c.v), len);
+    r = pjwt_verifier_check(c.v, token, len, user, time(NULL),
+                            c.debug ? debug_report : NULL, pamh, &tok, &err);
     if (r != 0) {
         if (r == PJWT_ERR_NOMEM) {
             rv = PAM_BUF_ERR;

@@ -137,6 +137,7 @@ check config-nested     PAM_SERVICE_ERR alice good "config=$T/nested.conf $BASE"
 cp "$T/jwt.conf" "$T/gw.conf"; chmod 666 "$T/gw.conf"
 check config-writable   PAM_SERVICE_ERR alice good "config=$T/gw.conf audience=host-a key=$E"
 check debug-flag        PAM_SUCCESS  alice good "$BASE debug"
+check debug-flag-bad    PAM_AUTH_ERR alice tampered_sig "$BASE debug"
 
 # ---- the other entry points -------------------------------------------------
 service t "auth required $MOD $BASE" "account required $MOD $BASE" \
@@ -222,6 +223,12 @@ for f in good tampered_sig password; do
 done
 grep -qF "correct horse" "$T/syslog" && leak=1
 [ "$leak" = 0 ] && ok "no token, signature or password in the log" || bad "secret in log"
+service t "auth required $MOD $BASE debug"
+: > "$T/syslog.debug"
+${VALGRIND:-} "$HARNESS" -d "$CONF" -s t -u alice -p "@$TOK/tampered_sig" -l "$T/syslog.debug" >/dev/null
+grep -q 'check signature: ' "$T/syslog.debug" && ok "debug logs each check" || bad "debug: $(cat "$T/syslog.debug")"
+sig=$(sed 's/.*\.//' "$TOK/tampered_sig")
+grep -qF "$sig" "$T/syslog.debug" && bad "signature in debug log" || ok "no signature in debug log"
 grep -q FORBIDDEN "$T/syslog" && bad "process-global call: $(grep FORBIDDEN "$T/syslog")" || ok "no openlog/setenv/signal"
 
 # ---- silence: nothing on stdout or stderr ------------------------------------

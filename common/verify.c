@@ -32,6 +32,25 @@ alg_names(pjwt_algset set, char *buf, size_t cap)
 }
 
 int
+pjwt_verifier_add_key(pjwt_verifier *v, pjwt_key *key, pjwt_err *err)
+{
+    if (!v || !key || v->prepared) {
+        pjwt_key_free(key);
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    }
+    if (pjwt_key_kty(key) == PJWT_KTY_OCT) {
+        pjwt_key_free(key);
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "HMAC keys come only from hmac_secret");
+    }
+    if (!v->ks && !(v->ks = pjwt_keyset_new())) {
+        pjwt_key_free(key);
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    }
+    return pjwt_keyset_add(v->ks, key, err);
+}
+
+int
 pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
 {
     unsigned kflags = (flags & (PJWT_KEYS_EAGER | PJWT_KEYS_PRIVATE)) |
@@ -51,7 +70,7 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
     if (!v->aud_tmpl)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "audience is required");
-    if (v->n_keys == 0 && !v->hmac_secret)
+    if (v->n_keys == 0 && !v->hmac_secret && !v->ks)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "no key or hmac_secret configured");
     pjwt_err_clear(&e);
@@ -62,7 +81,7 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "HS* algorithms allowed without an hmac_secret");
 
-    if (!(v->ks = pjwt_keyset_new()))
+    if (!v->ks && !(v->ks = pjwt_keyset_new()))
         return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
     for (i = 0; i < v->n_keys; i++) {
         if ((r = pjwt_keyset_load_file(v->ks, v->keys[i], kflags, err)) != 0)

@@ -35,6 +35,14 @@ int pjwt_verifier_set(void *ctx, const char *key, const char *value,
                       pjwt_err *err);
 
 /*
+ * Add a public key held in memory (the issuer's own keys for /userinfo),
+ * before pjwt_verifier_prepare.  Takes ownership of key, also on failure.
+ * HMAC (oct) keys are refused with PJWT_ERR_CONF: they come only from
+ * hmac_secret, whose file permissions are checked.
+ */
+int pjwt_verifier_add_key(pjwt_verifier *v, pjwt_key *key, pjwt_err *err);
+
+/*
  * Validate the options and load the keys.  flags: PJWT_KEYS_EAGER for
  * long-lived multi-threaded users.  Key files writable by group/others are
  * refused (PJWT_ERR_PERM), hmac_secret files readable by group/others too.

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "signer.h"
 #include "state.h"
 
@@ -42,54 +43,19 @@ state_free(struct issuer_state *st)
     free(st);
 }
 
-/* Read a whole small file; secret files must not be readable by others. */
+/* Read a whole small file (TLS PEMs); secret files must not be readable
+   by others.  NUL-terminated, as MHD wants its PEM strings. */
 static char *
 read_file(const char *path, int secret, pjwt_err *err)
 {
-    struct stat sb;
-    char *buf = NULL, *r = NULL;
-    ssize_t n;
-    size_t got = 0;
-    int fd;
+    uint8_t *buf = NULL;
+    size_t len = 0;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path, strerror(errno));
+    if (pjwt_file_read(path, 1024 * 1024,
+                       secret ? PJWT_FILE_CHECK_WRITE | PJWT_FILE_CHECK_READ : 0,
+                       &buf, &len, err) != 0)
         return NULL;
-    }
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > 1024 * 1024) {
-        pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: not a regular file under 1 MiB",
-                     path);
-        goto out;
-    }
-    if (secret && (sb.st_mode & 077) != 0) {
-        pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                     "%s: readable or writable by group/others", path);
-        goto out;
-    }
-    buf = malloc((size_t)sb.st_size + 1);
-    if (buf == NULL) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-        goto out;
-    }
-    while (got < (size_t)sb.st_size) {
-        n = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    buf[got] = '\0';
-    r = buf;
-    buf = NULL;
-out:
-    if (buf != NULL) {
-        OPENSSL_cleanse(buf, (size_t)sb.st_size);
-        free(buf);
-    }
-    close(fd);
-    return r;
+    return (char *)buf;
 }
 
 static int
@@ -207,71 +173,65 @@ vset(pjwt_verifier *v, const char *k, const char *val, pjwt_err *err)
     return pjwt_verifier_set(v, k, val, err);
 }
 
+/* The verifier's copy of every public key this issuer signs or publishes
+   with: parsed back from its public JWK, so no private part is shared. */
+static int
+add_public_keys(const struct issuer_state *st, pjwt_verifier *v, pjwt_err *err)
+{
+    size_t i;
+    int r;
+
+    for (i = 0; i < pjwt_keyset_count(st->keys); i++) {
+        pjwt_key *k = pjwt_keyset_get(st->keys, i);
+        json_auto_t *jwk = NULL;
+
+        if (pjwt_key_kty(k) == PJWT_KTY_OCT)
+            continue;               /* from hmac_secret, see below */
+        if (!(jwk = pjwt_key_to_public_jwk(k, err)))
+            return err && err->code ? err->code : PJWT_ERR_INTERNAL;
+        if ((r = pjwt_verifier_add_key(v, pjwt_key_from_jwk(jwk, 0, err), err)))
+            return r;
+    }
+    return 0;
+}
+
 /*
- * /userinfo and /auth check tokens with the module's own rules.  The
- * verifier reads keys from files, so the public JWKS goes to a private
- * temporary file that is removed once every verifier has loaded it.
+ * /userinfo and /auth check tokens with the module's own rules: one
+ * verifier per audience this issuer serves, each holding the public keys.
  */
 static int
 build_verifiers(struct issuer_state *st, pjwt_err *err)
 {
     const struct issuer_conf *c = st->conf;
-    const char *tmpdir = getenv("TMPDIR");
-    char path[4096], algs[256] = "", lifetime[32];
-    size_t i, len = strlen(st->jwks);
-    int r = PJWT_ERR_INTERNAL, fd = -1, have_pub, wrote = 0;
+    char algs[256] = "", lifetime[32];
+    size_t i, used = 0;
     pjwt_algset set = 0;
+    int r;
 
     for (i = 0; i < pjwt_keyset_count(st->keys); i++)
         set |= PJWT_ALGSET(pjwt_key_default_alg(pjwt_keyset_get(st->keys, i)));
     for (i = 1; i < PJWT_ALG_COUNT; i++)
-        if (set & PJWT_ALGSET(i)) {
-            if (algs[0] != '\0')
-                strcat(algs, ",");
-            strcat(algs, pjwt_alg_name((pjwt_alg)i));
-        }
+        if (set & PJWT_ALGSET(i))
+            used += (size_t)snprintf(algs + used, sizeof(algs) - used, "%s%s",
+                                     used ? "," : "", pjwt_alg_name((pjwt_alg)i));
     snprintf(lifetime, sizeof(lifetime), "%ld", c->token_lifetime);
-    have_pub = pjwt_keyset_count(st->keys) > (c->hmac_secret ? 1u : 0u);
-    if (have_pub) {
-        snprintf(path, sizeof(path), "%s/jwt-issuerd-jwks-XXXXXX",
-                 tmpdir && *tmpdir ? tmpdir : "/tmp");
-        fd = mkostemp(path, O_CLOEXEC);
-        if (fd < 0) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                             strerror(errno));
-            goto out;
-        }
-        wrote = 1;
-        if (write(fd, st->jwks, len) != (ssize_t)len) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: short write", path);
-            goto out;
-        }
-    }
     for (i = 0; i <= c->n_audiences; i++) {
         const char *aud = i == 0 ? c->audience : c->audiences[i - 1];
         pjwt_verifier *v = pjwt_verifier_new();
 
-        if (v == NULL) {
-            r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-            goto out;
-        }
+        if (v == NULL)
+            return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
         st->verifiers[st->n_verifiers++] = v;
         if ((r = vset(v, "issuer", c->issuer, err)) != 0
             || (r = vset(v, "audience", aud, err)) != 0
             || (r = vset(v, "algorithms", algs, err)) != 0
             || (r = vset(v, "max_lifetime", lifetime, err)) != 0
-            || (have_pub && (r = vset(v, "key", path, err)) != 0)
+            || (r = add_public_keys(st, v, err)) != 0
             || (c->hmac_secret && (r = vset(v, "hmac_secret", c->hmac_secret, err)) != 0)
             || (r = pjwt_verifier_prepare(v, PJWT_KEYS_EAGER, err)) != 0)
-            goto out;
+            return r;
     }
-    r = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (wrote)
-        unlink(path);
-    return r;
+    return 0;
 }
 
 struct issuer_state *

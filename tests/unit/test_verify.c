@@ -261,6 +261,44 @@ test_report(void **state)
     pjwt_verifier_free(v);
 }
 
+/* Keys handed over in memory (the issuer's own keys), not from files. */
+static void
+test_add_key(void **state)
+{
+    pjwt_err e;
+    pjwt_verifier *v;
+    json_t *jwk;
+    char *t;
+    uint8_t secret[32];
+
+    (void)state;
+    v = pjwt_verifier_new();
+    assert_non_null(v);
+    assert_int_equal(pjwt_verifier_set(v, "issuer", ISS, &e), 0);
+    assert_int_equal(pjwt_verifier_set(v, "audience", "host1", &e), 0);
+    jwk = pjwt_key_to_public_jwk(es_key, &e);
+    assert_non_null(jwk);
+    assert_int_equal(pjwt_verifier_add_key(v, pjwt_key_from_jwk(jwk, 0, &e), &e), 0);
+    json_decref(jwk);
+    /* an HMAC key never arrives this way: only hmac_secret, with its mode check */
+    memset(secret, 7, sizeof(secret));
+    assert_int_equal(pjwt_verifier_add_key(v, pjwt_key_from_secret(secret, sizeof(secret), &e), &e),
+                     PJWT_ERR_CONF);
+    assert_int_equal(pjwt_verifier_prepare(v, PJWT_KEYS_EAGER, &e), 0);
+    /* keys cannot change after prepare */
+    jwk = pjwt_key_to_public_jwk(ed_key, &e);
+    assert_int_equal(pjwt_verifier_add_key(v, pjwt_key_from_jwk(jwk, 0, &e), &e), PJWT_ERR_ARG);
+    json_decref(jwk);
+
+    t = sign(es_key, PJWT_ALG_ES256, "{" STD ",\"sub\":\"alice\"}", NOW, NOW + 300);
+    assert_int_equal(chk(v, t, "alice"), 0);
+    free(t);
+    t = sign(ed_key, PJWT_ALG_EDDSA, "{" STD ",\"sub\":\"alice\"}", NOW, NOW + 300);
+    assert_int_not_equal(chk(v, t, "alice"), 0);
+    free(t);
+    pjwt_verifier_free(v);
+}
+
 int
 main(void)
 {
@@ -269,6 +307,7 @@ main(void)
         cmocka_unit_test(test_attacks),
         cmocka_unit_test(test_claims_and_revocation),
         cmocka_unit_test(test_report),
+        cmocka_unit_test(test_add_key),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,9 +3,10 @@
  * valid token's claims; GET /auth answers an empty 200 with X-Auth-User
  * (nginx auth_request).  Tokens are checked by common/verify.h, the same
  * rules as pam_jwt.so, against every audience this issuer serves.
- * Failures are 401 with an RFC 6750 WWW-Authenticate challenge; a request
- * without a bearer token gets the challenge without an error code (RFC 6750
- * 3.1).
+ * Failures are 401 with an RFC 6750 WWW-Authenticate challenge carrying
+ * error="invalid_token", a missing token included: RFC 6750 3.1 lets a
+ * server leave the code out there, but our contract (jwt-issuerd(8)) gives
+ * proxies and scripts one challenge to match for every refusal.
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,15 +28,10 @@ unauthorized(struct req *r, const char *error, const char *desc)
     const char *h[] = { "WWW-Authenticate", chal, "Cache-Control", "no-store", NULL };
     json_auto_t *j = NULL;
 
-    if (error == NULL) {
-        snprintf(chal, sizeof(chal), "Bearer realm=\"%s\"", REALM);
-        j = json_pack("{s:s}", "error", "unauthorized");
-    } else {
-        snprintf(chal, sizeof(chal),
-                 "Bearer realm=\"%s\", error=\"%s\", error_description=\"%s\"",
-                 REALM, error, desc);
-        j = json_pack("{s:s, s:s}", "error", error, "error_description", desc);
-    }
+    snprintf(chal, sizeof(chal),
+             "Bearer realm=\"%s\", error=\"%s\", error_description=\"%s\"",
+             REALM, error, desc);
+    j = json_pack("{s:s, s:s}", "error", error, "error_description", desc);
     if (j == NULL)
         return MHD_NO;
     return http_reply_json(r, MHD_HTTP_UNAUTHORIZED, j, h);
@@ -82,7 +78,7 @@ bearer_end(struct req *r, int userinfo)
 
     rc = check(r, &tok);
     if (rc == PJWT_ERR_MISSING)
-        return unauthorized(r, NULL, NULL);
+        return unauthorized(r, "invalid_token", "no bearer token");
     if (rc != 0) {
         log_info("bearer: addr=%s path=%s outcome=invalid reason=\"%s\"",
                  r->client, r->route->path, pjwt_strerror(rc));

@@ -208,9 +208,10 @@ grep -q 'bearer: addr=127.0.0.1 path=/userinfo outcome=invalid reason="[^"]*expi
     || fail "expired token refused for another reason: $(grep bearer: "$T/log" | tail -n 2)"
 for ep in userinfo auth; do
     code=$(curl -s -D "$T/hdr" -o /dev/null -w '%{http_code}' "$U/$ep")
-    [ "$code" = 401 ] && grep -qi '^WWW-Authenticate: Bearer' "$T/hdr" || fail "missing /$ep: $code"
+    [ "$code" = 401 ] && grep -qi '^WWW-Authenticate: Bearer .*error="invalid_token"' "$T/hdr" \
+        || fail "missing /$ep: $code $(grep -i www-auth "$T/hdr")"
 done
-ok "missing token -> 401 with a Bearer challenge"
+ok "missing token -> 401 invalid_token"
 
 # ---- metrics and logs -------------------------------------------------------
 curl -sf "$U/metrics" > "$T/metrics" || fail "metrics"

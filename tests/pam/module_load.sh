@@ -13,6 +13,11 @@ others=$(echo "$syms" | grep -v '^pam_sm_' | grep -v '^$' || true)
 [ -z "$others" ] && ok "nm -D: only pam_sm_* defined" || bad "nm -D exports: $others"
 n=$(echo "$syms" | grep -c '^pam_sm_')
 [ "$n" = 6 ] && ok "six pam_sm_* symbols" || bad "pam_sm_* count $n"
+# No mutable globals: every object in .data/.bss is the toolchain's own;
+# the module's and libpjwt's tables live in .rodata / .data.rel.ro.
+mut=$(objdump -t "$MOD" | grep -E ' \.(data|bss)[ 	]' |
+      grep -v -E '__dso_handle|__TMC_END__|completed\.[0-9]|_GLOBAL_OFFSET_TABLE_|^[0-9a-f]+ l +d +\.' || true)
+[ -z "$mut" ] && ok "no mutable globals in the module" || bad "writable objects: $mut"
 # No executable stack, full RELRO.
 readelf -lW "$MOD" | grep -q 'GNU_STACK.*RWE' && bad "executable stack" || ok "no executable stack"
 readelf -dW "$MOD" | grep -q 'BIND_NOW' && ok "BIND_NOW (relro,now)" || bad "no BIND_NOW"

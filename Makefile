@@ -279,8 +279,10 @@ $(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBPJWT)
 # libcrypt only arrives later (pam_unix dlopened by libpam) it stays NULL and
 # pam_unix jumps to address 0.  Linking libcrypt into every sanitized
 # binary puts it there from the start.
+# And pam_wrapper/nss_wrapper dlopen with RTLD_DEEPBIND, which ASan refuses.
 ifneq ($(SAN),)
 ALL_LDFLAGS += -Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state
+TEST_ENV += PAM_WRAPPER_DISABLE_DEEPBIND=1 NSS_WRAPPER_DISABLE_DEEPBIND=1
 endif
 
 fuzz-build:

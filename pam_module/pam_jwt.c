@@ -175,38 +175,40 @@ header_has_alg(const char *h, size_t len, int *nomem)
 }
 
 /*
- * Shaped like a JWS: three strict base64url segments whose header is a JSON
- * object with a string alg.  Over max_token_length the segments are only
- * checked to be base64url, so an over-long token is still a (bad) token.
+ * Shaped like a JWS: three strict base64url segments (the third may be
+ * empty: an unsecured "alg":"none" JWS, RFC 7515 A.5, is a bad token, not a
+ * password) whose header is a JSON object with a string alg.  What follows
+ * the header (payload JSON, signature) is the verifier's business: a token
+ * with a broken payload is a failed check, never PAM_IGNORE.  Over
+ * max_token_length the header is not decoded: such input is a (bad) token
+ * as soon as its segments are base64url.  *shape gets the parsed header
+ * when it can be had, for the log line.
  */
 static int
 jws_shaped(const char *s, size_t len, size_t max_len, pjwt_token *shape,
            int *nomem)
 {
-    const char *d1, *d2;
+    const char *d1, *d2, *end = s + len;
     pjwt_err e;
     int r;
 
-    r = pjwt_jws_parse(s, len, max_len, shape, &e);
-    *nomem = r == PJWT_ERR_NOMEM;
-    if (r == 0)
-        return 1;
-    if (r != PJWT_ERR_TOO_LONG && r != PJWT_ERR_FORMAT)
-        return 0;
     d1 = memchr(s, '.', len);
-    d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s)) : NULL;
-    if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - s)))
+    d2 = d1 ? memchr(d1 + 1, '.', (size_t)(end - d1 - 1)) : NULL;
+    if (!d2 || memchr(d2 + 1, '.', (size_t)(end - d2 - 1)))
         return 0;
     if (!pjwt_b64url_valid(s, (size_t)(d1 - s)) ||
-        !pjwt_b64url_valid(d1 + 1, (size_t)(d2 - d1 - 1)))
+        !pjwt_b64url_valid(d1 + 1, (size_t)(d2 - d1 - 1)) ||
+        (d2 + 1 != end && !pjwt_b64url_valid(d2 + 1, (size_t)(end - d2 - 1))))
         return 0;
+    r = pjwt_jws_parse(s, len, max_len, shape, &e);
+    if (r == 0)
+        return 1;
+    if (r == PJWT_ERR_NOMEM) {
+        *nomem = 1;
+        return 0;
+    }
     if (r == PJWT_ERR_TOO_LONG)
-        return pjwt_b64url_valid(d2 + 1, len - (size_t)(d2 + 1 - s));
-    /* An unsecured JWS ("alg":"none", RFC 7515 appendix A.5) has an empty
-       third segment: still a token, and a bad one, if its header is a JSON
-       object with an alg. */
-    if (d2 + 1 != s + len)
-        return 0;
+        return 1;
     return header_has_alg(s, (size_t)(d1 - s), nomem);
 }
 

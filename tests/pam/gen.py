@@ -154,3 +154,6 @@ write(D + "/tok/root_tampered", rt[:-6] + ("AAAAAA" if rt[-6:] != "AAAAAA" else 
 write(D + "/tok/password", "correct horse battery staple")
 write(D + "/tok/dots", "a.b.c")
 write(D + "/tok/noalg", b64(b'{"typ":"JWT"}') + "." + ps + "." + ss)
+# A good header over a payload that is not JSON: still a token (a bad one).
+write(D + "/tok/payload_not_json", hs + "." + b64(b"not json at all") + "." + ss)
+write(D + "/tok/payload_not_b64", hs + "." + "pay=load" + "." + ss)

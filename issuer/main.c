@@ -150,6 +150,12 @@ main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* A shell starts background jobs with SIGINT (and under nohup SIGHUP)
+       ignored; an ignored signal is dropped even while blocked, so sigwait
+       would never see Ctrl-C or a reload. */
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGHUP);
     sigaddset(&sigs, SIGTERM);

@@ -61,7 +61,7 @@ open_unix(const char *path, struct listener *l)
         log_err("listen unix:%s: path too long", path);
         return -1;
     }
-    strcpy(sun.sun_path, path);
+    memcpy(sun.sun_path, path, strlen(path) + 1);   /* length checked above */
     /* A stale socket from an earlier run; never remove anything else. */
     if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
         unlink(path);
@@ -106,7 +106,7 @@ open_inet(const char *spec, struct listener *l)
     }
     if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port))
         goto bad;
-    strcpy(port, colon + 1);
+    memcpy(port, colon + 1, strlen(colon + 1) + 1);   /* length checked above */
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;

@@ -74,7 +74,10 @@ scan_set(void *ctx, const char *key, const char *value, pjwt_err *err)
     if (c->n_argv_names >= PJM_MAX_ARG_NAMES)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "too many different options");
-    strcpy(c->argv_names[c->n_argv_names++], key);
+    if ((size_t)snprintf(c->argv_names[c->n_argv_names], sizeof(c->argv_names[0]),
+                         "%s", key) >= sizeof(c->argv_names[0]))
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "option name too long");
+    c->n_argv_names++;
     return 0;
 }
 

@@ -168,6 +168,24 @@ worker_close(int i, const char *why)
 
 /* Without a supervisor and without a live helper, queued logins would
    wait forever: fail them. */
+/* Take the oldest queued login, or NULL when none waits. */
+static struct pam_job *
+queue_pop(void)
+{
+    struct pam_job *job;
+
+    pthread_mutex_lock(&P.lock);
+    job = P.head;
+    if (job != NULL) {
+        P.head = job->next;
+        if (P.head == NULL)
+            P.tail = NULL;
+        P.queued--;
+    }
+    pthread_mutex_unlock(&P.lock);
+    return job;
+}
+
 static void
 fail_stranded(void)
 {
@@ -177,20 +195,8 @@ fail_stranded(void)
     for (i = 0; i < P.nworkers; i++)
         if (P.w[i].fd >= 0)
             return;
-    for (;;) {
-        pthread_mutex_lock(&P.lock);
-        job = P.head;
-        if (job != NULL) {
-            P.head = job->next;
-            if (P.head == NULL)
-                P.tail = NULL;
-            P.queued--;
-        }
-        pthread_mutex_unlock(&P.lock);
-        if (job == NULL)
-            return;
+    while ((job = queue_pop()) != NULL)
         fail_job(job, "no PAM helper left");
-    }
 }
 
 static void
@@ -209,15 +215,7 @@ dispatch(void)
 
         if (w->fd < 0 || w->job != NULL)
             continue;
-        pthread_mutex_lock(&P.lock);
-        job = P.head;
-        if (job != NULL) {
-            P.head = job->next;
-            if (P.head == NULL)
-                P.tail = NULL;
-            P.queued--;
-        }
-        pthread_mutex_unlock(&P.lock);
+        job = queue_pop();
         if (job == NULL)
             return;
         job->req.seq = ++P.seq;

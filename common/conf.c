@@ -121,8 +121,8 @@ parse_line(const char *where, char *line, size_t len, pjwt_conf_set_fn set,
 }
 
 int
-pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
-                    pjwt_conf_set_fn set, void *ctx, pjwt_err *err)
+pjwt_conf_each_line(const char *name, const char *buf, size_t len,
+                    pjwt_line_fn fn, void *ctx, pjwt_err *err)
 {
     char line[LINE_MAX_LEN + 1];
     char where[PJWT_ERR_MSG_MAX / 2];
@@ -130,7 +130,7 @@ pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
     const char *nl;
     int r = PJWT_ERR_INTERNAL;
 
-    if (!name || (!buf && len) || !set)
+    if (!name || (!buf && len) || !fn)
         return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
     while (pos < len) {
         lineno++;
@@ -154,7 +154,7 @@ pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
         }
         memcpy(line, buf + pos, n);
         line[n] = '\0';
-        r = parse_line(where, line, n, set, ctx, err);
+        r = fn(ctx, where, line, n, err);
         if (r != 0)
             goto out;
         pos += nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
@@ -164,6 +164,30 @@ out:
     /* Values may name secrets' paths or carry claim values; wipe anyway. */
     OPENSSL_cleanse(line, sizeof(line));
     return r;
+}
+
+struct conf_line_ctx {
+    pjwt_conf_set_fn set;
+    void *ctx;
+};
+
+static int
+conf_line(void *arg, const char *where, char *line, size_t len, pjwt_err *err)
+{
+    const struct conf_line_ctx *c = arg;
+
+    return parse_line(where, line, len, c->set, c->ctx, err);
+}
+
+int
+pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
+                    pjwt_conf_set_fn set, void *ctx, pjwt_err *err)
+{
+    struct conf_line_ctx c = { set, ctx };
+
+    if (!set)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    return pjwt_conf_each_line(name, buf, len, conf_line, &c, err);
 }
 
 int

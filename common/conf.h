@@ -38,6 +38,19 @@ int pjwt_conf_parse_file(const char *path, pjwt_conf_set_fn set, void *ctx,
 int pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
                         pjwt_conf_set_fn set, void *ctx, pjwt_err *err);
 
+/*
+ * The line reader under pjwt_conf_parse_buf, shared with every other
+ * line-oriented file (the revocation list): CRLF tolerated; a line over
+ * 4 KiB or holding a NUL byte is PJWT_ERR_CONF ("WHERE: ..."); fn gets each
+ * line NUL-terminated (len without the NUL), with where = "NAME:LINE" for
+ * its messages.  Stops at fn's first nonzero return.  The line buffer is
+ * cleansed before return.
+ */
+typedef int (*pjwt_line_fn)(void *ctx, const char *where, char *line,
+                            size_t len, pjwt_err *err);
+int pjwt_conf_each_line(const char *name, const char *buf, size_t len,
+                        pjwt_line_fn fn, void *ctx, pjwt_err *err);
+
 /* Parse PAM-style arguments. */
 int pjwt_conf_parse_args(int argc, const char **argv, pjwt_conf_set_fn set,
                          void *ctx, pjwt_err *err);

@@ -15,7 +15,6 @@
 #include "revoke.h"
 
 #define REVOKE_FILE_MAX (1024 * 1024)
-#define REVOKE_LINE_MAX 4096
 #define ALL_TOKENS (-1)
 
 struct pjwt_revoked {
@@ -131,47 +130,21 @@ parse_line(pjwt_revoked *r, const char *where, char *line, pjwt_err *err)
                         where);
 }
 
+static int
+revoke_line(void *arg, const char *where, char *line, size_t len,
+            pjwt_err *err)
+{
+    (void)len;
+    return parse_line(arg, where, line, err);
+}
+
 int
 pjwt_revoked_load_buf(pjwt_revoked *r, const char *name, const char *buf,
                       size_t len, pjwt_err *err)
 {
-    char line[REVOKE_LINE_MAX + 1];
-    char where[PJWT_ERR_MSG_MAX / 2];
-    size_t pos = 0, lineno = 0, n;
-    const char *nl;
-    int rc = PJWT_ERR_INTERNAL;
-
-    if (!r || !name || (!buf && len))
+    if (!r)
         return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
-    while (pos < len) {
-        lineno++;
-        nl = memchr(buf + pos, '\n', len - pos);
-        n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-        /* Keep the line number visible: a long path loses its head. */
-        snprintf(where, sizeof(where), "%s%s:%zu", strlen(name) > 64 ? "..." : "",
-                 strlen(name) > 64 ? name + strlen(name) - 61 : name, lineno);
-        if (n > 0 && buf[pos + n - 1] == '\r')
-            n--;
-        if (n > REVOKE_LINE_MAX) {
-            rc = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                              "%s: line too long", where);
-            goto out;
-        }
-        if (memchr(buf + pos, '\0', n)) {
-            rc = pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: NUL byte",
-                              where);
-            goto out;
-        }
-        memcpy(line, buf + pos, n);
-        line[n] = '\0';
-        rc = parse_line(r, where, line, err);
-        if (rc != 0)
-            goto out;
-        pos += nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
-    }
-    rc = 0;
-out:
-    return rc;
+    return pjwt_conf_each_line(name, buf, len, revoke_line, r, err);
 }
 
 int

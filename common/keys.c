@@ -24,7 +24,9 @@ pjwt_key_alloc(void)
     return calloc(1, sizeof(pjwt_key));
 }
 
-/* jws_sig.c frees what it cached; weak so keys.c links without it. */
+/* jws_ctx.c frees what it cached.  Weak: a program that never signs or
+   verifies does not pull the JWS code in for this, and then nothing was
+   cached. */
 #pragma weak pjwt_jws_cache_free
 
 void **

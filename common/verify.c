@@ -284,7 +284,7 @@ pjwt_verifier_check(pjwt_verifier *v, const char *token, size_t len,
 
     if (v->rev) {
         pjwt_err_clear(&e2);
-        rc = pjwt_revoked_check(v->rev, tok.claims, &e2);
+        rc = pjwt_revoked_check(v->rev, tok.claims, v->user_claim, &e2);
         if (report)
             report(report_arg, "revoked", rc,
                    rc ? e2.msg : "not on the revocation list");

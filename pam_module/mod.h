@@ -25,7 +25,7 @@ typedef struct pjm_conf {
     pjwt_verifier *v;             /* verification options (common/verify.h) */
     int one_time;
     int use_first_pass;
-    int try_first_pass;
+    int try_first_pass;           /* accepted; what get_token always does */
     int token_only;
     int debug;
     char *replay_dir;             /* malloc'd; NULL: default */

@@ -212,10 +212,13 @@ one_time(const pjm_conf *c, const pjwt_token *tok, time_t now,
 
 /* debug: each verification step at LOG_DEBUG.  Only ever called for
    input shaped like a token (never for a password); the details are claim
-   names, short reasons and excerpts, escaped by pjm_log_check. */
+   names, short reasons and excerpts, escaped by pjm_log_check.  The length
+   step's detail is the input's length: not logged, whatever was typed. */
 static void
 debug_report(void *arg, const char *check, int rc, const char *detail)
 {
+    if (strcmp(check, "length") == 0)
+        detail = NULL;
     pjm_log_check(arg, check, rc == 0 ? "ok" : pjwt_strerror(rc), detail);
 }
 

@@ -7,6 +7,10 @@
  * becomes PJWT_ERR_CONF here: a set function may itself parse another file
  * (`config=FILE`), and an unknown key inside that file must not look like
  * "config is unknown" to the outer parser.
+ *
+ * Messages never quote the input: "FILE:LINE: message", naming at most an
+ * option the set function knows.  A root-run parser pointed at the wrong
+ * file (/etc/shadow) must not copy its lines into a log others can read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +25,6 @@
 
 #define LINE_MAX_LEN 4096
 #define FILE_MAX_LEN (1024 * 1024)
-#define SHOW_MAX 40          /* bytes of a bad key quoted in a message */
 
 static int
 is_blank(char c)
@@ -33,21 +36,6 @@ static int
 key_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* Quote at most SHOW_MAX printable bytes of s[0..len) into out. */
-static void
-show(const char *s, size_t len, char *out, size_t cap)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < len && i < SHOW_MAX && n + 4 < cap; i++)
-        out[n++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    if (i < len && n + 3 < cap) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
 }
 
 /*
@@ -65,9 +53,11 @@ apply(const char *where, const char *key, const char *value,
     rc = set(ctx, key, value, &e);
     if (rc == 0)
         return 0;
+    /* An unknown name is the file's content, not one of ours: it is not
+       quoted (the file may not be a config file at all). */
     if (rc == PJWT_ERR_UNKNOWN_OPT)
-        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf", "%s: unknown option '%s'",
-                            where, key);
+        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf",
+                            "%s: unknown option", where);
     return pjwt_err_set(err, rc, "pjwt_conf", "%s: %s", where,
                         e.msg[0] ? e.msg : pjwt_strerror(rc));
 }
@@ -79,7 +69,6 @@ static int
 parse_line(const char *where, char *line, size_t len, pjwt_conf_set_fn set,
            void *ctx, pjwt_err *err)
 {
-    char shown[SHOW_MAX + 8];
     char *p = line, *end = line + len, *key, *value = NULL;
 
     while (p < end && is_blank(*p))
@@ -93,22 +82,17 @@ parse_line(const char *where, char *line, size_t len, pjwt_conf_set_fn set,
     key = p;
     while (p < end && key_char(*p))
         p++;
-    if (p == key || (p < end && !is_blank(*p) && *p != '=')) {
-        show(key, (size_t)(end - key), shown, sizeof(shown));
+    if (p == key || (p < end && !is_blank(*p) && *p != '='))
         return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf",
-                            "%s: bad option name in '%s' (expected [a-z0-9_]+)",
-                            where, shown);
-    }
+                            "%s: bad option name (expected [a-z0-9_]+)",
+                            where);
     if (p < end) {
         char *k_end = p;
         while (p < end && is_blank(*p))
             p++;
-        if (p < end && *p != '=') {
-            show(key, (size_t)(end - key), shown, sizeof(shown));
+        if (p < end && *p != '=')
             return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf",
-                                "%s: expected 'key = value' in '%s'", where,
-                                shown);
-        }
+                                "%s: expected 'key = value'", where);
         *k_end = '\0';
         if (p < end) {
             p++;
@@ -258,7 +242,7 @@ pjwt_conf_parse_args(int argc, const char **argv, pjwt_conf_set_fn set,
                      void *ctx, pjwt_err *err)
 {
     char arg[LINE_MAX_LEN + 1];
-    char where[32], shown[SHOW_MAX + 8];
+    char where[32];
     const char *eq;
     size_t n, klen;
     int i, r = PJWT_ERR_INTERNAL;
@@ -287,10 +271,9 @@ pjwt_conf_parse_args(int argc, const char **argv, pjwt_conf_set_fn set,
             }
         }
         if (klen == 0) {
-            show(arg, n, shown, sizeof(shown));
             r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                             "%s: bad option name in '%s' (expected [a-z0-9_]+)",
-                             where, shown);
+                             "%s: bad option name (expected [a-z0-9_]+)",
+                             where);
             goto out;
         }
         arg[klen] = '\0';

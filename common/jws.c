@@ -36,6 +36,17 @@ pjwt_token_clear(pjwt_token *t)
     memset(t, 0, sizeof(*t));
 }
 
+int
+pjwt_jws_shaped(const char *s, size_t len)
+{
+    const char *d1;
+
+    if (!s || len < 3 || memcmp(s, "eyJ", 3) != 0)
+        return 0;
+    d1 = memchr(s, '.', len);
+    return d1 && memchr(d1 + 1, '.', (size_t)(s + len - d1 - 1)) != NULL;
+}
+
 static int
 split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
 {

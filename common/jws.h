@@ -38,11 +38,22 @@ typedef struct pjwt_token {
 void pjwt_token_clear(pjwt_token *t);    /* json_decref both, zero; NULL ok */
 
 /*
+ * Whether input is meant as a JWS: it begins "eyJ" (base64url of '{"', how
+ * every JSON header starts) and holds at least two '.'.  This is the one
+ * definition of "a token" as opposed to "a password" (pam_jwt.so returns
+ * PAM_IGNORE for anything else): whatever is shaped like this and fails any
+ * check is a bad token, never a password, so padding, a fourth segment,
+ * non-canonical base64url or a duplicate header member cannot turn a bad
+ * token into something handed to the next module.  Reads only s[0..len).
+ */
+int pjwt_jws_shaped(const char *s, size_t len);
+
+/*
  * Split and decode a compact token without verifying anything but its
  * shape: length <= max_len (0: default), three strict base64url segments,
  * header and payload strict JSON objects, header "alg" a string.  Used by
- * jwtctl decode and by the PAM module to tell "not a token" (-> PAM_IGNORE)
- * from "a bad token".  alg is PJWT_ALG_INVALID when the name is unknown.
+ * jwtctl decode and by the PAM module for the log fields of a refused
+ * token.  alg is PJWT_ALG_INVALID when the name is unknown.
  * Returns 0 and fills *out, or an error (PJWT_ERR_TOO_LONG, _FORMAT, _B64,
  * _JSON, _ALG when alg is missing or not a string).
  */

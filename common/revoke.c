@@ -167,12 +167,51 @@ pjwt_revoked_load_file(pjwt_revoked *r, const char *path, pjwt_err *err)
     return rc;
 }
 
-int
-pjwt_revoked_check(const pjwt_revoked *r, const json_t *claims, pjwt_err *err)
+/*
+ * The `sub` entries against the string claim `claim`: 0, PJWT_ERR_REVOKED,
+ * or PJWT_ERR_CLAIM_TYPE when the claim is there but not a string.
+ */
+static int
+check_name(const pjwt_revoked *r, const json_t *claims, const char *claim,
+           pjwt_err *err)
 {
     const char *s;
     const json_t *cut;
     double iat;
+    size_t len;
+    int rc;
+
+    rc = pjwt_json_get_string(claims, claim, &s, &len, NULL);
+    if (rc == PJWT_ERR_CLAIM_TYPE)
+        return pjwt_err_set(err, rc, "pjwt_revoked_check",
+                            "%s is not a string", claim);
+    /* Keys of the tables are C strings; a value with a NUL (refused at
+       parse anyway) is compared by its full length so it cannot alias. */
+    if (rc != 0 || strlen(s) != len || !(cut = json_object_get(r->sub, s)))
+        return 0;
+    if (json_integer_value(cut) == ALL_TOKENS)
+        return pjwt_err_set(err, PJWT_ERR_REVOKED, "pjwt_revoked_check",
+                            "every token of this user revoked (%s)", claim);
+    rc = pjwt_json_get_date(claims, "iat", &iat, NULL);
+    if (rc == PJWT_ERR_MISSING)
+        return pjwt_err_set(err, PJWT_ERR_REVOKED, "pjwt_revoked_check",
+                            "user revoked before %lld (%s) and token has no iat",
+                            (long long)json_integer_value(cut), claim);
+    if (rc != 0)
+        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, "pjwt_revoked_check",
+                            "iat is not a NumericDate");
+    if (iat < (double)json_integer_value(cut))
+        return pjwt_err_set(err, PJWT_ERR_REVOKED, "pjwt_revoked_check",
+                            "user revoked for tokens issued before %lld (%s)",
+                            (long long)json_integer_value(cut), claim);
+    return 0;
+}
+
+int
+pjwt_revoked_check(const pjwt_revoked *r, const json_t *claims,
+                   const char *user_claim, pjwt_err *err)
+{
+    const char *s;
     size_t len;
     int rc;
 
@@ -182,30 +221,14 @@ pjwt_revoked_check(const pjwt_revoked *r, const json_t *claims, pjwt_err *err)
     rc = pjwt_json_get_string(claims, "jti", &s, &len, NULL);
     if (rc == PJWT_ERR_CLAIM_TYPE)
         return pjwt_err_set(err, rc, __func__, "jti is not a string");
-    /* Keys of the tables are C strings; a jti with a NUL (refused at
-       parse anyway) is compared by its full length so it cannot alias. */
     if (rc == 0 && strlen(s) == len && json_object_get(r->jti, s))
         return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__, "jti revoked");
 
-    rc = pjwt_json_get_string(claims, "sub", &s, &len, NULL);
-    if (rc == PJWT_ERR_CLAIM_TYPE)
-        return pjwt_err_set(err, rc, __func__, "sub is not a string");
-    if (rc != 0 || strlen(s) != len || !(cut = json_object_get(r->sub, s)))
-        return 0;
-    if (json_integer_value(cut) == ALL_TOKENS)
-        return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__,
-                            "every token of this sub revoked");
-    rc = pjwt_json_get_date(claims, "iat", &iat, NULL);
-    if (rc == PJWT_ERR_MISSING)
-        return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__,
-                            "sub revoked before %lld and token has no iat",
-                            (long long)json_integer_value(cut));
-    if (rc != 0)
-        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
-                            "iat is not a NumericDate");
-    if (iat < (double)json_integer_value(cut))
-        return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__,
-                            "sub revoked for tokens issued before %lld",
-                            (long long)json_integer_value(cut));
-    return 0;
+    /* "sub NAME" names a user: it stops the tokens that log in as NAME,
+       whichever claim names the user, and (literally) those whose sub is
+       NAME, so switching user_claim never revives a revoked subject. */
+    if (user_claim && strcmp(user_claim, "sub") != 0 &&
+        (rc = check_name(r, claims, user_claim, err)) != 0)
+        return rc;
+    return check_name(r, claims, "sub", err);
 }

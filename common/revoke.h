@@ -3,10 +3,13 @@
  *
  * File syntax, one entry per line, fields separated by blanks:
  *   jti X                 the token whose jti is X is revoked
- *   sub X                 every token whose sub is X is revoked
- *   sub X before EPOCH    tokens for sub X issued before EPOCH (iat < EPOCH)
- *                         are revoked; a token without iat then counts as
- *                         revoked, since it cannot show it is newer
+ *   sub X                 every token for the user X is revoked: whose
+ *                         user claim (user_claim, default sub) is X, and
+ *                         also whose literal sub is X
+ *   sub X before EPOCH    tokens for X (as above) issued before EPOCH
+ *                         (iat < EPOCH) are revoked; a token without iat
+ *                         then counts as revoked, since it cannot show it
+ *                         is newer
  * Blank lines and lines starting with '#' are ignored.  Any other line is a
  * configuration error (PJWT_ERR_CONF, "FILE:LINE: message"): a list that
  * cannot be read completely must not silently let revoked tokens in.
@@ -40,10 +43,12 @@ size_t pjwt_revoked_count(const pjwt_revoked *r);
 
 /*
  * Check verified claims: 0 when not revoked, PJWT_ERR_REVOKED with the
- * reason, or PJWT_ERR_CLAIM_TYPE when jti/sub/iat has the wrong type (fail
- * closed: such a token cannot be compared with the list).
+ * reason, or PJWT_ERR_CLAIM_TYPE when jti, sub, the user_claim or iat has
+ * the wrong type (fail closed: such a token cannot be compared with the
+ * list).  user_claim is the claim that names the user (NULL: "sub"); `sub`
+ * entries are matched against it and against sub.
  */
 int pjwt_revoked_check(const pjwt_revoked *r, const json_t *claims,
-                       pjwt_err *err);
+                       const char *user_claim, pjwt_err *err);
 
 #endif

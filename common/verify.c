@@ -75,8 +75,9 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
                             "no key or hmac_secret configured");
     pjwt_err_clear(&e);
     if (v->alg_list && pjwt_algset_parse(v->alg_list, &v->algs, &e) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "algorithms: %s",
-                            e.msg);
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "algorithms: not a comma-separated list of "
+                            "known algorithm names");
     if (v->alg_list && (v->algs & PJWT_ALGSET_HS) && !v->hmac_secret)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "HS* algorithms allowed without an hmac_secret");
@@ -284,7 +285,7 @@ pjwt_verifier_check(pjwt_verifier *v, const char *token, size_t len,
 
     if (v->rev) {
         pjwt_err_clear(&e2);
-        rc = pjwt_revoked_check(v->rev, tok.claims, &e2);
+        rc = pjwt_revoked_check(v->rev, tok.claims, v->user_claim, &e2);
         if (report)
             report(report_arg, "revoked", rc,
                    rc ? e2.msg : "not on the revocation list");

@@ -25,6 +25,10 @@
 #include "jws.h"
 #include "keys.h"
 
+/* The largest leeway= a verifier takes: whoever keeps state about tokens
+   (one_time records) keeps it at least this long past exp. */
+#define PJWT_VERIFIER_LEEWAY_MAX 3600L
+
 typedef struct pjwt_verifier pjwt_verifier;
 
 pjwt_verifier *pjwt_verifier_new(void);

@@ -9,7 +9,7 @@
 #include "verify.h"
 
 #define MAX_LIST 64                 /* key= and require_claim= entries */
-#define MAX_LEEWAY 3600L
+#define MAX_LEEWAY PJWT_VERIFIER_LEEWAY_MAX
 #define MAX_LIFETIME (366L * 86400)
 #define MIN_TOKEN_LENGTH 64L
 #define MAX_TOKEN_LENGTH (1024L * 1024)

@@ -154,14 +154,16 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
     if (strcmp(key, "hmac_secret") == 0)
         return set_str(&v->hmac_secret, key, value, err);
     if (strcmp(key, "algorithms") == 0) {
-        /* Parsed now so a typo is reported with its file:line. */
+        /* Parsed now so a typo is reported with its file:line; the value
+           itself is not repeated (messages never quote a file). */
         if (!value || !*value)
             return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                                 "algorithms needs a list");
         pjwt_err_clear(&e);
         if (pjwt_algset_parse(value, &algs, &e) != 0 || algs == 0)
             return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "algorithms: %s", e.msg[0] ? e.msg : "bad list");
+                                "algorithms: not a comma-separated list of "
+                                "known algorithm names");
         return set_str(&v->alg_list, key, value, err);
     }
     if (strcmp(key, "leeway") == 0)

@@ -35,6 +35,51 @@ argv_has(const pjm_conf *c, const char *key)
     return 0;
 }
 
+/*
+ * Every file the module trusts is named by an absolute path: sudo and su
+ * keep the calling user's working directory, so a relative name would be
+ * resolved in a directory that user chose.
+ */
+static int
+check_absolute(const char *key, const char *value, pjwt_err *err)
+{
+    if (value && *value && value[0] != '/')
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s must be an absolute path", key);
+    return 0;
+}
+
+/* Options whose value names a file or directory the module trusts. */
+static int
+is_path_option(const char *key)
+{
+    static const char *const names[] = {
+        "config", "key", "hmac_secret", "revoked", "replay_dir",
+    };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(key, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * use_first_pass is read by libpam itself too: pam_get_authtok looks for it
+ * among the module's arguments by name and takes "use_first_pass=no" as
+ * use_first_pass.  A value could only ever mean something else to us than
+ * to libpam, so none is allowed, here or for its pam_unix sibling
+ * try_first_pass (in the file too: one meaning wherever it is written).
+ */
+static int
+set_pass_flag(const char *key, const char *value, int *out, pjwt_err *err)
+{
+    if (value)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s takes no value", key);
+    *out = 1;
+    return 0;
+}
+
 static int
 set_string(char **dst, const char *key, const char *value, pjwt_err *err)
 {
@@ -64,6 +109,9 @@ scan_set(void *ctx, const char *key, const char *value, pjwt_err *err)
         if (!value || !*value)
             return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                                 "config needs a file name");
+        r = check_absolute(key, value, err);
+        if (r != 0)
+            return r;
         /* value points into the parser's buffer: keep a copy */
         r = set_string(&c->config, key, value, err);
         if (r != 0)
@@ -87,7 +135,10 @@ mod_set(void *ctx, const char *key, const char *value, pjwt_err *err)
 {
     pjm_conf *c = ctx;
     long l;
+    int r;
 
+    if (is_path_option(key) && (r = check_absolute(key, value, err)) != 0)
+        return r;
     if (strcmp(key, "config") == 0) {
         if (c->in_file)
             return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
@@ -99,19 +150,15 @@ mod_set(void *ctx, const char *key, const char *value, pjwt_err *err)
     if (strcmp(key, "one_time") == 0)
         return pjwt_conf_bool(key, value, &c->one_time, err);
     if (strcmp(key, "use_first_pass") == 0)
-        return pjwt_conf_bool(key, value, &c->use_first_pass, err);
+        return set_pass_flag(key, value, &c->use_first_pass, err);
     if (strcmp(key, "try_first_pass") == 0)
-        return pjwt_conf_bool(key, value, &c->try_first_pass, err);
+        return set_pass_flag(key, value, &c->try_first_pass, err);
     if (strcmp(key, "token_only") == 0)
         return pjwt_conf_bool(key, value, &c->token_only, err);
     if (strcmp(key, "debug") == 0)
         return pjwt_conf_bool(key, value, &c->debug, err);
-    if (strcmp(key, "replay_dir") == 0) {
-        if (value && value[0] != '/')
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "replay_dir must be an absolute path");
+    if (strcmp(key, "replay_dir") == 0)
         return set_string(&c->replay_dir, key, value, err);
-    }
     if (strcmp(key, "prompt") == 0)
         return set_string(&c->prompt, key, value, err);
     if (strcmp(key, "export_claims") == 0)

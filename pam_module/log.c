@@ -6,17 +6,25 @@
  * would change the host program's ident, gauth's mistake).  Tests capture
  * these lines by interposing syslog in the harness.
  *
- * Token-derived fields (iss, kid, jti, alg) are attacker-controlled until
- * verified, so each is bounded and reduced to printable ASCII; the token
- * text and its signature never reach this file.
+ * Text the module did not choose (the PAM user and rhost, which a remote
+ * client names; a token's iss, kid, jti, sub, which its author names, and
+ * verified or not) goes out only through field(): in double quotes, with
+ * '"' and '\' escaped and anything outside printable ASCII as \xNN, and
+ * bounded.  So a kid of `x" rhost="192.0.2.1` stays inside its own quotes
+ * and no value can end a field early or start a line of its own.  The
+ * token text and its signature never reach this file.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <security/pam_ext.h>
 #include "mod.h"
 
-#define FIELD_MAX 64
+#define FIELD_MAX 64            /* bytes of a value shown */
+/* Each byte may take 4 ("\xNN"), plus quotes, "..." and the NUL. */
+#define FIELD_BUF (4 * FIELD_MAX + 8)
+#define REASON_BUF (4 * PJWT_ERR_MSG_MAX + 8)
 
 void
 pjm_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
@@ -28,39 +36,39 @@ pjm_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Copy s into out (FIELD_MAX + 4 bytes): printable, no blanks, bounded. */
+/*
+ * s (at most max bytes of it) quoted and escaped into out[cap]; "-"
+ * unquoted for NULL or empty, so an absent value is told from a value "-".
+ */
 static const char *
-clean(const char *s, char *out)
+field(const char *s, size_t max, char *out, size_t cap)
 {
+    static const char hex[] = "0123456789abcdef";
     size_t i, n = 0;
 
     if (!s || !*s)
         return "-";
-    for (i = 0; s[i] && n < FIELD_MAX; i++) {
+    out[n++] = '"';
+    for (i = 0; s[i] && i < max && n + 9 < cap; i++) {
         unsigned char ch = (unsigned char)s[i];
-        out[n++] = (ch > 0x20 && ch < 0x7f) ? (char)ch : '?';
+
+        if (ch == '"' || ch == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)ch;
+        } else if (ch >= 0x20 && ch < 0x7f) {
+            out[n++] = (char)ch;
+        } else {
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[ch >> 4];
+            out[n++] = hex[ch & 15];
+        }
     }
     if (s[i]) {
         memcpy(out + n, "...", 3);
         n += 3;
     }
-    out[n] = '\0';
-    return out;
-}
-
-/* Reasons are ours or libpjwt's short messages; still keep them on one
-   line and inside the quotes. */
-static const char *
-clean_reason(const char *s, char *out, size_t cap)
-{
-    size_t n = 0;
-
-    if (!s || !*s)
-        return "-";
-    for (; *s && n + 1 < cap; s++) {
-        unsigned char ch = (unsigned char)*s;
-        out[n++] = (ch >= 0x20 && ch < 0x7f && ch != '"') ? (char)ch : '?';
-    }
+    out[n++] = '"';
     out[n] = '\0';
     return out;
 }
@@ -91,17 +99,32 @@ void
 pjm_log_decision(pam_handle_t *pamh, int prio, const char *decision,
                  const char *user, const char *reason, const pjwt_token *tok)
 {
-    char u[FIELD_MAX + 4], is[FIELD_MAX + 4], k[FIELD_MAX + 4];
-    char j[FIELD_MAX + 4], a[FIELD_MAX + 4], h[FIELD_MAX + 4];
-    char r[PJWT_ERR_MSG_MAX + 64];
+    char u[FIELD_BUF], is[FIELD_BUF], k[FIELD_BUF], j[FIELD_BUF];
+    char sb[FIELD_BUF], h[FIELD_BUF], r[REASON_BUF];
     const void *rhost = NULL;
+    /* alg from our own table: the header's text is never echoed. */
+    const char *alg = tok ? pjwt_alg_name(tok->alg) : NULL;
 
     if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS)
         rhost = NULL;
     pjm_log(pamh, prio,
-            "auth %s: user=%s reason=\"%s\" iss=%s kid=%s jti=%s alg=%s rhost=%s",
-            decision, clean(user, u), clean_reason(reason, r, sizeof(r)),
-            clean(claim_str(tok, "iss"), is), clean(header_str(tok, "kid"), k),
-            clean(claim_str(tok, "jti"), j), clean(header_str(tok, "alg"), a),
-            clean(rhost, h));
+            "auth %s: user=%s reason=%s iss=%s kid=%s jti=%s sub=%s alg=%s "
+            "rhost=%s",
+            decision, field(user, FIELD_MAX, u, sizeof(u)),
+            field(reason, PJWT_ERR_MSG_MAX, r, sizeof(r)),
+            field(claim_str(tok, "iss"), FIELD_MAX, is, sizeof(is)),
+            field(header_str(tok, "kid"), FIELD_MAX, k, sizeof(k)),
+            field(claim_str(tok, "jti"), FIELD_MAX, j, sizeof(j)),
+            field(claim_str(tok, "sub"), FIELD_MAX, sb, sizeof(sb)),
+            alg ? alg : "-", field(rhost, FIELD_MAX, h, sizeof(h)));
+}
+
+void
+pjm_log_check(pam_handle_t *pamh, const char *check, const char *result,
+              const char *detail)
+{
+    char d[REASON_BUF];
+
+    pjm_log(pamh, LOG_DEBUG, "check %s: %s detail=%s", check, result,
+            field(detail, PJWT_ERR_MSG_MAX, d, sizeof(d)));
 }

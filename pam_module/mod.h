@@ -25,7 +25,7 @@ typedef struct pjm_conf {
     pjwt_verifier *v;             /* verification options (common/verify.h) */
     int one_time;
     int use_first_pass;
-    int try_first_pass;
+    int try_first_pass;           /* accepted; what get_token always does */
     int token_only;
     int debug;
     char *replay_dir;             /* malloc'd; NULL: default */
@@ -59,26 +59,36 @@ void pjm_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
- * One line per decision: "auth DECISION: user=... reason=... iss=... kid=...
- * jti=... alg=... rhost=...".  tok may be NULL (not a token, or unverified
- * fields come from a shape-only parse); every field is sanitised and
- * bounded.  The token itself never reaches this function.
+ * One line per decision: "auth DECISION: user="..." reason="..." iss="..."
+ * kid="..." jti="..." sub="..." alg=ES256 rhost="..."".  tok may be NULL
+ * (not a token), or hold fields from an unverified parse.  Every value not
+ * chosen by the module is quoted and escaped (log.c), "-" when absent.  The
+ * token itself never reaches this function.
  */
 void pjm_log_decision(pam_handle_t *pamh, int prio, const char *decision,
                       const char *user, const char *reason,
                       const pjwt_token *tok);
 
+/* debug: one verification step, "check NAME: RESULT detail="..."". */
+void pjm_log_check(pam_handle_t *pamh, const char *check, const char *result,
+                   const char *detail);
+
 /* ---- replay.c -------------------------------------------------------- */
 
 /*
- * Record (iss, jti) in dir until `until` (a Unix time).  Returns 0 when the
- * pair was not seen before (and is now recorded), PJWT_ERR_REPLAY when it
- * was, PJWT_ERR_PERM when dir is not owned by the euid or is accessible by
- * group/others, PJWT_ERR_IO when dir is unusable, PJWT_ERR_NOMEM.
+ * Record (iss, jti) in dir for a token with that exp (rounded up to a whole
+ * second), verified at now by a service with that leeway.  Returns 0 when
+ * the pair was not seen before (and is now recorded), PJWT_ERR_REPLAY when
+ * it was, PJWT_ERR_ARG when the token is not valid at now (exp + leeway <=
+ * now), PJWT_ERR_PERM when dir is not owned by the euid or is accessible by
+ * group/others, PJWT_ERR_IO when dir is unusable, PJWT_ERR_NOMEM.  A
+ * successful record also sweeps what no service can need any more.  now
+ * is a parameter so that the whole login decides at one time (and tests
+ * can choose it).
  */
 int pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
-                      const char *jti, size_t jti_len, time_t until,
-                      time_t now, pjwt_err *err);
+                      const char *jti, size_t jti_len, time_t exp,
+                      long leeway, time_t now, pjwt_err *err);
 
 /* ---- env.c ----------------------------------------------------------- */
 

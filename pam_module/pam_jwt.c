@@ -13,12 +13,16 @@
  *                                       PAM_SERVICE_ERR unsafe/bad
  *   the token (pam_get_authtok)
  *   not shaped like a JWS               PAM_IGNORE (token_only: PAM_AUTH_ERR)
+ *     (pjwt_jws_shaped: "eyJ" and two dots; nothing else is looked at, and
+ *     nothing about such input is logged, not even its length)
  *   user unknown to NSS                 PAM_USER_UNKNOWN
  *   any failed check                    PAM_AUTH_ERR
+ *   PAM user not NSS's own spelling     PAM_AUTH_ERR
  *   one_time record                     PAM_AUTH_ERR when seen
  * Options and keys are checked before the input is even looked at, so a
  * broken configuration is loud for passwords too instead of hiding behind
- * PAM_IGNORE until the first token arrives.
+ * PAM_IGNORE until the first token arrives.  The clock is read once: the
+ * verifier and the one_time record decide at the same second.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -30,7 +34,6 @@
 #include <sys/socket.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
-#include "b64url.h"
 #include "json.h"
 #include "mod.h"
 
@@ -118,9 +121,15 @@ expand_audience(pam_handle_t *pamh, pjm_conf *c, pjwt_err *err)
     return r;
 }
 
-/* PAM_SUCCESS when NSS knows user, PAM_USER_UNKNOWN when it does not. */
+/*
+ * PAM_SUCCESS when NSS knows user, PAM_USER_UNKNOWN when it does not.
+ * *canonical says whether NSS calls the account exactly user: a backend
+ * that folds case (LDAP, AD, SSSD) answers getpwnam("Alice") with the
+ * account alice, and a name that only resolves that way must not match a
+ * token (or dodge a revocation) meant for another spelling.
+ */
 static int
-user_known(const char *user)
+user_check(const char *user, int *canonical)
 {
     struct passwd pw, *res = NULL;
     long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -128,6 +137,7 @@ user_known(const char *user)
     char *buf = NULL, *nbuf;
     int e, rv = PAM_AUTHINFO_UNAVAIL;
 
+    *canonical = 0;
     for (;;) {
         nbuf = realloc(buf, len);
         if (!nbuf) {
@@ -142,9 +152,10 @@ user_known(const char *user)
             goto out;
         len *= 2;
     }
-    if (e == 0 && res)
+    if (e == 0 && res) {
+        *canonical = res->pw_name && strcmp(res->pw_name, user) == 0;
         rv = PAM_SUCCESS;
-    else if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+    } else if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
         rv = PAM_USER_UNKNOWN;
     else if (e == ENOMEM)
         rv = PAM_BUF_ERR;
@@ -153,77 +164,17 @@ out:
     return rv;
 }
 
+/* one_time: refuse tokens without jti, record the rest (replay.c). */
 static int
-header_has_alg(const char *h, size_t len, int *nomem)
-{
-    uint8_t *buf = malloc(pjwt_b64url_dec_len(len) + 1);
-    json_t *hdr = NULL;
-    size_t n = 0;
-    int shaped = 0;
-
-    if (!buf) {
-        *nomem = 1;
-        return 0;
-    }
-    if (pjwt_b64url_decode(h, len, buf, pjwt_b64url_dec_len(len), &n) == 0) {
-        hdr = pjwt_json_parse_object((const char *)buf, n, 0, NULL);
-        shaped = hdr && json_is_string(json_object_get(hdr, "alg"));
-    }
-    json_decref(hdr);
-    free(buf);
-    return shaped;
-}
-
-/*
- * Shaped like a JWS: three strict base64url segments (the third may be
- * empty: an unsecured "alg":"none" JWS, RFC 7515 A.5, is a bad token, not a
- * password) whose header is a JSON object with a string alg.  What follows
- * the header (payload JSON, signature) is the verifier's business: a token
- * with a broken payload is a failed check, never PAM_IGNORE.  Over
- * max_token_length the header is not decoded: such input is a (bad) token
- * as soon as its segments are base64url.  *shape gets the parsed header
- * when it can be had, for the log line.
- */
-static int
-jws_shaped(const char *s, size_t len, size_t max_len, pjwt_token *shape,
-           int *nomem)
-{
-    const char *d1, *d2, *end = s + len;
-    pjwt_err e;
-    int r;
-
-    d1 = memchr(s, '.', len);
-    d2 = d1 ? memchr(d1 + 1, '.', (size_t)(end - d1 - 1)) : NULL;
-    if (!d2 || memchr(d2 + 1, '.', (size_t)(end - d2 - 1)))
-        return 0;
-    if (!pjwt_b64url_valid(s, (size_t)(d1 - s)) ||
-        !pjwt_b64url_valid(d1 + 1, (size_t)(d2 - d1 - 1)) ||
-        (d2 + 1 != end && !pjwt_b64url_valid(d2 + 1, (size_t)(end - d2 - 1))))
-        return 0;
-    r = pjwt_jws_parse(s, len, max_len, shape, &e);
-    if (r == 0)
-        return 1;
-    if (r == PJWT_ERR_NOMEM) {
-        *nomem = 1;
-        return 0;
-    }
-    if (r == PJWT_ERR_TOO_LONG)
-        return 1;
-    return header_has_alg(s, (size_t)(d1 - s), nomem);
-}
-
-/* one_time: refuse tokens without jti, record the rest until exp + leeway. */
-static int
-one_time(pam_handle_t *pamh, const pjm_conf *c, const pjwt_token *tok,
+one_time(const pjm_conf *c, const pjwt_token *tok, time_t now,
          const char **reason, pjwt_err *err)
 {
     const char *jti = NULL, *iss = NULL;
     size_t jti_len = 0, iss_len = 0;
     double exp = 0;
-    time_t now = time(NULL), until;
+    time_t texp;
     int r;
 
-    (void)pamh;
     if (pjwt_json_get_string(tok->claims, "jti", &jti, &jti_len, NULL) != 0 ||
         jti_len == 0) {
         *reason = "one_time: token has no jti";
@@ -235,13 +186,13 @@ one_time(pam_handle_t *pamh, const pjm_conf *c, const pjwt_token *tok,
         *reason = "one_time: token has no exp";
         return PAM_AUTH_ERR;
     }
-    until = (time_t)exp;
-    if ((double)until < exp)
-        until++;                /* round a fractional exp up */
-    until += c->leeway;
+    texp = (time_t)exp;
+    if ((double)texp < exp)
+        texp++;                 /* round a fractional exp up */
     pjwt_err_clear(err);
     r = pjm_replay_record(c->replay_dir ? c->replay_dir : PJM_DEFAULT_REPLAY_DIR,
-                          iss, iss_len, jti, jti_len, until, now, err);
+                          iss, iss_len, jti, jti_len, texp, c->leeway, now,
+                          err);
     *reason = err->msg[0] ? err->msg : pjwt_strerror(r);
     switch (r) {
     case 0:
@@ -259,14 +210,16 @@ one_time(pam_handle_t *pamh, const pjm_conf *c, const pjwt_token *tok,
     }
 }
 
-/* debug: each verification step at LOG_DEBUG (never token text: the
-   library's details are claim names and short reasons). */
+/* debug: each verification step at LOG_DEBUG.  Only ever called for
+   input shaped like a token (never for a password); the details are claim
+   names, short reasons and excerpts, escaped by pjm_log_check.  The length
+   step's detail is the input's length: not logged, whatever was typed. */
 static void
 debug_report(void *arg, const char *check, int rc, const char *detail)
 {
-    pjm_log(arg, LOG_DEBUG, "check %s: %s%s%s", check,
-            rc == 0 ? "ok" : pjwt_strerror(rc), detail && *detail ? ": " : "",
-            detail ? detail : "");
+    if (strcmp(check, "length") == 0)
+        detail = NULL;
+    pjm_log_check(arg, check, rc == 0 ? "ok" : pjwt_strerror(rc), detail);
 }
 
 static int
@@ -283,8 +236,9 @@ get_token(pam_handle_t *pamh, const pjm_conf *c, const char **token)
         *token = item;
         return PAM_SUCCESS;
     }
-    /* pam_get_authtok uses a PAM_AUTHTOK already set (try_first_pass, and
-       the password sshd hands over) and prompts only when there is none. */
+    /* pam_get_authtok uses a PAM_AUTHTOK already set (a module above, the
+       password sshd hands over) and prompts only when there is none: what
+       pam_unix does with try_first_pass, so that flag changes nothing. */
     rv = pam_get_authtok(pamh, PAM_AUTHTOK, token,
                          c->prompt ? c->prompt : PJM_DEFAULT_PROMPT);
     if (rv != PAM_SUCCESS || !*token)
@@ -299,8 +253,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     const char *user = NULL, *token = NULL, *reason = NULL;
     pjwt_err err;
     pjm_conf c;
+    time_t now;
     size_t len;
-    int r, nomem = 0, rv = PAM_AUTH_ERR;
+    int r, canonical = 0, rv = PAM_AUTH_ERR;
 
     (void)flags;
     pjwt_err_clear(&err);
@@ -338,33 +293,34 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     }
     len = strlen(token);
 
-    /* Phase 3: verify.  The success path parses the token once; only a
-       failure is parsed again, to tell "not a token" from "a bad token". */
+    /* Phase 3: a token or not.  Anything else is someone's password:
+       nothing about it is looked at or logged. */
+    if (!pjwt_jws_shaped(token, len)) {
+        rv = c.token_only ? PAM_AUTH_ERR : PAM_IGNORE;
+        pjm_log_decision(pamh, c.token_only ? LOG_NOTICE : LOG_INFO,
+                         c.token_only ? "fail" : "ignore", user,
+                         c.token_only ? "not a token (token_only)"
+                                      : "not a token", NULL);
+        goto err;
+    }
+
+    /* Phase 4: verify, at the one time this whole login decides at. */
+    now = time(NULL);
     pjwt_err_clear(&err);
     if (c.debug)
-        pjm_log(pamh, LOG_DEBUG, "issuer=%s audience=%s token length %zu",
-                pjwt_verifier_issuer(c.v), pjwt_verifier_audience(c.v), len);
-    r = pjwt_verifier_check(c.v, token, len, user, time(NULL),
+        pjm_log(pamh, LOG_DEBUG, "issuer=%s audience=%s",
+                pjwt_verifier_issuer(c.v), pjwt_verifier_audience(c.v));
+    r = pjwt_verifier_check(c.v, token, len, user, now,
                             c.debug ? debug_report : NULL, pamh, &tok, &err);
     if (r != 0) {
-        if (r == PJWT_ERR_NOMEM) {
+        /* The unverified header and claims, for the log line only. */
+        if (r == PJWT_ERR_NOMEM ||
+            pjwt_jws_parse(token, len, pjwt_verifier_max_token_length(c.v),
+                           &shape, NULL) == PJWT_ERR_NOMEM) {
             rv = PAM_BUF_ERR;
             goto err;
         }
-        if (!jws_shaped(token, len, pjwt_verifier_max_token_length(c.v),
-                        &shape, &nomem)) {
-            if (nomem) {
-                rv = PAM_BUF_ERR;
-                goto err;
-            }
-            rv = c.token_only ? PAM_AUTH_ERR : PAM_IGNORE;
-            pjm_log_decision(pamh, c.token_only ? LOG_NOTICE : LOG_INFO,
-                             c.token_only ? "fail" : "ignore", user,
-                             c.token_only ? "not a token (token_only)"
-                                          : "not a token", NULL);
-            goto err;
-        }
-        rv = user_known(user);
+        rv = user_check(user, &canonical);
         if (rv == PAM_SUCCESS)
             rv = PAM_AUTH_ERR;
         pjm_log_decision(pamh, LOG_NOTICE, "fail", user,
@@ -373,16 +329,24 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
         goto err;
     }
 
-    /* Phase 4: a good token; the account must exist, then single use. */
-    rv = user_known(user);
+    /* Phase 5: a good token; the account must exist under exactly this
+       name, then single use. */
+    rv = user_check(user, &canonical);
     if (rv != PAM_SUCCESS) {
         pjm_log_decision(pamh, LOG_NOTICE, "fail", user,
                          rv == PAM_USER_UNKNOWN ? "user unknown"
                                                 : "user lookup failed", &tok);
         goto err;
     }
+    if (!canonical) {
+        rv = PAM_AUTH_ERR;
+        pjm_log_decision(pamh, LOG_NOTICE, "fail", user,
+                         "user is not the account's own name (NSS returns "
+                         "another spelling)", &tok);
+        goto err;
+    }
     if (c.one_time) {
-        rv = one_time(pamh, &c, &tok, &reason, &err);
+        rv = one_time(&c, &tok, now, &reason, &err);
         if (rv != PAM_SUCCESS) {
             pjm_log_decision(pamh, rv == PAM_AUTH_ERR ? LOG_NOTICE : LOG_ERR,
                              "fail", user, reason, &tok);

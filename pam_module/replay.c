@@ -1,5 +1,5 @@
 /*
- * replay.c: the one_time jti store, a directory of empty-ish files.
+ * replay.c: the one_time jti store, a directory of small files.
  *
  * sshd forks one process per connection, so "seen before" must be atomic
  * across processes without a daemon.  Each (iss, jti) pair is one file
@@ -7,18 +7,42 @@
  * never used as a path.  A record is created complete and then published
  * with link(2), which fails with EEXIST when the name exists: of many
  * processes presenting the same token at once, exactly one link succeeds.
- * The record's mtime is the time until which it matters (exp + leeway);
- * it is set on the private temporary file before the link, so a published
- * record never shows a wrong time.
+ * An existing record is never replaced, however old it looks: the only way
+ * a record goes is the sweep below, and only once no service could accept
+ * its token any more.
  *
- * A record whose time has passed is stale.  Replacing a stale record (a
- * reused jti), and sweeping, happen under flock on the directory, and
- * re-check the time under the lock, so a fresh record is never removed.
- * Sweeping is opportunistic and bounded: at most SWEEP_MAX entries per
- * successful login.
+ * Records are bucketed by the token's exp: replay_dir/B/NAME where B is exp
+ * rounded down to BUCKET_SECONDS (decimal Unix time).  The bucket depends
+ * on the token alone (not on a service's leeway), so every presentation of
+ * one token meets the same name.  The record's mtime is exp + leeway, for
+ * an administrator's ls; the sweep does not trust it.
+ *
+ * A bucket is swept once every token in it is dead for every service:
+ * B + BUCKET_SECONDS + KEEP <= now, KEEP being the largest leeway any
+ * service may configure plus MARGIN (clock steps, a login stalled between
+ * its check and its record).  A token being recorded was valid at its
+ * caller's now (now < exp + leeway), so its bucket is never sweepable by a
+ * process whose clock is less than MARGIN ahead: a sweep never removes a
+ * record a login relies on.  Sweeping is one process at a time (flock on
+ * the directory, skipped when held) after each successful record, costs
+ * one listing of the top level (a few dozen buckets) plus the records it
+ * removes, and stops after SWEEP_MAX removals; an expired bucket holds
+ * nothing but removable records, so each sweep makes progress and the
+ * directory cannot grow beyond the records of the last KEEP seconds.
+ *
+ * A record is written as a temporary file in its bucket and then linked
+ * to its name, so an abandoned temporary file goes with its bucket.
+ *
+ * Flat records (replay_dir/NAME, the layout before buckets) are still
+ * honoured as "seen" and swept once their mtime is KEEP in the past;
+ * temporary files at the top (from that layout) once TMP_GRACE old.
+ *
+ * Time is the caller's: the module reads the clock once per login and
+ * passes the same now to the verifier and here.
  *
  * The directory must be owned by the euid and closed to group and others;
- * it is created 0700 when missing (its parent must exist).
+ * it is created 0700 when missing (its parent must exist).  Buckets are
+ * created 0700 and checked the same way.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,9 +56,14 @@
 #include <openssl/rand.h>
 #include "mod.h"
 
-#define SWEEP_MAX 64
+#define BUCKET_SECONDS 600   /* width of one bucket of exp values */
+#define MARGIN 300           /* seconds beyond the largest leeway */
+#define KEEP (PJWT_VERIFIER_LEEWAY_MAX + MARGIN)
+#define SWEEP_MAX 4096       /* removals per sweep */
+#define SWEEP_BUCKETS 64     /* expired buckets looked at per sweep */
 #define TMP_GRACE 60         /* seconds a temporary file may be in flight */
 #define HASH_HEX 64
+#define BUCKET_NAME_MAX 24
 
 static int
 record_name(const char *iss, size_t iss_len, const char *jti, size_t jti_len,
@@ -74,7 +103,7 @@ open_dir(const char *dir, pjwt_err *err)
     int fd;
 
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && mkdir(dir, 0700) == 0)
+    if (fd < 0 && errno == ENOENT && (mkdir(dir, 0700) == 0 || errno == EEXIST))
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return pjwt_err_set(err, errno == ENOMEM ? PJWT_ERR_NOMEM : PJWT_ERR_IO,
@@ -104,15 +133,66 @@ is_record_name(const char *s)
     return i == HASH_HEX;
 }
 
-/* Remove up to SWEEP_MAX stale entries; skipped when another process holds
-   the lock (someone else is already tidying). */
+/* A bucket's name: its start time in decimal, no sign, no leading zero. */
+static int
+bucket_start(const char *s, time_t *start)
+{
+    long long v = 0;
+    size_t i;
+
+    for (i = 0; s[i]; i++) {
+        if (s[i] < '0' || s[i] > '9' || i >= 18 || (i == 0 && s[i] == '0'))
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (i == 0)
+        return 0;
+    *start = (time_t)v;
+    return 1;
+}
+
+/* Empty one expired bucket (at most *budget removals), then remove it. */
+static void
+sweep_bucket(int dfd, const char *bname, int *budget)
+{
+    struct dirent *de;
+    DIR *d;
+    int bfd;
+
+    bfd = openat(dfd, bname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (bfd < 0)
+        return;
+    d = fdopendir(bfd);
+    if (!d) {
+        close(bfd);
+        return;
+    }
+    while (*budget > 0 && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+            (*budget)--;
+    }
+    closedir(d);
+    /* ENOTEMPTY: budget spent, or a login stalled for MARGIN seconds
+       linked into it; the next sweep goes on. */
+    unlinkat(dfd, bname, AT_REMOVEDIR);
+}
+
+/*
+ * Remove what no service can need any more: expired buckets, flat records
+ * KEEP past their mtime, abandoned temporary files.  Skipped when another
+ * process holds the lock (someone else is already tidying).
+ */
 static void
 sweep(int dfd, time_t now)
 {
+    char expired[SWEEP_BUCKETS][BUCKET_NAME_MAX];
     struct dirent *de;
     struct stat st;
+    time_t start;
     DIR *d;
-    int fd, n = 0;
+    int fd, n = 0, budget = SWEEP_MAX;
 
     if (flock(dfd, LOCK_EX | LOCK_NB) != 0)
         return;
@@ -124,20 +204,30 @@ sweep(int dfd, time_t now)
         close(fd);
         goto out;
     }
-    while (n < SWEEP_MAX && (de = readdir(d)) != NULL) {
-        int rec = is_record_name(de->d_name);
-        int tmp = strncmp(de->d_name, "tmp.", 4) == 0;
+    while (budget > 0 && (de = readdir(d)) != NULL) {
+        const char *nm = de->d_name;
 
-        if (!rec && !tmp)
+        if (bucket_start(nm, &start)) {
+            if (start <= now - BUCKET_SECONDS - KEEP && n < SWEEP_BUCKETS &&
+                strlen(nm) < BUCKET_NAME_MAX)
+                memcpy(expired[n++], nm, strlen(nm) + 1);
             continue;
-        n++;
-        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        }
+        if (is_record_name(nm)) {
+            if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                st.st_mtime <= now - KEEP && unlinkat(dfd, nm, 0) == 0)
+                budget--;
             continue;
-        if ((rec && st.st_mtime <= now) ||
-            (tmp && st.st_mtime <= now - TMP_GRACE && st.st_ctime <= now - TMP_GRACE))
-            unlinkat(dfd, de->d_name, 0);
+        }
+        if (strncmp(nm, "tmp.", 4) == 0 &&
+            fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            st.st_mtime <= now - TMP_GRACE && st.st_ctime <= now - TMP_GRACE &&
+            unlinkat(dfd, nm, 0) == 0)
+            budget--;
     }
     closedir(d);
+    for (int i = 0; i < n && budget > 0; i++)
+        sweep_bucket(dfd, expired[i], &budget);
 out:
     flock(dfd, LOCK_UN);
 }
@@ -159,8 +249,8 @@ make_tmp(int dfd, char *tmp, size_t cap, time_t until, pjwt_err *err)
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                 0600);
     if (fd < 0)
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay record: %s",
-                            strerror(errno));
+        return pjwt_err_set(err, errno == ENOENT ? PJWT_ERR_MISSING : PJWT_ERR_IO,
+                            __func__, "replay record: %s", strerror(errno));
     /* The content is informative only (for an administrator's ls). */
     n = snprintf(body, sizeof(body), "%lld\n", (long long)until);
     ts[0].tv_sec = ts[1].tv_sec = until;
@@ -177,74 +267,114 @@ out:
     return r;
 }
 
+/* Open (creating it if needed) the bucket for exp, checked like dir. */
+static int
+open_bucket(int dfd, const char *dir, time_t exp, char *bname, size_t cap,
+            pjwt_err *err)
+{
+    struct stat st;
+    int bfd;
+
+    snprintf(bname, cap, "%lld",
+             (long long)(exp - exp % BUCKET_SECONDS));
+    if (mkdirat(dfd, bname, 0700) != 0 && errno != EEXIST)
+        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay_dir %s: %s",
+                            dir, strerror(errno));
+    bfd = openat(dfd, bname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (bfd < 0)
+        return pjwt_err_set(err, errno == ENOENT ? PJWT_ERR_MISSING
+                                                 : PJWT_ERR_IO,
+                            __func__, "replay_dir %s: %s", dir,
+                            strerror(errno));
+    if (fstat(bfd, &st) != 0 || st.st_uid != geteuid() ||
+        (st.st_mode & 077) != 0) {
+        close(bfd);
+        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
+                            "replay_dir %s: bucket %s must be owned by uid %u, "
+                            "mode 0700", dir, bname, (unsigned)geteuid());
+    }
+    return bfd;
+}
+
 int
 pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
-                  const char *jti, size_t jti_len, time_t until, time_t now,
-                  pjwt_err *err)
+                  const char *jti, size_t jti_len, time_t exp, long leeway,
+                  time_t now, pjwt_err *err)
 {
-    char name[HASH_HEX + 1], tmp[64];
+    char name[HASH_HEX + 1], tmp[64], bname[BUCKET_NAME_MAX];
     struct stat st;
-    int dfd = -1, have_tmp = 0, locked = 0, r = PJWT_ERR_INTERNAL;
+    int dfd = -1, bfd = -1, have_tmp = 0, r = PJWT_ERR_INTERNAL;
 
-    if (!dir || !jti || !iss)
+    if (!dir || !jti || !iss || exp < 0 || leeway < 0 ||
+        leeway > PJWT_VERIFIER_LEEWAY_MAX)
         return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    /* The caller verified the token at now: a token already dead at now
+       would be a caller's bug, and recording it would help nobody. */
+    if (exp + leeway <= now)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
+                            "token not valid at this time");
     r = record_name(iss, iss_len, jti, jti_len, name, err);
     if (r != 0)
         return r;
     dfd = open_dir(dir, err);
     if (dfd < 0)
         return dfd;
-    r = make_tmp(dfd, tmp, sizeof(tmp), until, err);
-    if (r != 0)
+    /* A record of the flat layout counts as well. */
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        r = pjwt_err_set(err, PJWT_ERR_REPLAY, __func__, "jti already used");
         goto out;
-    have_tmp = 1;
+    }
+    if (errno != ENOENT) {
+        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay record: %s",
+                         strerror(errno));
+        goto out;
+    }
 
-    /* Bounded: at most one stale replacement and one vanished record. */
-    for (int attempt = 0; attempt < 3; attempt++) {
-        if (linkat(dfd, tmp, dfd, name, 0) == 0) {
+    /* The temporary file lives in the bucket too, so only the bucket's own
+       expiry can ever remove it (a crash leaves nothing behind for long).
+       Twice at most: the bucket can only vanish under a login stalled for
+       MARGIN seconds, and the retry makes it again. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bfd = open_bucket(dfd, dir, exp, bname, sizeof(bname), err);
+        if (bfd == PJWT_ERR_MISSING)
+            continue;
+        if (bfd < 0) {
+            r = bfd;
+            goto out;
+        }
+        r = make_tmp(bfd, tmp, sizeof(tmp), exp + leeway, err);
+        if (r == PJWT_ERR_MISSING)
+            goto again;
+        if (r != 0)
+            goto out;
+        have_tmp = 1;
+        if (linkat(bfd, tmp, bfd, name, 0) == 0) {
             r = 0;
             goto out;
         }
-        if (errno != EEXIST) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay record: %s",
-                             strerror(errno));
-            goto out;
-        }
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            if (errno == ENOENT)
-                continue;       /* swept or replaced meanwhile: try again */
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay record: %s",
-                             strerror(errno));
-            goto out;
-        }
-        if (st.st_mtime > now || locked) {
+        if (errno == EEXIST) {
             r = pjwt_err_set(err, PJWT_ERR_REPLAY, __func__,
                              "jti already used");
             goto out;
         }
-        /* Stale record of a reused jti: replace it under the lock, after
-           looking again (another process may have replaced it first). */
-        if (flock(dfd, LOCK_EX) != 0) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay lock: %s",
+        if (errno != ENOENT) {
+            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay record: %s",
                              strerror(errno));
             goto out;
         }
-        locked = 1;
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-            if (st.st_mtime > now) {
-                r = pjwt_err_set(err, PJWT_ERR_REPLAY, __func__,
-                                 "jti already used");
-                goto out;
-            }
-            unlinkat(dfd, name, 0);
-        }
+        unlinkat(bfd, tmp, 0);
+        have_tmp = 0;
+again:
+        close(bfd);
+        bfd = -1;
     }
-    r = pjwt_err_set(err, PJWT_ERR_REPLAY, __func__, "jti already used");
+    r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                     "replay record: bucket removed while recording");
 out:
     if (have_tmp)
-        unlinkat(dfd, tmp, 0);
-    if (locked)
-        flock(dfd, LOCK_UN);
+        unlinkat(bfd, tmp, 0);
+    if (bfd >= 0)
+        close(bfd);
     if (r == 0)
         sweep(dfd, now);
     close(dfd);

@@ -84,6 +84,14 @@ if [ -n "$mod_src" ] && [ -n "$ver_src" ]; then
     unknown=$(comm -23 "$T/readme.args" "$(sort -u "$T/mod.code" > "$T/mod.code.s"; echo "$T/mod.code.s")" | tr '\n' ' ')
     if [ -n "$unknown" ]; then bad "README/pam.d examples use unknown module options: $unknown"
     else ok "README and pam.d examples: module arguments all known ($(wc -l < "$T/readme.args"))"; fi
+    # %H is the module's only name lookup (possibly DNS at every login):
+    # documented as such, and no recipe or example config relies on it.
+    h_lines=$(grep -hE '^#?(auth[[:space:]]|audience[[:space:]]*=)' README.md etc/pam.d/*.example etc/pam_jwt.conf \
+              pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 | grep '%H' || true)
+    if [ -n "$h_lines" ]; then bad "recipes use %H (a name lookup per login): $h_lines"
+    elif ! grep -q 'only name lookup' README.md || ! grep -q 'only name lookup' pam_module/pam_jwt.8; then
+        bad "README/pam_jwt(8) do not say that %H is the module's only name lookup"
+    else ok "recipes use %h only; %H documented as the only name lookup"; fi
 else
     skip "module option tables (pam_module/*.c, common/verify*.c) not there yet"
 fi

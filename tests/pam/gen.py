@@ -157,3 +157,22 @@ write(D + "/tok/noalg", b64(b'{"typ":"JWT"}') + "." + ps + "." + ss)
 # A good header over a payload that is not JSON: still a token (a bad one).
 write(D + "/tok/payload_not_json", hs + "." + b64(b"not json at all") + "." + ss)
 write(D + "/tok/payload_not_b64", hs + "." + "pay=load" + "." + ss)
+sign("jti4", claims(jti="one-4"))
+# user_claim other than sub (revocation must follow it), a user name in
+# another case (NSS backends that fold case).
+sign("pref_user", claims(sub="u-1234", preferred_username=USER))
+sign("sub_Alice", claims(sub="Alice"))
+# Token-controlled text that tries to fake log fields.
+sign("kid_inject", claims(), kid='k" rhost="192.0.2.66" x=\\y\x01')
+sign("jti_inject", claims(jti='j" rhost="192.0.2.66\\ \x7f'))
+sign("iss_inject", claims(iss='https://evil.test" rhost="192.0.2.66'))
+# Shaped like a JWS ("eyJ", two dots) but malformed: bad tokens, never
+# passwords.
+ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+write(D + "/tok/padded_sig", good + "=" * (-len(ss) % 4))
+write(D + "/tok/fourth_segment", good + "." + ss)
+assert len(ss) % 4 == 2
+write(D + "/tok/trailing_bits", hs + "." + ps + "." + ss[:-1] + ALPHA[ALPHA.index(ss[-1]) | 1])
+dup = b64(b'{"alg":"ES256","typ":"JWT","alg":"ES256"}')
+write(D + "/tok/dup_header", dup + "." + ps + "." + ss)
+write(D + "/tok/padded_payload", hs + "." + ps + "=." + ss)

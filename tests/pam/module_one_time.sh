@@ -11,6 +11,15 @@ OT="$BASE one_time replay_dir=$R"
 rec() {
     "$PY" -c 'import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()+b"\0"+sys.argv[2].encode()).hexdigest())' "$ISS" "$1"
 }
+# exp of a token case
+texp() {
+    "$PY" -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p+"=="))["exp"])' "$TOK/$1"
+}
+# where the record of token case $1 with jti $2 lives: its exp's bucket
+recpath() {
+    e=$(texp "$1")
+    echo "$R/$((e - e % 600))/$(rec "$2")"
+}
 
 service t "auth required $MOD $OT"
 first=$(run t alice jti1 | sed -n 's/^authenticate=//p')
@@ -24,16 +33,18 @@ nojti=$(run t alice good | sed -n 's/^authenticate=//p')
 [ "$nojti" = PAM_AUTH_ERR ] && ok "no jti refused" || bad "no jti: $nojti"
 mode=$(stat -c %a "$R")
 [ "$mode" = 700 ] && ok "replay_dir created 0700" || bad "replay_dir mode $mode"
-[ -f "$R/$(rec one-1)" ] && ok "record named by hash" || bad "record missing: $(ls "$R")"
+[ -f "$(recpath jti1 one-1)" ] && ok "record named by hash, in its exp's bucket" ||
+    bad "record missing: $(find "$R")"
 # A jti that looks like a path is only ever hashed.
 trav=$(run t alice jti3 | sed -n 's/^authenticate=//p')
 [ "$trav" = PAM_SUCCESS ] && ok "path-like jti" || bad "path-like jti: $trav"
-bad_names=$(ls -A "$R" | grep -cv '^[0-9a-f]\{64\}$')
-[ "$bad_names" = 0 ] && ok "only hash names in replay_dir" || bad "other names: $(ls -A "$R")"
-# Records are kept until exp + leeway (60).
-texp=$("$PY" -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p+"=="))["exp"])' "$TOK/jti1")
-rtime=$(stat -c %Y "$R/$(rec one-1)")
-[ "$rtime" = "$((texp + 60))" ] && ok "record kept until exp+leeway" || bad "record time $rtime, exp $texp"
+bad_names=$(cd "$R" && find . -mindepth 1 | grep -cv '^\./[1-9][0-9]*\(/[0-9a-f]\{64\}\)\{0,1\}$')
+[ "$bad_names" = 0 ] && ok "only buckets and hash names in replay_dir" || bad "other names: $(find "$R")"
+[ "$(stat -c %a "$(dirname "$(recpath jti1 one-1)")")" = 700 ] && ok "bucket 0700" ||
+    bad "bucket mode $(stat -c %a "$(dirname "$(recpath jti1 one-1)")")"
+# The record's time is exp + leeway (60), for an administrator's ls.
+rtime=$(stat -c %Y "$(recpath jti1 one-1)")
+[ "$rtime" = "$(($(texp jti1) + 60))" ] && ok "record time exp+leeway" || bad "record time $rtime, exp $(texp jti1)"
 
 # A failed token is never recorded (its jti stays usable).
 n0=$(ls "$R" | wc -l)
@@ -41,17 +52,23 @@ run t bob jti_conc >/dev/null
 n1=$(ls "$R" | wc -l)
 [ "$n0" = "$n1" ] && ok "failure records nothing" || bad "failure recorded"
 
-# Sweeping: an expired record disappears on the next successful login; a
-# stale record of the same jti (a reused jti) is replaced, once.
+# Records of the flat layout (before buckets) still count, and are swept
+# once no service can need them; an existing record is never replaced.
 touch -d @1000 "$R/$(printf '%064d' 0)"
 stale=$R/$(rec bad-jti)
 echo 1000 > "$stale"; chmod 600 "$stale"; touch -d @1000 "$stale"
+fresh=$R/$(printf '%064d' 1)
+: > "$fresh"; touch -d @$(($(date +%s) + 600)) "$fresh"
 got=$(run t alice revoked_jti | sed -n 's/^authenticate=//p')
-[ "$got" = PAM_SUCCESS ] && ok "stale record replaced" || bad "stale record: $got"
-[ "$(stat -c %Y "$stale")" -gt "$(date +%s)" ] && ok "replacement is fresh" || bad "replacement time"
+[ "$got" = PAM_AUTH_ERR ] && ok "flat record still counts" || bad "flat record: $got"
+got=$(run t alice jti4 | sed -n 's/^authenticate=//p')
+[ "$got" = PAM_SUCCESS ] && ok "another login" || bad "another login: $got"
+[ ! -e "$R/$(printf '%064d' 0)" ] && [ ! -e "$stale" ] && ok "old flat records swept" || bad "not swept"
+[ -e "$fresh" ] && ok "recent flat record kept" || bad "recent flat record swept"
 got=$(run t alice revoked_jti | sed -n 's/^authenticate=//p')
-[ "$got" = PAM_AUTH_ERR ] && ok "replaced record refuses reuse" || bad "after replace: $got"
-[ ! -e "$R/$(printf '%064d' 0)" ] && ok "expired record swept" || bad "not swept"
+[ "$got" = PAM_SUCCESS ] && ok "jti usable once its old record is gone" || bad "after sweep: $got"
+got=$(run t alice revoked_jti | sed -n 's/^authenticate=//p')
+[ "$got" = PAM_AUTH_ERR ] && ok "and only once" || bad "after record: $got"
 
 # Safety of the directory.
 mkdir -p "$T/open"; chmod 755 "$T/open"

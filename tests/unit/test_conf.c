@@ -94,12 +94,12 @@ test_unknown_key(void **state)
 
     (void)state;
     assert_int_equal(parse("key = 1\n# c\nnope = 2\nk = 3\n", &s, &e), PJWT_ERR_CONF);
-    assert_string_equal(e.msg, "t.conf:3: unknown option 'nope'");
+    assert_string_equal(e.msg, "t.conf:3: unknown option");
     assert_int_equal(e.code, PJWT_ERR_CONF);
     /* stops at the error */
     assert_string_equal(s.log, "key=1;");
     assert_int_equal(parse("nope\n", &s, &e), PJWT_ERR_CONF);
-    assert_string_equal(e.msg, "t.conf:1: unknown option 'nope'");
+    assert_string_equal(e.msg, "t.conf:1: unknown option");
 }
 
 static void
@@ -118,7 +118,7 @@ test_long_name(void **state)
     assert_int_equal(pjwt_conf_parse_buf(name, text, strlen(text), set_fn, &s, &e),
                      PJWT_ERR_CONF);
     /* the line number survives a long path */
-    assert_non_null(strstr(e.msg, "d/x.conf:2: unknown option 'nope'"));
+    assert_non_null(strstr(e.msg, "d/x.conf:2: unknown option"));
     assert_true(strncmp(e.msg, "...", 3) == 0);
 }
 
@@ -152,6 +152,38 @@ test_bad_syntax(void **state)
     assert_int_equal(parse("debug now\n", &s, &e), PJWT_ERR_CONF);
     assert_int_equal(parse("k\xc3\xa9y = v\n", &s, &e), PJWT_ERR_CONF);
     assert_int_equal(s.calls, 0);
+}
+
+/* Whatever a file holds, a message names the place, never the content:
+   not an unknown name, not a line that is no option at all. */
+static void
+test_never_quotes(void **state)
+{
+    static const char *const bad[] = {
+        "root:$y$j9T$SeCrEt:19000:0:99999:7:::\n",
+        "SeCrEt\n",
+        "SeCrEt value\n",
+        "secret_name = 1\n",
+        "k1 = 1\nwhat SeCrEt\n",
+    };
+    struct seen s;
+    pjwt_err e;
+    char args0[] = "SeCrEt!";
+    const char *argv[] = { args0 };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(parse(bad[i], &s, &e), PJWT_ERR_CONF);
+        assert_null(strstr(e.msg, "SeCrEt"));
+        assert_null(strstr(e.msg, "secret"));
+        assert_null(strstr(e.msg, "root"));
+        assert_non_null(strstr(e.msg, "t.conf:"));
+    }
+    memset(&s, 0, sizeof(s));
+    pjwt_err_clear(&e);
+    assert_int_equal(pjwt_conf_parse_args(1, argv, set_fn, &s, &e),
+                     PJWT_ERR_CONF);
+    assert_null(strstr(e.msg, "SeCrEt"));
 }
 
 static void
@@ -203,7 +235,7 @@ test_file(void **state)
     assert_string_equal(s.log, "key=from file;");
     {
         char want[128];
-        snprintf(want, sizeof(want), "%s:3: unknown option 'what'", path);
+        snprintf(want, sizeof(want), "%s:3: unknown option", path);
         assert_string_equal(e.msg, want);
     }
     /* over 1 MiB */
@@ -243,7 +275,7 @@ test_args(void **state)
     assert_string_equal(s.log, "key=v;debug;k2=a=b;k3=;k4=with space;");
     memset(&s, 0, sizeof(s));
     assert_int_equal(pjwt_conf_parse_args(2, unk, set_fn, &s, &e), PJWT_ERR_CONF);
-    assert_string_equal(e.msg, "argument 2: unknown option 'nope'");
+    assert_string_equal(e.msg, "argument 2: unknown option");
     assert_int_equal(pjwt_conf_parse_args(1, bad, set_fn, &s, &e), PJWT_ERR_CONF);
     assert_non_null(strstr(e.msg, "argument 1: bad option name"));
     assert_int_equal(pjwt_conf_parse_args(1, bad2, set_fn, &s, &e), PJWT_ERR_CONF);
@@ -286,7 +318,7 @@ test_nested_unknown(void **state)
     n.inner = "key = 1\nzzz = 2\n";
     assert_int_equal(pjwt_conf_parse_args(1, argv, nest_set, &n, &e), PJWT_ERR_CONF);
     /* the unknown key is the inner one, not "config" */
-    assert_string_equal(e.msg, "argument 1: inner.conf:2: unknown option 'zzz'");
+    assert_string_equal(e.msg, "argument 1: inner.conf:2: unknown option");
 }
 
 static void
@@ -356,6 +388,7 @@ main(void)
         cmocka_unit_test(test_handler_errors),
         cmocka_unit_test(test_long_name),
         cmocka_unit_test(test_bad_syntax),
+        cmocka_unit_test(test_never_quotes),
         cmocka_unit_test(test_nul_and_long),
         cmocka_unit_test(test_file),
         cmocka_unit_test(test_args),

@@ -1224,10 +1224,34 @@ test_cache_threads(void **state)
              PJWT_ALG_EDDSA);
 }
 
+/* The one definition of "meant as a JWS" (pam_jwt.so: token or password). */
+static void
+test_shaped(void **state)
+{
+    static const char *const yes[] = {
+        "eyJ.a.b", "eyJhbGciOiJFUzI1NiJ9.e30.", "eyJ..", "eyJa.b.c.d",
+        "eyJhbGciOiJFUzI1NiJ9.e30.c2ln==", "eyJ\n.x\n.y",
+    };
+    static const char *const no[] = {
+        "", "e", "ey", "eyJ", "eyJ.", "eyJ.a", "a.b.c", "eyj.a.b", "EYJ.a.b",
+        " eyJ.a.b", "correct horse battery staple", "xeyJ.a.b",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        assert_true(pjwt_jws_shaped(yes[i], strlen(yes[i])));
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        assert_false(pjwt_jws_shaped(no[i], strlen(no[i])));
+    /* only len bytes are read: the dots after it do not count */
+    assert_false(pjwt_jws_shaped("eyJ.a.b", 5));
+    assert_false(pjwt_jws_shaped(NULL, 0));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shaped),
         cmocka_unit_test(test_rfc7515_a1_hs256),
         cmocka_unit_test(test_rfc7515_a2_rs256),
         cmocka_unit_test(test_rfc7515_a3_es256),

@@ -26,7 +26,7 @@ load(const char *text, int *rc, pjwt_err *e)
 }
 
 static int
-check(const pjwt_revoked *r, const char *claims)
+check_as(const pjwt_revoked *r, const char *claims, const char *user_claim)
 {
     json_error_t je;
     json_t *c = json_loads(claims, 0, &je);
@@ -35,10 +35,16 @@ check(const pjwt_revoked *r, const char *claims)
 
     assert_non_null(c);
     pjwt_err_clear(&e);
-    rc = pjwt_revoked_check(r, c, &e);
+    rc = pjwt_revoked_check(r, c, user_claim, &e);
     assert_int_equal(rc, e.code);
     json_decref(c);
     return rc;
+}
+
+static int
+check(const pjwt_revoked *r, const char *claims)
+{
+    return check_as(r, claims, NULL);
 }
 
 static void
@@ -92,6 +98,40 @@ test_rules(void **state)
     pjwt_revoked_free(r);
 }
 
+/* "sub NAME" follows user_claim: it names the user whatever claim maps the
+   token to that user, and the literal sub still counts. */
+static void
+test_user_claim(void **state)
+{
+    pjwt_err e;
+    int rc;
+    pjwt_revoked *r;
+
+    (void)state;
+    r = load("sub alice\nsub u-7\nsub bob before 1700000000\n", &rc, &e);
+    assert_int_equal(rc, 0);
+    /* the mapped user name */
+    assert_int_equal(check_as(r, "{\"sub\":\"u-1\",\"preferred_username\":\"alice\"}",
+                              "preferred_username"), PJWT_ERR_REVOKED);
+    assert_int_equal(check_as(r, "{\"sub\":\"u-2\",\"preferred_username\":\"bob\","
+                              "\"iat\":1699999999}", "preferred_username"),
+                     PJWT_ERR_REVOKED);
+    assert_int_equal(check_as(r, "{\"sub\":\"u-2\",\"preferred_username\":\"bob\","
+                              "\"iat\":1700000000}", "preferred_username"), 0);
+    /* the literal sub, under any user_claim */
+    assert_int_equal(check_as(r, "{\"sub\":\"u-7\",\"preferred_username\":\"carol\"}",
+                              "preferred_username"), PJWT_ERR_REVOKED);
+    assert_int_equal(check_as(r, "{\"sub\":\"u-8\",\"preferred_username\":\"carol\"}",
+                              "preferred_username"), 0);
+    /* without user_claim a non-sub claim means nothing */
+    assert_int_equal(check(r, "{\"sub\":\"u-1\",\"preferred_username\":\"alice\"}"), 0);
+    /* a user claim of the wrong type cannot be compared: fail closed */
+    assert_int_equal(check_as(r, "{\"sub\":\"u-1\",\"uid\":[\"alice\"]}", "uid"),
+                     PJWT_ERR_CLAIM_TYPE);
+    assert_int_equal(check_as(r, "{\"sub\":\"alice\"}", "sub"), PJWT_ERR_REVOKED);
+    pjwt_revoked_free(r);
+}
+
 static void
 test_embedded_nul(void **state)
 {
@@ -107,7 +147,7 @@ test_embedded_nul(void **state)
        with a NUL never pass parsing anyway */
     c = json_object();
     json_object_set_new(c, "sub", json_stringn("root\0x", 6));
-    assert_int_equal(pjwt_revoked_check(r, c, &e), 0);
+    assert_int_equal(pjwt_revoked_check(r, c, NULL, &e), 0);
     json_decref(c);
     pjwt_revoked_free(r);
 }
@@ -195,6 +235,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_user_claim),
         cmocka_unit_test(test_embedded_nul),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_file),

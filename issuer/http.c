@@ -15,6 +15,7 @@
 #include "log.h"
 #include "routes.h"
 #include "state.h"
+#include "tls.h"
 
 static long in_flight;
 
@@ -282,10 +283,11 @@ http_start(int fd, int is_unix, const struct issuer_state *st)
             return NULL;
         }
         flags |= MHD_USE_TLS;
-        tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
-                                          st->tls_cert_pem };
-        tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
-                                          st->tls_key_pem };
+        /* The certificate is fetched per handshake, so SIGHUP renews it. */
+        tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK2, 0,
+                                          (void *)(uintptr_t)tls_cert_retrieve };
+        tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                          (void *)(uintptr_t)TLS_PRIORITIES };
     }
     return MHD_start_daemon(
         flags, 0, NULL, NULL, access_cb, NULL,

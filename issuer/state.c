@@ -15,8 +15,10 @@
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "log.h"
 #include "signer.h"
 #include "state.h"
+#include "tls.h"
 
 static pthread_mutex_t cur_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct issuer_state *cur;
@@ -239,6 +241,7 @@ issuer_state_load(const char *path, pjwt_err *err)
 {
     struct issuer_state *st = calloc(1, sizeof(*st));
     struct issuer_state *r = NULL;
+    char desc[200];
 
     if (st == NULL) {
         pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
@@ -258,6 +261,13 @@ issuer_state_load(const char *path, pjwt_err *err)
         st->tls_key_pem = read_file(st->conf->tls_key, 1, err);
         if (st->tls_key_pem == NULL)
             goto out;
+        /* Checked here, not by MHD at startup: each handshake takes the
+           current state's certificate (tls.c), so a bad one must fail the
+           load (SIGHUP keeps the old state) rather than every handshake. */
+        if (tls_cert_check(st->tls_cert_pem, st->tls_key_pem, st->conf->tls_cert,
+                           desc, sizeof(desc), err) != 0)
+            goto out;
+        log_info("TLS certificate %s: %s", st->conf->tls_cert, desc);
     }
     if (signer_check_size(st, &st->max_token_len, err) != 0)
         goto out;

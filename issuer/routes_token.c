@@ -19,6 +19,7 @@
 #include "pam_pool.h"
 #include "ratelimit.h"
 #include "routes.h"
+#include "scope.h"
 #include "signer.h"
 #include "state.h"
 #include "token_req.h"
@@ -158,6 +159,7 @@ answer(struct token_req *t)
     const struct issuer_state *st = r->st;
     const struct proto_reply *p = &t->job.reply;
     const char *groups[PROTO_MAX_GROUPS];
+    char scope[ISSUER_MAX_SCOPE_LEN + 1];
     json_auto_t *body = NULL;
     pjwt_err err;
     char *tok;
@@ -176,12 +178,20 @@ answer(struct token_req *t)
     }
     if (t->outcome != PAM_OUT_OK)
         return answer_failure(t);
-    for (i = 0; i < p->ngroups; i++)
+    for (i = 0; i < p->ngroups && i < PROTO_MAX_GROUPS; i++)
         groups[i] = p->groups[i];
+    /* The password was right and the account is good: telling that the
+       user may not have this scope reveals no more than a token would. */
+    if (t->scope[0]
+        && !scope_grant(st->conf, t->scope, groups, i, scope, sizeof(scope))) {
+        metrics_login(LOGIN_INVALID);
+        log_login(t, "invalid", "scope not permitted to this user");
+        return token_reply_error(r, MHD_HTTP_BAD_REQUEST, TOKEN_INVALID_SCOPE,
+                                 "scope not allowed", NULL);
+    }
     pjwt_err_clear(&err);
     tok = signer_issue(st, p->user, t->audience[0] ? t->audience : st->conf->audience,
-                       t->scope[0] ? t->scope : NULL, groups, p->ngroups,
-                       time(NULL), &err);
+                       t->scope[0] ? scope : NULL, groups, i, time(NULL), &err);
     if (tok == NULL) {
         metrics_login(LOGIN_ERROR);
         log_login(t, "error", err.msg);
@@ -195,7 +205,7 @@ answer(struct token_req *t)
     if (body == NULL)
         return MHD_NO;
     if (t->scope[0])
-        json_object_set_new(body, "scope", json_string(t->scope));
+        json_object_set_new(body, "scope", json_string(scope));
     metrics_login(LOGIN_OK);
     {
         /* Log the PAM user when a module mapped the name. */
@@ -206,19 +216,6 @@ answer(struct token_req *t)
                                     : log_sanitize(p->user, sub, sizeof(sub)));
     }
     return http_reply_json(r, MHD_HTTP_OK, body, nostore);
-}
-
-static int
-audience_ok(const struct issuer_conf *c, const char *aud)
-{
-    size_t i;
-
-    if (strcmp(aud, c->audience) == 0)
-        return 1;
-    for (i = 0; i < c->n_audiences; i++)
-        if (strcmp(aud, c->audiences[i]) == 0)
-            return 1;
-    return 0;
 }
 
 static enum MHD_Result
@@ -253,9 +250,11 @@ token_start(struct token_req *t)
                       "only the password grant is supported");
     if (t->job.req.user[0] == '\0' || !(t->seen & (1u << F_PASS)))
         return refuse(t, TOKEN_INVALID_REQUEST, "username and password required");
-    if ((t->seen & (1u << F_SCOPE)) && !signer_scope_ok(t->scope))
-        return refuse(t, TOKEN_INVALID_SCOPE, "scope not acceptable");
-    if ((t->seen & (1u << F_AUD)) && !audience_ok(c, t->audience))
+    /* Before PAM, so asking for an unlisted scope tells nothing about the
+       password; group-restricted scopes are decided after it (answer). */
+    if ((t->seen & (1u << F_SCOPE)) && !scope_listed(c, t->scope))
+        return refuse(t, TOKEN_INVALID_SCOPE, "scope not allowed");
+    if ((t->seen & (1u << F_AUD)) && !issuer_conf_audience_ok(c, t->audience))
         return refuse(t, TOKEN_INVALID_REQUEST, "audience not allowed");
 
     /* Throttled, or a name no token can carry: answered like a PAM failure,
@@ -290,7 +289,8 @@ token_start(struct token_req *t)
     snprintf(t->job.req.confdir, sizeof(t->job.req.confdir), "%s",
              c->pam_confdir ? c->pam_confdir : "");
     snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
-    t->job.req.flags = c->claims_groups ? PROTO_WANT_GROUPS : 0;
+    t->job.req.flags = c->claims_groups || scope_needs_groups(c, t->scope)
+                           ? PROTO_WANT_GROUPS : 0;
     t->job.done = pam_done;
     t->state = T_PENDING;
     http_suspend(r);

@@ -11,6 +11,7 @@ listen = 127.0.0.1:0
 issuer = https://issuer.test
 audience = hosts
 allowed_audiences = api, web
+allowed_scopes = read write
 signing_key = $T/sign.pem
 pam_confdir = $T/pam.d
 pam_workers = 2

@@ -199,6 +199,7 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "tls_cert", offsetof(struct issuer_conf, tls_cert) },
         { "tls_key", offsetof(struct issuer_conf, tls_key) },
         { "user", offsetof(struct issuer_conf, user) },
+        { "revoked", offsetof(struct issuer_conf, revoked) },
     };
     struct issuer_conf *c = ctx;
     size_t i;
@@ -225,6 +226,9 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         return pjwt_conf_bool(key, value, &c->claims_groups, err);
     if (strcmp(key, "claim") == 0)
         return set_claim(c, value, err);
+    if (strcmp(key, "auth_audience") == 0)
+        return add_list(key, value, 0, c->auth_audiences, &c->n_auth_audiences,
+                        CONF_MAX_AUDIENCES, err);
     if (strcmp(key, "allowed_scopes") == 0)
         return add_list(key, value, 0, c->scopes, &c->n_scopes, CONF_MAX_SCOPES,
                         err);
@@ -237,6 +241,7 @@ static int
 fill_defaults(struct issuer_conf *c, pjwt_err *err)
 {
     const char *file = c->path;
+    size_t i;
 
     if (c->issuer == NULL)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: issuer is required",
@@ -259,6 +264,18 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
         return err ? err->code : PJWT_ERR_NOMEM;
     if (c->pam_queue == 0)
         c->pam_queue = c->pam_workers * 16;
+    if (c->n_auth_audiences == 0
+        && add_str(c->auth_audiences, &c->n_auth_audiences, CONF_MAX_AUDIENCES,
+                   "auth_audience", c->audience, err) != 0)
+        return err ? err->code : PJWT_ERR_NOMEM;
+    for (i = 0; i < c->n_auth_audiences; i++)
+        if (!issuer_conf_audience_ok(c, c->auth_audiences[i]))
+            /* This issuer's keys are the only ones /auth trusts: a token
+               for any other audience could never pass. */
+            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                "%s: auth_audience %s is neither audience nor "
+                                "in allowed_audiences", file,
+                                c->auth_audiences[i]);
     return scope_conf_check(c, err);
 }
 
@@ -318,12 +335,15 @@ issuer_conf_free(struct issuer_conf *c)
     }
     for (i = 0; i < c->n_proxies; i++)
         free(c->proxies[i]);
+    for (i = 0; i < c->n_auth_audiences; i++)
+        free(c->auth_audiences[i]);
     for (i = 0; i < c->n_scopes; i++)
         free(c->scopes[i]);
     for (i = 0; i < c->n_scope_groups; i++) {
         free(c->scope_groups[i].scope);
         free(c->scope_groups[i].group);
     }
+    free(c->revoked);
     free(c->path);
     free(c->issuer);
     free(c->audience);

@@ -65,6 +65,10 @@ struct issuer_conf {
     char *tls_cert;
     char *tls_key;
     char *user;
+    /* Audiences /auth and /userinfo accept (auth_audience; default: audience). */
+    char *auth_audiences[CONF_MAX_AUDIENCES];
+    size_t n_auth_audiences;
+    char *revoked;                     /* the module's revocation list format */
     char *scopes[CONF_MAX_SCOPES];     /* allowed_scopes */
     size_t n_scopes;
     struct issuer_scope_group scope_groups[CONF_MAX_SCOPE_GROUPS];

@@ -199,7 +199,8 @@ add_public_keys(const struct issuer_state *st, pjwt_verifier *v, pjwt_err *err)
 
 /*
  * /userinfo and /auth check tokens with the module's own rules: one
- * verifier per audience this issuer serves, each holding the public keys.
+ * verifier per auth_audience (a token for ssh:web1 must not open web
+ * applications), each holding the public keys and the revocation list.
  */
 static int
 build_verifiers(struct issuer_state *st, pjwt_err *err)
@@ -217,8 +218,8 @@ build_verifiers(struct issuer_state *st, pjwt_err *err)
             used += (size_t)snprintf(algs + used, sizeof(algs) - used, "%s%s",
                                      used ? "," : "", pjwt_alg_name((pjwt_alg)i));
     snprintf(lifetime, sizeof(lifetime), "%ld", c->token_lifetime);
-    for (i = 0; i <= c->n_audiences; i++) {
-        const char *aud = i == 0 ? c->audience : c->audiences[i - 1];
+    for (i = 0; i < c->n_auth_audiences; i++) {
+        const char *aud = c->auth_audiences[i];
         pjwt_verifier *v = pjwt_verifier_new();
 
         if (v == NULL)
@@ -230,6 +231,7 @@ build_verifiers(struct issuer_state *st, pjwt_err *err)
             || (r = vset(v, "max_lifetime", lifetime, err)) != 0
             || (r = add_public_keys(st, v, err)) != 0
             || (c->hmac_secret && (r = vset(v, "hmac_secret", c->hmac_secret, err)) != 0)
+            || (c->revoked && (r = vset(v, "revoked", c->revoked, err)) != 0)
             || (r = pjwt_verifier_prepare(v, PJWT_KEYS_EAGER, err)) != 0)
             return r;
     }

@@ -76,6 +76,7 @@ code=$(login alice secret)
     && [ -z "$(claim "$(json_get "$T/out" access_token)" scope)" ] || fail "no-scope login: $code $(cat "$T/out")"
 ok "without a scope parameter the token has no scope claim"
 stop_issuerd
+[ "$ISS_RC" = 0 ] || fail "exit $ISS_RC"
 
 start_issuerd "$T/iss.conf" "$T/log"
 U=http://127.0.0.1:$ISS_PORT
@@ -129,6 +130,7 @@ if host_admits carol "$TOK_CAROL"; then fail "host admitted carol without scope 
 grep -q '^claim  *FAIL  *scope' "$T/verify.out" || fail "refused for another reason: $(cat "$T/verify.out")"
 ok "a host with require_claim=scope=admin admits alice's token and refuses carol's"
 stop_issuerd
+[ "$ISS_RC" = 0 ] || fail "exit $ISS_RC"
 
 # Policies that could not mean what they say are configuration errors.
 bad_conf() {   # bad_conf WHAT PATTERN LINES...

@@ -40,6 +40,9 @@ CORE_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_CORE) 2>/dev/null)
 PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam 2>/dev/null || echo -lpam)
 MHD_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
 MHD_LIBS    := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
+# The daemon sets libmicrohttpd's TLS policy and certificate through GnuTLS.
+GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
+GNUTLS_LIBS := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SANFLAGS =
@@ -48,7 +51,7 @@ SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recove
 endif
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Icommon \
-             $(WARNINGS) $(CORE_CFLAGS) $(MHD_CFLAGS) $(CFLAGS) $(SANFLAGS) \
+             $(WARNINGS) $(CORE_CFLAGS) $(MHD_CFLAGS) $(GNUTLS_CFLAGS) $(CFLAGS) $(SANFLAGS) \
              -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -108,7 +111,7 @@ $(PAM_SO): $(call obj,$(MODULE_SRC)) $(LIBPJWT) pam_module/pam_jwt.map
 
 $(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBPJWT)
 	$(CC) -o $@ $(call obj,$(ISSUERD_SRC)) $(LIBPJWT) $(ALL_LDFLAGS) \
-	  -Wl,-z,relro,-z,now $(MHD_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
+	  -Wl,-z,relro,-z,now $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
 
 $(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBPJWT)
 	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(LIBPJWT) $(ALL_LDFLAGS) \

@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "http.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "routes.h"
 #include "state.h"
+#include "tls.h"
 
 static long in_flight;
 
@@ -152,13 +154,69 @@ client_address(struct req *r)
         snprintf(r->client, sizeof(r->client), "%s", r->peer);
 }
 
+struct framing {
+    unsigned n_cl, n_te;
+    int cl_differ;
+    const char *cl, *te;
+};
+
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+              const char *value)
+{
+    struct framing *f = cls;
+
+    (void)kind;
+    if (value == NULL)
+        value = "";
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_cl++ == 0)
+            f->cl = value;
+        else if (strcmp(value, f->cl) != 0)
+            f->cl_differ = 1;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->n_te++;
+        f->te = value;
+    }
+    return MHD_YES;
+}
+
+/*
+ * A body whose length two HTTP parsers could read differently is how
+ * requests are smuggled past a proxy (RFC 9112 6.1, 6.3).  libmicrohttpd
+ * 0.9.75 lets Transfer-Encoding win over Content-Length and reads the
+ * first of several Content-Lengths; a proxy in front may do otherwise.
+ * NULL, or why the request is refused.
+ */
+static const char *
+framing_bad(struct MHD_Connection *c)
+{
+    struct framing f = { 0, 0, 0, NULL, NULL };
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+    if (f.n_te > 0 && f.n_cl > 0)
+        return "both Content-Length and Transfer-Encoding";
+    if (f.cl_differ)
+        return "conflicting Content-Length headers";
+    if (f.n_te > 1 || (f.n_te == 1 && strcasecmp(f.te, "chunked") != 0))
+        return "Transfer-Encoding other than chunked";
+    return NULL;
+}
+
 static enum MHD_Result
 first_call(struct req *r, const char *url, const char *method)
 {
-    const char *cl;
+    const char *cl, *bad;
     size_t i;
 
     client_address(r);
+    if ((bad = framing_bad(r->conn)) != NULL) {
+        /* The rest of the stream cannot be trusted to start a request. */
+        static const char *const h[] = { "Connection", "close", NULL };
+
+        return http_reply_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                      bad, h);
+    }
     for (i = 0; routes[i] != NULL; i++)
         if (strcmp(routes[i]->path, url) == 0)
             break;
@@ -251,6 +309,24 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/*
+ * MHD decodes the path in place into a C string, so "/token%00x" would be
+ * routed as "/token".  A path (or argument) holding an encoded NUL is left
+ * encoded instead: it matches no route.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    const char *p;
+
+    (void)cls;
+    (void)c;
+    for (p = strchr(s, '%'); p != NULL; p = strchr(p + 1, '%'))
+        if (p[1] == '0' && p[2] == '0')
+            return strlen(s);
+    return MHD_http_unescape(s);
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -282,10 +358,11 @@ http_start(int fd, int is_unix, const struct issuer_state *st)
             return NULL;
         }
         flags |= MHD_USE_TLS;
-        tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
-                                          st->tls_cert_pem };
-        tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
-                                          st->tls_key_pem };
+        /* The certificate is fetched per handshake, so SIGHUP renews it. */
+        tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK2, 0,
+                                          (void *)(uintptr_t)tls_cert_retrieve };
+        tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                          (void *)(uintptr_t)TLS_PRIORITIES };
     }
     return MHD_start_daemon(
         flags, 0, NULL, NULL, access_cb, NULL,
@@ -296,6 +373,7 @@ http_start(int fd, int is_unix, const struct issuer_state *st)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, is_unix ? 0u : (unsigned)c->max_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
         MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_ARRAY, tls,
         MHD_OPTION_END);
 }

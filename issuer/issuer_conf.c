@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "issuer_conf.h"
+#include "scope.h"
 
 #define DEFAULT_SERVICE "jwt-issuer"
 #define DEFAULT_AUDIENCE "aud"
@@ -128,6 +129,45 @@ set_claim(struct issuer_conf *c, const char *value, pjwt_err *err)
     return 0;
 }
 
+/* scope_groups = SCOPE:GROUP[,GROUP...]: one pair per group. */
+static int
+set_scope_groups(struct issuer_conf *c, const char *value, pjwt_err *err)
+{
+    const char *colon = value ? strchr(value, ':') : NULL;
+    char *groups[CONF_MAX_SCOPE_GROUPS];
+    size_t n = 0, i;
+    int r = 0;
+
+    if (colon == NULL || colon == value || colon[1] == '\0')
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "scope_groups: expected SCOPE:GROUP[,GROUP...]");
+    if ((r = add_list("scope_groups", colon + 1, 0, groups, &n,
+                      CONF_MAX_SCOPE_GROUPS, err)) != 0)
+        goto out;
+    for (i = 0; i < n; i++) {
+        struct issuer_scope_group *g = &c->scope_groups[c->n_scope_groups];
+
+        if (c->n_scope_groups >= CONF_MAX_SCOPE_GROUPS) {
+            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                             "too many scope_groups (at most %d pairs)",
+                             CONF_MAX_SCOPE_GROUPS);
+            goto out;
+        }
+        g->scope = strndup(value, (size_t)(colon - value));
+        if (g->scope == NULL) {
+            r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+            goto out;
+        }
+        g->group = groups[i];
+        groups[i] = NULL;
+        c->n_scope_groups++;
+    }
+out:
+    for (i = 0; i < n; i++)
+        free(groups[i]);
+    return r;
+}
+
 static int
 set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
 {
@@ -159,6 +199,7 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "tls_cert", offsetof(struct issuer_conf, tls_cert) },
         { "tls_key", offsetof(struct issuer_conf, tls_key) },
         { "user", offsetof(struct issuer_conf, user) },
+        { "revoked", offsetof(struct issuer_conf, revoked) },
     };
     struct issuer_conf *c = ctx;
     size_t i;
@@ -185,6 +226,14 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         return pjwt_conf_bool(key, value, &c->claims_groups, err);
     if (strcmp(key, "claim") == 0)
         return set_claim(c, value, err);
+    if (strcmp(key, "auth_audience") == 0)
+        return add_list(key, value, 0, c->auth_audiences, &c->n_auth_audiences,
+                        CONF_MAX_AUDIENCES, err);
+    if (strcmp(key, "allowed_scopes") == 0)
+        return add_list(key, value, 0, c->scopes, &c->n_scopes, CONF_MAX_SCOPES,
+                        err);
+    if (strcmp(key, "scope_groups") == 0)
+        return set_scope_groups(c, value, err);
     return PJWT_ERR_UNKNOWN_OPT;
 }
 
@@ -192,6 +241,7 @@ static int
 fill_defaults(struct issuer_conf *c, pjwt_err *err)
 {
     const char *file = c->path;
+    size_t i;
 
     if (c->issuer == NULL)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: issuer is required",
@@ -214,7 +264,19 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
         return err ? err->code : PJWT_ERR_NOMEM;
     if (c->pam_queue == 0)
         c->pam_queue = c->pam_workers * 16;
-    return 0;
+    if (c->n_auth_audiences == 0
+        && add_str(c->auth_audiences, &c->n_auth_audiences, CONF_MAX_AUDIENCES,
+                   "auth_audience", c->audience, err) != 0)
+        return err ? err->code : PJWT_ERR_NOMEM;
+    for (i = 0; i < c->n_auth_audiences; i++)
+        if (!issuer_conf_audience_ok(c, c->auth_audiences[i]))
+            /* This issuer's keys are the only ones /auth trusts: a token
+               for any other audience could never pass. */
+            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                "%s: auth_audience %s is neither audience nor "
+                                "in allowed_audiences", file,
+                                c->auth_audiences[i]);
+    return scope_conf_check(c, err);
 }
 
 struct issuer_conf *
@@ -273,6 +335,15 @@ issuer_conf_free(struct issuer_conf *c)
     }
     for (i = 0; i < c->n_proxies; i++)
         free(c->proxies[i]);
+    for (i = 0; i < c->n_auth_audiences; i++)
+        free(c->auth_audiences[i]);
+    for (i = 0; i < c->n_scopes; i++)
+        free(c->scopes[i]);
+    for (i = 0; i < c->n_scope_groups; i++) {
+        free(c->scope_groups[i].scope);
+        free(c->scope_groups[i].group);
+    }
+    free(c->revoked);
     free(c->path);
     free(c->issuer);
     free(c->audience);
@@ -293,6 +364,19 @@ issuer_conf_is_proxy(const struct issuer_conf *c, const char *addr)
 
     for (i = 0; i < c->n_proxies; i++)
         if (strcmp(c->proxies[i], addr) == 0)
+            return 1;
+    return 0;
+}
+
+int
+issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud)
+{
+    size_t i;
+
+    if (strcmp(aud, c->audience) == 0)
+        return 1;
+    for (i = 0; i < c->n_audiences; i++)
+        if (strcmp(aud, c->audiences[i]) == 0)
             return 1;
     return 0;
 }

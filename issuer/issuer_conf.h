@@ -13,6 +13,8 @@
 #define CONF_MAX_CLAIMS 16
 #define CONF_MAX_AUDIENCES 16
 #define CONF_MAX_PROXIES 16
+#define CONF_MAX_SCOPES 32
+#define CONF_MAX_SCOPE_GROUPS 32
 
 /* Limits that bound the size of an issued token (see signer.c). */
 #define ISSUER_MAX_USER_LEN 32     /* sub */
@@ -24,6 +26,12 @@
 struct issuer_claim {
     char *name;
     char *value;
+};
+
+/* scope_groups: scope may be granted only to members of group. */
+struct issuer_scope_group {
+    char *scope;
+    char *group;
 };
 
 struct issuer_conf {
@@ -57,6 +65,14 @@ struct issuer_conf {
     char *tls_cert;
     char *tls_key;
     char *user;
+    /* Audiences /auth and /userinfo accept (auth_audience; default: audience). */
+    char *auth_audiences[CONF_MAX_AUDIENCES];
+    size_t n_auth_audiences;
+    char *revoked;                     /* the module's revocation list format */
+    char *scopes[CONF_MAX_SCOPES];     /* allowed_scopes */
+    size_t n_scopes;
+    struct issuer_scope_group scope_groups[CONF_MAX_SCOPE_GROUPS];
+    size_t n_scope_groups;
 };
 
 /*
@@ -68,6 +84,9 @@ void issuer_conf_free(struct issuer_conf *c);
 
 /* 1 when addr (numeric) is one of the trusted proxies. */
 int issuer_conf_is_proxy(const struct issuer_conf *c, const char *addr);
+
+/* 1 when tokens may be issued for aud: audience or allowed_audiences. */
+int issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud);
 
 /* Canonical numeric form of an IPv4/IPv6 address into out; 0 or -1. */
 int issuer_addr_normalize(const char *in, char *out, size_t cap);

@@ -14,7 +14,7 @@ static const char *const ep_name[EP_COUNT] = {
 static const unsigned codes[] = { 200, 400, 401, 404, 405, 413, 429, 500, 503 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 static const char *const login_name[LOGIN_COUNT] = {
-    "success", "invalid_grant", "expired", "throttled", "busy",
+    "success", "invalid_grant", "throttled", "busy",
     "invalid_request", "error"
 };
 static const double buckets[] = {

@@ -2,7 +2,9 @@
  * routes_bearer.c: the API half of the seed flow.  GET /userinfo answers a
  * valid token's claims; GET /auth answers an empty 200 with X-Auth-User
  * (nginx auth_request).  Tokens are checked by common/verify.h, the same
- * rules as pam_jwt.so, against every audience this issuer serves.
+ * rules as pam_jwt.so, for the audiences named by auth_audience only (a
+ * token for ssh:web1 opens no web application), and against the
+ * revocation list when `revoked` is set.
  * Failures are 401 with an RFC 6750 WWW-Authenticate challenge carrying
  * error="invalid_token", a missing token included: RFC 6750 3.1 lets a
  * server leave the code out there, but our contract (jwt-issuerd(8)) gives
@@ -57,7 +59,7 @@ check(struct req *r, pjwt_token *out)
     len = strcspn(h, " \t");
     if (len == 0)
         return PJWT_ERR_MISSING;
-    /* One verifier per accepted audience: the token names one of them. */
+    /* One verifier per auth_audience: the token must name one of them. */
     for (i = 0; i < st->n_verifiers; i++) {
         pjwt_err_clear(&err);
         rc = pjwt_verifier_check(st->verifiers[i], h, len, NULL, now, NULL, NULL,

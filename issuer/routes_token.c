@@ -19,6 +19,7 @@
 #include "pam_pool.h"
 #include "ratelimit.h"
 #include "routes.h"
+#include "scope.h"
 #include "signer.h"
 #include "state.h"
 #include "token_req.h"
@@ -32,6 +33,28 @@
  * a stack without delays gets none.
  */
 static unsigned last_delay_usec;
+
+/*
+ * Every refusal of the credentials or of the account reads the same
+ * (RFC 6749 5.2 invalid_grant): which check failed goes to the log only,
+ * or the answer would tell that a password was right.
+ */
+#define REFUSED_DESC "invalid username or password"
+
+static const char *const token_error_name[TOKEN_ERROR_COUNT] = {
+    "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
+    "unsupported_grant_type", "invalid_scope", "server_error",
+    "temporarily_unavailable"
+};
+
+enum MHD_Result
+token_reply_error(struct req *r, unsigned status, enum token_error e,
+                  const char *desc, const char *const *headers)
+{
+    if ((unsigned)e >= TOKEN_ERROR_COUNT)
+        e = TOKEN_SERVER_ERROR;
+    return http_reply_oauth_error(r, status, token_error_name[e], desc, headers);
+}
 
 static void
 log_login(struct token_req *t, const char *outcome, const char *reason)
@@ -77,6 +100,14 @@ pam_done(struct pam_job *job)
 
     t->outcome = (enum pam_outcome)job->reply.outcome;
     t->state = T_DONE;
+    if (t->outcome == PAM_OUT_OK
+        && !signer_name_ok(job->reply.user, ISSUER_MAX_USER_LEN)) {
+        /* A module mapped the name to one no token can carry: a refusal
+           after a right password, so answered and delayed like any. */
+        t->outcome = PAM_OUT_DENIED;
+        snprintf(job->reply.reason, sizeof(job->reply.reason),
+                 "PAM user name not usable in a token");
+    }
     if (t->outcome == PAM_OUT_OK) {
         http_resume(t->r);
         return;
@@ -101,27 +132,19 @@ answer_failure(struct token_req *t)
     case PAM_OUT_OK:
         break;
     case PAM_OUT_DENIED:
-        metrics_login(LOGIN_DENIED);
-        log_login(t, "fail", reason);
-        return http_reply_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_grant",
-                                      "invalid username or password", NULL);
     case PAM_OUT_ACCT_EXPIRED:
     case PAM_OUT_AUTHTOK_EXPIRED:
     case PAM_OUT_ACCT_DENIED:
-        metrics_login(LOGIN_EXPIRED);
+        /* One metric too: /metrics may be as public as /token. */
+        metrics_login(LOGIN_DENIED);
         log_login(t, "fail", reason);
-        return http_reply_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_grant",
-                                      t->outcome == PAM_OUT_ACCT_EXPIRED
-                                          ? "account expired"
-                                      : t->outcome == PAM_OUT_AUTHTOK_EXPIRED
-                                          ? "password expired, change required"
-                                          : "account not permitted to log in",
-                                      NULL);
+        return token_reply_error(r, MHD_HTTP_BAD_REQUEST, TOKEN_INVALID_GRANT,
+                                 REFUSED_DESC, NULL);
     case PAM_OUT_ERROR:
         metrics_login(LOGIN_ERROR);
         log_login(t, "error", reason);
-        return http_reply_oauth_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                                      "server_error", NULL, NULL);
+        return token_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                 TOKEN_SERVER_ERROR, NULL, NULL);
     }
     return MHD_NO;
 }
@@ -136,6 +159,7 @@ answer(struct token_req *t)
     const struct issuer_state *st = r->st;
     const struct proto_reply *p = &t->job.reply;
     const char *groups[PROTO_MAX_GROUPS];
+    char scope[ISSUER_MAX_SCOPE_LEN + 1];
     json_auto_t *body = NULL;
     pjwt_err err;
     char *tok;
@@ -148,28 +172,31 @@ answer(struct token_req *t)
         snprintf(ra, sizeof(ra), "%u", t->retry_after);
         metrics_login(LOGIN_THROTTLED);
         log_login(t, "throttled", "too many failed attempts");
-        return http_reply_oauth_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
-                                      "slow_down", "too many failed attempts", h);
+        return token_reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
+                                 TOKEN_TEMPORARILY_UNAVAILABLE,
+                                 "too many failed attempts", h);
     }
     if (t->outcome != PAM_OUT_OK)
         return answer_failure(t);
-    if (!signer_name_ok(p->user, ISSUER_MAX_USER_LEN)) {
-        metrics_login(LOGIN_ERROR);
-        log_login(t, "error", "PAM user name not usable in a token");
-        return http_reply_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_grant",
-                                      "user name not supported", NULL);
-    }
-    for (i = 0; i < p->ngroups; i++)
+    for (i = 0; i < p->ngroups && i < PROTO_MAX_GROUPS; i++)
         groups[i] = p->groups[i];
+    /* The password was right and the account is good: telling that the
+       user may not have this scope reveals no more than a token would. */
+    if (t->scope[0]
+        && !scope_grant(st->conf, t->scope, groups, i, scope, sizeof(scope))) {
+        metrics_login(LOGIN_INVALID);
+        log_login(t, "invalid", "scope not permitted to this user");
+        return token_reply_error(r, MHD_HTTP_BAD_REQUEST, TOKEN_INVALID_SCOPE,
+                                 "scope not allowed", NULL);
+    }
     pjwt_err_clear(&err);
     tok = signer_issue(st, p->user, t->audience[0] ? t->audience : st->conf->audience,
-                       t->scope[0] ? t->scope : NULL, groups, p->ngroups,
-                       time(NULL), &err);
+                       t->scope[0] ? scope : NULL, groups, i, time(NULL), &err);
     if (tok == NULL) {
         metrics_login(LOGIN_ERROR);
         log_login(t, "error", err.msg);
-        return http_reply_oauth_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                                      "server_error", NULL, NULL);
+        return token_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                 TOKEN_SERVER_ERROR, NULL, NULL);
     }
     body = json_pack("{s:s, s:s, s:I}", "access_token", tok, "token_type", "Bearer",
                      "expires_in", (json_int_t)st->conf->token_lifetime);
@@ -178,7 +205,7 @@ answer(struct token_req *t)
     if (body == NULL)
         return MHD_NO;
     if (t->scope[0])
-        json_object_set_new(body, "scope", json_string(t->scope));
+        json_object_set_new(body, "scope", json_string(scope));
     metrics_login(LOGIN_OK);
     {
         /* Log the PAM user when a module mapped the name. */
@@ -191,26 +218,13 @@ answer(struct token_req *t)
     return http_reply_json(r, MHD_HTTP_OK, body, nostore);
 }
 
-static int
-audience_ok(const struct issuer_conf *c, const char *aud)
-{
-    size_t i;
-
-    if (strcmp(aud, c->audience) == 0)
-        return 1;
-    for (i = 0; i < c->n_audiences; i++)
-        if (strcmp(aud, c->audiences[i]) == 0)
-            return 1;
-    return 0;
-}
-
 static enum MHD_Result
-refuse(struct token_req *t, const char *error, const char *desc)
+refuse(struct token_req *t, enum token_error e, const char *desc)
 {
     metrics_login(LOGIN_INVALID);
     log_login(t, "invalid", desc);
     OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
-    return http_reply_oauth_error(t->r, MHD_HTTP_BAD_REQUEST, error, desc, NULL);
+    return token_reply_error(t->r, MHD_HTTP_BAD_REQUEST, e, desc, NULL);
 }
 
 static enum MHD_Result
@@ -226,19 +240,22 @@ token_start(struct token_req *t)
     if (t->bad == NULL && r->body_len == 0)
         t->bad = "form body with grant_type required";
     if (t->bad != NULL)
-        return refuse(t, "invalid_request", t->bad);
+        return refuse(t, TOKEN_INVALID_REQUEST, t->bad);
     if ((bad = token_form_basic(t)) != NULL)
-        return refuse(t, "invalid_request", bad);
+        return refuse(t, TOKEN_INVALID_REQUEST, bad);
     if (!(t->seen & (1u << F_GRANT)))
-        return refuse(t, "invalid_request", "grant_type missing");
+        return refuse(t, TOKEN_INVALID_REQUEST, "grant_type missing");
     if (strcmp(t->grant, "password") != 0)
-        return refuse(t, "unsupported_grant_type", "only the password grant is supported");
+        return refuse(t, TOKEN_UNSUPPORTED_GRANT_TYPE,
+                      "only the password grant is supported");
     if (t->job.req.user[0] == '\0' || !(t->seen & (1u << F_PASS)))
-        return refuse(t, "invalid_request", "username and password required");
-    if ((t->seen & (1u << F_SCOPE)) && !signer_scope_ok(t->scope))
-        return refuse(t, "invalid_scope", "scope not acceptable");
-    if ((t->seen & (1u << F_AUD)) && !audience_ok(c, t->audience))
-        return refuse(t, "invalid_request", "audience not allowed");
+        return refuse(t, TOKEN_INVALID_REQUEST, "username and password required");
+    /* Before PAM, so asking for an unlisted scope tells nothing about the
+       password; group-restricted scopes are decided after it (answer). */
+    if ((t->seen & (1u << F_SCOPE)) && !scope_listed(c, t->scope))
+        return refuse(t, TOKEN_INVALID_SCOPE, "scope not allowed");
+    if ((t->seen & (1u << F_AUD)) && !issuer_conf_audience_ok(c, t->audience))
+        return refuse(t, TOKEN_INVALID_REQUEST, "audience not allowed");
 
     /* Throttled, or a name no token can carry: answered like a PAM failure,
        after the same delay, without calling PAM. */
@@ -265,14 +282,15 @@ token_start(struct token_req *t)
         OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
         metrics_login(LOGIN_BUSY);
         log_login(t, "busy", "PAM queue full");
-        return http_reply_oauth_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                      "temporarily_unavailable", "server busy", h);
+        return token_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                 TOKEN_TEMPORARILY_UNAVAILABLE, "server busy", h);
     }
     snprintf(t->job.req.service, sizeof(t->job.req.service), "%s", c->pam_service);
     snprintf(t->job.req.confdir, sizeof(t->job.req.confdir), "%s",
              c->pam_confdir ? c->pam_confdir : "");
     snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
-    t->job.req.flags = c->claims_groups ? PROTO_WANT_GROUPS : 0;
+    t->job.req.flags = c->claims_groups || scope_needs_groups(c, t->scope)
+                           ? PROTO_WANT_GROUPS : 0;
     t->job.done = pam_done;
     t->state = T_PENDING;
     http_suspend(r);

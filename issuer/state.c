@@ -15,8 +15,10 @@
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "log.h"
 #include "signer.h"
 #include "state.h"
+#include "tls.h"
 
 static pthread_mutex_t cur_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct issuer_state *cur;
@@ -197,7 +199,8 @@ add_public_keys(const struct issuer_state *st, pjwt_verifier *v, pjwt_err *err)
 
 /*
  * /userinfo and /auth check tokens with the module's own rules: one
- * verifier per audience this issuer serves, each holding the public keys.
+ * verifier per auth_audience (a token for ssh:web1 must not open web
+ * applications), each holding the public keys and the revocation list.
  */
 static int
 build_verifiers(struct issuer_state *st, pjwt_err *err)
@@ -215,8 +218,8 @@ build_verifiers(struct issuer_state *st, pjwt_err *err)
             used += (size_t)snprintf(algs + used, sizeof(algs) - used, "%s%s",
                                      used ? "," : "", pjwt_alg_name((pjwt_alg)i));
     snprintf(lifetime, sizeof(lifetime), "%ld", c->token_lifetime);
-    for (i = 0; i <= c->n_audiences; i++) {
-        const char *aud = i == 0 ? c->audience : c->audiences[i - 1];
+    for (i = 0; i < c->n_auth_audiences; i++) {
+        const char *aud = c->auth_audiences[i];
         pjwt_verifier *v = pjwt_verifier_new();
 
         if (v == NULL)
@@ -228,6 +231,7 @@ build_verifiers(struct issuer_state *st, pjwt_err *err)
             || (r = vset(v, "max_lifetime", lifetime, err)) != 0
             || (r = add_public_keys(st, v, err)) != 0
             || (c->hmac_secret && (r = vset(v, "hmac_secret", c->hmac_secret, err)) != 0)
+            || (c->revoked && (r = vset(v, "revoked", c->revoked, err)) != 0)
             || (r = pjwt_verifier_prepare(v, PJWT_KEYS_EAGER, err)) != 0)
             return r;
     }
@@ -239,6 +243,7 @@ issuer_state_load(const char *path, pjwt_err *err)
 {
     struct issuer_state *st = calloc(1, sizeof(*st));
     struct issuer_state *r = NULL;
+    char desc[200];
 
     if (st == NULL) {
         pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
@@ -258,6 +263,13 @@ issuer_state_load(const char *path, pjwt_err *err)
         st->tls_key_pem = read_file(st->conf->tls_key, 1, err);
         if (st->tls_key_pem == NULL)
             goto out;
+        /* Checked here, not by MHD at startup: each handshake takes the
+           current state's certificate (tls.c), so a bad one must fail the
+           load (SIGHUP keeps the old state) rather than every handshake. */
+        if (tls_cert_check(st->tls_cert_pem, st->tls_key_pem, st->conf->tls_cert,
+                           desc, sizeof(desc), err) != 0)
+            goto out;
+        log_info("TLS certificate %s: %s", st->conf->tls_cert, desc);
     }
     if (signer_check_size(st, &st->max_token_len, err) != 0)
         goto out;

@@ -20,8 +20,8 @@ struct issuer_state {
     pjwt_keyset *keys;                 /* signing key first, then publish_key */
     pjwt_key *sign_key;                /* borrowed from keys */
     pjwt_alg alg;
-    /* One verifier per accepted audience: conf->audience first. */
-    pjwt_verifier *verifiers[1 + CONF_MAX_AUDIENCES];
+    /* One verifier per auth_audience, for /auth and /userinfo. */
+    pjwt_verifier *verifiers[CONF_MAX_AUDIENCES];
     size_t n_verifiers;
     char *jwks;                        /* JSON text */
     char *as_metadata;                 /* RFC 8414 document */

@@ -2,12 +2,14 @@
  * token_form.c: the body of POST /token.  The form is decoded by MHD's post
  * processor (application/x-www-form-urlencoded only) straight into the
  * request's fixed buffers, each parameter at most once (RFC 6749 3.2);
- * HTTP Basic credentials come from MHD_basic_auth_get_username_password.
- * The password buffer is cleansed when the request ends, whatever happened.
+ * HTTP Basic credentials (RFC 7617) are decoded here too.  The password
+ * buffer is cleansed when the request ends, whatever happened.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "token_req.h"
 
@@ -65,6 +67,25 @@ field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
     return MHD_YES;
 }
 
+/*
+ * 1 when the body is declared application/x-www-form-urlencoded (with
+ * parameters such as charset, or none).  MHD's post processor would also
+ * decode multipart/form-data, which RFC 6749 3.2 does not allow here.
+ */
+static int
+form_urlencoded(struct MHD_Connection *c)
+{
+    static const char want[] = "application/x-www-form-urlencoded";
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
+
+    if (ct == NULL || strncasecmp(ct, want, sizeof(want) - 1) != 0)
+        return 0;
+    ct += sizeof(want) - 1;
+    ct += strspn(ct, " \t");
+    return *ct == '\0' || *ct == ';';
+}
+
 enum MHD_Result
 token_form_begin(struct req *r)
 {
@@ -76,7 +97,8 @@ token_form_begin(struct req *r)
     r->ctx = t;
     r->ctx_free = token_form_free;
     /* NULL when the body is not application/x-www-form-urlencoded. */
-    t->pp = MHD_create_post_processor(r->conn, 1024, field, t);
+    t->pp = form_urlencoded(r->conn)
+                ? MHD_create_post_processor(r->conn, 1024, field, t) : NULL;
     return MHD_YES;
 }
 
@@ -95,33 +117,73 @@ token_form_body(struct req *r, const char *data, size_t len)
         t->bad = "malformed form body";
 }
 
-/* Fill user/password from HTTP Basic when the form has none. */
+#define B64_ALPHABET \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/*
+ * Fill user/password from HTTP Basic when the form has none.  Parsed here
+ * rather than by libmicrohttpd 0.9.75, which matches the scheme
+ * case-sensitively (RFC 7617 2: case-insensitive) and silently cuts the
+ * password at a NUL byte.  Other schemes are not credentials for this
+ * grant and are ignored.
+ */
 const char *
 token_form_basic(struct token_req *t)
 {
-    char *pass = NULL;
-    char *user = MHD_basic_auth_get_username_password(t->r->conn, &pass);
-    const char *bad = NULL;
+    static const char malformed[] = "malformed HTTP Basic credentials";
+    const char *h = MHD_lookup_connection_value(t->r->conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    unsigned char dec[(sizeof(t->job.req.user) + sizeof(t->job.req.password)
+                       + 2) / 3 * 3];
+    const char *b64, *bad = NULL;
+    const unsigned char *colon;
+    size_t n, k, pad, len, i, ulen;
+    int dl;
 
-    if (user == NULL) {
-        if (pass)
-            MHD_free(pass);
+    if (h == NULL || strncasecmp(h, "Basic", 5) != 0
+        || (h[5] != ' ' && h[5] != '\t' && h[5] != '\0'))
         return NULL;
-    }
     if (t->seen & ((1u << F_USER) | (1u << F_PASS)))
-        bad = "credentials in both the form and HTTP Basic";
-    else if (pass == NULL || strlen(user) >= sizeof(t->job.req.user)
-             || strlen(pass) >= sizeof(t->job.req.password))
-        bad = "malformed HTTP Basic credentials";
-    else {
-        snprintf(t->job.req.user, sizeof(t->job.req.user), "%s", user);
-        snprintf(t->job.req.password, sizeof(t->job.req.password), "%s", pass);
-        t->seen |= (1u << F_USER) | (1u << F_PASS);
+        return "credentials in both the form and HTTP Basic";
+    b64 = h + 5 + strspn(h + 5, " \t");
+    n = strlen(b64);
+    k = strspn(b64, B64_ALPHABET);
+    pad = n - k;
+    /* Strict RFC 4648 base64: padded to a multiple of 4, '=' only at the
+       end; EVP_DecodeBlock alone would skip blanks and count padding. */
+    if (n == 0 || n % 4 != 0 || pad > 2 || strspn(b64 + k, "=") != pad
+        || n / 4 * 3 > sizeof(dec))
+        return malformed;
+    dl = EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)n);
+    if (dl < 0 || (size_t)dl < pad) {
+        bad = malformed;
+        goto out;
     }
-    if (pass != NULL) {
-        OPENSSL_cleanse(pass, strlen(pass));
-        MHD_free(pass);
+    len = (size_t)dl - pad;
+    colon = memchr(dec, ':', len);
+    for (i = 0; i < len && bad == NULL; i++)
+        /* RFC 7617 2: no control characters; a NUL would end the password
+           early on its way to PAM. */
+        if (dec[i] < 0x20 || dec[i] == 0x7f)
+            bad = "control character in HTTP Basic credentials";
+    if (bad != NULL)
+        goto out;
+    if (colon == NULL) {
+        bad = malformed;
+        goto out;
     }
-    MHD_free(user);
+    ulen = (size_t)(colon - dec);
+    if (ulen >= sizeof(t->job.req.user)
+        || len - ulen - 1 >= sizeof(t->job.req.password)) {
+        bad = malformed;
+        goto out;
+    }
+    memcpy(t->job.req.user, dec, ulen);
+    t->job.req.user[ulen] = '\0';
+    memcpy(t->job.req.password, colon + 1, len - ulen - 1);
+    t->job.req.password[len - ulen - 1] = '\0';
+    t->seen |= (1u << F_USER) | (1u << F_PASS);
+out:
+    OPENSSL_cleanse(dec, sizeof(dec));
     return bad;
 }

@@ -34,6 +34,27 @@ struct token_req {
     unsigned retry_after;
 };
 
+/*
+ * The error codes a /token answer may carry: RFC 6749 5.2's, and
+ * server_error and temporarily_unavailable (RFC 6749 4.1.2.1) for what is
+ * not the request's fault (a PAM failure, a full queue, throttling).
+ */
+enum token_error {
+    TOKEN_INVALID_REQUEST = 0, TOKEN_INVALID_CLIENT, TOKEN_INVALID_GRANT,
+    TOKEN_UNAUTHORIZED_CLIENT, TOKEN_UNSUPPORTED_GRANT_TYPE,
+    TOKEN_INVALID_SCOPE, TOKEN_SERVER_ERROR, TOKEN_TEMPORARILY_UNAVAILABLE,
+    TOKEN_ERROR_COUNT
+};
+
+/*
+ * The one way a /token error is answered: status, {"error", and
+ * "error_description" when desc is not NULL}, no-store, and headers (NULL
+ * or a NULL-terminated name, value list, e.g. Retry-After).
+ */
+enum MHD_Result token_reply_error(struct req *r, unsigned status,
+                                  enum token_error e, const char *desc,
+                                  const char *const *headers);
+
 /* Route callbacks: the request context, then each chunk of the body. */
 enum MHD_Result token_form_begin(struct req *r);
 void token_form_body(struct req *r, const char *data, size_t len);

@@ -180,7 +180,8 @@ if [ -x "$ISSUERD" ]; then
     "$ISSUERD" -t -c "$T/demo.conf" > "$T/out" 2>&1 || { cat "$T/out"; bad "etc/demo/jwt-issuerd.conf.in fails -t"; }
     printf 'issuer = https://login.example.com\nsigning_key = %s\n' "$T/etc/signing.key" > "$T/readme-issuer.conf"
     awk '/^```/{ if (inb) { inb = 0; if (blk ~ /allowed_audiences/) printf "%s", blk } else { inb = 1; blk = "" } next }
-         inb { blk = blk $0 "\n" }' README.md >> "$T/readme-issuer.conf"
+         inb { blk = blk $0 "\n" }' README.md |
+        sed -e "s|/etc/pamjwt/|$T/etc/|" -e "s|/etc/security/pam_jwt/|$T/etc/|" >> "$T/readme-issuer.conf"
     grep -q allowed_audiences "$T/readme-issuer.conf" || bad "README issuer snippet not found"
     "$ISSUERD" -t -c "$T/readme-issuer.conf" > "$T/out" 2>&1 || { cat "$T/out"; bad "README's allowed_audiences snippet fails -t"; }
     ok "demo template and README issuer snippet pass jwt-issuerd -t"

@@ -89,14 +89,17 @@ ok "pam_unix: unknown user -> invalid_grant after the same delay ($2 s)"
 set -- $(curl -s -o "$T/out" -w '%{http_code} %{time_total}' --max-time 30 \
     -d grant_type=password -d username=pjwtexp --data-urlencode "password=$PW" \
     "http://127.0.0.1:$ISS_PORT/token")
-[ "$1" = 400 ] && grep -q '"account expired"' "$T/out" || fail "expired account: $1 $(cat "$T/out")"
+# The answer is a wrong password's: it must not tell that the password
+# was right (tests/issuer/uniform_errors.sh compares every header).
+[ "$1" = 400 ] && grep -q '"invalid username or password"' "$T/out" || fail "expired account: $1 $(cat "$T/out")"
 # pam_acct_mgmt asks for no delay; the daemon adds the usual one so the
 # answer time does not reveal that the password was right.
 held pjwtexp "$2" || fail "expired account answered early"
-ok "pam_unix: expired account -> invalid_grant, account expired, after the usual delay"
+ok "pam_unix: expired account -> invalid_grant, as a wrong password, after the usual delay"
 code=$(login pjwtchg "$PW")
-[ "$code" = 400 ] && grep -q 'password expired' "$T/out" || fail "password change required: $code $(cat "$T/out")"
-ok "pam_unix: password change required -> invalid_grant, password expired"
+[ "$code" = 400 ] && grep -q '"invalid username or password"' "$T/out" || fail "password change required: $code $(cat "$T/out")"
+grep -q 'user=pjwtchg outcome=fail reason="password expired' "$T/log" || fail "log reason for a password change"
+ok "pam_unix: password change required -> invalid_grant, as a wrong password (reason logged)"
 grep -q 'user=pjwtexp outcome=fail reason="account expired"' "$T/log" || fail "log reason for expired account"
 ! grep -q "$PW" "$T/log" || fail "password in the log"
 ok "refusals logged with their reason, password never"

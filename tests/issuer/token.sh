@@ -11,6 +11,8 @@ listen = 127.0.0.1:0
 issuer = https://issuer.test
 audience = hosts
 allowed_audiences = api, web
+allowed_scopes = read write
+auth_audience = hosts, api
 signing_key = $T/sign.pem
 pam_confdir = $T/pam.d
 pam_workers = 2
@@ -170,7 +172,7 @@ code=$(curl -s -o "$T/out" -w '%{http_code}' -H "Authorization: Bearer $TOK" "$U
 ok "userinfo answers the claims"
 code=$(curl -s -o "$T/out" -w '%{http_code}' -H "Authorization: Bearer $TOK_API" "$U/userinfo")
 [ "$code" = 200 ] || fail "userinfo aud=api: $code"
-ok "userinfo accepts an allowed_audiences token"
+ok "userinfo accepts an auth_audience token"
 code=$(curl -s -D "$T/hdr" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOK" "$U/auth")
 [ "$code" = 200 ] && grep -qi '^X-Auth-User: alice' "$T/hdr" || fail "auth: $code"
 ok "auth: 200 with X-Auth-User"

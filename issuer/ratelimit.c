@@ -13,7 +13,7 @@
 #include "pam_proto.h"
 #include "ratelimit.h"
 
-/* "u:" bucket "|" user: an address bucket never contains '|'. */
+/* The longest key, "v:" bucket "|" user (a bucket never contains '|'). */
 #define KEY_MAX (2 + 64 + 1 + PROTO_NAME_MAX + 1)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -31,7 +31,7 @@ now_s(void)
 static void
 decay(struct kt_entry *e, long limit, double now)
 {
-    if (e->stamp == 0)
+    if (e->stamp == 0)          /* new: keytable entries start zeroed */
         e->stamp = now;
     e->count -= (now - e->stamp) * (double)limit / 60.0;
     if (e->count < 0)
@@ -44,7 +44,9 @@ struct limits {
     double now;
 };
 
-/* Keys are "i:BUCKET" (address) or "u:..." (user); limits of that kind. */
+/* Keys are "i:BUCKET" (address), "u:USER" or "v:BUCKET|USER" (user, or
+   user+ip: another prefix, so a reload between the two never mixes
+   them); the limit of that kind. */
 static long
 limit_of(const struct kt_entry *e, const struct limits *l)
 {
@@ -72,7 +74,7 @@ make_keys(const struct issuer_conf *c, const char *bucket, const char *user,
     if (user == NULL || *user == '\0')
         return;
     if (c->rate_user_ip)
-        n = (size_t)snprintf(user_key, KEY_MAX, "u:%s|", bucket ? bucket : "");
+        n = (size_t)snprintf(user_key, KEY_MAX, "v:%s|", bucket ? bucket : "");
     else
         n = (size_t)snprintf(user_key, KEY_MAX, "u:");
     /* ASCII only: a locale's case rules are not NSS's. */

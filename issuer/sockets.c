@@ -1,7 +1,8 @@
 /*
- * sockets.c: see sockets.h.  Port 0 binds a free port; the bound address is
- * reported in the listener's name, which main.c logs ("listening on ..."),
- * so tests can start on port 0 and read the port back.
+ * sockets.c: see sockets.h.  The listen syntax is listen_spec.c's.  Port 0
+ * binds a free port; the bound address is reported in the listener's name,
+ * which main.c logs ("listening on ..."), so tests can start on port 0 and
+ * read the port back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,9 +53,10 @@ from_systemd(struct listener *out)
 }
 
 /*
- * Bind with umask 0177, so that the socket exists with no more than 0600
- * until its group and mode are set; nobody can connect before listen()
- * anyway.  A stale socket from an earlier run is removed; nothing else.
+ * Bind with umask 0177 (process-wide, but startup is still single
+ * threaded), so that the socket exists with no more than 0600 until its
+ * group and mode are set; nobody can connect before listen() anyway.  A
+ * stale socket from an earlier run is removed; nothing else.
  */
 static int
 open_unix(const struct listen_spec *ls, struct listener *l)

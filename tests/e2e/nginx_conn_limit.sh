@@ -86,6 +86,8 @@ for n in 1 2 3 4 5; do
 done
 [ "$(grep -c 'login: addr=127.0.0.2 user=alice outcome=success' "$T/issuer.log")" = 5 ] ||
     fail "the issuer did not log five successes for 127.0.0.2"
+# The guesser must still have been at it, or the logins proved nothing.
+[ "${busy:-0}" -ge 30 ] || fail "the guesser had let go by the last login (in flight: $busy)"
 ok "five correct logins from 127.0.0.2 succeed while 127.0.0.3 guesses (still $busy in flight)"
 
 touch "$T/stop"

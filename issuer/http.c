@@ -2,18 +2,19 @@
  * http.c: libmicrohttpd in epoll mode with an internal thread pool and
  * suspend/resume (mhd doc/examples/simplepost.c with 0.9.75 APIs).  This
  * file owns the request life cycle: route lookup, method and body-size
- * checks, the client address, and freeing everything when MHD says the
- * request is complete.
+ * checks, the client address and the per-client connection limit, and
+ * freeing everything when MHD says the request is complete.
  */
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "connlimit.h"
 #include "http.h"
 #include "issuer_conf.h"
 #include "log.h"
+#include "netaddr.h"
 #include "routes.h"
 #include "state.h"
 #include "tls.h"
@@ -109,49 +110,127 @@ http_in_flight(void)
     return __atomic_load_n(&in_flight, __ATOMIC_RELAXED);
 }
 
-static void
+/*
+ * The client behind a trusted proxy.  Every X-Forwarded-For header, joined
+ * in order (RFC 9110 5.3: repeated fields are one comma-separated list), is
+ * one list, and each proxy appends the address it saw: so the list is read
+ * from the right, past every trusted proxy, and the first address that is
+ * not one is the client.  Whatever is left of it came from the client and
+ * is never looked at.  A value that is not an address (a proxy that writes
+ * "unknown") stops the walk at the last hop that vouched for it.
+ */
+#define XFF_MAX_HEADERS 32
+
+struct xff_headers {
+    const char *v[XFF_MAX_HEADERS];
+    size_t n;                     /* seen; the last XFF_MAX_HEADERS are kept */
+};
+
+static enum MHD_Result
+xff_collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct xff_headers *x = cls;
+
+    (void)kind;
+    if (key != NULL && value != NULL && strcasecmp(key, "X-Forwarded-For") == 0)
+        x->v[x->n++ % XFF_MAX_HEADERS] = value;
+    return MHD_YES;
+}
+
+/* 1 with *out set to the client's address, 0 when the headers name none. */
+static int
+forwarded_client(struct req *r, const struct issuer_conf *c, struct netaddr *out)
+{
+    struct xff_headers x = { .n = 0 };
+    size_t h, kept;
+    int found = 0;
+
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, xff_collect, &x);
+    kept = x.n < XFF_MAX_HEADERS ? x.n : XFF_MAX_HEADERS;
+    for (h = 0; h < kept; h++) {
+        const char *v = x.v[(x.n - 1 - h) % XFF_MAX_HEADERS];
+        const char *end = v + strlen(v);
+
+        while (end > v) {
+            const char *s = end, *e = end;
+            struct netaddr a;
+
+            while (s > v && s[-1] != ',')
+                s--;
+            end = s > v ? s - 1 : v;      /* the next element ends at the comma */
+            while (s < e && (*s == ' ' || *s == '\t'))
+                s++;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (s == e)
+                continue;                 /* empty element: "a, , b" */
+            if (netaddr_parse(s, (size_t)(e - s), &a) != 0)
+                return found;
+            *out = a;
+            found = 1;
+            if (!issuer_conf_is_proxy(c, &a))
+                return 1;
+        }
+    }
+    return found;
+}
+
+/*
+ * r->peer, r->client and r->bucket.  A dual-stack socket shows IPv4 peers
+ * as ::ffff:a.b.c.d: netaddr takes the IPv4 form, so limits,
+ * trusted_proxies and logs see one address.
+ */
+static int
 client_address(struct req *r)
 {
+    const struct issuer_conf *c = r->st->conf;
     const union MHD_ConnectionInfo *ci;
-    const char *xff, *last;
-    char item[64];
-    size_t len;
+    struct netaddr peer, client;
+    int have = 0, trusted = 0;
 
     snprintf(r->peer, sizeof(r->peer), "unknown");
     ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci != NULL && ci->client_addr != NULL) {
-        const struct sockaddr *sa = ci->client_addr;
-        socklen_t sl = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                 : sizeof(struct sockaddr_in);
-
-        if (sa->sa_family == AF_UNIX)
+        if (ci->client_addr->sa_family == AF_UNIX) {
             snprintf(r->peer, sizeof(r->peer), "unix");
-        else if (getnameinfo(sa, sl, r->peer, sizeof(r->peer), NULL, 0,
-                             NI_NUMERICHOST) != 0)
-            snprintf(r->peer, sizeof(r->peer), "unknown");
+            trusted = c->proxy_unix;
+        } else if (netaddr_from_sockaddr(ci->client_addr, &peer) == 0) {
+            netaddr_format(&peer, r->peer, sizeof(r->peer));
+            trusted = issuer_conf_is_proxy(c, &peer);
+            client = peer;
+            have = 1;
+        }
     }
-    /* A dual-stack socket shows IPv4 clients as ::ffff:a.b.c.d: use the
-       IPv4 form so limits, trusted_proxies and logs see one address. */
-    if (strncmp(r->peer, "::ffff:", 7) == 0 && strchr(r->peer + 7, '.') != NULL)
-        memmove(r->peer, r->peer + 7, strlen(r->peer + 7) + 1);
-    snprintf(r->client, sizeof(r->client), "%s", r->peer);
-    if (!issuer_conf_is_proxy(r->st->conf, r->peer))
-        return;
-    /* The proxy appends the address it saw: the last entry is the one a
-       trusted proxy vouches for. */
-    xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
-    if (xff == NULL)
-        return;
-    last = strrchr(xff, ',');
-    last = last ? last + 1 : xff;
-    last += strspn(last, " \t");
-    len = strcspn(last, " \t");
-    if (len == 0 || len >= sizeof(item))
-        return;
-    memcpy(item, last, len);
-    item[len] = '\0';
-    if (issuer_addr_normalize(item, r->client, sizeof(r->client)) != 0)
+    if (trusted && forwarded_client(r, c, &client))
+        have = 1;
+    if (have) {
+        netaddr_format(&client, r->client, sizeof(r->client));
+        netaddr_bucket(&client, (unsigned)c->ipv6_prefix, r->bucket, sizeof(r->bucket));
+    } else {
         snprintf(r->client, sizeof(r->client), "%s", r->peer);
+        snprintf(r->bucket, sizeof(r->bucket), "%s", r->peer);
+    }
+    return trusted;
+}
+
+/*
+ * max_connections_per_ip behind a proxy: the proxy's connections are not
+ * counted (only max_connections bounds them), each forwarded client's
+ * requests in progress are.  0, or -1 when the client holds its limit.
+ */
+static int
+take_request_place(struct req *r, int via_proxy)
+{
+    long limit = r->st->conf->max_per_ip;
+
+    if (!via_proxy || limit <= 0)
+        return 0;
+    if (connlimit_acquire(r->bucket, limit) != 0) {
+        log_debug("client %s: %ld requests in progress, refused", r->client, limit);
+        return -1;
+    }
+    r->holds_place = 1;
+    return 0;
 }
 
 struct framing {
@@ -208,8 +287,8 @@ first_call(struct req *r, const char *url, const char *method)
 {
     const char *cl, *bad;
     size_t i;
+    int via_proxy = client_address(r);
 
-    client_address(r);
     if ((bad = framing_bad(r->conn)) != NULL) {
         /* The rest of the stream cannot be trusted to start a request. */
         static const char *const h[] = { "Connection", "close", NULL };
@@ -226,6 +305,13 @@ first_call(struct req *r, const char *url, const char *method)
 
         r->route = &none;
         return http_reply_oauth_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, NULL);
+    }
+    if (take_request_place(r, via_proxy) != 0) {
+        static const char *const h[] = { "Retry-After", "1", NULL };
+
+        return http_reply_oauth_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                      "temporarily_unavailable",
+                                      "too many requests in progress from this client", h);
     }
     if (strstr(r->route->methods, method) == NULL
         || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0
@@ -302,6 +388,8 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     if (r->suspended)
         __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
+    if (r->holds_place)
+        connlimit_release(r->bucket);
     if (r->ctx_free != NULL)
         r->ctx_free(r->ctx);
     issuer_state_put(r->st);
@@ -325,6 +413,55 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
         if (p[1] == '0' && p[2] == '0')
             return strlen(s);
     return MHD_http_unescape(s);
+}
+
+/*
+ * max_connections_per_ip for direct peers, counted here rather than by
+ * MHD_OPTION_PER_IP_CONNECTION_LIMIT: MHD counts every peer, so behind a
+ * proxy its one address would hit the limit for all its clients at once.
+ * A trusted proxy's connections are left to max_connections (its clients
+ * are counted per request, take_request_place).  MHD offers no way to
+ * refuse a connection here, so one over the limit is shut down: MHD then
+ * reads end-of-file and closes it at once, and CLOSED is still reported.
+ */
+static void
+connection_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    const union MHD_ConnectionInfo *ci;
+    struct issuer_state *st;
+    struct netaddr a;
+    char bucket[NETADDR_STRLEN], *held = NULL;
+
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        held = *socket_context;
+        if (held != NULL) {
+            connlimit_release(held);
+            free(held);
+            *socket_context = NULL;
+        }
+        return;
+    }
+    st = issuer_state_get();
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (st->conf->max_per_ip > 0 && ci != NULL
+        && netaddr_from_sockaddr(ci->client_addr, &a) == 0
+        && !issuer_conf_is_proxy(st->conf, &a)) {
+        netaddr_bucket(&a, (unsigned)st->conf->ipv6_prefix, bucket, sizeof(bucket));
+        held = strdup(bucket);
+        if (held != NULL && connlimit_acquire(held, st->conf->max_per_ip) == 0) {
+            *socket_context = held;
+        } else {
+            free(held);
+            ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+            if (ci != NULL)
+                shutdown(ci->connect_fd, SHUT_RDWR);
+            log_debug("peer %s: %ld connections open, refused", bucket,
+                      st->conf->max_per_ip);
+        }
+    }
+    issuer_state_put(st);
 }
 
 static void
@@ -370,7 +507,9 @@ http_start(int fd, int is_unix, const struct issuer_state *st)
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, is_unix ? 0u : (unsigned)c->max_per_ip,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
+        /* Unix peers have no address to count. */
+        MHD_OPTION_NOTIFY_CONNECTION, is_unix ? NULL : connection_cb, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
         MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,

@@ -34,6 +34,8 @@ struct req {
     struct issuer_state *st;      /* reference held for the whole request */
     char peer[64];                /* numeric address of the TCP peer */
     char client[64];              /* the client: peer or trusted X-Forwarded-For */
+    char bucket[64];              /* the client's per-address limit key */
+    int holds_place;              /* counted in connlimit under bucket */
     size_t body_len;
     int too_big;
     int replied;

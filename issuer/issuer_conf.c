@@ -4,7 +4,6 @@
  * filled first and the derived ones after the file (ssh
  * fill_default_server_options).
  */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "conf.h"
 #include "issuer_conf.h"
 #include "scope.h"
+#include "listen_spec.h"
 
 #define DEFAULT_SERVICE "jwt-issuer"
 #define DEFAULT_AUDIENCE "aud"
@@ -45,22 +45,11 @@ add_str(char **arr, size_t *n, size_t max, const char *key, const char *value,
     return 0;
 }
 
-int
-issuer_addr_normalize(const char *in, char *out, size_t cap)
-{
-    unsigned char buf[sizeof(struct in6_addr)];
-
-    if (inet_pton(AF_INET, in, buf) == 1)
-        return inet_ntop(AF_INET, buf, out, (socklen_t)cap) ? 0 : -1;
-    if (inet_pton(AF_INET6, in, buf) == 1)
-        return inet_ntop(AF_INET6, buf, out, (socklen_t)cap) ? 0 : -1;
-    return -1;
-}
-
-/* Split a comma/blank separated list, calling add for every item. */
+/* Split a comma/blank separated list, calling fn for every item. */
 static int
-add_list(const char *key, const char *value, int is_addr, char **arr,
-         size_t *n, size_t max, pjwt_err *err)
+each_item(const char *key, const char *value,
+          int (*fn)(void *ctx, const char *key, const char *item, pjwt_err *err),
+          void *ctx, pjwt_err *err)
 {
     char item[256];
     const char *p = value;
@@ -81,20 +70,81 @@ add_list(const char *key, const char *value, int is_addr, char **arr,
         memcpy(item, p, len);
         item[len] = '\0';
         p += len;
-        if (is_addr) {
-            char norm[INET6_ADDRSTRLEN];
-
-            if (issuer_addr_normalize(item, norm, sizeof(norm)) != 0)
-                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                    "%s: '%s' is not an IP address", key, item);
-            r = add_str(arr, n, max, key, norm, err);
-        } else {
-            r = add_str(arr, n, max, key, item, err);
-        }
+        r = fn(ctx, key, item, err);
         if (r != 0)
             return r;
     }
     return 0;
+}
+
+struct str_list {
+    char **arr;
+    size_t *n;
+    size_t max;
+};
+
+static int
+add_list_item(void *ctx, const char *key, const char *item, pjwt_err *err)
+{
+    struct str_list *l = ctx;
+
+    return add_str(l->arr, l->n, l->max, key, item, err);
+}
+
+/* A comma/blank separated list of strings. */
+static int
+add_list(const char *key, const char *value, char **arr, size_t *n, size_t max,
+         pjwt_err *err)
+{
+    struct str_list l = { arr, n, max };
+
+    return each_item(key, value, add_list_item, &l, err);
+}
+
+/* trusted_proxies: ADDRESS, ADDRESS/BITS, or "unix" for every peer on a
+   unix-socket listener (whoever the socket's mode and group let in). */
+static int
+add_proxy(void *ctx, const char *key, const char *item, pjwt_err *err)
+{
+    struct issuer_conf *c = ctx;
+    pjwt_err e;
+
+    if (strcmp(item, "unix") == 0) {
+        c->proxy_unix = 1;
+        return 0;
+    }
+    if (c->n_proxies >= CONF_MAX_PROXIES)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "too many %s (at most %d)", key, CONF_MAX_PROXIES);
+    pjwt_err_clear(&e);
+    if (netaddr_prefix_parse(item, &c->proxies[c->n_proxies], &e) != 0)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: %s", key, e.msg);
+    c->n_proxies++;
+    return 0;
+}
+
+static int
+set_user_key(struct issuer_conf *c, const char *key, const char *value, pjwt_err *err)
+{
+    if (value != NULL && strcmp(value, "user") == 0)
+        c->rate_user_ip = 0;
+    else if (value != NULL && strcmp(value, "user+ip") == 0)
+        c->rate_user_ip = 1;
+    else
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s: expected user or user+ip", key);
+    return 0;
+}
+
+/* Checked here, at load, so that -t and a SIGHUP catch a bad one. */
+static int
+add_listen(struct issuer_conf *c, const char *key, const char *value, pjwt_err *err)
+{
+    struct listen_spec ls;
+
+    if (value != NULL && listen_spec_parse(value, &ls, err) != 0)
+        return PJWT_ERR_CONF;
+    return add_str(c->listen, &c->n_listen, CONF_MAX_LISTEN, key, value, err);
 }
 
 static int
@@ -141,7 +191,7 @@ set_scope_groups(struct issuer_conf *c, const char *value, pjwt_err *err)
     if (colon == NULL || colon == value || colon[1] == '\0')
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "scope_groups: expected SCOPE:GROUP[,GROUP...]");
-    if ((r = add_list("scope_groups", colon + 1, 0, groups, &n,
+    if ((r = add_list("scope_groups", colon + 1, groups, &n,
                       CONF_MAX_SCOPE_GROUPS, err)) != 0)
         goto out;
     for (i = 0; i < n; i++) {
@@ -185,6 +235,7 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "max_connections", offsetof(struct issuer_conf, max_connections), 1, 65536 },
         { "max_connections_per_ip", offsetof(struct issuer_conf, max_per_ip), 0, 65536 },
         { "connection_timeout", offsetof(struct issuer_conf, connection_timeout), 1, 3600 },
+        { "ipv6_prefix", offsetof(struct issuer_conf, ipv6_prefix), 1, 128 },
     };
     static const struct {
         const char *name;
@@ -213,24 +264,25 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
             return set_str((char **)(void *)((char *)c + strs[i].off), key,
                            value, err);
     if (strcmp(key, "listen") == 0)
-        return add_str(c->listen, &c->n_listen, CONF_MAX_LISTEN, key, value, err);
+        return add_listen(c, key, value, err);
     if (strcmp(key, "publish_key") == 0)
         return add_str(c->publish, &c->n_publish, CONF_MAX_PUBLISH, key, value, err);
     if (strcmp(key, "allowed_audiences") == 0)
-        return add_list(key, value, 0, c->audiences, &c->n_audiences,
+        return add_list(key, value, c->audiences, &c->n_audiences,
                         CONF_MAX_AUDIENCES, err);
     if (strcmp(key, "trusted_proxies") == 0)
-        return add_list(key, value, 1, c->proxies, &c->n_proxies,
-                        CONF_MAX_PROXIES, err);
+        return each_item(key, value, add_proxy, c, err);
+    if (strcmp(key, "rate_limit_user_key") == 0)
+        return set_user_key(c, key, value, err);
     if (strcmp(key, "claims_groups") == 0)
         return pjwt_conf_bool(key, value, &c->claims_groups, err);
     if (strcmp(key, "claim") == 0)
         return set_claim(c, value, err);
     if (strcmp(key, "auth_audience") == 0)
-        return add_list(key, value, 0, c->auth_audiences, &c->n_auth_audiences,
+        return add_list(key, value, c->auth_audiences, &c->n_auth_audiences,
                         CONF_MAX_AUDIENCES, err);
     if (strcmp(key, "allowed_scopes") == 0)
-        return add_list(key, value, 0, c->scopes, &c->n_scopes, CONF_MAX_SCOPES,
+        return add_list(key, value, c->scopes, &c->n_scopes, CONF_MAX_SCOPES,
                         err);
     if (strcmp(key, "scope_groups") == 0)
         return set_scope_groups(c, value, err);
@@ -299,6 +351,7 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->claims_groups = 1;
     c->rate_per_ip = 30;
     c->rate_per_user = 10;
+    c->ipv6_prefix = 64;
     c->threads = ncpu > 0 && ncpu < 64 ? ncpu : 4;
     c->pam_workers = 4;
     c->pam_queue = 0;          /* derived from pam_workers */
@@ -333,8 +386,6 @@ issuer_conf_free(struct issuer_conf *c)
         free(c->claims[i].name);
         free(c->claims[i].value);
     }
-    for (i = 0; i < c->n_proxies; i++)
-        free(c->proxies[i]);
     for (i = 0; i < c->n_auth_audiences; i++)
         free(c->auth_audiences[i]);
     for (i = 0; i < c->n_scopes; i++)
@@ -358,12 +409,12 @@ issuer_conf_free(struct issuer_conf *c)
 }
 
 int
-issuer_conf_is_proxy(const struct issuer_conf *c, const char *addr)
+issuer_conf_is_proxy(const struct issuer_conf *c, const struct netaddr *addr)
 {
     size_t i;
 
     for (i = 0; i < c->n_proxies; i++)
-        if (strcmp(c->proxies[i], addr) == 0)
+        if (netaddr_in_prefix(addr, &c->proxies[i]))
             return 1;
     return 0;
 }

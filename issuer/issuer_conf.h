@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include "err.h"
+#include "netaddr.h"
 
 #define CONF_MAX_LISTEN 8
 #define CONF_MAX_PUBLISH 8
@@ -54,8 +55,11 @@ struct issuer_conf {
     char *pam_confdir;
     long rate_per_ip;
     long rate_per_user;
-    char *proxies[CONF_MAX_PROXIES];   /* trusted_proxies, normalised */
+    int rate_user_ip;                  /* rate_limit_user_key = user+ip */
+    long ipv6_prefix;                  /* bits of an IPv6 client's bucket */
+    struct netaddr_prefix proxies[CONF_MAX_PROXIES];   /* trusted_proxies */
     size_t n_proxies;
+    int proxy_unix;                    /* trusted_proxies has "unix" */
     long threads;
     long pam_workers;
     long pam_queue;
@@ -82,13 +86,10 @@ struct issuer_conf {
 struct issuer_conf *issuer_conf_load(const char *path, pjwt_err *err);
 void issuer_conf_free(struct issuer_conf *c);
 
-/* 1 when addr (numeric) is one of the trusted proxies. */
-int issuer_conf_is_proxy(const struct issuer_conf *c, const char *addr);
+/* 1 when addr is inside one of the trusted_proxies prefixes. */
+int issuer_conf_is_proxy(const struct issuer_conf *c, const struct netaddr *addr);
 
 /* 1 when tokens may be issued for aud: audience or allowed_audiences. */
 int issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud);
-
-/* Canonical numeric form of an IPv4/IPv6 address into out; 0 or -1. */
-int issuer_addr_normalize(const char *in, char *out, size_t cap);
 
 #endif

@@ -1,30 +1,23 @@
 /*
- * ratelimit.c: a leaky bucket per key in a chained hash table under one
- * mutex (a check is a hash and a few compares: far below the cost of the
- * PAM call it guards).
+ * ratelimit.c: a leaky bucket per key in a keytable under one mutex (a
+ * check is a hash and a few compares: far below the cost of the PAM call
+ * it guards).
  */
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "keytable.h"
 #include "log.h"
+#include "pam_proto.h"
 #include "ratelimit.h"
 
-#define NBUCKETS 4096
-
-struct entry {
-    struct entry *next;
-    double count;
-    double stamp;            /* monotonic seconds of the last update */
-    char key[];              /* "i:ADDR" or "u:USER" */
-};
+/* The longest key, "v:" bucket "|" user (a bucket never contains '|'). */
+#define KEY_MAX (2 + 64 + 1 + PROTO_NAME_MAX + 1)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct entry *table[NBUCKETS];
-static size_t nkeys;
+static struct keytable table = { .max = RATELIMIT_MAX_KEYS };
 
 static double
 now_s(void)
@@ -35,85 +28,73 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint32_t
-hash(const char *s)
-{
-    uint32_t h = 2166136261u;   /* FNV-1a */
-
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h % NBUCKETS;
-}
-
 static void
-decay(struct entry *e, long limit, double now)
+decay(struct kt_entry *e, long limit, double now)
 {
+    if (e->stamp == 0)          /* new: keytable entries start zeroed */
+        e->stamp = now;
     e->count -= (now - e->stamp) * (double)limit / 60.0;
     if (e->count < 0)
         e->count = 0;
     e->stamp = now;
 }
 
-/* Drop every key whose count has leaked away; lock held. */
+struct limits {
+    long per_ip, per_user;
+    double now;
+};
+
+/* Keys are "i:BUCKET" (address), "u:USER" or "v:BUCKET|USER" (user, or
+   user+ip: another prefix, so a reload between the two never mixes
+   them); the limit of that kind. */
+static long
+limit_of(const struct kt_entry *e, const struct limits *l)
+{
+    return e->key[0] == 'i' ? l->per_ip : l->per_user;
+}
+
+static int
+leaked_away(struct kt_entry *e, void *ctx)
+{
+    const struct limits *l = ctx;
+
+    decay(e, limit_of(e, l), l->now);
+    return e->count <= 0;
+}
+
+/* The two keys of an attempt; user_key is "" when user is not limited. */
 static void
-prune(long limit_ip, long limit_user, double now)
+make_keys(const struct issuer_conf *c, const char *bucket, const char *user,
+          char *ip_key, char *user_key)
 {
-    size_t i;
+    size_t n, i;
 
-    for (i = 0; i < NBUCKETS; i++) {
-        struct entry **pp = &table[i];
-
-        while (*pp) {
-            struct entry *e = *pp;
-
-            decay(e, e->key[0] == 'i' ? limit_ip : limit_user, now);
-            if (e->count <= 0) {
-                *pp = e->next;
-                free(e);
-                nkeys--;
-            } else {
-                pp = &e->next;
-            }
-        }
-    }
+    snprintf(ip_key, KEY_MAX, "i:%s", bucket ? bucket : "");
+    user_key[0] = '\0';
+    if (user == NULL || *user == '\0')
+        return;
+    if (c->rate_user_ip)
+        n = (size_t)snprintf(user_key, KEY_MAX, "v:%s|", bucket ? bucket : "");
+    else
+        n = (size_t)snprintf(user_key, KEY_MAX, "u:");
+    /* ASCII only: a locale's case rules are not NSS's. */
+    for (i = 0; user[i] != '\0' && n + 1 < KEY_MAX; i++)
+        user_key[n++] = user[i] >= 'A' && user[i] <= 'Z' ? (char)(user[i] - 'A' + 'a')
+                                                       : user[i];
+    user_key[n] = '\0';
 }
 
-static struct entry *
-lookup(char kind, const char *name, int create)
-{
-    char key[300];
-    struct entry *e;
-    uint32_t h;
-    size_t len;
-
-    len = (size_t)snprintf(key, sizeof(key), "%c:%s", kind, name ? name : "");
-    if (len >= sizeof(key))
-        len = sizeof(key) - 1;
-    h = hash(key);
-    for (e = table[h]; e; e = e->next)
-        if (strcmp(e->key, key) == 0)
-            return e;
-    if (!create || nkeys >= RATELIMIT_MAX_KEYS)
-        return NULL;
-    e = calloc(1, sizeof(*e) + len + 1);
-    if (e == NULL)
-        return NULL;
-    memcpy(e->key, key, len + 1);
-    e->stamp = now_s();
-    e->next = table[h];
-    table[h] = e;
-    nkeys++;
-    return e;
-}
-
+/* Seconds until key passes a limit of N, 0 when it passes now; lock held. */
 static unsigned
-over(char kind, const char *name, long limit, double now)
+over(const char *key, long limit, double now)
 {
-    struct entry *e;
+    struct kt_entry *e;
+    double secs;
+    unsigned u;
 
-    if (limit <= 0 || name == NULL)
+    if (limit <= 0 || key[0] == '\0')
         return 0;
-    e = lookup(kind, name, 0);
+    e = keytable_get(&table, key, 0);
     if (e == NULL)
         return 0;
     decay(e, limit, now);
@@ -121,58 +102,66 @@ over(char kind, const char *name, long limit, double now)
        fewer than N - 1 (plus what has leaked) are on record. */
     if (e->count <= (double)(limit - 1))
         return 0;
-    /* Seconds until it would pass. */
-    {
-        double secs = (e->count - (double)(limit - 1)) * 60.0 / (double)limit;
-        unsigned u = (unsigned)secs;
+    secs = (e->count - (double)(limit - 1)) * 60.0 / (double)limit;
+    u = (unsigned)secs;
+    return (double)u < secs ? u + 1 : (u ? u : 1);
+}
 
-        return (double)u < secs ? u + 1 : (u ? u : 1);
+/* Add delta (+1 or -1) to key; lock held. */
+static void
+add(const char *key, long limit, double now, double delta)
+{
+    struct kt_entry *e;
+
+    if (limit <= 0 || key[0] == '\0')
+        return;
+    e = keytable_get(&table, key, delta > 0);
+    if (e == NULL) {
+        if (delta > 0)
+            /* Table full of live keys: an attack from many addresses.  Not
+               tracking one more key fails open for it, which beats
+               refusing every user. */
+            log_warn("rate limit table full (%d keys)", RATELIMIT_MAX_KEYS);
+        return;
     }
+    decay(e, limit, now);
+    e->count += delta;
+    if (e->count < 0)
+        e->count = 0;
 }
 
 int
-ratelimit_check(const char *addr, const char *user, long per_ip, long per_user,
-                unsigned *retry_after)
+ratelimit_acquire(const struct issuer_conf *c, const char *bucket, const char *user,
+                  unsigned *retry_after)
 {
-    double now = now_s();
+    char ip_key[KEY_MAX], user_key[KEY_MAX];
+    struct limits l = { c->rate_per_ip, c->rate_per_user, now_s() };
     unsigned a, b;
 
+    make_keys(c, bucket, user, ip_key, user_key);
     pthread_mutex_lock(&lock);
-    a = over('i', addr, per_ip, now);
-    b = over('u', user, per_user, now);
+    a = over(ip_key, l.per_ip, l.now);
+    b = over(user_key, l.per_user, l.now);
+    if (a == 0 && b == 0) {
+        if (table.n >= RATELIMIT_MAX_KEYS - 2)
+            keytable_sweep(&table, leaked_away, &l);
+        add(ip_key, l.per_ip, l.now, 1);
+        add(user_key, l.per_user, l.now, 1);
+    }
     pthread_mutex_unlock(&lock);
     *retry_after = a > b ? a : b;
     return *retry_after > 0;
 }
 
-static void
-add(char kind, const char *name, long limit, double now)
-{
-    struct entry *e;
-
-    if (limit <= 0 || name == NULL || *name == '\0')
-        return;
-    e = lookup(kind, name, 1);
-    if (e == NULL) {
-        /* Table full of live keys: an attack from many addresses.  Not
-           tracking one more key fails open for it, which beats refusing
-           every user. */
-        log_warn("rate limit table full (%d keys)", RATELIMIT_MAX_KEYS);
-        return;
-    }
-    decay(e, limit, now);
-    e->count += 1.0;
-}
-
 void
-ratelimit_fail(const char *addr, const char *user, long per_ip, long per_user)
+ratelimit_release(const struct issuer_conf *c, const char *bucket, const char *user)
 {
+    char ip_key[KEY_MAX], user_key[KEY_MAX];
     double now = now_s();
 
+    make_keys(c, bucket, user, ip_key, user_key);
     pthread_mutex_lock(&lock);
-    if (nkeys >= RATELIMIT_MAX_KEYS - 2)
-        prune(per_ip, per_user, now);
-    add('i', addr, per_ip, now);
-    add('u', user, per_user, now);
+    add(ip_key, c->rate_per_ip, now, -1);
+    add(user_key, c->rate_per_user, now, -1);
     pthread_mutex_unlock(&lock);
 }

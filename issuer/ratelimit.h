@@ -4,20 +4,41 @@
  * each key's failure count leaks away at N/60 per second, and an attempt
  * is refused while the count is above N - 1 (N failures in quick
  * succession, then a refusal until enough has leaked).
+ *
+ * An attempt is counted when it is let through, in the same step as the
+ * check, and given back when it turns out not to be a failure: so N
+ * attempts in flight at once use up the limit exactly as N failures would,
+ * and a burst of concurrent guesses cannot all pass an empty bucket.
+ *
+ * Keys: the client's bucket (netaddr_bucket: the address, or its IPv6
+ * /ipv6_prefix network), and the user name lower-cased (ASCII), alone or,
+ * with rate_limit_user_key = user+ip, together with the client's bucket.
+ * Lower-casing because many NSS back ends (LDAP, sssd, winbind) fold case,
+ * so "Alice" and "alice" are one account there and must be one bucket; the
+ * HTTP side cannot ask NSS for the canonical name (it runs without the
+ * rights and sandbox holes a directory lookup needs, and a lookup per
+ * guess would put the directory in front of the throttle).  On a backend
+ * that keeps case, names differing only in case share a bucket: stricter,
+ * never looser.
  * Memory is bounded (RATELIMIT_MAX_KEYS); state is local to this process.
  */
 #ifndef ISSUER_RATELIMIT_H
 #define ISSUER_RATELIMIT_H
 
+#include "issuer_conf.h"
+
 #define RATELIMIT_MAX_KEYS 65536
 
-/* 1 when addr or user is over its limit (0 disables a limit); then
-   *retry_after gets whole seconds until the next attempt may pass. */
-int ratelimit_check(const char *addr, const char *user, long per_ip,
-                    long per_user, unsigned *retry_after);
+/* Check bucket and user (NULL: the address only) against c's limits (0
+   disables one) and count the attempt against both: 0, or 1 when either
+   is over its limit (nothing counted), with *retry_after set to whole
+   seconds until an attempt may pass. */
+int ratelimit_acquire(const struct issuer_conf *c, const char *bucket,
+                      const char *user, unsigned *retry_after);
 
-/* Count one failed attempt against addr and user. */
-void ratelimit_fail(const char *addr, const char *user, long per_ip,
-                    long per_user);
+/* The attempt counted by ratelimit_acquire with the same arguments did not
+   fail (success, server error, refused for load): take it back. */
+void ratelimit_release(const struct issuer_conf *c, const char *bucket,
+                       const char *user);
 
 #endif

@@ -108,15 +108,16 @@ pam_done(struct pam_job *job)
         snprintf(job->reply.reason, sizeof(job->reply.reason),
                  "PAM user name not usable in a token");
     }
+    /* The attempt was counted when it was let through; only failures keep
+       that count. */
+    if (t->outcome == PAM_OUT_OK || t->outcome == PAM_OUT_ERROR)
+        ratelimit_release(c, t->r->bucket, t->job.req.user);
     if (t->outcome == PAM_OUT_OK) {
         http_resume(t->r);
         return;
     }
     if (job->reply.delay_usec > 0)
         __atomic_store_n(&last_delay_usec, job->reply.delay_usec, __ATOMIC_RELAXED);
-    if (t->outcome != PAM_OUT_ERROR)
-        ratelimit_fail(t->r->client, t->job.req.user, c->rate_per_ip,
-                       c->rate_per_user);
     delay_then_resume(t, job->reply.delay_usec > 0
                              ? job->reply.delay_usec
                              : __atomic_load_n(&last_delay_usec, __ATOMIC_RELAXED));
@@ -233,6 +234,7 @@ token_start(struct token_req *t)
     struct req *r = t->r;
     const struct issuer_conf *c = r->st->conf;
     const char *bad;
+    int name_ok;
 
     if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
         t->bad = "malformed form body";
@@ -258,17 +260,19 @@ token_start(struct token_req *t)
         return refuse(t, TOKEN_INVALID_REQUEST, "audience not allowed");
 
     /* Throttled, or a name no token can carry: answered like a PAM failure,
-       after the same delay, without calling PAM. */
-    if (ratelimit_check(r->client, t->job.req.user, c->rate_per_ip,
-                        c->rate_per_user, &t->retry_after)
-        || !signer_name_ok(t->job.req.user, ISSUER_MAX_USER_LEN)) {
+       after the same delay, without calling PAM.  The check also counts the
+       attempt (one step: concurrent attempts cannot all pass it before any
+       is counted); a refused name counts against the address only. */
+    name_ok = signer_name_ok(t->job.req.user, ISSUER_MAX_USER_LEN);
+    if (ratelimit_acquire(c, r->bucket, name_ok ? t->job.req.user : NULL,
+                          &t->retry_after) != 0
+        || !name_ok) {
         if (t->retry_after > 0)
             t->throttled = 1;
         else {
             t->outcome = PAM_OUT_DENIED;
             snprintf(t->job.reply.reason, sizeof(t->job.reply.reason),
                      "user name not acceptable");
-            ratelimit_fail(r->client, NULL, c->rate_per_ip, 0);
         }
         OPENSSL_cleanse(&t->job.req.password, sizeof(t->job.req.password));
         t->state = T_DONE;
@@ -279,6 +283,7 @@ token_start(struct token_req *t)
     if (pam_pool_reserve() != 0) {
         static const char *const h[] = { "Retry-After", "1", NULL };
 
+        ratelimit_release(c, r->bucket, t->job.req.user);
         OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
         metrics_login(LOGIN_BUSY);
         log_login(t, "busy", "PAM queue full");

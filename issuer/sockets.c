@@ -1,7 +1,8 @@
 /*
- * sockets.c: see sockets.h.  Port 0 binds a free port; the bound address is
- * reported in the listener's name, which main.c logs ("listening on ..."),
- * so tests can start on port 0 and read the port back.
+ * sockets.c: see sockets.h.  The listen syntax is listen_spec.c's.  Port 0
+ * binds a free port; the bound address is reported in the listener's name,
+ * which main.c logs ("listening on ..."), so tests can start on port 0 and
+ * read the port back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "listen_spec.h"
 #include "log.h"
 #include "sockets.h"
 
@@ -50,67 +52,59 @@ from_systemd(struct listener *out)
     return (int)n;
 }
 
+/*
+ * Bind with umask 0177 (process-wide, but startup is still single
+ * threaded), so that the socket exists with no more than 0600 until its
+ * group and mode are set; nobody can connect before listen() anyway.  A
+ * stale socket from an earlier run is removed; nothing else.
+ */
 static int
-open_unix(const char *path, struct listener *l)
+open_unix(const struct listen_spec *ls, struct listener *l)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
     struct stat sb;
-    int fd;
+    mode_t old;
+    int fd, rc;
 
-    if (strlen(path) >= sizeof(sun.sun_path)) {
-        log_err("listen unix:%s: path too long", path);
-        return -1;
-    }
-    memcpy(sun.sun_path, path, strlen(path) + 1);   /* length checked above */
-    /* A stale socket from an earlier run; never remove anything else. */
-    if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-        unlink(path);
+    memcpy(sun.sun_path, ls->path, sizeof(sun.sun_path));   /* same size */
+    if (lstat(ls->path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+        unlink(ls->path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0
-        || listen(fd, 128) != 0) {
-        log_err("listen unix:%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
+    if (fd < 0)
+        goto fail;
+    old = umask(0177);
+    rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+    umask(old);
+    /* The path was just made by bind: lstat proves it is still our socket
+       before chown and chmod follow it. */
+    if (rc != 0 || lstat(ls->path, &sb) != 0 || !S_ISSOCK(sb.st_mode)
+        || (ls->has_group && chown(ls->path, (uid_t)-1, ls->gid) != 0)
+        || chmod(ls->path, ls->mode) != 0 || listen(fd, 128) != 0)
+        goto fail;
     l->fd = fd;
     l->is_unix = 1;
-    snprintf(l->name, sizeof(l->name), "unix:%s", path);
+    snprintf(l->name, sizeof(l->name), "unix:%s", ls->path);
     return 0;
+fail:
+    log_err("listen unix:%s: %s", ls->path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }
 
 static int
-open_inet(const char *spec, struct listener *l)
+open_inet(const char *spec, const struct listen_spec *ls, struct listener *l)
 {
     struct addrinfo hints = { 0 }, *ai = NULL;
-    char host[256], port[16], bhost[NI_MAXHOST], bport[NI_MAXSERV];
+    char bhost[NI_MAXHOST], bport[NI_MAXSERV];
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
-    const char *colon;
     int fd = -1, one = 1, rc;
 
-    if (spec[0] == '[') {
-        const char *rb = strchr(spec, ']');
-
-        if (rb == NULL || rb[1] != ':' || (size_t)(rb - spec - 1) >= sizeof(host))
-            goto bad;
-        memcpy(host, spec + 1, (size_t)(rb - spec - 1));
-        host[rb - spec - 1] = '\0';
-        colon = rb + 1;
-    } else {
-        colon = strrchr(spec, ':');
-        if (colon == NULL || (size_t)(colon - spec) >= sizeof(host))
-            goto bad;
-        memcpy(host, spec, (size_t)(colon - spec));
-        host[colon - spec] = '\0';
-    }
-    if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port))
-        goto bad;
-    memcpy(port, colon + 1, strlen(colon + 1) + 1);   /* length checked above */
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    rc = getaddrinfo(ls->host[0] ? ls->host : NULL, ls->port, &hints, &ai);
     if (rc != 0) {
         log_err("listen %s: %s", spec, gai_strerror(rc));
         return -1;
@@ -133,9 +127,20 @@ open_inet(const char *spec, struct listener *l)
     snprintf(l->name, sizeof(l->name), ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
              bhost, bport);
     return 0;
-bad:
-    log_err("listen %s: expected HOST:PORT, [V6]:PORT or unix:/path", spec);
-    return -1;
+}
+
+static int
+open_one(const char *spec, struct listener *l)
+{
+    struct listen_spec ls;
+    pjwt_err err;
+
+    pjwt_err_clear(&err);
+    if (listen_spec_parse(spec, &ls, &err) != 0) {
+        log_err("%s", err.msg);
+        return -1;
+    }
+    return ls.is_unix ? open_unix(&ls, l) : open_inet(spec, &ls, l);
 }
 
 int
@@ -147,11 +152,7 @@ sockets_open(const struct issuer_conf *c, struct listener *out)
     if (n > 0)
         return n;
     for (i = 0; i < c->n_listen; i++) {
-        int rc = strncmp(c->listen[i], "unix:", 5) == 0
-                     ? open_unix(c->listen[i] + 5, &out[i])
-                     : open_inet(c->listen[i], &out[i]);
-
-        if (rc != 0) {
+        if (open_one(c->listen[i], &out[i]) != 0) {
             while (i-- > 0)
                 close(out[i].fd);
             return -1;

@@ -116,18 +116,23 @@ add(const char *key, long limit, double now, double delta)
     if (limit <= 0 || key[0] == '\0')
         return;
     e = keytable_get(&table, key, delta > 0);
-    if (e == NULL) {
-        if (delta > 0)
-            /* Table full of live keys: an attack from many addresses.  Not
-               tracking one more key fails open for it, which beats
-               refusing every user. */
-            log_warn("rate limit table full (%d keys)", RATELIMIT_MAX_KEYS);
-        return;
-    }
+    if (e == NULL)
+        return;     /* release of a key already leaked away; room was
+                       checked before any add (room_for) */
     decay(e, limit, now);
     e->count += delta;
     if (e->count < 0)
         e->count = 0;
+}
+
+/* 1 when key is counted already, not limited, or fits in the table with
+   the other key of the attempt (hence the 2); lock held. */
+static int
+room_for(const char *key, long limit)
+{
+    if (limit <= 0 || key[0] == '\0' || keytable_get(&table, key, 0) != NULL)
+        return 1;
+    return table.n + 2 <= RATELIMIT_MAX_KEYS;
 }
 
 int
@@ -145,6 +150,17 @@ ratelimit_acquire(const struct issuer_conf *c, const char *bucket, const char *u
     if (a == 0 && b == 0) {
         if (table.n >= RATELIMIT_MAX_KEYS - 2)
             keytable_sweep(&table, leaked_away, &l);
+        if (!room_for(ip_key, l.per_ip) || !room_for(user_key, l.per_user)) {
+            /* Full of live keys even after the sweep: that takes tens of
+               thousands of attempts a second.  An attempt that cannot be
+               counted is refused (fails closed), never let through
+               uncounted. */
+            pthread_mutex_unlock(&lock);
+            log_warn("rate limit table full (%d keys): attempt refused",
+                     RATELIMIT_MAX_KEYS);
+            *retry_after = 1;
+            return 1;
+        }
         add(ip_key, l.per_ip, l.now, 1);
         add(user_key, l.per_user, l.now, 1);
     }

@@ -27,7 +27,9 @@
 
 #include "issuer_conf.h"
 
+#ifndef RATELIMIT_MAX_KEYS      /* a test builds ratelimit.c with a small table */
 #define RATELIMIT_MAX_KEYS 65536
+#endif
 
 /* Check bucket and user (NULL: the address only) against c's limits (0
    disables one) and count the attempt against both: 0, or 1 when either

@@ -16,10 +16,11 @@
 #include <cmocka.h>
 
 #include "keys.h"
+#include "testdir.h"
 
 #define TP_EC256 "0oTY-qkZxnXUbtQ92gRSEER-7SRmTQVfBIyEECP4H-M"
 
-static char tmpdir[] = "/tmp/pjwt-keyset-XXXXXX";
+static char *tmpdir;
 
 static const char *
 fixture(const char *name)
@@ -53,18 +54,22 @@ static int
 setup(void **state)
 {
     (void)state;
-    return mkdtemp(tmpdir) ? 0 : -1;
+    tmpdir = test_mkdtemp("pjwt-keyset");
+    return tmpdir ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
-    char cmd[256];
+    char cmd[4200];
+    int r;
 
     (void)state;
     /* the directory name is ours (mkdtemp), nothing else is removed */
     snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    r = system(cmd);
+    free(tmpdir);
+    return r == 0 ? 0 : -1;
 }
 
 static pjwt_keyset *

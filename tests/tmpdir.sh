@@ -54,3 +54,19 @@ pamjwt_rm_tmpdir() {
     [ -n "${PAMJWT_TMPDIR:-}" ] && rm -rf "$PAMJWT_TMPDIR"
     PAMJWT_TMPDIR=""
 }
+
+# pamjwt_fresh_run: inside a private mount namespace (unshare -m), put a
+# fresh tmpfs on /run that holds sshd's privilege separation directory
+# /run/sshd (sshd insists on it; the machine may lack it) and still shows
+# $TMPDIR at its own path when it lives under /run.
+pamjwt_fresh_run() {
+    _new=$(mktemp -d "${TMPDIR:-/tmp}/run.XXXXXX") &&
+        mount -t tmpfs -o mode=755 pjwt "$_new" &&
+        mkdir -m 755 "$_new/sshd" || return 1
+    case ${TMPDIR:-} in
+        /run/?*)
+            mkdir -p "$_new/${TMPDIR#/run/}" &&
+                mount --bind "$TMPDIR" "$_new/${TMPDIR#/run/}" || return 1 ;;
+    esac
+    mount -n --move "$_new" /run
+}

@@ -164,7 +164,7 @@ reason revoked-dir  "$T/rgw/revoked: directory $T/rgw writable by group"
 reason revoked-link "$T/rln/revoked: is a symbolic link"
 reason replay-dir   "replay_dir $T/pgw/replay: directory $T/pgw writable by group"
 reason replay-link  "replay_dir $T/pln/replay: is a symbolic link"
-grep -q "feedback from mallory\|BEGIN PUBLIC KEY\|MFkw" "$T/syslog" &&
+grep -q -e "feedback from mallory" -e "-----BEGIN" "$T/syslog" &&
     bad "file content in the log" || ok "no file content in the log"
 [ -z "$(ls -A "$T/preal")" ] && ok "nothing recorded through the symlinked replay_dir" ||
     bad "records behind the symlink: $(ls -A "$T/preal")"

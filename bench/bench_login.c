@@ -42,6 +42,7 @@
 #include <security/pam_appl.h>
 #include "jws.h"
 #include "keys.h"
+#include "../tests/testdir.h"
 
 #define USER "pjwtbench"
 #define PASSWORD "bench-Password-1"
@@ -104,7 +105,7 @@ child(const char *confdir, const char *service, const char *secret_file,
 
 /* ---- parent ----------------------------------------------------------- */
 
-static char dir[] = "/tmp/pamjwt-bench.XXXXXX";
+static char dir[4096];
 static char self[4096];
 
 static int
@@ -324,7 +325,8 @@ main(int argc, char **argv)
     if (n <= 0)
         return 1;
     self[n] = '\0';
-    if (!mkdtemp(dir))
+    /* the module trusts nothing under /tmp: $TMPDIR (bench/run.sh) */
+    if (test_tmpl(dir, sizeof(dir), "pamjwt-bench") != 0 || !mkdtemp(dir))
         return 1;
     snprintf(path, sizeof(path), "%s/pam.d", dir);
     if (mkdir(path, 0700) != 0 || make_keys() != 0 ||

@@ -13,15 +13,13 @@
  * file (/etc/shadow) must not copy its lines into a log others can read.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <openssl/crypto.h>
 #include "conf.h"
+#include "fileio.h"
 
 #define LINE_MAX_LEN 4096
 #define FILE_MAX_LEN (1024 * 1024)
@@ -178,62 +176,22 @@ int
 pjwt_conf_parse_file(const char *path, pjwt_conf_set_fn set, void *ctx,
                      pjwt_err *err)
 {
-    struct stat st;
-    char *buf = NULL;
+    uint8_t *buf = NULL;
     size_t len = 0;
-    ssize_t got;
-    int fd = -1, r = PJWT_ERR_INTERNAL;
+    int r;
 
     if (!path || !set)
         return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                         strerror(errno));
-        goto out;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                         "%s: not a regular file", path);
-        goto out;
-    }
-    if (st.st_size > FILE_MAX_LEN) {
+    /* Whoever can change a configuration file chooses what it trusts:
+       the file must pass the trust rule (fileio.h). */
+    r = pjwt_file_read(path, FILE_MAX_LEN, PJWT_FILE_CHECK_WRITE, &buf, &len,
+                       err);
+    if (r == PJWT_ERR_TOO_LONG)
         r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                          "%s: larger than %d bytes", path, FILE_MAX_LEN);
-        goto out;
-    }
-    buf = malloc(FILE_MAX_LEN + 1);
-    if (!buf) {
-        r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-        goto out;
-    }
-    /* Read to EOF with a bound: the file may change under us. */
-    while (len <= FILE_MAX_LEN) {
-        got = read(fd, buf + len, FILE_MAX_LEN + 1 - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                             strerror(errno));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-    }
-    if (len > FILE_MAX_LEN) {
-        r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                         "%s: larger than %d bytes", path, FILE_MAX_LEN);
-        goto out;
-    }
-    r = pjwt_conf_parse_buf(path, buf, len, set, ctx, err);
-out:
-    if (buf) {
-        OPENSSL_cleanse(buf, len);
-        free(buf);
-    }
-    if (fd >= 0)
-        close(fd);
+    if (r == 0)
+        r = pjwt_conf_parse_buf(path, (const char *)buf, len, set, ctx, err);
+    pjwt_file_free(buf, len);
     return r;
 }
 

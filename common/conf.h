@@ -30,7 +30,12 @@
 typedef int (*pjwt_conf_set_fn)(void *ctx, const char *key, const char *value,
                                 pjwt_err *err);
 
-/* Parse a file (opened O_CLOEXEC, at most 1 MiB).  PJWT_ERR_IO if unreadable. */
+/*
+ * Parse a file of at most 1 MiB that passes the trust rule (fileio.h:
+ * owner root or the euid, no group/other write on it or any directory up
+ * to /, no symlink at the end).  PJWT_ERR_IO if unreadable, PJWT_ERR_PERM
+ * if the rule is broken, PJWT_ERR_CONF if too large.
+ */
 int pjwt_conf_parse_file(const char *path, pjwt_conf_set_fn set, void *ctx,
                          pjwt_err *err);
 

@@ -1,8 +1,17 @@
 /*
- * fileio.c: whole-file reads with fstat-based checks (see fileio.h).
+ * fileio.c: the trust rule and whole-file reads (see fileio.h).
+ *
+ * pjwt_path_open resolves the path itself, one component at a time, on
+ * O_PATH descriptors of directories it has already checked, instead of
+ * calling realpath(3) and then checking the canonical path as OpenSSH's
+ * safe_path does: the canonical path's directories are all among the ones
+ * walked (so the rule is at least OpenSSH's), the directories that hold a
+ * symbolic link on the way are checked too, and nothing is looked up twice,
+ * so no name can be swapped between the check and the open.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +19,8 @@
 #include <openssl/crypto.h>
 
 #include "fileio.h"
+
+#define MAX_LINKS 40    /* the kernel's limit (MAXSYMLINKS) */
 
 void
 pjwt_secret_free(void *buf, size_t len)
@@ -26,24 +37,383 @@ pjwt_file_free(void *buf, size_t len)
     pjwt_secret_free(buf, buf ? len + 1 : 0);
 }
 
-static int
-check_mode(const char *path, const struct stat *st, unsigned checks,
-           pjwt_err *err)
+/* Who besides the owner may write, in words; NULL when no one. */
+static const char *
+writers(mode_t mode)
 {
-    if ((checks & PJWT_FILE_CHECK_OWNER) && st->st_uid != 0
-        && st->st_uid != geteuid())
+    switch (mode & (S_IWGRP | S_IWOTH)) {
+    case S_IWGRP:
+        return "group";
+    case S_IWOTH:
+        return "others";
+    case S_IWGRP | S_IWOTH:
+        return "group and others";
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * The rule for one object: owned by root or uid, not writable by group or
+ * others.  dir is NULL for the path's own last component, else the
+ * canonical name of the directory above it that failed.
+ */
+static int
+check_object(const char *path, const char *dir, const struct stat *st,
+             uid_t uid, pjwt_err *err)
+{
+    const char *w = writers(st->st_mode);
+    char who[32] = "";
+
+    if (st->st_uid != 0 && st->st_uid != uid) {
+        if (uid != 0)
+            (void)snprintf(who, sizeof(who), " or uid %lu",
+                           (unsigned long)uid);
+        if (dir)
+            return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
+                                "%s: directory %s owned by uid %lu, not "
+                                "root%s", path, dir,
+                                (unsigned long)st->st_uid, who);
         return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "%s: owned by uid %lu, not root or us", path,
-                            (unsigned long)st->st_uid);
-    if ((checks & PJWT_FILE_CHECK_WRITE) && (st->st_mode & (S_IWGRP | S_IWOTH)))
+                            "%s: owned by uid %lu, not root%s", path,
+                            (unsigned long)st->st_uid, who);
+    }
+    if (w && dir)
         return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "%s: writable by group or others (mode %04o)",
-                            path, (unsigned)(st->st_mode & 07777));
-    if ((checks & PJWT_FILE_CHECK_READ) && (st->st_mode & (S_IRGRP | S_IROTH)))
+                            "%s: directory %s writable by %s (mode %04o)",
+                            path, dir, w, (unsigned)(st->st_mode & 07777));
+    if (w)
         return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "%s: readable by group or others (mode %04o)",
-                            path, (unsigned)(st->st_mode & 07777));
+                            "%s: writable by %s (mode %04o)", path, w,
+                            (unsigned)(st->st_mode & 07777));
     return 0;
+}
+
+/* fstat the directory descriptor fd (canonical name where) and check it. */
+static int
+check_dir(const char *path, int fd, const char *where, uid_t uid,
+          pjwt_err *err)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s: %s", path,
+                            where, strerror(errno));
+    return check_object(path, where, &st, uid, err);
+}
+
+/* A fresh checked descriptor of / (the start, and every absolute link). */
+static int
+open_root(const char *path, uid_t uid, char *where, pjwt_err *err)
+{
+    int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), r;
+
+    if (fd < 0)
+        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: /: %s", path,
+                            strerror(errno));
+    strcpy(where, "/");
+    r = check_dir(path, fd, where, uid, err);
+    if (r != 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
+/* where += "/" + name (where is canonical, PATH_MAX bytes). */
+static int
+where_push(char *where, const char *name)
+{
+    size_t n = strlen(where), m = strlen(name);
+
+    if (n + 1 + m >= PATH_MAX)
+        return -1;
+    if (n > 1)
+        where[n++] = '/';
+    memcpy(where + n, name, m + 1);
+    return 0;
+}
+
+static void
+where_pop(char *where)
+{
+    char *s = strrchr(where, '/');
+
+    if (s == where)
+        where[1] = '\0';
+    else if (s)
+        *s = '\0';
+}
+
+/* rest = target + "/" + rest[from..]; both PATH_MAX. */
+static int
+splice_link(char *rest, size_t from, const char *target)
+{
+    char tmp[PATH_MAX];
+    int n = snprintf(tmp, sizeof(tmp), "%s/%s", target, rest + from);
+
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return -1;
+    memcpy(rest, tmp, (size_t)n + 1);
+    return 0;
+}
+
+/* Open the last component name in the checked directory dfd; with probe,
+   as O_PATH (a check that needs no read permission). */
+static int
+open_last(const char *path, int dfd, const char *name, uid_t uid, int kind,
+          int probe, struct stat *out, pjwt_err *err)
+{
+    struct stat lst, st;
+    int fd, r;
+
+    if (fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) != 0)
+        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+                            strerror(errno));
+    if (S_ISLNK(lst.st_mode))
+        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
+                            "%s: is a symbolic link", path);
+    /* Refuse FIFOs and devices before opening them: an open may block
+       or have effects. */
+    if (kind == PJWT_PATH_FILE && !S_ISREG(lst.st_mode))
+        return pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                            "%s: not a regular file", path);
+    if (kind == PJWT_PATH_DIR && !S_ISDIR(lst.st_mode))
+        return pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                            "%s: not a directory", path);
+    fd = openat(dfd, name, probe ? O_PATH | O_NOFOLLOW | O_CLOEXEC
+                : kind == PJWT_PATH_DIR
+                ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+                : O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && errno == ELOOP)
+        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
+                            "%s: is a symbolic link", path);
+    if (fd < 0)
+        return pjwt_err_set(err, errno == ENOMEM ? PJWT_ERR_NOMEM
+                            : PJWT_ERR_IO, __func__, "%s: %s", path,
+                            strerror(errno));
+    /* What was checked is what we hold: the entry may have been replaced
+       between fstatat and openat.  The rule is then applied to the
+       descriptor itself. */
+    if (fstat(fd, &st) != 0) {
+        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+                         strerror(errno));
+        goto fail;
+    }
+    if (st.st_dev != lst.st_dev || st.st_ino != lst.st_ino
+        || (st.st_mode & S_IFMT) != (lst.st_mode & S_IFMT)) {
+        r = pjwt_err_set(err, PJWT_ERR_PERM, __func__,
+                         "%s: replaced while being opened", path);
+        goto fail;
+    }
+    r = check_object(path, NULL, &st, uid, err);
+    if (r != 0)
+        goto fail;
+    if (out)
+        *out = st;
+    return fd;
+fail:
+    close(fd);
+    return r;
+}
+
+static int
+walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
+     pjwt_err *err)
+{
+    char rest[PATH_MAX], where[PATH_MAX], name[NAME_MAX + 1];
+    char target[PATH_MAX];
+    size_t pos = 0, n, end;
+    int dfd = -1, fd, r = PJWT_ERR_INTERNAL, links = 0;
+    ssize_t tl;
+
+    if (!path || !*path || (kind != PJWT_PATH_FILE && kind != PJWT_PATH_DIR))
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no path");
+    /* A relative path starts at the current directory, whose own path
+       up to / is checked like any other. */
+    if (path[0] != '/') {
+        if (!getcwd(target, sizeof(target)))
+            return pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                                "%s: current directory: %s", path,
+                                strerror(errno));
+        n = (size_t)snprintf(rest, sizeof(rest), "%s/%s", target, path);
+    } else {
+        n = (size_t)snprintf(rest, sizeof(rest), "%s", path);
+    }
+    if (n >= sizeof(rest))
+        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: path too long",
+                            path);
+    dfd = open_root(path, uid, where, err);
+    if (dfd < 0)
+        return dfd;
+    for (;;) {
+        int last;
+
+        while (rest[pos] == '/')
+            pos++;
+        n = strcspn(rest + pos, "/");
+        end = pos + n;
+        while (rest[end] == '/')
+            end++;
+        last = rest[end] == '\0';
+        if (n == 0) {
+            /* The path ends in a directory we hold ("/", "a/", "a/."). */
+            if (kind == PJWT_PATH_FILE) {
+                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                                 "%s: not a regular file", path);
+                goto out;
+            }
+            r = open_last(path, dfd, ".", uid, kind, probe, st, err);
+            goto out;
+        }
+        if (n > NAME_MAX) {
+            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: name too long",
+                             path);
+            goto out;
+        }
+        memcpy(name, rest + pos, n);
+        name[n] = '\0';
+        pos = end;
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (last && strcmp(name, "..") != 0) {
+            /* "a/" names a directory, never a file. */
+            if (kind == PJWT_PATH_FILE && rest[pos - 1] == '/') {
+                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                                 "%s: not a regular file", path);
+                goto out;
+            }
+            r = open_last(path, dfd, name, uid, kind, probe, st, err);
+            goto out;
+        }
+        if (strcmp(name, "..") == 0) {
+            fd = openat(dfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+            where_pop(where);
+        } else {
+            struct stat lst;
+
+            if (fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
+                r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+                                 strerror(errno));
+                goto out;
+            }
+            if (S_ISLNK(lst.st_mode)) {
+                /* A directory reached through a link: go on from the
+                   link's target, resolved in the (checked) directory
+                   that holds the link. */
+                if (++links > MAX_LINKS) {
+                    r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                                     "%s: too many symbolic links", path);
+                    goto out;
+                }
+                tl = readlinkat(dfd, name, target, sizeof(target) - 1);
+                if (tl <= 0) {
+                    r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s",
+                                     path, tl < 0 ? strerror(errno)
+                                     : "empty symbolic link");
+                    goto out;
+                }
+                target[tl] = '\0';
+                if (splice_link(rest, pos, target) != 0) {
+                    r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                                     "%s: path too long", path);
+                    goto out;
+                }
+                pos = 0;
+                if (target[0] == '/') {
+                    close(dfd);
+                    dfd = open_root(path, uid, where, err);
+                    if (dfd < 0) {
+                        r = dfd;
+                        goto out;
+                    }
+                }
+                continue;
+            }
+            if (!S_ISDIR(lst.st_mode)) {
+                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                                 "%s: %s/%s: not a directory", path,
+                                 strcmp(where, "/") ? where : "", name);
+                goto out;
+            }
+            fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW
+                        | O_CLOEXEC);
+            if (where_push(where, name) != 0) {
+                if (fd >= 0)
+                    close(fd);
+                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                                 "%s: path too long", path);
+                goto out;
+            }
+        }
+        if (fd < 0) {
+            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s: %s", path,
+                             where, strerror(errno));
+            goto out;
+        }
+        close(dfd);
+        dfd = fd;
+        r = check_dir(path, dfd, where, uid, err);
+        if (r != 0)
+            goto out;
+        if (last) {
+            /* The path ends in ".." */
+            if (kind == PJWT_PATH_FILE) {
+                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                                 "%s: not a regular file", path);
+                goto out;
+            }
+            r = open_last(path, dfd, ".", uid, kind, probe, st, err);
+            goto out;
+        }
+    }
+out:
+    if (dfd >= 0)
+        close(dfd);
+    return r;
+}
+
+int
+pjwt_path_open(const char *path, uid_t uid, int kind, struct stat *st,
+               pjwt_err *err)
+{
+    return walk(path, uid, kind, 0, st, err);
+}
+
+int
+pjwt_path_trusted(const char *path, uid_t uid, int kind, pjwt_err *err)
+{
+    int fd = walk(path, uid, kind, 1, NULL, err);
+
+    if (fd < 0)
+        return fd;
+    close(fd);
+    return 0;
+}
+
+/* The plain open for pjwt_file_read without the trust rule. */
+static int
+open_plain(const char *path, struct stat *st, pjwt_err *err)
+{
+    int fd, r;
+
+    /* O_NONBLOCK: a FIFO planted at path must not hang us in open();
+       it is refused as not regular below.  Reads of regular files ignore
+       the flag. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+                            strerror(errno));
+    if (fstat(fd, st) != 0)
+        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+                         strerror(errno));
+    else if (!S_ISREG(st->st_mode))
+        r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
+                         "%s: not a regular file", path);
+    else
+        return fd;
+    close(fd);
+    return r;
 }
 
 int
@@ -54,35 +424,28 @@ pjwt_file_read(const char *path, size_t max_size, unsigned checks,
     int fd = -1;
     struct stat st;
     uint8_t *b = NULL;
-    size_t size, got = 0;
+    size_t size = 0, got = 0;
 
     if (!path || !buf || !len)
         return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no path");
     *buf = NULL;
     *len = 0;
 
-    /* O_NONBLOCK: a FIFO planted at path must not hang us in open();
-       it is refused as not regular below.  Reads of regular files ignore
-       the flag. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    fd = (checks & PJWT_FILE_CHECK_WRITE)
+         ? pjwt_path_open(path, geteuid(), PJWT_PATH_FILE, &st, err)
+         : open_plain(path, &st, err);
     if (fd < 0) {
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                         strerror(errno));
+        r = fd;
+        fd = -1;
         goto out;
     }
-    if (fstat(fd, &st) != 0) {
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                         strerror(errno));
+    if ((checks & PJWT_FILE_CHECK_READ)
+        && (st.st_mode & (S_IRGRP | S_IROTH))) {
+        r = pjwt_err_set(err, PJWT_ERR_PERM, __func__,
+                         "%s: readable by group or others (mode %04o)",
+                         path, (unsigned)(st.st_mode & 07777));
         goto out;
     }
-    if (!S_ISREG(st.st_mode)) {
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                         "%s: not a regular file", path);
-        goto out;
-    }
-    r = check_mode(path, &st, checks, err);
-    if (r != 0)
-        goto out;
     if (st.st_size < 0 || (unsigned long long)st.st_size > max_size) {
         r = pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
                          "%s: larger than %zu bytes", path, max_size);

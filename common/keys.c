@@ -274,6 +274,9 @@ pjwt_key_from_pem(const char *buf, size_t len, unsigned flags, pjwt_err *err)
         pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no input");
         return NULL;
     }
+    /* PEM and nothing else, also after the block we use. */
+    if (pjwt_pem_check(buf, len, 0, err) != 0)
+        return NULL;
     /* The first block that holds a key: "EC PARAMETERS" (openssl ecparam
        -genkey) and other keyless blocks before it are skipped. */
     for (;;) {

@@ -40,7 +40,9 @@ typedef enum pjwt_kty {
 /* Flags for the load functions. */
 #define PJWT_KEYS_EAGER        0x01u /* materialise every key now */
 #define PJWT_KEYS_PRIVATE      0x02u /* private keys expected/allowed (issuer) */
-#define PJWT_KEYS_CHECK_WRITE  0x04u /* refuse files writable by group/others (PJWT_ERR_PERM) */
+#define PJWT_KEYS_CHECK_WRITE  0x04u /* the trust rule of fileio.h: owner, modes,
+                                        every directory up to /, no symlink
+                                        at the end (PJWT_ERR_PERM) */
 #define PJWT_KEYS_CHECK_READ   0x08u /* refuse files readable by group/others (private keys, secrets) */
 
 #define PJWT_KEYS_MAX_FILE (1024 * 1024)  /* larger key files are refused */
@@ -58,6 +60,18 @@ typedef enum pjwt_kty {
  */
 pjwt_key *pjwt_key_from_pem(const char *buf, size_t len, unsigned flags,
                             pjwt_err *err);
+
+/*
+ * Check that buf is PEM and nothing else: one or more BEGIN/END blocks
+ * (at most max_blocks, 0 for no limit), each BEGIN and END line on a line
+ * of its own, strict base64 bodies without RFC 1421 headers, and only
+ * whitespace before, between and after them.  A PEM block inside other
+ * text (a log file quoting a key) is refused.  0 or PJWT_ERR_KEY; the
+ * message gives a line number, never the text.  Every PEM reader of
+ * libpjwt applies the same rule.
+ */
+int pjwt_pem_check(const char *buf, size_t len, size_t max_blocks,
+                   pjwt_err *err);
 
 /*
  * Parse one JWK object (RFC 7517/7518/8037).  Private members ("d" etc.)
@@ -144,13 +158,14 @@ int pjwt_keyset_add(pjwt_keyset *ks, pjwt_key *key, pjwt_err *err);
 
 /*
  * Load a key file, detecting the format from its content: PEM (one or
- * more blocks), a JWK object, or a JWKS ({"keys":[...]}).  Keys in a JWKS
- * that libpjwt does not support (other kty, "use":"enc") are skipped, but a
- * file that yields no key at all is PJWT_ERR_KEY.  Files are opened
- * O_RDONLY|O_CLOEXEC and checked with fstat on the open descriptor (no
- * stat/open race); symlinks are followed (Debian alternatives).  Unreadable
- * or missing files are PJWT_ERR_IO; unsafe modes PJWT_ERR_PERM.
- * Errors read "PATH: message".
+ * more blocks and nothing but whitespace around them, see pjwt_pem_check),
+ * a JWK object, or a JWKS ({"keys":[...]}).  Keys in a JWKS that libpjwt
+ * does not support (other kty, "use":"enc") are skipped, but a file that
+ * yields no key at all is PJWT_ERR_KEY.  With PJWT_KEYS_CHECK_WRITE the
+ * file must pass the trust rule (fileio.h: pjwt_path_open); without it
+ * the file is read as the parser's input (symlinks followed).  Unreadable
+ * or missing files are PJWT_ERR_IO; unsafe owners, modes and paths
+ * PJWT_ERR_PERM.  Errors read "PATH: message".
  */
 int pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
                           pjwt_err *err);

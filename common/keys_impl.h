@@ -154,8 +154,9 @@ void pjwt_jwk_wipe(json_t *jwk);
 /*
  * Find the next PEM block in buf[*pos..len): sets the label (borrowed from
  * buf) and a malloc'd DER body (cleanse and free with pjwt_secret_free),
- * advances *pos.  Returns 1 for a block, 0 when there is none left, or an
- * error (PJWT_ERR_KEY for broken armour or base64).
+ * advances *pos.  Returns 1 for a block, 0 when only whitespace is left,
+ * or an error (PJWT_ERR_KEY for broken armour or base64, and for anything
+ * but whitespace outside the blocks: see pjwt_pem_check).
  */
 int pjwt_pem_next(const char *buf, size_t len, size_t *pos,
                   const char **label, size_t *label_len,

@@ -218,7 +218,7 @@ file_checks(unsigned flags)
     unsigned c = 0;
 
     if (flags & PJWT_KEYS_CHECK_WRITE)
-        c |= PJWT_FILE_CHECK_WRITE | PJWT_FILE_CHECK_OWNER;
+        c |= PJWT_FILE_CHECK_WRITE;
     if (flags & PJWT_KEYS_CHECK_READ)
         c |= PJWT_FILE_CHECK_READ;
     return c;

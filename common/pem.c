@@ -82,31 +82,80 @@ out:
     return r;
 }
 
+static int
+is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Line number of buf[off], for messages that must not quote the text. */
+static size_t
+line_of(const char *buf, size_t off)
+{
+    size_t n = 1, i;
+
+    for (i = 0; i < off; i++)
+        n += buf[i] == '\n';
+    return n;
+}
+
+/* Past blanks and one line end at p; NULL when something else follows. */
+static const char *
+line_end(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    if (p < end && *p == '\r')
+        p++;
+    if (p == end)
+        return p;
+    return *p == '\n' ? p + 1 : NULL;
+}
+
+/*
+ * A PEM file is PEM and nothing else (RFC 7468's strict grammar): between,
+ * before and after the blocks only whitespace, BEGIN and END each on a line
+ * of its own.  A block found inside other text (a log line that quotes a
+ * key) is refused, so a file that merely contains someone's key somewhere
+ * is never a key file.
+ */
 int
 pjwt_pem_next(const char *buf, size_t len, size_t *pos, const char **label,
               size_t *label_len, uint8_t **der, size_t *der_len,
               pjwt_err *err)
 {
-    const char *p, *end = buf + len, *lab, *labend, *body, *tail, *e;
+    const char *p, *end = buf + len, *lab, *labend, *body, *tail, *e, *after;
     char endline[sizeof(END) + MAX_LABEL + sizeof(DASHES)];
-    size_t ll;
+    size_t ll, i;
 
     *der = NULL;
     *der_len = 0;
     if (*pos >= len)
         return 0;
-    p = find(buf + *pos, len - *pos, BEGIN);
-    if (!p) {
+    p = buf + *pos;
+    while (p < end && is_space(*p))
+        p++;
+    if (p == end) {
         *pos = len;
         return 0;
     }
+    if ((size_t)(end - p) < strlen(BEGIN) || memcmp(p, BEGIN, strlen(BEGIN)))
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "not a PEM file: text outside the BEGIN/END "
+                            "blocks at line %zu", line_of(buf, (size_t)(p - buf)));
     lab = p + strlen(BEGIN);
     labend = find(lab, (size_t)(end - lab), DASHES);
-    if (!labend || labend == lab || (size_t)(labend - lab) > MAX_LABEL
-        || memchr(lab, '\n', (size_t)(labend - lab)))
+    if (!labend || labend == lab || (size_t)(labend - lab) > MAX_LABEL)
         return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "bad PEM header");
     ll = (size_t)(labend - lab);
-    body = labend + strlen(DASHES);
+    for (i = 0; i < ll; i++)
+        if (lab[i] < ' ' || lab[i] > '~')
+            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                                "bad PEM header");
+    body = line_end(labend + strlen(DASHES), end);
+    if (!body || body == end)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "bad PEM header: text after the BEGIN line");
     (void)snprintf(endline, sizeof(endline), "%s%.*s%s", END, (int)ll, lab,
                    DASHES);
     tail = find(body, (size_t)(end - body), endline);
@@ -118,10 +167,45 @@ pjwt_pem_next(const char *buf, size_t len, size_t *pos, const char **label,
     if (e)
         return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
                             "PEM block %.*s is truncated", (int)ll, lab);
+    if (tail != body && tail[-1] != '\n')
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "PEM block %.*s: END is not on a line of its own",
+                            (int)ll, lab);
+    after = line_end(tail + strlen(endline), end);
+    if (!after)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                            "not a PEM file: text after the END line at line "
+                            "%zu", line_of(buf, (size_t)(tail - buf)));
     *label = lab;
     *label_len = ll;
-    *pos = (size_t)(tail - buf) + strlen(endline);
+    *pos = (size_t)(after - buf);
     return decode_body(body, (size_t)(tail - body), der, der_len, err);
+}
+
+int
+pjwt_pem_check(const char *buf, size_t len, size_t max_blocks, pjwt_err *err)
+{
+    const char *label;
+    size_t ll, pos = 0, dl = 0, n = 0;
+    uint8_t *der = NULL;
+    int r;
+
+    if (!buf)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no input");
+    while ((r = pjwt_pem_next(buf, len, &pos, &label, &ll, &der, &dl,
+                              err)) > 0) {
+        pjwt_secret_free(der, dl);
+        der = NULL;
+        if (++n > max_blocks && max_blocks)
+            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+                                "more than %zu PEM block%s", max_blocks,
+                                max_blocks == 1 ? "" : "s");
+    }
+    if (r < 0)
+        return r;
+    if (n == 0)
+        return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "no PEM block");
+    return 0;
 }
 
 static int

@@ -48,8 +48,9 @@ int pjwt_verifier_add_key(pjwt_verifier *v, pjwt_key *key, pjwt_err *err);
 
 /*
  * Validate the options and load the keys.  flags: PJWT_KEYS_EAGER for
- * long-lived multi-threaded users.  Key files writable by group/others are
- * refused (PJWT_ERR_PERM), hmac_secret files readable by group/others too.
+ * long-lived multi-threaded users.  Key, hmac_secret and revocation files
+ * that break the trust rule of fileio.h are refused (PJWT_ERR_PERM),
+ * hmac_secret files readable by group/others too.
  * Errors: PJWT_ERR_CONF (issuer/audience missing, HS* allowed without an
  * hmac_secret, an algorithm allowed that no key supports...), PJWT_ERR_IO
  * (unreadable key file), PJWT_ERR_PERM, PJWT_ERR_KEY.

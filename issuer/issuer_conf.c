@@ -4,11 +4,16 @@
  * filled first and the derived ones after the file (ssh
  * fill_default_server_options).
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "fileio.h"
 #include "issuer_conf.h"
 #include "scope.h"
 #include "listen_spec.h"
@@ -429,5 +434,56 @@ issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud)
     for (i = 0; i < c->n_audiences; i++)
         if (strcmp(aud, c->audiences[i]) == 0)
             return 1;
+    return 0;
+}
+
+/*
+ * The PAM stack the helpers run decides who gets a token, so its files
+ * are held to the trust rule (fileio.h).  With `user =` the daemon starts
+ * as root and the HTTP side runs as that user: only root may own anything
+ * on the way, so nothing the HTTP side can write (a directory it owns, or
+ * one open to a group it is in) ever lies on the path; without `user =`
+ * the daemon's own user may own them too.  A missing service file or
+ * confdir is an error: libpam would silently use the "other" stack.
+ */
+int
+issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err)
+{
+    static const char *const dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
+    const char *s = c->pam_service;
+    uid_t owner = c->user != NULL ? 0 : geteuid();
+    char path[PATH_MAX];
+    pjwt_err e;
+    size_t i;
+
+    if (s == NULL || *s == '\0' || strchr(s, '/') != NULL
+        || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s: pam_service: a service name, not a path",
+                            c->path);
+    pjwt_err_clear(&e);
+    if (c->pam_confdir != NULL) {
+        /* pam_start_confdir reads confdir/service, else confdir/other. */
+        if (pjwt_path_trusted(c->pam_confdir, owner, PJWT_PATH_DIR, &e) != 0)
+            return pjwt_err_set(err, e.code, __func__, "pam_confdir %s",
+                                e.msg);
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", c->pam_confdir, s)
+            >= sizeof(path))
+            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                                "pam_confdir: path too long");
+    } else {
+        /* libpam: /etc/pam.d/SERVICE, else the vendor directory's. */
+        for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+            snprintf(path, sizeof(path), "%s/%s", dirs[i], s);
+            if (access(path, F_OK) == 0 || errno != ENOENT)
+                break;
+        }
+        if (i == sizeof(dirs) / sizeof(dirs[0]))
+            snprintf(path, sizeof(path), "%s/%s", dirs[0], s);
+    }
+    if (pjwt_path_trusted(path, owner, PJWT_PATH_FILE, &e) != 0)
+        return pjwt_err_set(err, e.code, __func__, "pam_service %s%s", e.msg,
+                            e.code == PJWT_ERR_IO
+                            ? " (libpam would use \"other\")" : "");
     return 0;
 }

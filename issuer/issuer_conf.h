@@ -86,6 +86,14 @@ struct issuer_conf {
 struct issuer_conf *issuer_conf_load(const char *path, pjwt_err *err);
 void issuer_conf_free(struct issuer_conf *c);
 
+/*
+ * The PAM service file and pam_confdir must exist and pass the trust rule
+ * of fileio.h (owned by root, or by the daemon's user when it runs without
+ * `user =`; nothing writable by group/others up to /).  0, or PJWT_ERR_IO
+ * (missing), PJWT_ERR_PERM, PJWT_ERR_CONF with a message naming the file.
+ */
+int issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err);
+
 /* 1 when addr is inside one of the trusted_proxies prefixes. */
 int issuer_conf_is_proxy(const struct issuer_conf *c, const struct netaddr *addr);
 

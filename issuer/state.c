@@ -45,18 +45,27 @@ state_free(struct issuer_state *st)
     free(st);
 }
 
-/* Read a whole small file (TLS PEMs); secret files must not be readable
-   by others.  NUL-terminated, as MHD wants its PEM strings. */
+/* Read a TLS PEM file (the trust rule; the key also unreadable by others)
+   that is PEM and nothing else: one block for the key, any number for a
+   certificate chain.  NUL-terminated, as MHD wants its PEM strings. */
 static char *
 read_file(const char *path, int secret, pjwt_err *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
+    pjwt_err e;
 
     if (pjwt_file_read(path, 1024 * 1024,
-                       secret ? PJWT_FILE_CHECK_WRITE | PJWT_FILE_CHECK_READ : 0,
+                       PJWT_FILE_CHECK_WRITE
+                       | (secret ? PJWT_FILE_CHECK_READ : 0),
                        &buf, &len, err) != 0)
         return NULL;
+    pjwt_err_clear(&e);
+    if (pjwt_pem_check((const char *)buf, len, secret ? 1 : 0, &e) != 0) {
+        pjwt_err_set(err, e.code, __func__, "%s: %s", path, e.msg);
+        pjwt_file_free(buf, len);
+        return NULL;
+    }
     return (char *)buf;
 }
 
@@ -251,7 +260,7 @@ issuer_state_load(const char *path, pjwt_err *err)
     }
     st->refs = 1;
     st->conf = issuer_conf_load(path, err);
-    if (st->conf == NULL)
+    if (st->conf == NULL || issuer_conf_check_pam(st->conf, err) != 0)
         goto out;
     if (load_keys(st, err) != 0 || build_jwks(st, err) != 0
         || build_metadata(st, err) != 0 || build_verifiers(st, err) != 0)

@@ -40,7 +40,8 @@
  * Time is the caller's: the module reads the clock once per login and
  * passes the same now to the verifier and here.
  *
- * The directory must be owned by the euid and closed to group and others;
+ * The directory must be owned by the euid and closed to group and others,
+ * and pass the trust rule of fileio.h up to / (no symlink in its place);
  * it is created 0700 when missing (its parent must exist).  Buckets are
  * created 0700 and checked the same way.
  */
@@ -54,6 +55,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include "fileio.h"
 #include "mod.h"
 
 #define BUCKET_SECONDS 600   /* width of one bucket of exp values */
@@ -100,19 +102,17 @@ static int
 open_dir(const char *dir, pjwt_err *err)
 {
     struct stat st;
+    pjwt_err e;
     int fd;
 
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && (mkdir(dir, 0700) == 0 || errno == EEXIST))
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    /* Created when missing (EEXIST is the usual answer); then the trust
+       rule (fileio.h) for it and every directory above it: whoever could
+       swap the directory could replay any token. */
+    (void)mkdir(dir, 0700);
+    pjwt_err_clear(&e);
+    fd = pjwt_path_open(dir, geteuid(), PJWT_PATH_DIR, &st, &e);
     if (fd < 0)
-        return pjwt_err_set(err, errno == ENOMEM ? PJWT_ERR_NOMEM : PJWT_ERR_IO,
-                            __func__, "replay_dir %s: %s", dir, strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        close(fd);
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                            "replay_dir %s: not a directory", dir);
-    }
+        return pjwt_err_set(err, fd, __func__, "replay_dir %s", e.msg);
     if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
         close(fd);
         return pjwt_err_set(err, PJWT_ERR_PERM, __func__,

@@ -36,6 +36,24 @@ case $STATE in /*) ;; *) STATE=$TOP/$STATE ;; esac
 # Keys and secrets only for us; the module and issuer refuse group/other
 # writable key files and world-readable private keys anyway.
 umask 077
+# Everything the module and the daemon read from the state folder must
+# pass their file trust rule: owned by root or you, and nobody else may
+# write it or any directory above it (a checkout under /tmp fails).  The
+# default folder falls back to one that passes (tests/tmpdir.sh).
+. "$TOP/tests/tmpdir.sh"
+mkdir -p "$STATE"
+if ! pamjwt_dir_trusted "$STATE"; then
+    if [ -z "${PAMJWT_DEMO_STATE:-}" ] && base=$(pamjwt_tmpdir_base); then
+        echo "demo: $STATE fails the file trust rule (a directory above it is" \
+             "writable by others, or not yours); using $base/pamjwt-demo-$(id -u)"
+        STATE=$base/pamjwt-demo-$(id -u)
+        mkdir -p "$STATE"
+    else
+        echo "run.sh: $STATE fails the file trust rule: it and every directory" \
+             "above it must be owned by root or you and not group/other writable" >&2
+        exit 1
+    fi
+fi
 mkdir -p "$STATE/pam.d"
 
 # ---- signing key: generated once, kept across runs ----------------------

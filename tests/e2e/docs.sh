@@ -169,7 +169,13 @@ uncomment() {
 }
 
 if [ -x "$ISSUERD" ]; then
+    # jwt-issuerd -t insists on the PAM service file (make install puts
+    # etc/pam.d/jwt-issuer in /etc/pam.d): the example's, in a private confdir.
+    mkdir -p "$T/etc/pam.d" && cp etc/pam.d/jwt-issuer "$T/etc/pam.d/" &&
+        chmod 0644 "$T/etc/pam.d/jwt-issuer"
+    PAMDIR_LINE="pam_confdir = $T/etc/pam.d"
     uncomment etc/jwt-issuerd.conf > "$T/issuerd.conf"
+    echo "$PAMDIR_LINE" >> "$T/issuerd.conf"
     grep -q '^signing_key' "$T/issuerd.conf" || bad "etc/jwt-issuerd.conf: no signing_key line"
     "$ISSUERD" -t -c "$T/issuerd.conf" > "$T/out" 2>&1 ||
         { cat "$T/out"; bad "etc/jwt-issuerd.conf with its defaults uncommented fails jwt-issuerd -t"; }
@@ -177,8 +183,10 @@ if [ -x "$ISSUERD" ]; then
     # The demo's template, and README's issuer snippet added to a minimal config.
     sed -e "s|@STATE@|$T/etc|g" -e "s|@PORT@|18080|g" etc/demo/jwt-issuerd.conf.in |
         grep -v '^pam_confdir' > "$T/demo.conf"
+    echo "$PAMDIR_LINE" >> "$T/demo.conf"
     "$ISSUERD" -t -c "$T/demo.conf" > "$T/out" 2>&1 || { cat "$T/out"; bad "etc/demo/jwt-issuerd.conf.in fails -t"; }
-    printf 'issuer = https://login.example.com\nsigning_key = %s\n' "$T/etc/signing.key" > "$T/readme-issuer.conf"
+    printf 'issuer = https://login.example.com\nsigning_key = %s\n%s\n' "$T/etc/signing.key" \
+        "$PAMDIR_LINE" > "$T/readme-issuer.conf"
     awk '/^```/{ if (inb) { inb = 0; if (blk ~ /allowed_audiences/) printf "%s", blk } else { inb = 1; blk = "" } next }
          inb { blk = blk $0 "\n" }' README.md |
         sed -e "s|/etc/pamjwt/|$T/etc/|" -e "s|/etc/security/pam_jwt/|$T/etc/|" >> "$T/readme-issuer.conf"

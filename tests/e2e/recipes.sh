@@ -13,6 +13,7 @@
 # or the password.  Tokens are made by PyJWT, an independent signer.
 set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+export TOP
 : "${PAMJWT_B:=$TOP/build}"
 MODULE=${PAMJWT_MODULE:-$TOP/pam_module/pam_jwt.so}
 PY=/usr/bin/python3
@@ -55,7 +56,7 @@ EOF
     # private mount namespace rather than creating it on the machine.
     sshd_run() {
         if [ -d /run/sshd ]; then "$SSHD" "$@"
-        else unshare -m sh -c 'mount -t tmpfs pjwt /run && mkdir /run/sshd && exec "$0" "$@"' "$SSHD" "$@"
+        else unshare -m sh -c '. "$TOP/tests/tmpdir.sh" && pamjwt_fresh_run && exec "$0" "$@"' "$SSHD" "$@"
         fi
     }
     sshd_run -t -f "$T/sshd_config" || fail "sshd -t rejects etc/sshd_config.d/pam_jwt.conf"

@@ -95,8 +95,8 @@ mount --bind "$T/passwd" /etc/passwd &&
 mount --bind "$T/group" /etc/group &&
 mount --bind "$T/shadow" /etc/shadow &&
 mount --bind "$T/pam.sshd" /etc/pam.d/sshd &&
-mount -t tmpfs -o mode=755 tmpfs /run &&
-mkdir -m 755 /run/sshd || { echo "mount setup failed"; exit 1; }
+. "$TOP/tests/tmpdir.sh" && pamjwt_fresh_run ||
+    { echo "mount setup failed"; exit 1; }
 
 /usr/sbin/sshd -D -e -f "$T/sshd_config" 2> "$T/sshd.log" &
 SSHD=$!

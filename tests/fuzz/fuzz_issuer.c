@@ -36,10 +36,11 @@
 #include "pam_helper.h"
 #include "pam_pool.h"
 #include "state.h"
+#include "../testdir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[] = "/tmp/pamjwt-fuzz-issuer.XXXXXX";
+static char dir[256];
 static pid_t owner;
 static struct sockaddr_in addr;
 static int ready;
@@ -86,7 +87,8 @@ setup(void)
 
     signal(SIGPIPE, SIG_IGN);
     owner = getpid();
-    if (!mkdtemp(dir))
+    /* the daemon trusts nothing under /tmp: $TMPDIR (tests/fuzz/run.sh) */
+    if (test_tmpl(dir, sizeof(dir), "pamjwt-fuzz-issuer") != 0 || !mkdtemp(dir))
         abort();
     atexit(cleanup);
     snprintf(p, sizeof(p), "%s/pam.d", dir);

@@ -10,6 +10,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 b=$1; secs=$2; shift 2
+# fuzz_issuer's config and keys go under a TMPDIR that passes the file
+# trust rule (tests/tmpdir.sh).
+. tests/tmpdir.sh
+pamjwt_export_tmpdir
+trap pamjwt_rm_tmpdir EXIT
+trap 'exit 130' INT TERM
 fails=""
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -30,6 +30,7 @@
 
 #include "jws.h"
 #include "keys.h"
+#include "testdir.h"
 
 #define WARMUP_MAX 2000
 #define REFRESH 500    /* re-sign the tokens every REFRESH calls */
@@ -126,7 +127,7 @@ make_token(pjwt_key *key, const char *sub, long iat, long exp)
 int
 main(int argc, char **argv)
 {
-    char dir[] = "/tmp/pamjwt-longlived.XXXXXX";
+    char dir[256];
     char path[512], svc[1024];
     const char *module, *user;
     struct passwd *pw;
@@ -156,7 +157,7 @@ main(int argc, char **argv)
         return 77;
     }
     user = pw->pw_name;
-    if (!mkdtemp(dir)) {
+    if (test_tmpl(dir, sizeof(dir), "pamjwt-longlived") != 0 || !mkdtemp(dir)) {
         perror("mkdtemp");
         return 1;
     }

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include "conf.h"
+#include "testdir.h"
 
 /* What the test handler saw, as "key=value;" or "flag;" entries. */
 struct seen {
@@ -218,7 +220,7 @@ test_nul_and_long(void **state)
 static void
 test_file(void **state)
 {
-    char path[] = "/tmp/pjwt-test-conf-XXXXXX";
+    char *d = test_mkdtemp("pjwt-test-conf"), path[4200];
     struct seen s;
     pjwt_err e;
     int fd;
@@ -226,7 +228,9 @@ test_file(void **state)
     char *big;
 
     (void)state;
-    fd = mkstemp(path);
+    assert_non_null(d);
+    snprintf(path, sizeof(path), "%s/conf", d);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
     close(fd);
@@ -234,7 +238,7 @@ test_file(void **state)
     assert_int_equal(pjwt_conf_parse_file(path, set_fn, &s, &e), PJWT_ERR_CONF);
     assert_string_equal(s.log, "key=from file;");
     {
-        char want[128];
+        char want[4300];
         snprintf(want, sizeof(want), "%s:3: unknown option", path);
         assert_string_equal(e.msg, want);
     }
@@ -253,6 +257,24 @@ test_file(void **state)
     assert_int_equal(pjwt_conf_parse_file(path, set_fn, &s, &e), PJWT_ERR_IO);
     assert_non_null(strstr(e.msg, path));
     assert_int_equal(pjwt_conf_parse_file("/tmp", set_fn, &s, &e), PJWT_ERR_IO);
+    /* A configuration is trusted input: the trust rule of fileio.h
+       (review item 25 for the daemon's file). */
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "key = v\n", 8), 8);
+    close(fd);
+    assert_int_equal(pjwt_conf_parse_file(path, set_fn, &s, &e), 0);
+    assert_int_equal(chmod(path, 0664), 0);
+    assert_int_equal(pjwt_conf_parse_file(path, set_fn, &s, &e), PJWT_ERR_PERM);
+    assert_non_null(strstr(e.msg, "writable by group"));
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(chmod(d, 0757), 0);
+    assert_int_equal(pjwt_conf_parse_file(path, set_fn, &s, &e), PJWT_ERR_PERM);
+    assert_non_null(strstr(e.msg, "directory"));
+    assert_int_equal(chmod(d, 0700), 0);
+    unlink(path);
+    rmdir(d);
+    free(d);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #include "json.h"
 #include "jws.h"
 #include "keys.h"
+#include "testdir.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -842,7 +844,7 @@ test_broken_lazy_key(void **state)
     pjwt_key *good = pem_file("jws_p256.key");
     pjwt_err e;
     json_t *gj = pjwt_key_to_public_jwk(good, &e), *bad, *jwks;
-    char path[] = "/tmp/pjwt-test-jwks-XXXXXX";
+    char *d = test_mkdtemp("pjwt-test-jwks"), path[4200];
     char *tok, *txt;
     pjwt_keyset *ks;
     FILE *f;
@@ -867,7 +869,9 @@ test_broken_lazy_key(void **state)
     /* broken first, good second: verifies */
     jwks = json_pack("{s:[O,O]}", "keys", bad, gj);
     txt = json_dumps(jwks, 0);
-    fd = mkstemp(path);
+    assert_non_null(d);
+    snprintf(path, sizeof(path), "%s/jwks", d);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     assert_true(fd >= 0);
     f = fdopen(fd, "w");
     fputs(txt, f);
@@ -892,6 +896,8 @@ test_broken_lazy_key(void **state)
                      PJWT_ERR_KEY);
     pjwt_keyset_free(ks);
     unlink(path);
+    rmdir(d);
+    free(d);
     free(txt);
     json_decref(jwks);
     json_decref(bad);

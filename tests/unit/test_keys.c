@@ -220,6 +220,84 @@ test_pem_inline_damage(void **state)
     free(buf);
 }
 
+/*
+ * A PEM file is PEM and nothing else (review item 11): a key quoted inside
+ * other text, such as a root-owned log file that an attacker wrote one
+ * line of, is not a key file.  Only whitespace may surround the blocks.
+ */
+static void
+test_pem_strict(void **state)
+{
+    static const char *const wrap[][2] = {
+        { "Dec  4 10:00:01 host app[42]: ", "" },       /* a log line */
+        { "", "trailing junk\n" },
+        { "x\n", "" },
+        { "", "-----BEGIN PUBLIC KEY-----\n" },       /* an unfinished block */
+        { "# comment\n", "" },
+    };
+    size_t len, i, n;
+    char *buf = slurp("ec256.pub.pem", &len), *b2, *body;
+    pjwt_err e;
+    pjwt_key *k;
+
+    (void)state;
+    for (i = 0; i < sizeof(wrap) / sizeof(wrap[0]); i++) {
+        n = strlen(wrap[i][0]) + len + strlen(wrap[i][1]) + 1;
+        b2 = malloc(n);
+        assert_non_null(b2);
+        snprintf(b2, n, "%s%s%s", wrap[i][0], buf, wrap[i][1]);
+        pjwt_err_clear(&e);
+        k = pjwt_key_from_pem(b2, strlen(b2), 0, &e);
+        if (k)
+            fail_msg("case %zu accepted", i);
+        assert_int_equal(e.code, PJWT_ERR_KEY);
+        assert_int_equal(pjwt_pem_check(b2, strlen(b2), 0, &e), PJWT_ERR_KEY);
+        /* messages give a line, never the text */
+        assert_null(strstr(e.msg, "junk"));
+        assert_null(strstr(e.msg, "host app"));
+        free(b2);
+    }
+    /* the whole key on the log line, BEGIN and END included */
+    b2 = malloc(len + 64);
+    body = strdup(buf);
+    for (i = 0; body[i]; i++)
+        if (body[i] == '\n')
+            body[i] = ' ';
+    snprintf(b2, len + 64, "sshd[1]: %s\n", body);
+    assert_null(pjwt_key_from_pem(b2, strlen(b2), 0, &e));
+    snprintf(b2, len + 64, "%s\n", body);   /* one line, nothing else */
+    assert_null(pjwt_key_from_pem(b2, strlen(b2), 0, &e));
+    assert_int_equal(e.code, PJWT_ERR_KEY);
+    free(body);
+    /* BEGIN with text after it on its line, END not on a line of its own */
+    snprintf(b2, len + 64, "%s", buf);
+    memcpy(strstr(b2, "KEY-----\n"), "KEY-----X", 9);
+    assert_null(pjwt_key_from_pem(b2, strlen(b2), 0, &e));
+    snprintf(b2, len + 64, "%s", buf);
+    *(strstr(b2, "\n-----END")) = '=';
+    assert_null(pjwt_key_from_pem(b2, strlen(b2), 0, &e));
+    free(b2);
+    /* whitespace around the block, CRLF and blanks at line ends are fine */
+    b2 = malloc(2 * len + 64);
+    snprintf(b2, 2 * len + 64, "\n \t\r\n%s  \r\n\n", buf);
+    k = pjwt_key_from_pem(b2, strlen(b2), 0, &e);
+    if (!k)
+        fail_msg("whitespace around the block: %s", e.msg);
+    pjwt_key_free(k);
+    /* several blocks, whitespace between: counted */
+    snprintf(b2, 2 * len + 64, "%s\n%s", buf, buf);
+    assert_int_equal(pjwt_pem_check(b2, strlen(b2), 0, &e), 0);
+    assert_int_equal(pjwt_pem_check(b2, strlen(b2), 2, &e), 0);
+    assert_int_equal(pjwt_pem_check(b2, strlen(b2), 1, &e), PJWT_ERR_KEY);
+    assert_string_equal(e.msg, "more than 1 PEM block");
+    snprintf(b2, 2 * len + 64, "%s--\n%s", buf, buf);
+    assert_int_equal(pjwt_pem_check(b2, strlen(b2), 0, &e), PJWT_ERR_KEY);
+    assert_int_equal(pjwt_pem_check(" \n", 2, 0, &e), PJWT_ERR_KEY);
+    assert_string_equal(e.msg, "no PEM block");
+    free(b2);
+    free(buf);
+}
+
 static void
 test_secret(void **state)
 {
@@ -382,6 +460,7 @@ main(void)
         cmocka_unit_test(test_pem_private),
         cmocka_unit_test(test_pem_refused),
         cmocka_unit_test(test_pem_inline_damage),
+        cmocka_unit_test(test_pem_strict),
         cmocka_unit_test(test_secret),
         cmocka_unit_test(test_generate),
         cmocka_unit_test(test_public_jwk_export),

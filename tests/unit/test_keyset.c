@@ -16,10 +16,11 @@
 #include <cmocka.h>
 
 #include "keys.h"
+#include "testdir.h"
 
 #define TP_EC256 "0oTY-qkZxnXUbtQ92gRSEER-7SRmTQVfBIyEECP4H-M"
 
-static char tmpdir[] = "/tmp/pjwt-keyset-XXXXXX";
+static char *tmpdir;
 
 static const char *
 fixture(const char *name)
@@ -53,18 +54,22 @@ static int
 setup(void **state)
 {
     (void)state;
-    return mkdtemp(tmpdir) ? 0 : -1;
+    tmpdir = test_mkdtemp("pjwt-keyset");
+    return tmpdir ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
-    char cmd[256];
+    char cmd[4200];
+    int r;
 
     (void)state;
     /* the directory name is ours (mkdtemp), nothing else is removed */
     snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    r = system(cmd);
+    free(tmpdir);
+    return r == 0 ? 0 : -1;
 }
 
 static pjwt_keyset *
@@ -291,7 +296,46 @@ test_modes(void **state)
     assert_int_equal(mkfifo(fifo, 0600), 0);
     pjwt_keyset_free(load(fifo, 0, PJWT_ERR_IO, &e));
     assert_non_null(strstr(e.msg, "not a regular file"));
+    pjwt_keyset_free(load(fifo, PJWT_KEYS_CHECK_WRITE, PJWT_ERR_IO, &e));
     unlink(fifo);
+    /* the trust rule (review item 11): a symbolic link in the key's place
+       is refused, whatever it points to */
+    p = tmpfile_with("k.pem", buf, len, 0644);
+    snprintf(fifo, sizeof(fifo), "%s/link.pem", tmpdir);
+    assert_int_equal(symlink("k.pem", fifo), 0);
+    pjwt_keyset_free(load(fifo, PJWT_KEYS_CHECK_WRITE, PJWT_ERR_PERM, &e));
+    assert_non_null(strstr(e.msg, "is a symbolic link"));
+    pjwt_keyset_free(load(fifo, 0, 0, &e));
+    unlink(fifo);
+}
+
+/* A key file is PEM and nothing else (review item 11): the key line
+   quoted in a log file, or a key followed by anything, is no key file. */
+static void
+test_pem_strict(void **state)
+{
+    size_t len;
+    char buf[4096], doc[8300];
+    FILE *f = fopen(fixture("ec256.pub.pem"), "r");
+    const char *p;
+    pjwt_err e;
+
+    (void)state;
+    assert_non_null(f);
+    len = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[len] = '\0';
+    fclose(f);
+    snprintf(doc, sizeof(doc), "Dec  4 10:00:01 web1 app[7]: login ok\n%s", buf);
+    p = tmpfile_with("log.pem", doc, strlen(doc), 0644);
+    pjwt_keyset_free(load(p, PJWT_KEYS_CHECK_WRITE, PJWT_ERR_KEY, &e));
+    assert_non_null(strstr(e.msg, "text outside the BEGIN/END blocks at line 1"));
+    assert_null(strstr(e.msg, "web1"));
+    snprintf(doc, sizeof(doc), "%sjunk\n", buf);
+    p = tmpfile_with("junk.pem", doc, strlen(doc), 0644);
+    pjwt_keyset_free(load(p, PJWT_KEYS_CHECK_WRITE, PJWT_ERR_KEY, &e));
+    snprintf(doc, sizeof(doc), "\n%s\n\n%s \n", buf, buf);
+    p = tmpfile_with("two.pem", doc, strlen(doc), 0644);
+    pjwt_keyset_free(load(p, PJWT_KEYS_CHECK_WRITE, 0, &e));
 }
 
 static void
@@ -389,6 +433,7 @@ main(void)
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_modes),
+        cmocka_unit_test(test_pem_strict),
         cmocka_unit_test(test_size_cap),
         cmocka_unit_test(test_secret_file),
         cmocka_unit_test(test_to_jwks),

@@ -7,12 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "revoke.h"
+#include "testdir.h"
 
 static pjwt_revoked *
 load(const char *text, int *rc, pjwt_err *e)
@@ -195,14 +197,16 @@ test_malformed(void **state)
 static void
 test_file(void **state)
 {
-    char path[] = "/tmp/pjwt-test-rev-XXXXXX";
+    char *d = test_mkdtemp("pjwt-test-rev"), path[4200];
     const char text[] = "jti one\nsub two\n";
     pjwt_err e;
     pjwt_revoked *r;
     int fd;
 
     (void)state;
-    fd = mkstemp(path);
+    assert_non_null(d);
+    snprintf(path, sizeof(path), "%s/revoked", d);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
     close(fd);
@@ -223,11 +227,34 @@ test_file(void **state)
     assert_int_equal(pjwt_revoked_load_file(r, path, &e), PJWT_ERR_PERM);
     pjwt_revoked_free(r);
 
+    /* the trust rule: a directory above that others may write, or a
+       symbolic link in its place, and anyone could un-revoke */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(chmod(d, 0777), 0);
+    r = pjwt_revoked_new();
+    assert_int_equal(pjwt_revoked_load_file(r, path, &e), PJWT_ERR_PERM);
+    assert_non_null(strstr(e.msg, "directory"));
+    pjwt_revoked_free(r);
+    assert_int_equal(chmod(d, 0700), 0);
+    {
+        char ln[4300];
+
+        snprintf(ln, sizeof(ln), "%s.link", path);
+        assert_int_equal(symlink(path, ln), 0);
+        r = pjwt_revoked_new();
+        assert_int_equal(pjwt_revoked_load_file(r, ln, &e), PJWT_ERR_PERM);
+        assert_non_null(strstr(e.msg, "symbolic link"));
+        pjwt_revoked_free(r);
+        unlink(ln);
+    }
+
     unlink(path);
     r = pjwt_revoked_new();
     assert_int_equal(pjwt_revoked_load_file(r, path, &e), PJWT_ERR_IO);
     pjwt_revoked_free(r);
     pjwt_revoked_free(NULL);
+    rmdir(d);
+    free(d);
 }
 
 int

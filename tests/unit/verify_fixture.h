@@ -20,11 +20,12 @@
 #include "b64url.h"
 #include "conf.h"
 #include "verify.h"
+#include "testdir.h"
 
 #define NOW 1700000000L
 #define ISS "https://issuer.test"
 
-static char dir[64];
+static char *dir;
 static pjwt_key *es_key, *ed_key, *hs_key;
 static char p_es[128], p_ed[128], p_hs[128], p_hs_open[128], p_gw[128],
             p_rev[128], p_rev_bad[128], p_oct[128], p_es_priv[128];
@@ -51,9 +52,9 @@ setup(void **state)
     char *dump;
 
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/pjwt-test-verify-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
+    /* Key files the verifier must trust: in $TMPDIR (testdir.h). */
+    if (!(dir = test_mkdtemp("pjwt-test-verify")) || strlen(dir) > 100)
+        return -1;          /* the paths below are kept in 128 bytes */
     es_key = pjwt_key_generate(PJWT_ALG_ES256, &e);
     ed_key = pjwt_key_generate(PJWT_ALG_EDDSA, &e);
     if (!es_key || !ed_key)
@@ -103,13 +104,14 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    char cmd[128];
+    char cmd[160];
 
     (void)state;
     pjwt_key_free(es_key);
     pjwt_key_free(ed_key);
     pjwt_key_free(hs_key);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    free(dir);
     return system(cmd) == 0 ? 0 : -1;
 }
 

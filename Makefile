@@ -119,7 +119,7 @@ $(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBPJWT)
 
 $(B)/tests/%: tests/%.c $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/lib -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIBPJWT)
 	@mkdir -p $(dir $@)

@@ -23,6 +23,7 @@
 #include <openssl/pem.h>
 
 #include "keys.h"
+#include "../tests/lib/slurp.h"
 
 struct fmt {
     const char *name, *file, *pemfile;
@@ -71,24 +72,12 @@ now_us(void)
 static char *
 slurp(const char *name, size_t *len)
 {
-    char path[8192];
-    FILE *f;
-    char *buf;
-    long n;
+    char rel[512], *buf;
 
-    snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top, name);
-    f = fopen(path, "rbe");
-    if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
-        fprintf(stderr, "bench_keys: cannot read %s\n", path);
+    snprintf(rel, sizeof(rel), "%s%s", "keys/", name);
+    buf = test_slurp_data(rel, len);
+    if (!buf)
         exit(1);
-    }
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-        exit(1);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
     return buf;
 }
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "keys.h"
+#include "slurp.h"
 
 /* Thumbprints of the fixtures, as computed by python3-jwcrypto. */
 #define TP_RSA "9_-ITodtpc0m8N3W22r_k4LBpDv8f0Q7teyRufaWNcU"
@@ -23,26 +24,12 @@
 static char *
 slurp(const char *name, size_t *len)
 {
-    const char *top = getenv("TOP");
-    char path[4096];
-    FILE *f;
-    char *buf;
-    long n;
+    char rel[512], *buf;
 
-    snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top ? top : ".",
-             name);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
+    snprintf(rel, sizeof(rel), "%s%s", "keys/", name);
+    buf = test_slurp_data(rel, len);
+    if (!buf)
+        fail_msg("cannot read tests/data/%s", rel);
     return buf;
 }
 

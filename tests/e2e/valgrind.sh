@@ -39,7 +39,7 @@ run() {   # run NAME CMD...: run a wrapped test, keep its output
 LONGLIVED_N=${VALGRIND_LONGLIVED_N:-150} run longlived sh tests/pam/longlived.sh
 [ -f tests/issuer/token.sh ] && run issuer_token sh tests/issuer/token.sh
 run hostile_requests sh tests/issuer/hostile_requests.sh
-FUZZ_REPLAY_SKIP=fuzz_issuer run fuzz_replays sh tests/e2e/fuzz_regressions.sh
+FUZZ_REPLAY_SKIP=fuzz_issuer run fuzz_replays sh tests/fuzz/replay.sh
 
 n=0; errs=0
 for f in "$V"/vg.*; do

@@ -3,7 +3,7 @@
 
 Run from the repository root:  /usr/bin/python3 tests/fuzz/gen_seeds.py
 The outputs are committed; rerun only to change the seeds.  Keys are fixed
-test keys (tests/fuzz/keys/), created once, so that valid seed tokens verify
+test keys (tests/data/fuzz-keys/), created once, so that valid seed tokens verify
 against the keys compiled into the fuzz targets.
 """
 import base64, hashlib, hmac, json, os, sys
@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FZ = os.path.join(TOP, "tests", "fuzz")
-KEYS = os.path.join(FZ, "keys")
+KEYS = os.path.join(TOP, "tests", "data", "fuzz-keys")
 CORPUS = os.path.join(FZ, "corpus")
 NOW = 1750000000          # the fixed "now" of the fuzz targets
 SECRET = (b"pamjwt-fuzz-hmac-secret-" + b"0123456789abcdef" * 3)[:64]   # HS512 needs 64 bytes

@@ -16,9 +16,9 @@ export TOP
 : "${PAMJWT_B:=$TOP/build}"
 export PAMJWT_B
 # Every test's temp files under a TMPDIR that passes the file trust rule
-# (tests/tmpdir.sh): /tmp does not, and the module and the daemon refuse
+# (tests/lib/tmpdir.sh): /tmp does not, and the module and the daemon refuse
 # what they would trust from there.
-. "$TOP/tests/tmpdir.sh"
+. "$TOP/tests/lib/tmpdir.sh"
 pamjwt_export_tmpdir
 trap pamjwt_rm_tmpdir EXIT
 trap 'exit 130' INT TERM

@@ -74,17 +74,8 @@ now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static char *
-slurp(const char *name, size_t *len)
-{
-    char rel[512], *buf;
-
-    snprintf(rel, sizeof(rel), "%s%s", "", name);
-    buf = test_slurp_data(rel, len);
-    if (!buf)
-        exit(1);
-    return buf;
-}
+/* A fixture under tests/data; a missing one ends the run. */
+#define slurp(name, len) test_slurp_data_or_exit((len), "%s", (name))
 
 /* ---- the contenders ----------------------------------------------------- */
 

@@ -69,17 +69,8 @@ now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static char *
-slurp(const char *name, size_t *len)
-{
-    char rel[512], *buf;
-
-    snprintf(rel, sizeof(rel), "%s%s", "keys/", name);
-    buf = test_slurp_data(rel, len);
-    if (!buf)
-        exit(1);
-    return buf;
-}
+/* A fixture under tests/data/keys; a missing one ends the run. */
+#define slurp(name, len) test_slurp_data_or_exit((len), "keys/%s", (name))
 
 static int
 prepare(EVP_PKEY *pk)

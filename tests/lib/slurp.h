@@ -6,7 +6,9 @@
  *                                 NULL with a message on stderr on error.
  *   test_data_path(buf, cap, rel) "$TOP/tests/data/REL" into buf (TOP
  *                                 defaults to "."); 0, or -1 if too long.
- *   test_slurp_data(rel, &len)    test_slurp of test_data_path(rel).
+ *   test_slurp_data(&len, fmt, ...)   test_slurp of $TOP/tests/data/<fmt, ...>
+ *   test_slurp_data_or_exit(&len, fmt, ...)   the same, exit(1) on failure
+ *                                 (bench programs: nothing to go on with)
  *
  * No cmocka here, so bench/ can use it too: a cmocka test asserts the
  * result is non-NULL.  Fixtures are read with stdio, not the library's
@@ -16,6 +18,7 @@
 #ifndef PJWT_TEST_SLURP_H
 #define PJWT_TEST_SLURP_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,15 +62,43 @@ test_data_path(char *buf, size_t cap, const char *rel)
 }
 
 static inline char *
-test_slurp_data(const char *rel, size_t *len)
+test_vslurp_data(size_t *len, const char *fmt, va_list ap)
 {
-    char path[4096];
+    char rel[1024], path[4096];
+    int n = vsnprintf(rel, sizeof(rel), fmt, ap);
 
-    if (test_data_path(path, sizeof(path), rel) != 0) {
-        fprintf(stderr, "path too long: %s\n", rel);
+    if (n < 0 || (size_t)n >= sizeof(rel) ||
+        test_data_path(path, sizeof(path), rel) != 0) {
+        fprintf(stderr, "fixture path too long\n");
         return NULL;
     }
     return test_slurp(path, len);
+}
+
+__attribute__((format(printf, 2, 3))) static inline char *
+test_slurp_data(size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    char *buf;
+
+    va_start(ap, fmt);
+    buf = test_vslurp_data(len, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
+__attribute__((format(printf, 2, 3))) static inline char *
+test_slurp_data_or_exit(size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    char *buf;
+
+    va_start(ap, fmt);
+    buf = test_vslurp_data(len, fmt, ap);
+    va_end(ap);
+    if (!buf)
+        exit(1);
+    return buf;
 }
 
 #endif

@@ -35,12 +35,10 @@
 static char *
 slurp(const char *name, size_t *len)
 {
-    char rel[512], *buf;
+    char *buf = test_slurp_data(len, "%s", name);
 
-    snprintf(rel, sizeof(rel), "%s%s", "", name);
-    buf = test_slurp_data(rel, len);
     if (!buf)
-        fail_msg("cannot read tests/data/%s", rel);
+        fail_msg("cannot read fixture %s", name);
     return buf;
 }
 

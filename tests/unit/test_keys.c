@@ -24,12 +24,10 @@
 static char *
 slurp(const char *name, size_t *len)
 {
-    char rel[512], *buf;
+    char *buf = test_slurp_data(len, "keys/%s", name);
 
-    snprintf(rel, sizeof(rel), "%s%s", "keys/", name);
-    buf = test_slurp_data(rel, len);
     if (!buf)
-        fail_msg("cannot read tests/data/%s", rel);
+        fail_msg("cannot read fixture keys/%s", name);
     return buf;
 }
 

@@ -75,7 +75,7 @@ now_ns(void)
 }
 
 /* A fixture under tests/data; a missing one ends the run. */
-#define slurp(name, len) test_slurp_data_or_exit((len), "%s", (name))
+#define slurp(name, len) test_or_exit(test_slurp_data((len), "%s", (name)))
 
 /* ---- the contenders ----------------------------------------------------- */
 

@@ -70,7 +70,7 @@ now_us(void)
 }
 
 /* A fixture under tests/data/keys; a missing one ends the run. */
-#define slurp(name, len) test_slurp_data_or_exit((len), "keys/%s", (name))
+#define slurp(name, len) test_or_exit(test_slurp_data((len), "keys/%s", (name)))
 
 static int
 prepare(EVP_PKEY *pk)

@@ -17,12 +17,8 @@ TOP=$(pwd)
 export TOP
 : "${PAMJWT_B:?}" "${PAMJWT_MODULE:?}" "${PAMJWT_ISSUERD:?}"
 . tests/lib/harness.sh
-command -v valgrind >/dev/null || skip "valgrind not installed"
-[ -z "${PAMJWT_SAN:-}" ] || skip "sanitizer build: valgrind does not run ASan binaries"
-harness_init pamjwt-vg
+vg_init no
 V=$T
-VALGRIND="valgrind $VG_OPTS --child-silent-after-fork=no --log-file=$V/vg.%p"
-export VALGRIND
 rc=0
 
 run() {   # run NAME CMD...: run a wrapped test, keep its output

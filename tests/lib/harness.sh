@@ -54,8 +54,10 @@
 #                           extended regex EXEMPT is by design).  Prints one
 #                           line per problem and a summary; 0 when clean,
 #                           1 with problems or no logs at all.
-#   VG_OPTS                 the valgrind options both valgrind suites use
-#                           (add --log-file and --child-silent-after-fork).
+#   vg_init yes|no          for a valgrind suite: skip without valgrind or on a
+#                           sanitizer build, harness_init, then export
+#                           VALGRIND (memcheck, $VG_OPTS, one log a process in
+#                           $T/vg.PID, --child-silent-after-fork=yes|no).
 
 PIDS=${PIDS:-}
 cases=${cases:-0}
@@ -164,6 +166,14 @@ stop_issuerd() {
 }
 
 VG_OPTS="--quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=yes"
+
+vg_init() {
+    command -v valgrind >/dev/null || skip "valgrind not installed"
+    [ -z "${PAMJWT_SAN:-}" ] || skip "sanitizer build: valgrind runs on the plain build"
+    harness_init pamjwt-vg
+    VALGRIND="valgrind $VG_OPTS --child-silent-after-fork=$1 --log-file=$T/vg.%p"
+    export VALGRIND
+}
 
 # One rule for both valgrind suites (they used to differ): the memory error
 # patterns are the union of theirs (Syscall param included), every kind of

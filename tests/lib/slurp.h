@@ -7,8 +7,8 @@
  *   test_data_path(buf, cap, rel) "$TOP/tests/data/REL" into buf (TOP
  *                                 defaults to "."); 0, or -1 if too long.
  *   test_slurp_data(&len, fmt, ...)   test_slurp of $TOP/tests/data/<fmt, ...>
- *   test_slurp_data_or_exit(&len, fmt, ...)   the same, exit(1) on failure
- *                                 (bench programs: nothing to go on with)
+ *   test_or_exit(p)               p, or exit(1) if it is NULL (bench
+ *                                 programs: nothing to go on with)
  *
  * No cmocka here, so bench/ can use it too: a cmocka test asserts the
  * result is non-NULL.  Fixtures are read with stdio, not the library's
@@ -87,18 +87,12 @@ test_slurp_data(size_t *len, const char *fmt, ...)
     return buf;
 }
 
-__attribute__((format(printf, 2, 3))) static inline char *
-test_slurp_data_or_exit(size_t *len, const char *fmt, ...)
+static inline void *
+test_or_exit(void *p)
 {
-    va_list ap;
-    char *buf;
-
-    va_start(ap, fmt);
-    buf = test_vslurp_data(len, fmt, ap);
-    va_end(ap);
-    if (!buf)
+    if (!p)
         exit(1);
-    return buf;
+    return p;
 }
 
 #endif

@@ -18,12 +18,9 @@ Use:  sys.path.insert(0, TOP + "/tests/lib"); import testkeys as tk
   sign(claims, key, alg="ES256", headers=None)
                          a compact JWS by PyJWT; key is a private key object,
                          PEM bytes or (HS*) the secret bytes
-  claims_now(iss, aud, sub, life=3000, **extra)
-                         iss/aud/sub/iat/exp from now; extra=None drops a claim
 """
 import base64
 import os
-import time
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -84,13 +81,3 @@ def sign(claims, key, alg="ES256", headers=None):
         key = pem_priv(key)
     return jwt.encode(claims, key, algorithm=alg, headers=headers or None)
 
-
-def claims_now(iss, aud, sub, life=3000, **extra):
-    now = int(time.time())
-    c = {"iss": iss, "aud": aud, "sub": sub, "iat": now, "exp": now + life}
-    for k, v in extra.items():
-        if v is None:
-            c.pop(k, None)
-        else:
-            c[k] = v
-    return c

@@ -6,12 +6,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/harness.sh
-command -v valgrind >/dev/null || skip "valgrind not installed"
-[ -z "${PAMJWT_SAN:-}" ] || skip "sanitizer build: valgrind runs on the plain build"
-harness_init pamjwt-vg
+vg_init yes
 V=$T
-VALGRIND="valgrind $VG_OPTS --child-silent-after-fork=yes --log-file=$V/vg.%p"
-export VALGRIND
 rc=0
 # The four suites run side by side (each has its own temporary directory):
 # valgrind is CPU-bound and this halves the wall time on two cores.

@@ -86,7 +86,7 @@ PROG_LIBS   = $(LIBPJWT) $(CMOCKA_LIBS) $(MHD_LIBS) $(PAM_LIBS) -lpam_misc \
               $(CORE_LIBS) -lpthread -ldl
 
 .PHONY: all lib module issuer tests check check-unit check-pam check-issuer \
-        check-e2e check-interop asan-check bench run deps install uninstall \
+        check-e2e check-interop check-dist check-fuzz asan-check bench run deps install uninstall \
         clean fuzz
 all: lib $(if $(MODULE_SRC),module) $(if $(ISSUERD_SRC),issuer)
 
@@ -119,7 +119,7 @@ $(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBPJWT)
 
 $(B)/tests/%: tests/%.c $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/lib -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIBPJWT)
 	@mkdir -p $(dir $@)
@@ -130,7 +130,8 @@ deps:
 	@sh tests/deps.sh
 
 # ---- tests --------------------------------------------------------------
-# tests/run.sh runs one group (unit, pam, issuer, e2e, interop) or all.
+# tests/run.sh runs one group (unit, interop, pam, issuer, e2e, dist, fuzz)
+# or all.
 TEST_ENV = PAMJWT_B=$(abspath $(B)) PAMJWT_MODULE=$(abspath $(PAM_SO)) \
            PAMJWT_ISSUERD=$(abspath $(ISSUERD)) PAMJWT_JWTCTL=$(abspath $(JWTCTL)) \
            PAMJWT_SAN=$(SAN)
@@ -139,7 +140,7 @@ check: deps
 	$(MAKE) tests
 	$(TEST_ENV) sh tests/run.sh all
 
-check-unit check-pam check-issuer check-e2e check-interop: deps
+check-unit check-pam check-issuer check-e2e check-interop check-dist check-fuzz: deps
 	$(MAKE) tests
 	$(TEST_ENV) sh tests/run.sh $(patsubst check-%,%,$@)
 
@@ -236,7 +237,7 @@ clean:
 #   any crash, leak or hang fails.  make fuzz-ci is the short run of CI.
 # make tests also builds $(B)/tests/fuzz/replay_<target>: the same targets
 #   with a plain main() that replays the seeds and regressions under the
-#   normal compiler (tests/e2e/fuzz_regressions.sh runs them in make check).
+#   normal compiler (tests/fuzz/replay.sh runs them in make check).
 FUZZ_SECONDS    ?= 600
 FUZZ_CI_SECONDS ?= 20
 FUZZ_B          ?= build-fuzz

@@ -37,6 +37,7 @@
 #include "claims.h"
 #include "jws.h"
 #include "keys.h"
+#include "../tests/lib/slurp.h"
 
 #define ROUNDS 7
 #define ROUND_NS 40000000.0   /* 40 ms per contender per round */
@@ -73,34 +74,8 @@ now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static char *
-slurp(const char *name, size_t *len)
-{
-    const char *top = getenv("TOP");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/tests/data/%s", top ? top : ".", name);
-    f = fopen(path, "rbe");
-    if (!f) {
-        fprintf(stderr, "bench_jws: cannot open %s\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        fprintf(stderr, "bench_jws: cannot read %s\n", path);
-        exit(1);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
+/* A fixture under tests/data; a missing one ends the run. */
+#define slurp(name, len) test_or_exit(test_slurp_data((len), "%s", (name)))
 
 /* ---- the contenders ----------------------------------------------------- */
 

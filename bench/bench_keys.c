@@ -23,6 +23,7 @@
 #include <openssl/pem.h>
 
 #include "keys.h"
+#include "../tests/lib/slurp.h"
 
 struct fmt {
     const char *name, *file, *pemfile;
@@ -68,29 +69,8 @@ now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static char *
-slurp(const char *name, size_t *len)
-{
-    char path[8192];
-    FILE *f;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top, name);
-    f = fopen(path, "rbe");
-    if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
-        fprintf(stderr, "bench_keys: cannot read %s\n", path);
-        exit(1);
-    }
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-        exit(1);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+/* A fixture under tests/data/keys; a missing one ends the run. */
+#define slurp(name, len) test_or_exit(test_slurp_data((len), "keys/%s", (name)))
 
 static int
 prepare(EVP_PKEY *pk)

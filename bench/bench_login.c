@@ -42,7 +42,7 @@
 #include <security/pam_appl.h>
 #include "jws.h"
 #include "keys.h"
-#include "../tests/testdir.h"
+#include "../tests/lib/testdir.h"
 
 #define USER "pjwtbench"
 #define PASSWORD "bench-Password-1"

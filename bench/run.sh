@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 export TOP
 : "${PAMJWT_B:=$TOP/build}"
-# Temp files under a TMPDIR that passes the file trust rule (tests/tmpdir.sh).
-. "$TOP/tests/tmpdir.sh"
+# Temp files under a TMPDIR that passes the file trust rule (tests/lib/tmpdir.sh).
+. "$TOP/tests/lib/tmpdir.sh"
 pamjwt_export_tmpdir
 trap pamjwt_rm_tmpdir EXIT
 trap 'exit 130' INT TERM

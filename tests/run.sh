@@ -1,10 +1,13 @@
 #!/bin/sh
-# Run one test group (unit, pam, issuer, e2e, interop) or all of them.
+# Run one test group (unit, interop, pam, issuer, e2e, dist, fuzz) or all of
+# them.
 #
 # Unit tests are the cmocka programs built from tests/unit/test_*.c.  The
 # other groups are shell scripts tests/<group>/*.sh (set -eu, exit 0 = pass,
 # 77 = skipped with a reason on stderr, anything else = fail); they find the
-# build through PAMJWT_B, PAMJWT_MODULE, PAMJWT_ISSUERD and PAMJWT_JWTCTL.
+# build through PAMJWT_B, PAMJWT_MODULE, PAMJWT_ISSUERD and PAMJWT_JWTCTL,
+# and share tests/lib/.  In tests/fuzz only replay*.sh are tests: run.sh and
+# coverage.sh there drive libFuzzer (make fuzz).
 # $VALGRIND, when set, prefixes every test program (tang's convention).
 set -u
 cd "$(dirname "$0")/.."
@@ -13,9 +16,9 @@ export TOP
 : "${PAMJWT_B:=$TOP/build}"
 export PAMJWT_B
 # Every test's temp files under a TMPDIR that passes the file trust rule
-# (tests/tmpdir.sh): /tmp does not, and the module and the daemon refuse
+# (tests/lib/tmpdir.sh): /tmp does not, and the module and the daemon refuse
 # what they would trust from there.
-. "$TOP/tests/tmpdir.sh"
+. "$TOP/tests/lib/tmpdir.sh"
 pamjwt_export_tmpdir
 trap pamjwt_rm_tmpdir EXIT
 trap 'exit 130' INT TERM
@@ -56,7 +59,9 @@ run_group() {
                 run_one "unit/$(basename "$t")" ${VALGRIND:-} "$t"
             done ;;
         *)
-            for t in tests/"$g"/*.sh; do
+            pat='*.sh'
+            [ "$g" = fuzz ] && pat='replay*.sh'
+            for t in tests/"$g"/$pat; do
                 [ -f "$t" ] || continue
                 run_one "$g/$(basename "$t" .sh)" sh "$t"
             done ;;
@@ -64,7 +69,7 @@ run_group() {
 }
 
 if [ "$group" = all ]; then
-    for g in unit interop pam issuer e2e; do run_group "$g"; done
+    for g in unit interop pam issuer e2e dist fuzz; do run_group "$g"; done
 else
     run_group "$group"
 fi

@@ -39,8 +39,8 @@ umask 077
 # Everything the module and the daemon read from the state folder must
 # pass their file trust rule: owned by root or you, and nobody else may
 # write it or any directory above it (a checkout under /tmp fails).  The
-# default folder falls back to one that passes (tests/tmpdir.sh).
-. "$TOP/tests/tmpdir.sh"
+# default folder falls back to one that passes (tests/lib/tmpdir.sh).
+. "$TOP/tests/lib/tmpdir.sh"
 mkdir -p "$STATE"
 if ! pamjwt_dir_trusted "$STATE"; then
     if [ -z "${PAMJWT_DEMO_STATE:-}" ] && base=$(pamjwt_tmpdir_base); then

@@ -10,6 +10,7 @@
 set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
+. tests/lib/harness.sh
 : "${PAMJWT_ISSUERD:=$TOP/issuer/jwt-issuerd}"
 : "${PAMJWT_JWTCTL:=$TOP/issuer/jwtctl}"
 : "${PAMJWT_MODULE:=$TOP/pam_module/pam_jwt.so}"
@@ -25,25 +26,13 @@ done
 # With a sanitizer build, LD_PRELOADed wrappers must not come first.
 [ -z "${PAMJWT_SAN:-}" ] || { echo "demo not run on a sanitizer build (LD_PRELOAD of nss/pam_wrapper)"; exit 77; }
 
-T=$(mktemp -d)
+harness_init pamjwt-demo
+# The demo's output, whole, on failure.
+FAIL_LOGS=$T/run.log FAIL_TAIL=10000
+# $pid is the demo while it runs (stop empties it); run.sh needs a port
+# number before it starts, hence free_port.
 pid=""
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-cases=0
-fail() { echo "FAIL: $*"; echo "--- demo output:"; cat "$T/run.log" 2>/dev/null || true; exit 1; }
-ok() { cases=$((cases + 1)); echo "ok: $*"; }
-
-free_port() {
-    $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+on_exit '[ -z "$pid" ] || stop_pid "$pid"'
 
 # start: run.sh in the background with SIGINT at its default disposition
 # (a plain `&` in a script would start it with SIGINT ignored, which is not
@@ -155,4 +144,4 @@ PAMJWT_DEMO_STATE=$T/state sh etc/demo/login.sh demo "$tok" > /dev/null 2>&1 || 
 stop
 ok "second run keeps the state (same signing key) and works"
 
-echo "# cases passed: $cases"
+done_cases

@@ -12,7 +12,9 @@
 set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
+. tests/lib/harness.sh
 ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd}
+PAMJWT_ISSUERD=$ISSUERD
 JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl}
 MODULE=${PAMJWT_MODULE:-$TOP/pam_module/pam_jwt.so}
 PAM_MATRIX=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so
@@ -24,22 +26,9 @@ for c in curl jq pamtester; do
 done
 [ -z "${PAMJWT_SAN:-}" ] || { echo "not run on a sanitizer build (LD_PRELOAD wrappers)"; exit 77; }
 
-T=$(mktemp -d)
-pid=""
-cleanup() {
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null || true
-        i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+harness_init pamjwt-fleet
+FAIL_LOGS=$T/issuer.log FAIL_TAIL=20
 umask 077
-cases=0
-fail() { echo "FAIL: $*"; echo "--- issuer log:"; tail -n 20 "$T/issuer.log" 2>/dev/null || true; exit 1; }
-ok() { cases=$((cases + 1)); echo "ok: $*"; }
 
 host=$(hostname -s 2>/dev/null || hostname); host=${host%%.*}
 E=$T/etc          # stands in for /etc/pamjwt on the issuer
@@ -65,15 +54,8 @@ EOF
 }
 conf "signing_key = $E/signing.key"
 "$ISSUERD" -t -c "$E/jwt-issuerd.conf" > /dev/null || fail "jwt-issuerd -t"
-"$ISSUERD" -c "$E/jwt-issuerd.conf" 2> "$T/issuer.log" &
-pid=$!
-i=0
-until grep -q 'info: ready' "$T/issuer.log"; do
-    kill -0 "$pid" 2>/dev/null || fail "jwt-issuerd exited"
-    [ $i -lt 100 ] || fail "jwt-issuerd not ready in 10 s"
-    sleep 0.1; i=$((i + 1))
-done
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/issuer.log" | head -n 1)
+start_issuerd "$E/jwt-issuerd.conf" "$T/issuer.log"
+pid=$ISS_PID port=$ISS_PORT
 URL=http://127.0.0.1:$port
 
 # token [AUDIENCE]: a token for alice.
@@ -186,4 +168,4 @@ kill -0 "$pid" || fail "a broken key on SIGHUP killed the daemon"
 hostlogin "" "$(token "ssh:$host")" || fail "after a broken reload the old config is not in service"
 ok "a broken key on SIGHUP is refused and the running config stays in service"
 
-echo "# cases passed: $cases"
+done_cases

@@ -48,4 +48,4 @@ loc=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$
 case $loc in "301 https://"*) ;; *) fail "plain http: $loc" ;; esac
 ok "plain http redirects to https"
 
-echo "# cases passed: $cases"
+done_cases

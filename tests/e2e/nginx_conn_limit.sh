@@ -99,4 +99,4 @@ case " $g " in *" 503="*) ;; *) fail "the issuer never refused the guesser itsel
 case " $g " in *" 502="*) fail "nginx answered 502 (the issuer refused nginx's connections): $g" ;; esac
 ok "the guesser's excess requests were refused by the issuer per client (503), nginx's connections never: $g"
 
-echo "# cases passed: $cases"
+done_cases

@@ -25,18 +25,13 @@ $PY -c 'import jwt' 2>/dev/null || { echo "python3-jwt missing (make deps)"; exi
 # pamtester is not built with the sanitizer runtime that a SAN module needs.
 [ -z "${PAMJWT_SAN:-}" ] || { echo "not run on a sanitizer build (pamtester + LD_PRELOADed pam_wrapper)"; exit 77; }
 
-T=$(mktemp -d)
+. "$TOP/tests/lib/harness.sh"
+harness_init pamjwt-recipes
+FAIL_LOGS=" "     # nothing to show beyond the message
+# The throwaway user, once made, is removed at exit.
 user=""
-cleanup() {
-    [ -n "$user" ] && userdel -r "$user" >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+on_exit '[ -z "$user" ] || userdel -r "$user" >/dev/null 2>&1'
 umask 077
-cases=0
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { cases=$((cases + 1)); echo "ok: $*"; }
 
 host=$(hostname -s 2>/dev/null || hostname)
 host=${host%%.*}
@@ -56,7 +51,7 @@ EOF
     # private mount namespace rather than creating it on the machine.
     sshd_run() {
         if [ -d /run/sshd ]; then "$SSHD" "$@"
-        else unshare -m sh -c '. "$TOP/tests/tmpdir.sh" && pamjwt_fresh_run && exec "$0" "$@"' "$SSHD" "$@"
+        else unshare -m sh -c '. "$TOP/tests/lib/tmpdir.sh" && pamjwt_fresh_run && exec "$0" "$@"' "$SSHD" "$@"
         fi
     }
     sshd_run -t -f "$T/sshd_config" || fail "sshd -t rejects etc/sshd_config.d/pam_jwt.conf"
@@ -73,14 +68,13 @@ else
 fi
 
 # ---- keys, config, tokens ----
-$PY - "$T" <<'EOF'
+PYTHONPATH="$TOP/tests/lib" $PY - "$T" <<'EOF'
 import sys
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives import serialization as s
+import testkeys as tk
 d = sys.argv[1]
-k = ec.generate_private_key(ec.SECP256R1())
-open(d + "/signing.key", "wb").write(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))
-open(d + "/pub.pem", "wb").write(k.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))
+k = tk.gen_key("P-256")
+open(d + "/signing.key", "wb").write(tk.pem_priv(k))
+open(d + "/pub.pem", "wb").write(tk.pem_pub(k))
 EOF
 cat > "$T/pam_jwt.conf" <<EOF
 issuer = https://login.example.com
@@ -90,13 +84,14 @@ chmod 0644 "$T/pam_jwt.conf" "$T/pub.pem"
 
 # token SUB AUD [EXP-OFFSET]
 token() {
-    $PY - "$T/signing.key" "$1" "$2" "${3:-300}" <<'EOF'
-import sys, time, uuid, jwt
+    PYTHONPATH="$TOP/tests/lib" $PY - "$T/signing.key" "$1" "$2" "${3:-300}" <<'EOF'
+import sys, time, uuid
+import testkeys as tk
 key, sub, aud, off = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 now = int(time.time())
-print(jwt.encode({"iss": "https://login.example.com", "sub": sub, "aud": aud,
-                  "iat": now - 10, "nbf": now - 10, "exp": now + off,
-                  "jti": uuid.uuid4().hex}, open(key).read(), algorithm="ES256"))
+print(tk.sign({"iss": "https://login.example.com", "sub": sub, "aud": aud,
+               "iat": now - 10, "nbf": now - 10, "exp": now + off,
+               "jti": uuid.uuid4().hex}, tk.load_priv(key), alg="ES256"))
 EOF
 }
 
@@ -194,4 +189,4 @@ printf '\n' | LD_PRELOAD=$PAMWRAP PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc"
 grep -q 'Password or token: ' "$T/out" || { cat "$T/out"; fail "sudo.example: prompt not shown"; }
 ok "sudo.example: prompt 'Password or token: '"
 
-echo "# cases passed: $cases"
+done_cases

@@ -16,6 +16,7 @@
 # an expired token, a tampered token and a wrong password.
 set -u
 : "${PAMJWT_MODULE:?}" "${TOP:?}"
+. "$TOP/tests/lib/harness.sh"
 PY=/usr/bin/python3
 
 [ "$(id -u)" = 0 ] || { echo "needs root (mount namespace, sshd)" >&2; exit 77; }
@@ -27,9 +28,8 @@ command -v ssh >/dev/null || { echo "openssh-client not installed" >&2; exit 77;
 unshare -m true 2>/dev/null || { echo "unshare -m not permitted" >&2; exit 77; }
 [ -f "$PAMJWT_MODULE" ] || { echo "no module at $PAMJWT_MODULE" >&2; exit 77; }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/pamjwt-sshd.XXXXXX")
+harness_init pamjwt-sshd
 chmod 755 "$T"
-trap 'rm -rf "$T"' EXIT
 U=pjwte2e
 
 "$PY" "$TOP/tests/pam/gen.py" "$T" "$U" || { echo "gen.py failed"; exit 1; }
@@ -90,17 +90,19 @@ chmod 755 "$T/askpass"
 # The inner script runs in the private mount namespace: mounts, sshd, cases.
 cat > "$T/inner.sh" <<'INNER'
 set -u
+# harness.sh's verdicts only: $T is the outer test's, removed by it.
+. "$TOP/tests/lib/harness.sh"
 T=$1 U=$2 port=$3 PASSWORD=$4
 mount --bind "$T/passwd" /etc/passwd &&
 mount --bind "$T/group" /etc/group &&
 mount --bind "$T/shadow" /etc/shadow &&
 mount --bind "$T/pam.sshd" /etc/pam.d/sshd &&
-. "$TOP/tests/tmpdir.sh" && pamjwt_fresh_run ||
+. "$TOP/tests/lib/tmpdir.sh" && pamjwt_fresh_run ||
     { echo "mount setup failed"; exit 1; }
 
 /usr/sbin/sshd -D -e -f "$T/sshd_config" 2> "$T/sshd.log" &
 SSHD=$!
-trap 'kill "$SSHD" 2>/dev/null; wait "$SSHD" 2>/dev/null' EXIT
+trap 'stop_pid "$SSHD"; wait "$SSHD" 2>/dev/null' EXIT
 up=0
 for i in $(seq 1 100); do
     if ss -ltnH "sport = :$port" | grep -q .; then up=1; break; fi
@@ -109,7 +111,6 @@ for i in $(seq 1 100); do
 done
 [ "$up" = 1 ] || { echo "sshd did not start:"; cat "$T/sshd.log"; exit 1; }
 
-npass=0 nfail=0
 # login CASE METHOD ANSWER-FILE WANT(ok|fail)
 login() {
     cp "$3" "$T/answer"
@@ -122,11 +123,11 @@ login() {
         "$U@127.0.0.1" 'id -un' < /dev/null 2> "$T/ssh.err")
     rc=$?
     if [ "$4" = ok ] && [ "$rc" = 0 ] && [ "$out" = "$U" ]; then
-        npass=$((npass + 1)); echo "ok - $1 ($2): logged in as $out"
+        ok "$1 ($2): logged in as $out"
     elif [ "$4" = fail ] && [ "$rc" != 0 ] && [ -z "$out" ]; then
-        npass=$((npass + 1)); echo "ok - $1 ($2): refused"
+        ok "$1 ($2): refused"
     else
-        nfail=$((nfail + 1)); echo "FAIL - $1 ($2): rc=$rc out='$out' $(cat "$T/ssh.err")"
+        bad "$1 ($2): rc=$rc out='$out' $(cat "$T/ssh.err")"
     fi
 }
 printf '%s\n' "$PASSWORD" > "$T/pw"
@@ -143,19 +144,17 @@ login tampered-claims keyboard-interactive "$T/tok/tampered_payload" fail
 login wrong-password  password             "$T/wrongpw"              fail
 # The token is about 450 bytes: well under OpenSSH's 1024-byte password read.
 len=$(wc -c < "$T/tok/good")
-[ "$len" -lt 1000 ] && { npass=$((npass + 1)); echo "ok - token is $len bytes"; } ||
-    { nfail=$((nfail + 1)); echo "FAIL - token is $len bytes"; }
+if [ "$len" -lt 1000 ]; then ok "token is $len bytes"; else bad "token is $len bytes"; fi
 # sshd's log never carries a token.
 sig=$(sed 's/.*\.//' "$T/tok/good")
 if grep -qF "$sig" "$T/sshd.log"; then
-    nfail=$((nfail + 1)); echo "FAIL - token signature in sshd log"
+    bad "token signature in sshd log"
 else
-    npass=$((npass + 1)); echo "ok - no token in sshd's log"
+    ok "no token in sshd's log"
 fi
-kill "$SSHD"; wait "$SSHD" 2>/dev/null
+stop_pid "$SSHD"; wait "$SSHD" 2>/dev/null
 trap - EXIT
-echo "# cases passed: $npass"
-[ "$nfail" = 0 ]
+finish
 INNER
 
 unshare -m --propagation private sh "$T/inner.sh" "$T" "$U" "$port" "$PASSWORD"

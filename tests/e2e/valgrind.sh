@@ -16,15 +16,9 @@ cd "$(dirname "$0")/../.."
 TOP=$(pwd)
 export TOP
 : "${PAMJWT_B:?}" "${PAMJWT_MODULE:?}" "${PAMJWT_ISSUERD:?}"
-command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; exit 77; }
-if [ -n "${PAMJWT_SAN:-}" ]; then
-    echo "sanitizer build: valgrind does not run ASan binaries" >&2
-    exit 77
-fi
-V=$(mktemp -d "${TMPDIR:-/tmp}/pamjwt-vg.XXXXXX")
-trap 'rm -rf "$V"' EXIT
-VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=yes --child-silent-after-fork=no --log-file=$V/vg.%p"
-export VALGRIND
+. tests/lib/harness.sh
+vg_init no
+V=$T
 rc=0
 
 run() {   # run NAME CMD...: run a wrapped test, keep its output
@@ -39,35 +33,13 @@ run() {   # run NAME CMD...: run a wrapped test, keep its output
 LONGLIVED_N=${VALGRIND_LONGLIVED_N:-150} run longlived sh tests/pam/longlived.sh
 [ -f tests/issuer/token.sh ] && run issuer_token sh tests/issuer/token.sh
 run hostile_requests sh tests/issuer/hostile_requests.sh
-FUZZ_REPLAY_SKIP=fuzz_issuer run fuzz_replays sh tests/e2e/fuzz_regressions.sh
+FUZZ_REPLAY_SKIP=fuzz_issuer run fuzz_replays sh tests/fuzz/replay.sh
 
-n=0; errs=0
-for f in "$V"/vg.*; do
-    [ -f "$f" ] || continue
-    n=$((n + 1))
-    if grep -q -E 'Invalid (read|write)|uninitialised|definitely lost: [1-9]|Conditional jump|Mismatched free|Invalid free|Syscall param' "$f"; then
-        errs=$((errs + 1)); echo "memcheck: $f"; head -n 60 "$f"
-    fi
-    # Descriptors open at exit and not inherited.  The daemon's PAM
-    # supervisor and helpers (forked, never exec'd) exit holding their own
-    # control sockets and signalfd by design: those blocks name
-    # pam_helper.c and are not counted; nor is the fuzz replays' one memfd
-    # (fuzz_file.h), kept for the whole process on purpose.
-    leaked=$(awk '
-        /FILE DESCRIPTORS:/ { next }
-        /Open (file descriptor|AF_UNIX socket|AF_INET socket|AF_INET6 socket) [0-9]+/ {
-            if (blk != "" && blk !~ /inherited from parent|pam_helper\.c|fuzz_file\.h/) print head
-            head = $0; blk = $0; next }
-        /^==[0-9]+== *$/ { if (blk != "" && blk !~ /inherited from parent|pam_helper\.c|fuzz_file\.h/) print head; blk = ""; next }
-        { if (blk != "") blk = blk "\n" $0 }
-        END { if (blk != "" && blk !~ /inherited from parent|pam_helper\.c|fuzz_file\.h/) print head }' "$f" |
-        grep -v -E 'descriptor [012]:|/(passwd|group|shadow)$|vg\.[0-9]+$' | sort -u || true)
-    if [ -n "$leaked" ]; then
-        errs=$((errs + 1)); echo "fd left open: $f"; echo "$leaked"; head -n 30 "$f"
-    fi
-done
-echo "valgrind logs checked: $n, with problems: $errs"
-[ "$n" -gt 0 ] || { echo "no valgrind logs: did anything run?"; exit 1; }
-[ "$errs" = 0 ] || rc=1
-[ "$rc" = 0 ] && echo "# cases passed: $n"
+# tests/lib/harness.sh's one rule for valgrind logs.  By design, and so
+# not counted: the daemon's PAM supervisor and helpers (forked, never
+# exec'd) exit holding their own control sockets and signalfd (blocks
+# naming pam_helper.c), and the fuzz replays keep one memfd for the whole
+# process (fuzz_file.h).
+vg_scan "$V" 'pam_helper\.c|fuzz_file\.h' || rc=1
+[ "$rc" = 0 ] && echo "# cases passed: $VG_LOGS"
 exit $rc

@@ -36,7 +36,7 @@
 #include "pam_helper.h"
 #include "pam_pool.h"
 #include "state.h"
-#include "../testdir.h"
+#include "../lib/testdir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 
 Run from the repository root:  /usr/bin/python3 tests/fuzz/gen_seeds.py
 The outputs are committed; rerun only to change the seeds.  Keys are fixed
-test keys (tests/fuzz/keys/), created once, so that valid seed tokens verify
+test keys (tests/data/fuzz-keys/), created once, so that valid seed tokens verify
 against the keys compiled into the fuzz targets.
 """
 import base64, hashlib, hmac, json, os, sys
@@ -13,32 +13,19 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+from testkeys import b64, load_priv, pem_priv, pem_pub  # noqa: E402
 FZ = os.path.join(TOP, "tests", "fuzz")
-KEYS = os.path.join(FZ, "keys")
+KEYS = os.path.join(TOP, "tests", "data", "fuzz-keys")
 CORPUS = os.path.join(FZ, "corpus")
 NOW = 1750000000          # the fixed "now" of the fuzz targets
 SECRET = (b"pamjwt-fuzz-hmac-secret-" + b"0123456789abcdef" * 3)[:64]   # HS512 needs 64 bytes
 assert len(SECRET) == 64
 
-def b64(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-def pem_priv(k):
-    return k.private_bytes(serialization.Encoding.PEM,
-                           serialization.PrivateFormat.PKCS8,
-                           serialization.NoEncryption())
-
-def pem_pub(k):
-    return k.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-
 def load_or_make(name, make):
     p = os.path.join(KEYS, name)
     if os.path.exists(p):
-        with open(p, "rb") as f:
-            return serialization.load_pem_private_key(f.read(), None)
+        return load_priv(p)
     k = make()
     os.makedirs(KEYS, exist_ok=True)
     with open(p, "wb") as f:

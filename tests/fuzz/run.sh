@@ -11,8 +11,8 @@ set -u
 cd "$(dirname "$0")/../.."
 b=$1; secs=$2; shift 2
 # fuzz_issuer's config and keys go under a TMPDIR that passes the file
-# trust rule (tests/tmpdir.sh).
-. tests/tmpdir.sh
+# trust rule (tests/lib/tmpdir.sh).
+. tests/lib/tmpdir.sh
 pamjwt_export_tmpdir
 trap pamjwt_rm_tmpdir EXIT
 trap 'exit 130' INT TERM

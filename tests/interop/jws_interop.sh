@@ -3,6 +3,7 @@
 # every algorithm, signed here and verified there, and the other way round.
 set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$TOP/tests/lib/harness.sh"
 : "${PAMJWT_B:=$TOP/build}"
 tool=$PAMJWT_B/tests/interop/jws_tool
 if [ ! -x "$tool" ]; then
@@ -11,10 +12,8 @@ if [ ! -x "$tool" ]; then
 fi
 # Debian's python has the packages; a pyenv python3 on PATH may not.
 if ! /usr/bin/python3 -c 'import jwt, jwcrypto' 2>/dev/null; then
-    echo "skip: /usr/bin/python3 lacks python3-jwt or python3-jwcrypto" >&2
-    exit 77
+    skip "skip: /usr/bin/python3 lacks python3-jwt or python3-jwcrypto"
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
+harness_init pamjwt-interop
+tmp=$T
 /usr/bin/python3 "$TOP/tests/interop/jws_interop.py" "$tool" "$TOP/tests/data" "$tmp"

@@ -4,6 +4,7 @@
 # cross-check: tokens from `jwtctl sign` verify with PyJWT against the JWKS
 # from `jwtctl jwks` (and a PyJWT token passes `jwtctl verify`).
 set -eu
+. "${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/harness.sh"
 
 J=${PAMJWT_JWTCTL:-}
 PY=/usr/bin/python3
@@ -12,13 +13,10 @@ if [ -z "$J" ] || [ ! -x "$J" ]; then
     exit 77
 fi
 J="${VALGRIND:-} $J"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+harness_init pamjwt-jwtctl
+tmp=$T
+FAIL_LOGS=" "     # run prints out and err itself
 cd "$tmp"
-n=0
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
 
 # run CODE CMD...: run CMD (output in out/err), check its exit status.
 run() {
@@ -45,7 +43,7 @@ for c in keygen jwks sign decode verify; do
     run 0 $J $c --help; has "usage: jwtctl $c"; has "exit status"
     run 2 $J $c --no-such-option
 done
-pass "help and usage for every command"
+ok "help and usage for every command"
 
 # ---- keygen -----------------------------------------------------------------
 run 0 $J keygen es.pem
@@ -56,7 +54,7 @@ hasnt "PRIVATE" es.pem.pub
 openssl pkey -in es.pem -noout -text 2>/dev/null | grep -q "prime256v1\|P-256" \
     || fail "es.pem is not a P-256 key"
 no_temp
-pass "keygen ES256 (default): 0600 private, 0644 public"
+ok "keygen ES256 (default): 0600 private, 0644 public"
 
 sum=$(cksum < es.pem)
 run 1 $J keygen es.pem; has "exists" err
@@ -66,7 +64,7 @@ rm es.pem.pub
 run 1 $J keygen es.pem; has "exists" err
 [ ! -e es.pem.pub ] || fail "keygen wrote a .pub beside a refused OUT"
 no_temp
-pass "keygen refuses to overwrite, leaves no temp file"
+ok "keygen refuses to overwrite, leaves no temp file"
 
 cp es.pem old.pem
 run 0 $J keygen --force es.pem
@@ -74,7 +72,7 @@ run 0 $J keygen --force es.pem
 [ "$(mode es.pem)" = 600 ] || fail "forced es.pem mode"
 [ -e es.pem.pub ] || fail "forced keygen wrote no .pub"
 no_temp
-pass "keygen --force replaces atomically"
+ok "keygen --force replaces atomically"
 
 (umask 000 && $J keygen --alg EdDSA ed.pem 2>/dev/null) || fail "keygen EdDSA"
 [ "$(mode ed.pem)" = 600 ] || fail "umask 000 loosened ed.pem: $(mode ed.pem)"
@@ -87,7 +85,7 @@ run 0 $J keygen --alg HS256 hs.key
 [ "$(mode hs.key)" = 600 ] || fail "hs.key mode"
 [ "$(wc -c < hs.key)" -eq 32 ] || fail "hs.key is not 32 bytes"
 [ ! -e hs.key.pub ] || fail "HS256 wrote a .pub"
-pass "keygen EdDSA, RS256 (3072), HS256 (32 raw bytes, no .pub); modes despite umask"
+ok "keygen EdDSA, RS256 (3072), HS256 (32 raw bytes, no .pub); modes despite umask"
 
 run 2 $J keygen --alg none x.pem; run 2 $J keygen --alg HS384 x.pem
 run 2 $J keygen --alg es256 x.pem; run 2 $J keygen; run 2 $J keygen a b
@@ -98,7 +96,7 @@ if [ "$(id -u)" -ne 0 ]; then
     run 1 $J keygen ro/k.pem
 fi
 no_temp ro
-pass "keygen: bad --alg and arguments are usage errors; unwritable dir fails"
+ok "keygen: bad --alg and arguments are usage errors; unwritable dir fails"
 
 # ---- jwks -------------------------------------------------------------------
 run 0 $J jwks es.pem ed.pem.pub rs.pem
@@ -121,7 +119,7 @@ run 1 $J jwks junk.pem
 run 2 $J jwks
 run 0 $J jwks jwks.json
 cmp -s out jwks.json || fail "jwks of a JWKS is not the same JWKS"
-pass "jwks: public halves only, kids, refuses secrets, missing and junk files"
+ok "jwks: public halves only, kids, refuses secrets, missing and junk files"
 
 # ---- sign -------------------------------------------------------------------
 NOW=$(date +%s)
@@ -148,7 +146,7 @@ assert c["exp"] - c["iat"] == 1800, c
 assert abs(c["iat"] - int(sys.argv[2])) < 120, c
 assert c["sub"] == "alice"
 EOF
-pass "sign with ES256, EdDSA, RS256, PS256, HS256; @file; --kid; --lifetime"
+ok "sign with ES256, EdDSA, RS256, PS256, HS256; @file; --kid; --lifetime"
 
 run 1 $J sign --key ed.pem --alg ES256 --claims "$CL"; has "not usable" err
 run 1 $J sign --key es.pem.pub --claims "$CL"; has "private" err
@@ -163,7 +161,7 @@ run 2 $J sign --key es.pem --claims "$CL" --lifetime 5x
 run 2 $J sign --claims "$CL"
 run 2 $J sign --key es.pem
 run 2 $J sign --key es.pem --claims "$CL" extra
-pass "sign refuses wrong alg, public keys, bad JSON, bad arguments"
+ok "sign refuses wrong alg, public keys, bad JSON, bad arguments"
 
 # ---- decode -----------------------------------------------------------------
 run 0 $J decode "$hs_tok"
@@ -174,7 +172,7 @@ run 1 $J decode not-a-token
 run 1 $J decode a.b.c
 run 2 $J decode
 run 2 $J decode a b
-pass "decode: labelled UNVERIFIED, stdin, refuses non-JWS input"
+ok "decode: labelled UNVERIFIED, stdin, refuses non-JWS input"
 
 # ---- verify -----------------------------------------------------------------
 OPTS="issuer=https://issuer.test audience=host1 key=es.pem.pub key=ed.pem.pub"
@@ -184,7 +182,7 @@ run 0 $J verify $OPTS --user alice "$ed_tok"
 printf '%s\n' "$es_tok" | $J verify $OPTS --user alice - > out 2>err \
     || fail "verify from stdin"
 has "result     PASS"
-pass "verify accepts good tokens (argument and stdin)"
+ok "verify accepts good tokens (argument and stdin)"
 
 run 1 $J verify $OPTS --user alice --now $((NOW + 10000)) "$es_tok"
 has "exp        FAIL"; has "result     FAIL"
@@ -201,7 +199,7 @@ has "iss        FAIL"
 # several failures are all shown
 run 1 $J verify $OPTS --user bob --now $((NOW + 10000)) "$es_tok"
 has "exp        FAIL"; has "user       FAIL"
-pass "verify explains: expired, iat in the future, wrong aud, wrong user, wrong iss"
+ok "verify explains: expired, iat in the future, wrong aud, wrong user, wrong iss"
 
 # tampered signature: flip one character of it
 sig=${es_tok##*.}
@@ -224,7 +222,7 @@ has "alg        FAIL"
 run 0 $J sign --key es.pem --kid next-key-2 --claims "$CL" --lifetime 60
 run 1 $J verify $OPTS --user alice "$(cat out)"
 has "key        FAIL"; has '"next-key-2"'
-pass "verify refuses tampered signature and payload, untrusted key, unknown kid"
+ok "verify refuses tampered signature and payload, untrusted key, unknown kid"
 
 # alg none, in several spellings, with and without a signature
 b64() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
@@ -251,7 +249,7 @@ print(h + "." + p + "." + s)
 EOF
 )
 run 1 $J verify $OPTS --user alice "$conf_tok"; has "alg        FAIL"
-pass "verify refuses alg none (any case) and RS/HS key confusion"
+ok "verify refuses alg none (any case) and RS/HS key confusion"
 
 # ---- verify: configuration --------------------------------------------------
 cat > pam_jwt.conf <<EOF
@@ -289,7 +287,7 @@ run 2 $J verify $OPTS "$es_tok"; has "--user" err
 run 2 $J verify $OPTS --user alice
 run 2 $J verify $OPTS --user alice "$es_tok" "$es_tok"
 run 2 $J verify $OPTS --user alice --now soon "$es_tok"
-pass "verify: config file, argument override, config errors exit 2"
+ok "verify: config file, argument override, config errors exit 2"
 
 # HS256 through hmac_secret; %s audience through --service
 run 0 $J verify issuer=https://issuer.test audience=host1 hmac_secret=hs.key \
@@ -308,7 +306,7 @@ run 1 $J verify issuer=https://issuer.test 'audience=svc:%s' key=es.pem.pub \
 has "svc:sshd"
 printf 'jti nope\nsub alice\n' > revoked && chmod 644 revoked
 run 1 $J verify $OPTS revoked=revoked --user alice "$es_tok"; has "revoked    FAIL"
-pass "verify: hmac_secret and its mode, %s audience, revocation list"
+ok "verify: hmac_secret and its mode, %s audience, revocation list"
 
 # ---- cross-check with PyJWT -------------------------------------------------
 run 0 $J jwks es.pem ed.pem rs.pem
@@ -341,7 +339,7 @@ c = jwt.decode(sys.argv[2], open(sys.argv[1], "rb").read(), algorithms=["HS256"]
                audience="host1", issuer="https://issuer.test")
 assert c["sub"] == "alice"
 EOF
-pass "PyJWT verifies jwtctl's ES256, EdDSA, RS256, PS256 tokens from the JWKS, and HS256"
+ok "PyJWT verifies jwtctl's ES256, EdDSA, RS256, PS256 tokens from the JWKS, and HS256"
 
 # and the other way: PyJWT signs, jwtctl verify accepts
 py_tok=$($PY - es.pem <<'EOF'
@@ -353,7 +351,7 @@ print(jwt.encode({"iss": "https://issuer.test", "aud": ["x", "host1"],
 EOF
 )
 run 0 $J verify $OPTS --user alice "$py_tok"
-pass "jwtctl verify accepts a PyJWT ES256 token (aud array)"
+ok "jwtctl verify accepts a PyJWT ES256 token (aud array)"
 
 no_temp
-echo "# cases passed: $n"
+done_cases

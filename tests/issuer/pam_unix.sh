@@ -55,7 +55,7 @@ set -eu
 # Work in the outer test's directory; the outer trap removes it.
 rm -rf "$T"
 T=$OUTER_T
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null || true; done' EXIT
+trap 'for p in $PIDS; do stop_pid "$p"; done' EXIT
 mount --bind "$T/etc" /etc
 getent passwd pjwtuser >/dev/null || fail "bind mount not effective"
 start_issuerd "$T/iss.conf" "$T/log"

@@ -16,26 +16,21 @@ set -u
 GOOD="issuer=$ISS audience=host-a"
 
 # ---- the attacker's material: a key pair, a secret, tokens for root ------
-"$PY" - "$T" <<'EOF'
+PYTHONPATH="$TOP/tests/lib" "$PY" - "$T" <<'EOF'
 import os, sys, time
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+import testkeys as tk
 d = sys.argv[1]
 os.makedirs(d + "/atk", exist_ok=True)
-k = ec.generate_private_key(ec.SECP256R1())
-pub = k.public_key().public_bytes(serialization.Encoding.PEM,
-                                  serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-priv = k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                       serialization.NoEncryption())
+k = tk.gen_key("P-256")
+pub = tk.pem_pub(k).decode()
 now = int(time.time())
 c = {"iss": "https://issuer.test", "aud": "host-a", "sub": "root", "iat": now,
      "exp": now + 3000}
 open(d + "/atk/attacker.pub.pem", "w").write(pub)
-open(d + "/tok/atk_root", "w").write(jwt.encode(c, priv, algorithm="ES256"))
+open(d + "/tok/atk_root", "w").write(tk.sign(c, k, alg="ES256"))
 secret = b"an HMAC secret the attacker wrote, 48 bytes long."[:48]
 open(d + "/atk/hmac.secret", "wb").write(secret)
-open(d + "/tok/atk_hs_root", "w").write(jwt.encode(c, secret, algorithm="HS256"))
+open(d + "/tok/atk_hs_root", "w").write(tk.sign(c, secret, alg="HS256"))
 # A log line that quotes what a user sent: the whole key on one line.
 with open(d + "/atk/app.log", "w") as f:
     f.write("Dec  4 10:00:00 web1 app[812]: started\n")

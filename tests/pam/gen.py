@@ -5,17 +5,18 @@ against an independent signer.  Writes DIR/keys/* and DIR/tok/<case>, one
 token per file.  USER (default alice) is the subject of the tokens that
 are meant to succeed; bob is always "another user".  Times are relative to now; the tests run well inside
 the shortest lifetime (300 s)."""
-import base64
 import json
 import os
 import socket
 import sys
 import time
 
-import jwt
 from jwcrypto import jwk
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from testkeys import b64, gen_key, pem_pub, write  # noqa: E402
+import testkeys  # noqa: E402
 
 ISS = "https://issuer.test"
 AUD = "host-a"
@@ -26,32 +27,10 @@ os.makedirs(D + "/tok", exist_ok=True)
 now = int(time.time())
 
 
-def write(path, data, mode=0o644):
-    with open(path, "wb") as f:
-        f.write(data if isinstance(data, bytes) else data.encode())
-    os.chmod(path, mode)
-
-
-def pem_priv(k):
-    return k.private_bytes(serialization.Encoding.PEM,
-                           serialization.PrivateFormat.PKCS8,
-                           serialization.NoEncryption())
-
-
-def pem_pub(k):
-    return k.public_key().public_bytes(
-        serialization.Encoding.PEM,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def b64(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-ec1 = ec.generate_private_key(ec.SECP256R1())
-ec_other = ec.generate_private_key(ec.SECP256R1())
-rsa1 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-ed1 = ed25519.Ed25519PrivateKey.generate()
+ec1 = gen_key("P-256")
+ec_other = gen_key("P-256")
+rsa1 = gen_key("RSA2048")
+ed1 = gen_key("Ed25519")
 secret = os.urandom(48)
 
 write(D + "/keys/ec.pub.pem", pem_pub(ec1))
@@ -64,7 +43,7 @@ write(D + "/keys/hmac.secret", secret, 0o600)
 # materialised by the module.
 keys = []
 for i in range(1, 7):
-    k = ec1 if i == 3 else ec.generate_private_key(ec.SECP256R1())
+    k = ec1 if i == 3 else gen_key("P-256")
     j = json.loads(jwk.JWK.from_pem(pem_pub(k)).export_public())
     j["kid"] = "k%d" % i
     j["use"] = "sig"
@@ -86,8 +65,7 @@ def sign(name, c, key=ec1, alg="ES256", kid=None, headers=None):
     h = dict(headers or {})
     if kid:
         h["kid"] = kid
-    pk = pem_priv(key) if not isinstance(key, bytes) else key
-    t = jwt.encode(c, pk, algorithm=alg, headers=h or None)
+    t = testkeys.sign(c, key, alg=alg, headers=h)
     write(D + "/tok/" + name, t)
     return t
 
@@ -145,7 +123,7 @@ write(D + "/tok/alg_none_sig", h + "." + p + "." + good.split(".")[2])
 hs, ps, ss = good.split(".")
 tampered = b64(json.dumps(claims(sub=USER, admin=True)).encode())
 write(D + "/tok/tampered_payload", hs + "." + tampered + "." + ss)
-sig = bytearray(base64.urlsafe_b64decode(ss + "=" * (-len(ss) % 4)))
+sig = bytearray(testkeys.b64d(ss))
 sig[10] ^= 1
 write(D + "/tok/tampered_sig", hs + "." + ps + "." + b64(bytes(sig)))
 rt = open(D + "/tok/root_tampered").read()

@@ -69,7 +69,7 @@ print(crypt.crypt("unix-pw-1", lc.crypt_gensalt(b"$y$", 0, None, 0).decode()))')
     flush_checks
     WRAP="unshare -m $T/nswrap"
     sed -e "s|@MODULE@|$MOD|" -e "s|@ARGS@|$BASE|" \
-        "$TOP/tests/pam/services/token_or_password" > "$CONF/t"
+        "$TOP/tests/data/pam.d/token_or_password" > "$CONF/t"
     expect C-unix-token     PAM_SUCCESS  1 alice "@$TOK/good"
     expect C-unix-password  PAM_SUCCESS  1 alice unix-pw-1
     expect C-unix-wrong     PAM_AUTH_ERR 1 alice unix-pw-2

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <security/pam_appl.h>
 #include "../../pam_module/replay.c"
+#include "testdir.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define HORIZON (3600 + 300)         /* records kept at least exp + this */
@@ -310,14 +311,12 @@ int
 main(int argc, char **argv)
 {
     char dir[4096];
-    const char *tmp = getenv("TMPDIR");
 
     if (argc == 5) {
         module(argv[1], argv[2], argv[3], argv[4]);
     } else {
-        snprintf(dir, sizeof(dir), "%s/one_time_boundary.XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(dir)) {
+        if (test_tmpl(dir, sizeof(dir), "one_time_boundary") != 0 ||
+            !mkdtemp(dir)) {
             perror("mkdtemp");
             return 2;
         }

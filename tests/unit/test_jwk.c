@@ -12,17 +12,18 @@
 #include <cmocka.h>
 
 #include "keys.h"
+#include "slurp.h"
 
 static json_t *
 load_json(const char *name)
 {
-    const char *top = getenv("TOP");
-    char path[4096];
+    char path[4096], rel[512];
     json_error_t je;
     json_t *j;
 
-    snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top ? top : ".",
-             name);
+    snprintf(rel, sizeof(rel), "keys/%s", name);
+    if (test_data_path(path, sizeof(path), rel) != 0)
+        fail_msg("path too long: %s", rel);
     j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!j)
         fail_msg("%s: %s", path, je.text);

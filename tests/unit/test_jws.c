@@ -28,32 +28,17 @@
 #include "jws.h"
 #include "keys.h"
 #include "testdir.h"
+#include "slurp.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
 static char *
 slurp(const char *name, size_t *len)
 {
-    const char *top = getenv("TOP");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long n;
+    char *buf = test_slurp_data(len, "%s", name);
 
-    snprintf(path, sizeof(path), "%s/tests/data/%s", top ? top : ".", name);
-    f = fopen(path, "rbe");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = (size_t)n;
+    if (!buf)
+        fail_msg("cannot read fixture %s", name);
     return buf;
 }
 

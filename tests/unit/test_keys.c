@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "keys.h"
+#include "slurp.h"
 
 /* Thumbprints of the fixtures, as computed by python3-jwcrypto. */
 #define TP_RSA "9_-ITodtpc0m8N3W22r_k4LBpDv8f0Q7teyRufaWNcU"
@@ -23,26 +24,10 @@
 static char *
 slurp(const char *name, size_t *len)
 {
-    const char *top = getenv("TOP");
-    char path[4096];
-    FILE *f;
-    char *buf;
-    long n;
+    char *buf = test_slurp_data(len, "keys/%s", name);
 
-    snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top ? top : ".",
-             name);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
+    if (!buf)
+        fail_msg("cannot read fixture keys/%s", name);
     return buf;
 }
 

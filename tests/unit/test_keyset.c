@@ -17,6 +17,7 @@
 
 #include "keys.h"
 #include "testdir.h"
+#include "slurp.h"
 
 #define TP_EC256 "0oTY-qkZxnXUbtQ92gRSEER-7SRmTQVfBIyEECP4H-M"
 
@@ -26,10 +27,11 @@ static const char *
 fixture(const char *name)
 {
     static char path[4096];
-    const char *top = getenv("TOP");
+    char rel[512];
 
-    snprintf(path, sizeof(path), "%s/tests/data/keys/%s", top ? top : ".",
-             name);
+    snprintf(rel, sizeof(rel), "keys/%s", name);
+    if (test_data_path(path, sizeof(path), rel) != 0)
+        fail_msg("path too long: %s", rel);
     return path;
 }
 

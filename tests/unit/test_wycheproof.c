@@ -1,5 +1,5 @@
 /*
- * test_wycheproof.c: Project Wycheproof vectors (tests/vectors/wycheproof,
+ * test_wycheproof.c: Project Wycheproof vectors (tests/data/wycheproof,
  * Apache-2.0) through pjwt_jws_sig_verify.  Every "valid" case must
  * verify, every "invalid" case must be rejected, "acceptable" may go
  * either way but must not crash.
@@ -34,7 +34,7 @@ load(const char *name)
     json_error_t je;
     json_t *j;
 
-    snprintf(path, sizeof(path), "%s/tests/vectors/wycheproof/%s",
+    snprintf(path, sizeof(path), "%s/tests/data/wycheproof/%s",
              top ? top : ".", name);
     j = json_load_file(path, 0, &je);
     if (!j)

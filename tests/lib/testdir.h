@@ -1,6 +1,9 @@
 /*
  * testdir.h: a fresh private directory for a test program, under $TMPDIR.
  *
+ *   test_tmpl(buf, cap, name)  the mkdtemp template "$TMPDIR/NAME.XXXXXX"
+ *   test_mkdtemp(name)         a new mode-0700 directory (malloc'd path)
+ *
  * tests/run.sh (and bench/run.sh, the fuzz runner, the demo) point TMPDIR
  * at a directory that passes the trust rule of common/fileio.h; /tmp,
  * being world-writable, fails it, as it does OpenSSH's.  Files the module

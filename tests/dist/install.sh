@@ -10,6 +10,7 @@ LC_ALL=C
 export LC_ALL
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
+. tests/lib/harness.sh
 : "${PAMJWT_B:=$TOP/build}"
 
 # The products of the build under test: make install must not rebuild.
@@ -19,12 +20,8 @@ for f in "${PAMJWT_MODULE:-}" "${PAMJWT_ISSUERD:-}" "${PAMJWT_JWTCTL:-}"; do
     [ -n "$f" ] && [ ! -f "$f" ] && { echo "not built yet: $f"; exit 77; }
 done
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-cases=0
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { cases=$((cases + 1)); echo "ok: $*"; }
+harness_init pamjwt-install
+FAIL_LOGS=" "     # nothing to show beyond the message
 
 D=$T/root
 VARS="PREFIX=/usr sysconfdir=/etc PAMDIR=/lib/x86_64-linux-gnu/security"
@@ -134,4 +131,4 @@ left=$(cd "$D" && find . ! -type d | sort)
 [ -z "$left" ] || { echo "$left"; fail "files left after default install + uninstall"; }
 ok "default PREFIX=/usr/local layout installs and uninstalls cleanly"
 
-echo "# cases passed: $cases"
+done_cases

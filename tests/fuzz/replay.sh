@@ -7,7 +7,8 @@
 set -eu
 : "${PAMJWT_B:?}" "${TOP:?}"
 cd "$TOP"
-n=0; ran=0
+. tests/lib/harness.sh
+ran=0
 for src in tests/fuzz/fuzz_*.c; do
     t=$(basename "$src" .c)
     # FUZZ_REPLAY_SKIP: targets to leave out (valgrind.sh skips fuzz_issuer,
@@ -17,16 +18,15 @@ for src in tests/fuzz/fuzz_*.c; do
     if [ ! -x "$bin" ]; then
         # make fuzz-replay builds the issuer one (not part of make tests).
         [ "$t" = fuzz_issuer ] && continue
-        echo "missing $bin (make tests builds it)" >&2
-        exit 1
+        fail "missing $bin (make tests builds it)"
     fi
     for d in tests/fuzz/corpus/$t tests/fuzz/regressions/$t; do
         [ -d "$d" ] || continue
         # Under valgrind the deep-JSON seeds are slow but bounded (< 200 files).
         ${VALGRIND:-} "$bin" "$d"
-        n=$((n + $(ls "$d" | wc -l)))
+        cases=$((cases + $(ls "$d" | wc -l)))
     done
     ran=$((ran + 1))
 done
-[ "$ran" -gt 0 ] || { echo "no fuzz targets found" >&2; exit 1; }
-echo "# cases passed: $n"
+[ "$ran" -gt 0 ] || fail "no fuzz targets found"
+done_cases

@@ -57,6 +57,10 @@ struct issuer_conf {
     char *tls_cert;
     char *tls_key;
     char *user;
+    long pam_timeout;                  /* seconds a PAM call may take */
+    long fail_delay_ms;                /* least failure delay (faildelay.h) */
+    long pam_attempts_per_user;        /* enforced by the helpers (pam_guard.h) */
+    long pam_attempts_total;
 };
 
 /*

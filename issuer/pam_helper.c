@@ -1,12 +1,16 @@
 /*
  * pam_helper.c: the supervisor and helper processes (see pam_helper.h).
  *
- * A helper runs pam_start[_confdir] -> PAM_RHOST -> pam_authenticate
- * (PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK) -> pam_acct_mgmt -> pam_end for
- * each request.  It installs a PAM_FAIL_DELAY callback so libpam never
- * sleeps: the delay PAM asks for is sent back and the daemon serves it as a
- * timer on the suspended connection.  The password is cleansed as soon as
- * PAM has returned.
+ * A helper checks each request (pam_proto.c's strict decoding, a name a
+ * token can carry), asks the guard (pam_guard.h) whether the user may try
+ * now, and runs pam_start[_confdir] -> PAM_RHOST -> pam_authenticate
+ * (PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK) -> pam_acct_mgmt -> pam_end with
+ * the service and confdir the supervisor read.  It installs a
+ * PAM_FAIL_DELAY callback so libpam never sleeps: the helper decides the
+ * failure delay (faildelay.h) and the daemon holds the answer for it as a
+ * timer on the suspended connection, while the guard keeps the user from
+ * trying again meanwhile.  The password is cleansed as soon as PAM has
+ * returned.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -26,17 +30,27 @@
 #include <openssl/crypto.h>
 #include <security/pam_appl.h>
 
+#include "faildelay.h"
 #include "issuer_conf.h"
 #include "log.h"
+#include "pam_guard.h"
 #include "pam_helper.h"
 #include "pam_proto.h"
 #include "signer.h"
+
+/* After pam_timeout the daemon gives up on a helper; the supervisor kills
+   it this much later, so that the daemon has answered 503 by then. */
+#define KILL_GRACE_NS (1000ull * 1000000ull)
+/* Helpers that die before their first request, in a row: the supervisor
+   cannot keep helpers and exits, and the daemon with it. */
+#define MAX_EARLY_DEATHS 10
+#define RESPAWN_PAUSE_NS (200ull * 1000000ull)
 
 struct conv_data {
     const char *password;
     const char *otp;
     int prompts;
-    unsigned delay_usec;
+    unsigned asked_usec;
 };
 
 /*
@@ -94,7 +108,7 @@ fail_delay(int retval, unsigned usec, void *appdata)
     struct conv_data *cd = appdata;
 
     (void)retval;
-    cd->delay_usec = usec;
+    cd->asked_usec = usec;
 }
 
 static void
@@ -159,7 +173,7 @@ pin_modules(void)
 }
 
 static void
-run_pam(struct proto_req *q, struct proto_reply *p)
+run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
 {
     struct conv_data cd = { q->password, q->otp, 0, 0 };
     struct pam_conv pc = { conv, &cd };
@@ -168,10 +182,10 @@ run_pam(struct proto_req *q, struct proto_reply *p)
     int rc;
 
     p->outcome = PAM_OUT_ERROR;
-    if (q->confdir[0] != '\0')
-        rc = pam_start_confdir(q->service, q->user, &pc, q->confdir, &ph);
+    if (gc->confdir[0] != '\0')
+        rc = pam_start_confdir(gc->service, q->user, &pc, gc->confdir, &ph);
     else
-        rc = pam_start(q->service, q->user, &pc, &ph);
+        rc = pam_start(gc->service, q->user, &pc, &ph);
     if (rc != PAM_SUCCESS) {
         p->pam_rc = rc;
         snprintf(p->reason, sizeof(p->reason), "pam_start: %s",
@@ -226,8 +240,10 @@ run_pam(struct proto_req *q, struct proto_reply *p)
         goto out;
     }
     snprintf(p->user, sizeof(p->user), "%s", (const char *)item);
-    /* NSS group lookups cost more than the rest of a pam_permit login:
-       only when the token carries groups. */
+    /* Only now, and only for the user PAM authenticated: nothing in the
+       request names whose groups are read.  NSS group lookups cost more
+       than the rest of a pam_permit login: only when the token carries
+       groups. */
     if (q->flags & PROTO_WANT_GROUPS)
         add_groups(p->user, p);
     p->outcome = PAM_OUT_OK;
@@ -235,24 +251,104 @@ run_pam(struct proto_req *q, struct proto_reply *p)
 out:
     OPENSSL_cleanse(q->password, sizeof(q->password));
     OPENSSL_cleanse(q->otp, sizeof(q->otp));
-    p->delay_usec = cd.delay_usec;
+    p->asked_usec = cd.asked_usec;
     if (ph != NULL) {
         pin_modules();
         pam_end(ph, p->pam_rc);
     }
 }
 
+/* NULL when the decoded request is one the daemon could have sent, else
+   why not: the daemon refuses such names before it asks a helper. */
+static const char *
+request_refusal(const struct proto_req *q)
+{
+    size_t i;
+
+    if (!signer_name_ok(q->user, ISSUER_MAX_USER_LEN))
+        return "user name not acceptable";
+    for (i = 0; q->rhost[i] != '\0'; i++)
+        if ((unsigned char)q->rhost[i] <= 0x20 || (unsigned char)q->rhost[i] >= 0x7f
+            || i >= 64)
+            return "malformed rhost";
+    return NULL;
+}
+
+/* One well-formed request: guard, PAM, guard. */
+static void
+serve(struct proto_req *q, struct proto_reply *p)
+{
+    struct guard_conf gc;
+    enum guard_verdict v;
+    const char *why;
+    char user[80];
+
+    guard_conf_get(&gc);
+    if ((why = request_refusal(q)) != NULL) {
+        p->outcome = PAM_OUT_ERROR;
+        snprintf(p->reason, sizeof(p->reason), "request refused: %s", why);
+        log_warn("PAM helper: refused a request from the HTTP side: %s", why);
+        return;
+    }
+    v = guard_admit(q->user, &gc);
+    if (v != GUARD_OK) {
+        p->outcome = PAM_OUT_DENIED;
+        snprintf(p->reason, sizeof(p->reason), "refused before PAM: %s",
+                 guard_verdict_str(v));
+        p->delay_usec = faildelay_usec(gc.fail_delay_ms, guard_asked());
+        log_info("PAM helper: user=%s refused before PAM: %s",
+                 log_sanitize(q->user, user, sizeof(user)), guard_verdict_str(v));
+        return;
+    }
+    run_pam(q, &gc, p);
+    if (p->asked_usec > 0)
+        guard_asked_set(p->asked_usec);
+    if (p->outcome != PAM_OUT_OK)
+        p->delay_usec = faildelay_usec(gc.fail_delay_ms, p->asked_usec > 0
+                                                             ? p->asked_usec
+                                                             : guard_asked());
+    guard_done(q->user, p->outcome != PAM_OUT_OK, p->delay_usec);
+}
+
+/*
+ * Everything the supervisor set up for itself goes: a PAM module, and any
+ * program it runs (pam_exec), starts with default signal dispositions and
+ * an empty mask, not with the supervisor's SIG_IGN (which survives exec).
+ */
+static void
+reset_signals(void)
+{
+    struct sigaction sa;
+    sigset_t none;
+    int s;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &sa, NULL);    /* EINVAL for libc's own: fine */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void __attribute__((noreturn))
-helper_main(int fd)
+helper_main(int fd, int slot)
 {
     static uint8_t buf[PROTO_MAX_MSG];
     static struct proto_req q;
     static struct proto_reply p;
-    ssize_t n;
     size_t len;
 
     for (;;) {
-        n = recv(fd, buf, sizeof(buf), 0);
+        struct iovec iov = { buf, sizeof(buf) };
+        struct msghdr mh = { 0 };
+        ssize_t n;
+
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        /* MSG_TRUNC: the real length of a datagram too large for buf. */
+        n = recvmsg(fd, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -260,17 +356,26 @@ helper_main(int fd)
                            valgrind --track-fds) */
             _exit(0);
         }
+        guard_slot_busy(slot, 1);
         memset(&p, 0, sizeof(p));
-        if (proto_req_decode(buf, (size_t)n, &q) != 0) {
-            OPENSSL_cleanse(buf, sizeof(buf));
-            OPENSSL_cleanse(&q, sizeof(q));
-            _exit(2);
+        if ((size_t)n > sizeof(buf) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+            || proto_req_decode(buf, (size_t)n, &q) != 0) {
+            /* Not something the daemon sends: refused whole, PAM unseen. */
+            if ((size_t)n >= sizeof(p.seq))
+                memcpy(&p.seq, buf, sizeof(p.seq));
+            p.outcome = PAM_OUT_ERROR;
+            snprintf(p.reason, sizeof(p.reason), "malformed request refused");
+            log_warn("PAM helper: refused a malformed request (%zd bytes%s) "
+                     "from the HTTP side", n,
+                     (mh.msg_flags & MSG_CTRUNC) ? ", with ancillary data" : "");
+        } else {
+            p.seq = q.seq;
+            serve(&q, &p);
         }
-        OPENSSL_cleanse(buf, (size_t)n);
-        p.seq = q.seq;
-        run_pam(&q, &p);
+        OPENSSL_cleanse(buf, sizeof(buf));
         OPENSSL_cleanse(&q, sizeof(q));
         len = proto_reply_encode(&p, buf);
+        guard_slot_busy(slot, 0);
         if (len == 0 || send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
             _exit(3);
     }
@@ -324,41 +429,240 @@ pam_supervisor_recv(int ctl, int *slot, int *fd)
     return 0;
 }
 
-static pid_t
-spawn(int ctl, int sfd, int slot)
+int
+pam_supervisor_reload(int ctl)
+{
+    return send(ctl, "H", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -1;
+}
+
+/* The supervisor's view of its helpers. */
+static struct {
+    int ctl, sfd, n;
+    const char *path;
+    pid_t pid[GUARD_MAX_SLOTS];      /* 0: none (waiting for respawn_at) */
+    uint64_t started[GUARD_MAX_SLOTS];
+    uint64_t respawn_at[GUARD_MAX_SLOTS];
+    int early_deaths;
+} S;
+
+static void
+kill_helper(int i)
+{
+    if (S.pid[i] > 0) {
+        kill(-S.pid[i], SIGKILL);   /* its group: programs PAM started too */
+        kill(S.pid[i], SIGKILL);
+    }
+}
+
+static void __attribute__((noreturn))
+supervisor_exit(int code)
+{
+    uint64_t until = guard_now_ns() + 2000ull * 1000000ull;
+    int i, left, status;
+
+    /* Idle helpers exit on their own when the daemon's ends close; a busy
+       one works for nobody now. */
+    for (i = 0; i < S.n; i++)
+        if (S.pid[i] > 0 && (code != 0 || guard_slot_busy_since(i) != 0))
+            kill_helper(i);
+    for (;;) {
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+
+        for (i = 0; pid > 0 && i < S.n; i++)
+            if (S.pid[i] == pid)
+                S.pid[i] = 0;
+        for (i = 0, left = 0; i < S.n; i++)
+            left += S.pid[i] > 0;
+        if (left == 0 || pid < 0)
+            break;
+        if (pid == 0) {
+            struct timespec tick = { 0, 20 * 1000 * 1000 };
+
+            if (guard_now_ns() > until)
+                for (i = 0; i < S.n; i++)
+                    kill_helper(i);
+            nanosleep(&tick, NULL);
+        }
+    }
+    close(S.sfd);
+    close(S.ctl);
+    _exit(code);
+}
+
+static void
+spawn(int slot)
 {
     int sv[2];
     pid_t pid;
 
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-        return -1;
-    pid = fork();
-    if (pid == 0) {
-        sigset_t none;
+    S.pid[slot] = 0;
+    S.started[slot] = guard_now_ns();
+    guard_slot_reset(slot);
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        pid = -1;
+    } else {
+        pid = fork();
+        if (pid == 0) {
+            close(S.ctl);
+            close(S.sfd);
+            close(sv[0]);
+            reset_signals();
+            /* Its own process group, so that a kill reaches whatever PAM
+               started too. */
+            setpgid(0, 0);
+            helper_main(sv[1], slot);
+        }
+        close(sv[1]);
+        if (pid > 0) {
+            S.pid[slot] = pid;
+            setpgid(pid, pid);
+            if (send_fd(S.ctl, slot, sv[0]) != 0) {
+                close(sv[0]);
+                supervisor_exit(0);     /* the daemon is gone */
+            }
+        }
+        close(sv[0]);
+    }
+    if (pid < 0) {
+        log_err("cannot start a PAM helper: %s", strerror(errno));
+        S.respawn_at[slot] = guard_now_ns() + RESPAWN_PAUSE_NS;
+        if (++S.early_deaths >= MAX_EARLY_DEATHS) {
+            log_err("cannot keep PAM helpers running; exiting");
+            supervisor_exit(1);
+        }
+        return;
+    }
+    S.pid[slot] = pid;
+}
 
-        close(ctl);
-        close(sfd);
-        close(sv[0]);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        helper_main(sv[1]);
+static void
+reap(void)
+{
+    siginfo_t si;
+    int status, i;
+
+    for (;;) {
+        uint64_t now = guard_now_ns();
+        pid_t pid;
+
+        /* Look before reaping: while the helper is a zombie its pid cannot
+           be reused, so killing its process group (whatever PAM started
+           and left behind) cannot hit anybody else. */
+        memset(&si, 0, sizeof(si));
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0
+            || si.si_pid == 0)
+            return;
+        pid = si.si_pid;
+        kill(-pid, SIGKILL);
+        if (waitpid(pid, &status, 0) != pid)
+            return;
+        for (i = 0; i < S.n && S.pid[i] != pid; i++)
+            ;
+        if (i == S.n)
+            continue;
+        if (WIFSIGNALED(status))
+            log_err("PAM helper %ld killed by signal %d; respawning",
+                    (long)pid, WTERMSIG(status));
+        else
+            log_warn("PAM helper %ld exited with %d; respawning", (long)pid,
+                     WEXITSTATUS(status));
+        S.pid[i] = 0;
+        if (guard_slot_used(i)) {
+            S.early_deaths = 0;
+        } else if (++S.early_deaths >= MAX_EARLY_DEATHS) {
+            log_err("cannot keep PAM helpers running: %d in a row died before "
+                    "their first request; exiting", S.early_deaths);
+            supervisor_exit(1);
+        }
+        /* A module that crashes at once must not make us spin. */
+        S.respawn_at[i] = now - S.started[i] < 1000000000ull ? now + RESPAWN_PAUSE_NS
+                                                            : now;
     }
-    close(sv[1]);
-    if (pid > 0 && send_fd(ctl, slot, sv[0]) != 0) {
-        close(sv[0]);
-        return -2;
+}
+
+/* The supervisor's own reading of the configuration, as root: what PAM
+   runs is never the HTTP side's choice. */
+static void
+reload(void)
+{
+    struct issuer_conf *c;
+    pjwt_err err;
+
+    pjwt_err_clear(&err);
+    c = issuer_conf_load(S.path, &err);
+    if (c == NULL) {
+        log_err("PAM supervisor: reload failed, keeping the running PAM "
+                "settings: %s", err.msg);
+        return;
     }
-    close(sv[0]);
-    return pid;
+    if (guard_conf_set(c) != 0)
+        log_err("PAM supervisor: pam_service or pam_confdir too long; keeping "
+                "the running PAM settings");
+    else
+        log_info("PAM supervisor: service %s%s%s", c->pam_service,
+                 c->pam_confdir ? " in " : "", c->pam_confdir ? c->pam_confdir : "");
+    issuer_conf_free(c);
+}
+
+static void
+ctl_read(void)
+{
+    char msg[16];
+    ssize_t n = recv(S.ctl, msg, sizeof(msg), MSG_DONTWAIT);
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0)
+        supervisor_exit(0);     /* EOF: the daemon exited */
+    if (n == 1 && msg[0] == 'H')
+        reload();
+    else
+        log_warn("PAM supervisor: ignored an unexpected control message");
+}
+
+/* Kill helpers past pam_timeout; respawn empty slots that are due.
+   Returns the poll timeout until the next such event (ms, -1: none). */
+static int
+tick(void)
+{
+    struct guard_conf gc;
+    uint64_t now = guard_now_ns(), next = UINT64_MAX;
+    int i;
+
+    guard_conf_get(&gc);
+    for (i = 0; i < S.n; i++) {
+        uint64_t since = guard_slot_busy_since(i), due;
+
+        if (S.pid[i] == 0 && S.respawn_at[i] <= now) {
+            spawn(i);
+            now = guard_now_ns();
+        }
+        if (S.pid[i] == 0) {
+            due = S.respawn_at[i];
+        } else if (since != 0) {
+            due = since + (uint64_t)gc.timeout_s * 1000000000ull + KILL_GRACE_NS;
+            if (due <= now) {
+                log_err("PAM helper %ld: no answer after pam_timeout (%ld s); "
+                        "killing it", (long)S.pid[i], gc.timeout_s);
+                kill_helper(i);
+                continue;
+            }
+        } else {
+            continue;
+        }
+        if (due < next)
+            next = due;
+    }
+    if (next == UINT64_MAX)
+        return -1;
+    return next <= now ? 0 : (int)((next - now) / 1000000u) + 1;
 }
 
 static void __attribute__((noreturn))
-supervisor_main(int ctl, int nworkers)
+supervisor_main(int ctl, const struct issuer_conf *c)
 {
-    pid_t pids[256];
-    struct timespec last[256];
-    sigset_t chld;
-    int sfd, i;
+    sigset_t set;
+    int i;
 
     /* Drop every inherited descriptor (sockets from systemd, logs) but
        stdio and the control socket. */
@@ -368,78 +672,62 @@ supervisor_main(int ctl, int nworkers)
         ctl = 3;
     }
     close_range(4, ~0U, 0);
-    /* The daemon decides when to stop: helpers end on EOF, not on the
-       SIGTERM systemd sends to the whole group, so in-flight logins drain. */
+    S.ctl = ctl;
+    S.n = (int)c->pam_workers;
+    S.path = c->path;
+    /* The daemon decides when to stop: the supervisor ends its helpers when
+       the daemon's end of the control socket closes, so that logins in
+       flight drain.  SIGHUP re-reads the configuration (systemd sends it to
+       the main process, which forwards it over the control socket; a
+       SIGHUP sent here directly does the same). */
     signal(SIGTERM, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_SETMASK, &chld, NULL);
-    sfd = signalfd(-1, &chld, SFD_CLOEXEC);
-    if (sfd < 0)
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_SETMASK, &set, NULL);
+    S.sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (S.sfd < 0 || guard_init() != 0 || guard_conf_set(c) != 0) {
+        log_err("PAM supervisor: cannot set up: %s", strerror(errno));
         _exit(1);
-    for (i = 0; i < nworkers; i++) {
-        pids[i] = spawn(ctl, sfd, i);
-        clock_gettime(CLOCK_MONOTONIC, &last[i]);
-        if (pids[i] == -2)
-            _exit(0);
     }
+    for (i = 0; i < S.n; i++)
+        spawn(i);
     for (;;) {
-        struct pollfd pf[2] = { { ctl, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-        struct signalfd_siginfo si;
-        int status;
-        pid_t pid;
+        struct pollfd pf[2] = { { S.ctl, POLLIN, 0 }, { S.sfd, POLLIN, 0 } };
+        int timeout = tick();
 
-        if (poll(pf, 2, -1) < 0 && errno != EINTR)
+        /* Helpers go busy without telling the supervisor: while any is
+           alive, look at least once a second (pam_timeout is in seconds). */
+        for (i = 0; i < S.n; i++)
+            if (S.pid[i] > 0 && (timeout < 0 || timeout > 1000))
+                timeout = 1000;
+        if (poll(pf, 2, timeout) < 0 && errno != EINTR)
             _exit(1);
-        if (pf[0].revents != 0) {
-            close(sfd); /* EOF: the daemon exited */
-            close(ctl);
-            _exit(0);
-        }
-        if (pf[1].revents == 0)
-            continue;
-        if (read(sfd, &si, sizeof(si)) < 0)
-            continue;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            for (i = 0; i < nworkers && pids[i] != pid; i++)
-                ;
-            if (i == nworkers)
-                continue;
-            if (WIFSIGNALED(status))
-                log_err("PAM helper %ld killed by signal %d; respawning",
-                        (long)pid, WTERMSIG(status));
-            else
-                log_warn("PAM helper %ld exited with %d; respawning", (long)pid,
-                         WEXITSTATUS(status));
-            {
-                struct timespec now;
+        if (pf[0].revents != 0)
+            ctl_read();
+        if (pf[1].revents != 0) {
+            struct signalfd_siginfo si;
 
-                /* A module that crashes at once must not make us spin. */
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                if (now.tv_sec - last[i].tv_sec < 1) {
-                    struct timespec pause = { 0, 200 * 1000 * 1000 };
-
-                    nanosleep(&pause, NULL);
-                }
-                clock_gettime(CLOCK_MONOTONIC, &last[i]);
+            while (read(S.sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGHUP)
+                    reload();
+                else
+                    reap();
+                break;
             }
-            pids[i] = spawn(ctl, sfd, i);
-            if (pids[i] == -2)
-                _exit(0);
         }
     }
 }
 
 pid_t
-pam_supervisor_start(int nworkers, int *ctl, void (*child_init)(void))
+pam_supervisor_start(const struct issuer_conf *c, int *ctl)
 {
     int sv[2];
     pid_t pid;
 
-    if (nworkers < 1 || nworkers > 256)
+    if (c->pam_workers < 1 || c->pam_workers > GUARD_MAX_SLOTS)
         return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
         return -1;
@@ -451,9 +739,7 @@ pam_supervisor_start(int nworkers, int *ctl, void (*child_init)(void))
     }
     if (pid == 0) {
         close(sv[0]);
-        if (child_init != NULL)
-            child_init();
-        supervisor_main(sv[1], nworkers);
+        supervisor_main(sv[1], c);
     }
     close(sv[1]);
     *ctl = sv[0];

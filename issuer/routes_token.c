@@ -5,8 +5,9 @@
  * Phases: the form is decoded as it arrives (token_form.c); at the end the
  * request is checked (grant, credentials, scope, audience), throttled
  * before PAM, and handed to the PAM pool on a suspended connection.  The
- * event thread records the answer and resumes at once on success, or after
- * the PAM fail delay on failure (a timer: no thread waits).  The resumed
+ * event thread records the answer and resumes at once on success, or on
+ * failure once the fail delay (faildelay.h) has passed since the request
+ * was complete (a timer: no thread waits).  The resumed
  * call signs the token on the HTTP thread.  Every attempt ends in exactly
  * one "login:" log line.
  */
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 
+#include "faildelay.h"
 #include "log.h"
 #include "pam_pool.h"
 #include "ratelimit.h"
@@ -25,13 +27,12 @@
 
 
 /*
- * The failure delay PAM asked for most recently.  Throttled attempts,
- * refused names and refusals that PAM itself does not delay (pam_acct_mgmt:
- * expired account, expired password) wait the same, so the answer time
- * never tells that a password was right.  0 until PAM has asked for a delay:
- * a stack without delays gets none.
+ * The failure delay PAM asked for most recently.  Throttled attempts and
+ * refused names are held for fail_delay_ms or this, whichever is longer, as
+ * the helpers hold what they refuse, so the answer time never tells whether
+ * PAM was asked or what it said.
  */
-static unsigned last_delay_usec;
+static unsigned last_asked_usec;
 
 static void
 log_login(struct token_req *t, const char *outcome, const char *reason)
@@ -57,14 +58,22 @@ resume_timer(struct pool_timer *tm)
     http_resume(t->r);
 }
 
-/* Hold the suspended connection for delay_usec, then resume it. */
+/* Resume the suspended connection delay_usec after the request was
+   complete (at once when that has passed). */
 static void
 delay_then_resume(struct token_req *t, unsigned delay_usec)
 {
     t->delay_ms = delay_usec / 1000u;
-    t->timer.due_ms = pam_pool_now_ms() + t->delay_ms;
+    t->timer.due_ns = t->arrival_ns + (uint64_t)delay_usec * 1000u;
     t->timer.fn = resume_timer;
     pam_pool_timer_add(&t->timer);
+}
+
+static unsigned
+own_delay_usec(const struct issuer_conf *c)
+{
+    return faildelay_usec(c->fail_delay_ms,
+                          __atomic_load_n(&last_asked_usec, __ATOMIC_RELAXED));
 }
 
 /* Event thread: PAM has answered. */
@@ -77,18 +86,18 @@ pam_done(struct pam_job *job)
 
     t->outcome = (enum pam_outcome)job->reply.outcome;
     t->state = T_DONE;
-    if (t->outcome == PAM_OUT_OK) {
+    if (t->outcome == PAM_OUT_OK || t->outcome == PAM_OUT_TIMEOUT) {
         http_resume(t->r);
         return;
     }
-    if (job->reply.delay_usec > 0)
-        __atomic_store_n(&last_delay_usec, job->reply.delay_usec, __ATOMIC_RELAXED);
+    if (job->reply.asked_usec > 0)
+        __atomic_store_n(&last_asked_usec, job->reply.asked_usec, __ATOMIC_RELAXED);
     if (t->outcome != PAM_OUT_ERROR)
         ratelimit_fail(t->r->client, t->job.req.user, c->rate_per_ip,
                        c->rate_per_user);
-    delay_then_resume(t, job->reply.delay_usec > 0
-                             ? job->reply.delay_usec
-                             : __atomic_load_n(&last_delay_usec, __ATOMIC_RELAXED));
+    /* The helper's delay; its own when the helper died. */
+    delay_then_resume(t, job->reply.delay_usec > 0 ? job->reply.delay_usec
+                                                   : own_delay_usec(c));
 }
 
 static enum MHD_Result
@@ -122,6 +131,11 @@ answer_failure(struct token_req *t)
         log_login(t, "error", reason);
         return http_reply_oauth_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                       "server_error", NULL, NULL);
+    case PAM_OUT_TIMEOUT:
+        metrics_login(LOGIN_ERROR);
+        log_login(t, "error", reason);
+        return http_reply_oauth_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                      "temporarily_unavailable", NULL, NULL);
     }
     return MHD_NO;
 }
@@ -220,6 +234,7 @@ token_start(struct token_req *t)
     const struct issuer_conf *c = r->st->conf;
     const char *bad;
 
+    t->arrival_ns = pam_pool_now_ns();
     if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
         t->bad = "malformed form body";
     t->pp = NULL;
@@ -256,7 +271,7 @@ token_start(struct token_req *t)
         OPENSSL_cleanse(&t->job.req.password, sizeof(t->job.req.password));
         t->state = T_DONE;
         http_suspend(r);
-        delay_then_resume(t, __atomic_load_n(&last_delay_usec, __ATOMIC_RELAXED));
+        delay_then_resume(t, own_delay_usec(c));
         return MHD_YES;
     }
     if (pam_pool_reserve() != 0) {
@@ -268,9 +283,6 @@ token_start(struct token_req *t)
         return http_reply_oauth_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                       "temporarily_unavailable", "server busy", h);
     }
-    snprintf(t->job.req.service, sizeof(t->job.req.service), "%s", c->pam_service);
-    snprintf(t->job.req.confdir, sizeof(t->job.req.confdir), "%s",
-             c->pam_confdir ? c->pam_confdir : "");
     snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
     t->job.req.flags = c->claims_groups ? PROTO_WANT_GROUPS : 0;
     t->job.done = pam_done;

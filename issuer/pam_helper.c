@@ -12,6 +12,7 @@
  * trying again meanwhile.  The password is cleansed as soon as PAM has
  * returned.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -454,6 +456,60 @@ kill_helper(int i)
     }
 }
 
+static int
+is_helper(pid_t pid)
+{
+    int i;
+
+    for (i = 0; i < S.n; i++)
+        if (S.pid[i] == pid)
+            return 1;
+    return 0;
+}
+
+/*
+ * A program PAM started can outlive its helper: pam_exec makes it a session
+ * leader, out of reach of the kill of the helper's process group.  The
+ * supervisor is the subreaper of its helpers' descendants, so such an
+ * orphan is now its child: end every child that is not a helper.  Called
+ * when a helper has died; reaped like any child.
+ */
+static void
+kill_orphans(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    pid_t self = getpid();
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], buf[512], *p;
+        long pid, ppid;
+        FILE *f;
+        size_t n;
+
+        pid = strtol(e->d_name, &p, 10);
+        if (*p != '\0' || pid <= 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        if ((f = fopen(path, "re")) == NULL)
+            continue;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        /* pid (comm) state ppid ...; comm may hold anything but ends at
+           the last ')'. */
+        if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+            continue;
+        if (ppid == (long)self && !is_helper((pid_t)pid)) {
+            log_warn("killing %ld, left behind by a PAM helper", pid);
+            kill((pid_t)pid, SIGKILL);
+        }
+    }
+    closedir(d);
+}
+
 static void __attribute__((noreturn))
 supervisor_exit(int code)
 {
@@ -465,6 +521,7 @@ supervisor_exit(int code)
     for (i = 0; i < S.n; i++)
         if (S.pid[i] > 0 && (code != 0 || guard_slot_busy_since(i) != 0))
             kill_helper(i);
+    kill_orphans();
     for (;;) {
         pid_t pid = waitpid(-1, &status, WNOHANG);
 
@@ -478,9 +535,11 @@ supervisor_exit(int code)
         if (pid == 0) {
             struct timespec tick = { 0, 20 * 1000 * 1000 };
 
-            if (guard_now_ns() > until)
+            if (guard_now_ns() > until) {
                 for (i = 0; i < S.n; i++)
                     kill_helper(i);
+                kill_orphans();
+            }
             nanosleep(&tick, NULL);
         }
     }
@@ -559,14 +618,15 @@ reap(void)
         for (i = 0; i < S.n && S.pid[i] != pid; i++)
             ;
         if (i == S.n)
-            continue;
+            continue;       /* an orphan kill_orphans ended */
+        S.pid[i] = 0;
+        kill_orphans();
         if (WIFSIGNALED(status))
             log_err("PAM helper %ld killed by signal %d; respawning",
                     (long)pid, WTERMSIG(status));
         else
             log_warn("PAM helper %ld exited with %d; respawning", (long)pid,
                      WEXITSTATUS(status));
-        S.pid[i] = 0;
         if (guard_slot_used(i)) {
             S.early_deaths = 0;
         } else if (++S.early_deaths >= MAX_EARLY_DEATHS) {
@@ -631,12 +691,13 @@ tick(void)
 
     guard_conf_get(&gc);
     for (i = 0; i < S.n; i++) {
-        uint64_t since = guard_slot_busy_since(i), due;
+        uint64_t since, due;
 
         if (S.pid[i] == 0 && S.respawn_at[i] <= now) {
             spawn(i);
             now = guard_now_ns();
         }
+        since = guard_slot_busy_since(i);
         if (S.pid[i] == 0) {
             due = S.respawn_at[i];
         } else if (since != 0) {
@@ -675,6 +736,8 @@ supervisor_main(int ctl, const struct issuer_conf *c)
     S.ctl = ctl;
     S.n = (int)c->pam_workers;
     S.path = c->path;
+    /* Whatever PAM starts and leaves behind becomes ours to end. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     /* The daemon decides when to stop: the supervisor ends its helpers when
        the daemon's end of the control socket closes, so that logins in
        flight drain.  SIGHUP re-reads the configuration (systemd sends it to

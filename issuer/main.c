@@ -251,6 +251,9 @@ main(int argc, char **argv)
         return 1;
     if (conf->user != NULL && drop_privileges(conf->user) != 0)
         return 1;
+    if (conf->user == NULL && geteuid() == 0)
+        log_warn("running as root without `user`: the PAM helpers and what "
+                 "PAM modules run could read the signing key");
     /* This process will hold the signing key: no core dump, no ptrace by
        other processes of the same user, no /proc/PID/mem. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {

@@ -541,4 +541,16 @@ pam_pool_stop(void)
     close(P.ep);
     close(P.evfd);
     close(P.tfd);
+    /* The supervisor now ends its helpers (a busy one at once) and exits:
+       wait for it, bounded, so that none outlives the daemon unnoticed. */
+    for (i = 0; i < 100; i++) {
+        struct timespec tick = { 0, 30 * 1000 * 1000 };
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+
+        if (pid < 0)
+            break;          /* ECHILD: reaped, or reaped by ctl_read */
+        if (pid == 0)
+            nanosleep(&tick, NULL);
+    }
 }

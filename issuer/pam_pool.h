@@ -32,7 +32,8 @@ struct pam_job {
 /* Start the event thread on the supervisor's control socket. 0 or -1. */
 int pam_pool_start(int ctl, int nworkers, long queue_cap, long timeout_s);
 
-/* Stop the thread and close every helper socket (helpers then exit). */
+/* Stop the thread, close every helper socket and the control socket, and
+   wait (at most 3 s) for the supervisor, which ends every helper. */
 void pam_pool_stop(void);
 
 /*

@@ -90,9 +90,9 @@ as_user_hint(const struct issuer_conf *c, char *buf, size_t cap)
 {
     if (c->user == NULL)
         return "";
-    snprintf(buf, cap, " (read as user %s, after dropping privileges: the "
-             "signing key and tls_key must be owned by %s, mode 0600)",
-             c->user, c->user);
+    snprintf(buf, cap, " (read as user %s, after dropping privileges: %s "
+             "must be able to read the configuration, and own the signing "
+             "key and tls_key, mode 0600)", c->user, c->user);
     return buf;
 }
 

@@ -773,12 +773,13 @@ supervisor_main(int ctl, const struct issuer_conf *c)
         if (pf[1].revents != 0) {
             struct signalfd_siginfo si;
 
-            while (read(S.sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+            /* One record per pending signal; reap() collects every child
+               that has exited, however many SIGCHLDs were merged. */
+            if (read(S.sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 if (si.ssi_signo == SIGHUP)
                     reload();
                 else
                     reap();
-                break;
             }
         }
     }

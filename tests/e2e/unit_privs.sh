@@ -61,6 +61,9 @@ pw="Unit-$$-pw"
 echo "$usr:$pw" | chpasswd || fail "chpasswd"
 svc_uid=$(id -u "$svc"); svc_gid=$(id -g "$svc")
 shadow_gid=$(getent group shadow | cut -d: -f3)
+# The service user reads the config and key in $T: a test TMPDIR of mode
+# 0700 (root's) gets o+x, which safe_path allows.
+case $T in "${TMPDIR:-/nonexistent}"/*) [ "$(stat -c %u "$TMPDIR")" = 0 ] && chmod o+x "$TMPDIR" ;; esac
 setpriv --reuid="$svc" --regid="$svc_gid" --clear-groups test -x "$T" \
     || { echo "$T cannot be reached by $svc (mode of TMPDIR?)"; exit 77; }
 

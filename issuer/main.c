@@ -28,7 +28,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
-#include "pam_helper.h"
+#include "pam_supervisor.h"
 #include "pam_pool.h"
 #include "sockets.h"
 #include "state.h"

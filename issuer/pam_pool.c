@@ -26,7 +26,7 @@
 
 #include "log.h"
 #include "metrics.h"
-#include "pam_helper.h"
+#include "pam_supervisor.h"
 #include "pam_pool.h"
 
 #define MAX_WORKERS 256

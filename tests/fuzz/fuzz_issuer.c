@@ -33,7 +33,7 @@
 #include "fuzz_keys.h"
 #include "http.h"
 #include "log.h"
-#include "pam_helper.h"
+#include "pam_supervisor.h"
 #include "pam_pool.h"
 #include "state.h"
 

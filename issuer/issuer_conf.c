@@ -241,6 +241,10 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "max_connections_per_ip", offsetof(struct issuer_conf, max_per_ip), 0, 65536 },
         { "connection_timeout", offsetof(struct issuer_conf, connection_timeout), 1, 3600 },
         { "ipv6_prefix", offsetof(struct issuer_conf, ipv6_prefix), 1, 128 },
+        { "pam_timeout", offsetof(struct issuer_conf, pam_timeout), 1, 3600 },
+        { "fail_delay_ms", offsetof(struct issuer_conf, fail_delay_ms), 0, 60000 },
+        { "pam_attempts_per_user", offsetof(struct issuer_conf, pam_attempts_per_user), 0, 1000000 },
+        { "pam_attempts_total", offsetof(struct issuer_conf, pam_attempts_total), 0, 1000000 },
     };
     static const struct {
         const char *name;
@@ -363,6 +367,10 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->max_connections = 1024;
     c->max_per_ip = 64;
     c->connection_timeout = 30;
+    c->pam_timeout = 30;
+    c->fail_delay_ms = 2000;
+    c->pam_attempts_per_user = 20;
+    c->pam_attempts_total = 600;
     if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
         goto out;
     if (fill_defaults(c, err) != 0)

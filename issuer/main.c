@@ -1,12 +1,17 @@
 /*
  * main.c: jwt-issuerd.  Options, startup order, signals.
  *
- * Startup: block the signals every thread would otherwise take; load the
- * configuration (keys included) and stop with `-t`; fork the PAM supervisor
- * while still single threaded and privileged; bind; drop to `user`; start
- * the PAM event thread and the HTTP daemons.  The main thread then only
- * waits for signals: SIGHUP reloads (a failed load keeps the old state),
- * SIGTERM/SIGINT stop accepting, drain requests in flight and exit 0.
+ * Startup: block the signals every thread would otherwise take; read the
+ * configuration; with `-t` check it and the keys (as `user`, the way the
+ * daemon reads them) and stop.  Otherwise fork the PAM supervisor while
+ * still single threaded and privileged, and before any key is read; bind;
+ * drop to `user` (no supplementary groups); make the process non-dumpable;
+ * only then read the keys, start the PAM event thread and the HTTP
+ * daemons.  The main thread then only waits for signals: SIGHUP reloads
+ * config and keys as `user` (a failed load keeps the old state) and has the
+ * supervisor re-read its PAM settings; SIGTERM/SIGINT stop accepting, drain
+ * requests in flight and exit 0; losing the supervisor (it cannot keep
+ * helpers) stops the same way with exit status 1.
  */
 #include <errno.h>
 #include <grp.h>
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,7 +28,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
-#include "pam_helper.h"
+#include "pam_supervisor.h"
 #include "pam_pool.h"
 #include "sockets.h"
 #include "state.h"
@@ -39,17 +45,18 @@ usage(FILE *f)
                "  -d       debug logging\n");
 }
 
-/* In the PAM supervisor: PAM modules never see the keys. */
-static void
-forget_state(void)
-{
-    issuer_state_set(NULL);
-}
-
+/*
+ * The HTTP side's identity: the user's uid and primary group, and no
+ * supplementary group at all (as OpenSSH's privilege-separated child), so
+ * that a membership such as shadow, which PAM needs and this process must
+ * not have, never comes along.
+ */
 static int
 drop_privileges(const char *user)
 {
     struct passwd *pw;
+    struct group *sh;
+    gid_t gid;
 
     errno = 0;
     pw = getpwnam(user);
@@ -57,8 +64,14 @@ drop_privileges(const char *user)
         log_err("user %s: %s", user, errno ? strerror(errno) : "no such user");
         return -1;
     }
-    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0
-        || setuid(pw->pw_uid) != 0) {
+    gid = pw->pw_gid;
+    sh = getgrnam("shadow");
+    if (sh != NULL && sh->gr_gid == gid) {
+        log_err("user %s: its primary group is shadow; the HTTP side must not "
+                "be able to read /etc/shadow", user);
+        return -1;
+    }
+    if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
         log_err("dropping privileges to %s: %s", user, strerror(errno));
         return -1;
     }
@@ -70,16 +83,68 @@ drop_privileges(const char *user)
     return 0;
 }
 
+/* Keys are read only by the process that signs, and only after it has
+   dropped to `user`: say so when they cannot be. */
+static const char *
+as_user_hint(const struct issuer_conf *c, char *buf, size_t cap)
+{
+    if (c->user == NULL)
+        return "";
+    snprintf(buf, cap, " (read as user %s, after dropping privileges: %s "
+             "must be able to read the configuration, and own the signing "
+             "key and tls_key, mode 0600)", c->user, c->user);
+    return buf;
+}
+
+/* -t: the configuration, then the keys the way the daemon reads them. */
+static int
+check_config(const char *path, const struct issuer_conf *c)
+{
+    struct issuer_state *st;
+    char hint[256];
+    pjwt_err err;
+
+    if (c->user != NULL) {
+        struct passwd *pw = getpwnam(c->user);
+
+        if (pw == NULL) {
+            log_err("%s: user %s does not exist", path, c->user);
+            return 1;
+        }
+        if (geteuid() == 0) {
+            if (drop_privileges(c->user) != 0)
+                return 1;
+        } else if (geteuid() != pw->pw_uid) {
+            log_warn("-t not run as root: keys checked as uid %ld, not as %s",
+                     (long)geteuid(), c->user);
+        }
+    }
+    pjwt_err_clear(&err);
+    st = issuer_state_load(path, &err);
+    if (st == NULL) {
+        log_err("%s%s", err.msg[0] ? err.msg : pjwt_strerror(err.code),
+                as_user_hint(c, hint, sizeof(hint)));
+        return 1;
+    }
+    fprintf(stdout, "%s: configuration OK; signing %s kid %s; largest token %zu bytes\n",
+            path, pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
+            st->max_token_len);
+    issuer_state_put(st);
+    return 0;
+}
+
 static void
 reload(const char *path)
 {
     struct issuer_state *old = issuer_state_get(), *st;
+    char hint[256];
     pjwt_err err;
 
     pjwt_err_clear(&err);
     st = issuer_state_load(path, &err);
     if (st == NULL) {
-        log_err("reload failed, keeping the running configuration: %s", err.msg);
+        log_err("reload failed, keeping the running configuration: %s%s", err.msg,
+                as_user_hint(old->conf, hint, sizeof(hint)));
         metrics_reload(0);
         issuer_state_put(old);
         return;
@@ -92,7 +157,8 @@ reload(const char *path)
     log_info("reloaded %s: signing kid %s (%s), %zu key(s) published", path,
              pjwt_key_kid(st->sign_key), pjwt_alg_name(st->alg),
              pjwt_keyset_count(st->keys));
-    pam_pool_set_cap(st->conf->pam_queue);
+    /* The supervisor re-reads its PAM settings itself, from the file. */
+    pam_pool_reload(st->conf->pam_queue, st->conf->pam_timeout);
     issuer_state_put(old);
     issuer_state_set(st);
     metrics_reload(1);
@@ -100,7 +166,7 @@ reload(const char *path)
 
 /* Stop accepting, wait (bounded) for suspended requests, stop. */
 static void
-drain(struct MHD_Daemon **d, int n)
+drain(struct MHD_Daemon **d, int n, int rc)
 {
     struct timespec tick = { 0, 50 * 1000 * 1000 };
     int i, waited;
@@ -118,7 +184,7 @@ drain(struct MHD_Daemon **d, int n)
            connections the PAM event thread still points to. */
         log_warn("shutdown: %ld request(s) still in flight after %d s; exiting",
                  http_in_flight(), DRAIN_SECONDS);
-        _exit(0);
+        _exit(rc);
     }
     for (i = 0; i < n; i++)
         MHD_stop_daemon(d[i]);
@@ -131,10 +197,11 @@ main(int argc, char **argv)
     const char *path = DEFAULT_CONFIG;
     struct listener ls[CONF_MAX_LISTEN];
     struct MHD_Daemon *d[CONF_MAX_LISTEN];
+    struct issuer_conf *conf;
     struct issuer_state *st;
     sigset_t sigs;
     pjwt_err err;
-    int check = 0, opt, n, i, ctl = -1;
+    int check = 0, opt, n, i, ctl = -1, rc;
 
     while ((opt = getopt(argc, argv, "c:tdh")) != -1) {
         switch (opt) {
@@ -163,38 +230,50 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     pjwt_err_clear(&err);
-    st = issuer_state_load(path, &err);
-    if (st == NULL) {
+    conf = issuer_conf_load(path, &err);
+    if (conf == NULL) {
         log_err("%s", err.msg[0] ? err.msg : pjwt_strerror(err.code));
         return 1;
     }
     if (check) {
-        if (st->conf->user != NULL && getpwnam(st->conf->user) == NULL) {
-            log_err("%s: user %s does not exist", path, st->conf->user);
-            issuer_state_put(st);
-            return 1;
-        }
-        fprintf(stdout, "%s: configuration OK; signing %s kid %s; largest token %zu bytes\n",
-                path, pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
-                st->max_token_len);
-        issuer_state_put(st);
-        return 0;
+        rc = check_config(path, conf);
+        issuer_conf_free(conf);
+        return rc;
     }
-    issuer_state_set(st);
-    if (pam_supervisor_start((int)st->conf->pam_workers, &ctl, forget_state) < 0) {
+    /* The supervisor gets this configuration, and no key: none is read
+       yet. */
+    if (pam_supervisor_start(conf, &ctl) < 0) {
         log_err("cannot start the PAM helpers: %s", strerror(errno));
         return 1;
     }
-    /* st stays referenced until exit (taken after the fork, so that the
-       supervisor's forget_state frees everything): MHD keeps pointers to
-       its TLS certificate and key, which a SIGHUP must not free. */
-    __atomic_add_fetch(&st->refs, 1, __ATOMIC_RELAXED);
-    n = sockets_open(st->conf, ls);
+    n = sockets_open(conf, ls);
     if (n < 0)
         return 1;
-    if (st->conf->user != NULL && drop_privileges(st->conf->user) != 0)
+    if (conf->user != NULL && drop_privileges(conf->user) != 0)
         return 1;
-    if (pam_pool_start(ctl, (int)st->conf->pam_workers, st->conf->pam_queue) != 0) {
+    if (conf->user == NULL && geteuid() == 0)
+        log_warn("running as root without `user`: the PAM helpers and what "
+                 "PAM modules run could read the signing key");
+    /* This process will hold the signing key: no core dump, no ptrace by
+       other processes of the same user, no /proc/PID/mem. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        log_err("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+        return 1;
+    }
+    st = issuer_state_load(path, &err);
+    if (st == NULL) {
+        char hint[256];
+
+        log_err("%s%s", err.msg[0] ? err.msg : pjwt_strerror(err.code),
+                as_user_hint(conf, hint, sizeof(hint)));
+        return 1;
+    }
+    issuer_state_set(st);
+    /* st stays referenced until exit: MHD keeps pointers to its TLS
+       certificate and key, which a SIGHUP must not free. */
+    __atomic_add_fetch(&st->refs, 1, __ATOMIC_RELAXED);
+    if (pam_pool_start(ctl, (int)conf->pam_workers, st->conf->pam_queue,
+                       st->conf->pam_timeout) != 0) {
         log_err("cannot start the PAM event thread");
         return 1;
     }
@@ -223,9 +302,11 @@ main(int argc, char **argv)
                  http_in_flight());
         break;
     }
-    drain(d, n);
+    rc = pam_pool_lost() ? 1 : 0;
+    drain(d, n, rc);
     issuer_state_set(NULL);
     issuer_state_put(st);
-    log_info("stopped");
-    return 0;
+    issuer_conf_free(conf);
+    log_info(rc ? "stopped: no PAM helpers" : "stopped");
+    return rc;
 }

@@ -1,33 +1,36 @@
 /*
- * pam_helper.c: the supervisor and helper processes (see pam_helper.h).
+ * pam_helper.c: one PAM helper process (see pam_helper.h).
  *
- * A helper runs pam_start[_confdir] -> PAM_RHOST -> pam_authenticate
- * (PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK) -> pam_acct_mgmt -> pam_end for
- * each request.  It installs a PAM_FAIL_DELAY callback so libpam never
- * sleeps: the delay PAM asks for is sent back and the daemon serves it as a
- * timer on the suspended connection.  The password is cleansed as soon as
- * PAM has returned.
+ * A helper checks each request (pam_proto.c's strict decoding, a name a
+ * token can carry), asks the guard (pam_guard.h) whether the user may try
+ * now, and runs pam_start[_confdir] -> PAM_RHOST -> pam_authenticate
+ * (PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK) -> pam_acct_mgmt -> pam_end with
+ * the service and confdir the supervisor read.  It installs a
+ * PAM_FAIL_DELAY callback so libpam never sleeps: the helper decides the
+ * failure delay (faildelay.h) and the daemon holds the answer for it as a
+ * timer on the suspended connection, while the guard keeps the user from
+ * trying again meanwhile.  The password is cleansed as soon as PAM has
+ * returned.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #include <link.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include <security/pam_appl.h>
 
+#include "faildelay.h"
 #include "issuer_conf.h"
 #include "log.h"
+#include "pam_guard.h"
 #include "pam_helper.h"
 #include "pam_proto.h"
 #include "signer.h"
@@ -36,7 +39,7 @@ struct conv_data {
     const char *password;
     const char *otp;
     int prompts;
-    unsigned delay_usec;
+    unsigned asked_usec;
 };
 
 /*
@@ -94,7 +97,7 @@ fail_delay(int retval, unsigned usec, void *appdata)
     struct conv_data *cd = appdata;
 
     (void)retval;
-    cd->delay_usec = usec;
+    cd->asked_usec = usec;
 }
 
 static void
@@ -159,7 +162,7 @@ pin_modules(void)
 }
 
 static void
-run_pam(struct proto_req *q, struct proto_reply *p)
+run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
 {
     struct conv_data cd = { q->password, q->otp, 0, 0 };
     struct pam_conv pc = { conv, &cd };
@@ -168,10 +171,10 @@ run_pam(struct proto_req *q, struct proto_reply *p)
     int rc;
 
     p->outcome = PAM_OUT_ERROR;
-    if (q->confdir[0] != '\0')
-        rc = pam_start_confdir(q->service, q->user, &pc, q->confdir, &ph);
+    if (gc->confdir[0] != '\0')
+        rc = pam_start_confdir(gc->service, q->user, &pc, gc->confdir, &ph);
     else
-        rc = pam_start(q->service, q->user, &pc, &ph);
+        rc = pam_start(gc->service, q->user, &pc, &ph);
     if (rc != PAM_SUCCESS) {
         p->pam_rc = rc;
         snprintf(p->reason, sizeof(p->reason), "pam_start: %s",
@@ -226,8 +229,10 @@ run_pam(struct proto_req *q, struct proto_reply *p)
         goto out;
     }
     snprintf(p->user, sizeof(p->user), "%s", (const char *)item);
-    /* NSS group lookups cost more than the rest of a pam_permit login:
-       only when the token carries groups. */
+    /* Only now, and only for the user PAM authenticated: nothing in the
+       request names whose groups are read.  NSS group lookups cost more
+       than the rest of a pam_permit login: only when the token carries
+       groups. */
     if (q->flags & PROTO_WANT_GROUPS)
         add_groups(p->user, p);
     p->outcome = PAM_OUT_OK;
@@ -235,24 +240,105 @@ run_pam(struct proto_req *q, struct proto_reply *p)
 out:
     OPENSSL_cleanse(q->password, sizeof(q->password));
     OPENSSL_cleanse(q->otp, sizeof(q->otp));
-    p->delay_usec = cd.delay_usec;
+    p->asked_usec = cd.asked_usec;
     if (ph != NULL) {
         pin_modules();
         pam_end(ph, p->pam_rc);
     }
 }
 
-static void __attribute__((noreturn))
-helper_main(int fd)
+/* NULL when the decoded request is one the daemon could have sent, else
+   why not: the daemon refuses such names before it asks a helper. */
+static const char *
+request_refusal(const struct proto_req *q)
+{
+    size_t i;
+
+    if (!signer_name_ok(q->user, ISSUER_MAX_USER_LEN))
+        return "user name not acceptable";
+    for (i = 0; q->rhost[i] != '\0'; i++)
+        if ((unsigned char)q->rhost[i] <= 0x20 || (unsigned char)q->rhost[i] >= 0x7f
+            || i >= 64)
+            return "malformed rhost";
+    return NULL;
+}
+
+/* One well-formed request: guard, PAM, guard. */
+static void
+serve(struct proto_req *q, struct proto_reply *p)
+{
+    struct guard_conf gc;
+    enum guard_verdict v;
+    const char *why;
+    char user[80];
+
+    guard_conf_get(&gc);
+    if ((why = request_refusal(q)) != NULL) {
+        p->outcome = PAM_OUT_ERROR;
+        snprintf(p->reason, sizeof(p->reason), "request refused: %s", why);
+        log_warn("PAM helper: refused a request from the HTTP side: %s", why);
+        return;
+    }
+    v = guard_admit(q->user, &gc);
+    if (v != GUARD_OK) {
+        p->outcome = PAM_OUT_DENIED;
+        snprintf(p->reason, sizeof(p->reason), "refused before PAM: %s",
+                 guard_verdict_str(v));
+        p->delay_usec = faildelay_usec(gc.fail_delay_ms, guard_asked());
+        log_info("PAM helper: user=%s refused before PAM: %s",
+                 log_sanitize(q->user, user, sizeof(user)), guard_verdict_str(v));
+        return;
+    }
+    run_pam(q, &gc, p);
+    if (p->asked_usec > 0)
+        guard_asked_set(p->asked_usec);
+    if (p->outcome != PAM_OUT_OK)
+        p->delay_usec = faildelay_usec(gc.fail_delay_ms, p->asked_usec > 0
+                                                             ? p->asked_usec
+                                                             : guard_asked());
+    guard_done(q->user, p->outcome != PAM_OUT_OK, p->delay_usec);
+}
+
+/*
+ * Everything the supervisor set up for itself goes: a PAM module, and any
+ * program it runs (pam_exec), starts with default signal dispositions and
+ * an empty mask, not with the supervisor's SIG_IGN (which survives exec).
+ */
+static void
+reset_signals(void)
+{
+    struct sigaction sa;
+    sigset_t none;
+    int s;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &sa, NULL);    /* EINVAL for libc's own: fine */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void
+pam_helper_main(int fd, int slot)
 {
     static uint8_t buf[PROTO_MAX_MSG];
     static struct proto_req q;
     static struct proto_reply p;
-    ssize_t n;
     size_t len;
 
+    reset_signals();
     for (;;) {
-        n = recv(fd, buf, sizeof(buf), 0);
+        struct iovec iov = { buf, sizeof(buf) };
+        struct msghdr mh = { 0 };
+        ssize_t n;
+
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        /* MSG_TRUNC: the real length of a datagram too large for buf. */
+        n = recvmsg(fd, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -260,202 +346,28 @@ helper_main(int fd)
                            valgrind --track-fds) */
             _exit(0);
         }
+        guard_slot_busy(slot, 1);
         memset(&p, 0, sizeof(p));
-        if (proto_req_decode(buf, (size_t)n, &q) != 0) {
-            OPENSSL_cleanse(buf, sizeof(buf));
-            OPENSSL_cleanse(&q, sizeof(q));
-            _exit(2);
+        if ((size_t)n > sizeof(buf) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+            || proto_req_decode(buf, (size_t)n, &q) != 0) {
+            /* Not something the daemon sends: refused whole, PAM unseen. */
+            if ((size_t)n >= sizeof(p.seq))
+                memcpy(&p.seq, buf, sizeof(p.seq));
+            p.outcome = PAM_OUT_ERROR;
+            snprintf(p.reason, sizeof(p.reason), "malformed request refused");
+            log_warn("PAM helper: refused a malformed request (%zd bytes%s) "
+                     "from the HTTP side", n,
+                     (mh.msg_flags & MSG_CTRUNC) ? ", with ancillary data" : "");
+        } else {
+            p.seq = q.seq;
+            serve(&q, &p);
         }
-        OPENSSL_cleanse(buf, (size_t)n);
-        p.seq = q.seq;
-        run_pam(&q, &p);
+        OPENSSL_cleanse(buf, sizeof(buf));
         OPENSSL_cleanse(&q, sizeof(q));
         len = proto_reply_encode(&p, buf);
+        guard_slot_busy(slot, 0);
         if (len == 0 || send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
             _exit(3);
     }
 }
 
-static int
-send_fd(int ctl, int slot, int fd)
-{
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    int32_t s = slot;
-    struct iovec iov = { &s, sizeof(s) };
-    struct msghdr mh = { 0 };
-    struct cmsghdr *cm;
-
-    memset(cbuf, 0, sizeof(cbuf));
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = cbuf;
-    mh.msg_controllen = sizeof(cbuf);
-    cm = CMSG_FIRSTHDR(&mh);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-    return sendmsg(ctl, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(s) ? 0 : -1;
-}
-
-int
-pam_supervisor_recv(int ctl, int *slot, int *fd)
-{
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    int32_t s;
-    struct iovec iov = { &s, sizeof(s) };
-    struct msghdr mh = { 0 };
-    struct cmsghdr *cm;
-    ssize_t n;
-
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = cbuf;
-    mh.msg_controllen = sizeof(cbuf);
-    n = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
-    if (n != (ssize_t)sizeof(s))
-        return -1;
-    cm = CMSG_FIRSTHDR(&mh);
-    if (cm == NULL || cm->cmsg_type != SCM_RIGHTS
-        || cm->cmsg_len != CMSG_LEN(sizeof(int)))
-        return -1;
-    memcpy(fd, CMSG_DATA(cm), sizeof(int));
-    *slot = s;
-    return 0;
-}
-
-static pid_t
-spawn(int ctl, int sfd, int slot)
-{
-    int sv[2];
-    pid_t pid;
-
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-        return -1;
-    pid = fork();
-    if (pid == 0) {
-        sigset_t none;
-
-        close(ctl);
-        close(sfd);
-        close(sv[0]);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        helper_main(sv[1]);
-    }
-    close(sv[1]);
-    if (pid > 0 && send_fd(ctl, slot, sv[0]) != 0) {
-        close(sv[0]);
-        return -2;
-    }
-    close(sv[0]);
-    return pid;
-}
-
-static void __attribute__((noreturn))
-supervisor_main(int ctl, int nworkers)
-{
-    pid_t pids[256];
-    struct timespec last[256];
-    sigset_t chld;
-    int sfd, i;
-
-    /* Drop every inherited descriptor (sockets from systemd, logs) but
-       stdio and the control socket. */
-    if (ctl != 3) {
-        dup2(ctl, 3);
-        close(ctl);
-        ctl = 3;
-    }
-    close_range(4, ~0U, 0);
-    /* The daemon decides when to stop: helpers end on EOF, not on the
-       SIGTERM systemd sends to the whole group, so in-flight logins drain. */
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_SETMASK, &chld, NULL);
-    sfd = signalfd(-1, &chld, SFD_CLOEXEC);
-    if (sfd < 0)
-        _exit(1);
-    for (i = 0; i < nworkers; i++) {
-        pids[i] = spawn(ctl, sfd, i);
-        clock_gettime(CLOCK_MONOTONIC, &last[i]);
-        if (pids[i] == -2)
-            _exit(0);
-    }
-    for (;;) {
-        struct pollfd pf[2] = { { ctl, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-        struct signalfd_siginfo si;
-        int status;
-        pid_t pid;
-
-        if (poll(pf, 2, -1) < 0 && errno != EINTR)
-            _exit(1);
-        if (pf[0].revents != 0) {
-            close(sfd); /* EOF: the daemon exited */
-            close(ctl);
-            _exit(0);
-        }
-        if (pf[1].revents == 0)
-            continue;
-        if (read(sfd, &si, sizeof(si)) < 0)
-            continue;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            for (i = 0; i < nworkers && pids[i] != pid; i++)
-                ;
-            if (i == nworkers)
-                continue;
-            if (WIFSIGNALED(status))
-                log_err("PAM helper %ld killed by signal %d; respawning",
-                        (long)pid, WTERMSIG(status));
-            else
-                log_warn("PAM helper %ld exited with %d; respawning", (long)pid,
-                         WEXITSTATUS(status));
-            {
-                struct timespec now;
-
-                /* A module that crashes at once must not make us spin. */
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                if (now.tv_sec - last[i].tv_sec < 1) {
-                    struct timespec pause = { 0, 200 * 1000 * 1000 };
-
-                    nanosleep(&pause, NULL);
-                }
-                clock_gettime(CLOCK_MONOTONIC, &last[i]);
-            }
-            pids[i] = spawn(ctl, sfd, i);
-            if (pids[i] == -2)
-                _exit(0);
-        }
-    }
-}
-
-pid_t
-pam_supervisor_start(int nworkers, int *ctl, void (*child_init)(void))
-{
-    int sv[2];
-    pid_t pid;
-
-    if (nworkers < 1 || nworkers > 256)
-        return -1;
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-        return -1;
-    pid = fork();
-    if (pid < 0) {
-        close(sv[0]);
-        close(sv[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(sv[0]);
-        if (child_init != NULL)
-            child_init();
-        supervisor_main(sv[1], nworkers);
-    }
-    close(sv[1]);
-    *ctl = sv[0];
-    return pid;
-}

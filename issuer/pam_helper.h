@@ -1,29 +1,19 @@
 /*
- * pam_helper.h: the privileged side.  A supervisor process, forked before
- * the daemon starts threads or drops privileges, keeps pam_workers helper
- * processes alive; each helper runs one PAM transaction at a time for the
- * daemon over its own socketpair (cockpit-session, OpenSSH's monitor).  A
- * crashing PAM module takes down one helper, which the supervisor replaces
- * and hands to the daemon over the control socket (SCM_RIGHTS).
+ * pam_helper.h: one PAM helper process, forked by the supervisor
+ * (pam_supervisor.h).  It serves the daemon's requests on its socket, one
+ * PAM transaction at a time, until the daemon closes it.
  */
 #ifndef ISSUER_PAM_HELPER_H
 #define ISSUER_PAM_HELPER_H
 
-#include <sys/types.h>
-
 /*
- * Fork the supervisor with nworkers helpers.  Returns its pid and sets
- * *ctl to the daemon's end of the control socket, or -1.  Call while the
- * process is single threaded.  child_init (may be NULL) runs first in the
- * supervisor: the daemon uses it to free (and cleanse) its keys there, so
- * that no PAM module ever shares an address space with the signing key.
+ * The helper's life, in the freshly forked child: signals back to their
+ * defaults (so that a module and any program it runs never inherit the
+ * supervisor's SIG_IGN or mask), then requests on fd until EOF, each one
+ * checked (pam_proto.c, then a name a token can carry), admitted by the
+ * guard (pam_guard.h, slot is this helper's record there) and run through
+ * PAM with the supervisor's service and confdir.  Never returns.
  */
-pid_t pam_supervisor_start(int nworkers, int *ctl, void (*child_init)(void));
-
-/*
- * Receive one helper announcement from the control socket: slot number
- * and the daemon's end of that helper's socket.  0, or -1 on EOF/error.
- */
-int pam_supervisor_recv(int ctl, int *slot, int *fd);
+void pam_helper_main(int fd, int slot) __attribute__((noreturn));
 
 #endif

@@ -3,9 +3,15 @@
  * eventfd, a timerfd, the supervisor's control socket and every helper
  * socket).  Only this thread touches helper sockets and timers' order; HTTP
  * threads add work under one mutex and wake it through the eventfd.
+ *
+ * A helper that has not answered after pam_timeout is given up: its login
+ * answers 503 and its socket is closed, so no further login goes to it.
+ * This process cannot kill it (the helpers are root, it is not): the
+ * supervisor does, a moment later, and sends a fresh helper for the slot.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +26,7 @@
 
 #include "log.h"
 #include "metrics.h"
-#include "pam_helper.h"
+#include "pam_supervisor.h"
 #include "pam_pool.h"
 
 #define MAX_WORKERS 256
@@ -31,19 +37,20 @@
 struct worker {
     int fd;                   /* -1: dead, waiting for the supervisor */
     struct pam_job *job;      /* in flight, or NULL when idle */
-    struct timespec started;
+    uint64_t started;         /* ns, when job was sent */
 };
 
 static struct {
     pthread_mutex_t lock;
     struct pam_job *head, *tail;   /* queued jobs */
     long queued, reserved, cap;
+    long timeout_s;                /* pam_timeout */
     struct pool_timer *timers;     /* new timers, unsorted */
     int stop;
 
     /* event thread only */
     struct pool_timer *sorted;
-    uint64_t armed_ms;             /* deadline the timerfd holds, 0: none */
+    uint64_t armed_ns;             /* deadline the timerfd holds, 0: none */
     struct worker w[MAX_WORKERS];
     int nworkers;
     uint32_t seq;
@@ -51,16 +58,19 @@ static struct {
     int sup_gone;                  /* no helper will ever be replaced */
     pthread_t thr;
     int running;
+
+    int alive;                     /* atomic: workers with a socket */
+    int lost;                      /* atomic: sup_gone, for other threads */
 } P = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .evfd = -1, .tfd = -1,
         .ctl = -1 };
 
 uint64_t
-pam_pool_now_ms(void)
+pam_pool_now_ns(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void
@@ -113,11 +123,40 @@ pam_pool_timer_add(struct pool_timer *t)
 }
 
 void
-pam_pool_set_cap(long queue_cap)
+pam_pool_reload(long queue_cap, long timeout_s)
 {
     pthread_mutex_lock(&P.lock);
     P.cap = queue_cap;
+    P.timeout_s = timeout_s;
     pthread_mutex_unlock(&P.lock);
+    /* The supervisor reads the file itself: nothing but the request to do
+       so crosses over. */
+    if (P.ctl >= 0 && pam_supervisor_reload(P.ctl) != 0)
+        log_err("cannot ask the PAM supervisor to reload: %s", strerror(errno));
+    wake();
+}
+
+int
+pam_pool_alive(void)
+{
+    return __atomic_load_n(&P.alive, __ATOMIC_RELAXED);
+}
+
+int
+pam_pool_lost(void)
+{
+    return __atomic_load_n(&P.lost, __ATOMIC_RELAXED);
+}
+
+static long
+timeout_s(void)
+{
+    long t;
+
+    pthread_mutex_lock(&P.lock);
+    t = P.timeout_s;
+    pthread_mutex_unlock(&P.lock);
+    return t;
 }
 
 long
@@ -140,16 +179,16 @@ finish(struct pam_job *job)
 }
 
 static void
-fail_job(struct pam_job *job, const char *why)
+fail_job(struct pam_job *job, enum pam_outcome outcome, const char *why)
 {
     memset(&job->reply, 0, sizeof(job->reply));
-    job->reply.outcome = PAM_OUT_ERROR;
+    job->reply.outcome = outcome;
     snprintf(job->reply.reason, sizeof(job->reply.reason), "%s", why);
     finish(job);
 }
 
 static void
-worker_close(int i, const char *why)
+worker_close(int i, enum pam_outcome outcome, const char *why)
 {
     struct worker *w = &P.w[i];
 
@@ -157,13 +196,49 @@ worker_close(int i, const char *why)
         epoll_ctl(P.ep, EPOLL_CTL_DEL, w->fd, NULL);
         close(w->fd);
         w->fd = -1;
+        __atomic_sub_fetch(&P.alive, 1, __ATOMIC_RELAXED);
     }
     if (w->job != NULL) {
         struct pam_job *job = w->job;
 
         w->job = NULL;
-        fail_job(job, why);
+        fail_job(job, outcome, why);
     }
+}
+
+/* A helper busy since `started` has had its pam_timeout. */
+static int
+overdue(uint64_t started, uint64_t now, long limit)
+{
+    return now - started >= (uint64_t)limit * 1000000000u;
+}
+
+/* Give up on helpers past pam_timeout; returns the epoll timeout until the
+   next one could be (ms, -1: no helper busy). */
+static int
+watch_timeouts(void)
+{
+    uint64_t now = pam_pool_now_ns(), next = UINT64_MAX;
+    long limit = timeout_s();
+    int i;
+
+    for (i = 0; i < P.nworkers; i++) {
+        struct worker *w = &P.w[i];
+        uint64_t due;
+
+        if (w->fd < 0 || w->job == NULL)
+            continue;
+        if (overdue(w->started, now, limit)) {
+            log_err("PAM helper %d: no answer after pam_timeout (%ld s); "
+                    "giving up on it", i, limit);
+            worker_close(i, PAM_OUT_TIMEOUT, "PAM call timed out (pam_timeout)");
+            continue;
+        }
+        due = w->started + (uint64_t)limit * 1000000000u;
+        if (due < next)
+            next = due;
+    }
+    return next == UINT64_MAX ? -1 : (int)((next - now) / 1000000u) + 1;
 }
 
 /* Without a supervisor and without a live helper, queued logins would
@@ -196,7 +271,7 @@ fail_stranded(void)
         if (P.w[i].fd >= 0)
             return;
     while ((job = queue_pop()) != NULL)
-        fail_job(job, "no PAM helper left");
+        fail_job(job, PAM_OUT_ERROR, "no PAM helper left");
 }
 
 static void
@@ -225,16 +300,17 @@ dispatch(void)
         if (len == 0 || send(w->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)
                             != (ssize_t)len) {
             OPENSSL_cleanse(buf, sizeof(buf));
-            fail_job(job, len == 0 ? "request too large" : "helper unreachable");
+            fail_job(job, PAM_OUT_ERROR,
+                     len == 0 ? "request too large" : "helper unreachable");
             if (len != 0)
-                worker_close(i, "helper unreachable");
+                worker_close(i, PAM_OUT_ERROR, "helper unreachable");
             continue;
         }
         OPENSSL_cleanse(buf, len);
         OPENSSL_cleanse(job->req.password, sizeof(job->req.password));
         OPENSSL_cleanse(job->req.otp, sizeof(job->req.otp));
         w->job = job;
-        clock_gettime(CLOCK_MONOTONIC, &w->started);
+        w->started = pam_pool_now_ns();
     }
 }
 
@@ -244,26 +320,30 @@ worker_read(int i)
     static uint8_t buf[PROTO_MAX_MSG];
     struct worker *w = &P.w[i];
     struct pam_job *job = w->job;
-    struct timespec now;
+    uint64_t now;
     ssize_t n;
 
     n = recv(w->fd, buf, sizeof(buf), MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
-        worker_close(i, "PAM helper died");
+        /* Killed by the supervisor for its pam_timeout a moment before we
+           noticed it ourselves: still a timeout. */
+        if (job != NULL && overdue(w->started, pam_pool_now_ns(), timeout_s()))
+            worker_close(i, PAM_OUT_TIMEOUT, "PAM call timed out (pam_timeout)");
+        else
+            worker_close(i, PAM_OUT_ERROR, "PAM helper died");
         return;
     }
     if (job == NULL || proto_reply_decode(buf, (size_t)n, &job->reply) != 0
         || job->reply.seq != job->req.seq) {
         log_err("PAM helper %d: unexpected message; closing it", i);
-        worker_close(i, "PAM helper protocol error");
+        worker_close(i, PAM_OUT_ERROR, "PAM helper protocol error");
         return;
     }
     w->job = NULL;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    job->seconds = (double)(now.tv_sec - w->started.tv_sec)
-                   + (double)(now.tv_nsec - w->started.tv_nsec) / 1e9;
+    now = pam_pool_now_ns();
+    job->seconds = (double)(now - w->started) / 1e9;
     metrics_pam_latency(job->seconds);
     finish(job);
 }
@@ -285,21 +365,31 @@ ctl_read(void)
 
             if (pid > 0 && WIFSIGNALED(status))
                 log_err("PAM supervisor killed by signal %d", WTERMSIG(status));
+            else if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+                log_err("PAM supervisor exited with status %d", WEXITSTATUS(status));
             if (pid != 0)
                 break;
             nanosleep(&tick, NULL);
         }
-        if (!P.stop)
-            log_err("PAM supervisor is gone; logins will fail");
         epoll_ctl(P.ep, EPOLL_CTL_DEL, P.ctl, NULL);
         P.sup_gone = 1;
+        __atomic_store_n(&P.lost, 1, __ATOMIC_RELAXED);
+        pthread_mutex_lock(&P.lock);
+        n = P.stop;
+        pthread_mutex_unlock(&P.lock);
+        if (!n) {
+            /* Without helpers this daemon can only refuse logins: stop, and
+               let the service manager start a whole new one. */
+            log_err("PAM supervisor is gone; stopping");
+            kill(getpid(), SIGTERM);
+        }
         return;
     }
     if (slot < 0 || slot >= P.nworkers) {
         close(fd);
         return;
     }
-    worker_close(slot, "PAM helper replaced");
+    worker_close(slot, PAM_OUT_ERROR, "PAM helper replaced");
     metrics_helper_started();
     P.w[slot].fd = fd;
     ev.data.u32 = (uint32_t)slot;
@@ -307,7 +397,9 @@ ctl_read(void)
         log_err("epoll_ctl: %s", strerror(errno));
         close(fd);
         P.w[slot].fd = -1;
+        return;
     }
+    __atomic_add_fetch(&P.alive, 1, __ATOMIC_RELAXED);
 }
 
 /* Merge new timers into the sorted list, run the due ones, re-arm. */
@@ -322,33 +414,35 @@ timers_run(void)
     t = P.timers;
     P.timers = NULL;
     pthread_mutex_unlock(&P.lock);
-    if (t == NULL && P.sorted == NULL && P.armed_ms == 0)
+    if (t == NULL && P.sorted == NULL && P.armed_ns == 0)
         return;   /* the common case under load: no timer at all */
     for (; t != NULL; t = nt) {
         nt = t->next;
-        for (pp = &P.sorted; *pp && (*pp)->due_ms <= t->due_ms; pp = &(*pp)->next)
+        for (pp = &P.sorted; *pp && (*pp)->due_ns <= t->due_ns; pp = &(*pp)->next)
             ;
         t->next = *pp;
         *pp = t;
     }
-    now = pam_pool_now_ms();
-    while (P.sorted != NULL && P.sorted->due_ms <= now) {
+    now = pam_pool_now_ns();
+    while (P.sorted != NULL && P.sorted->due_ns <= now) {
         t = P.sorted;
         P.sorted = t->next;
         t->fn(t);
     }
     if (P.sorted != NULL) {
-        uint64_t d = P.sorted->due_ms - now;
+        uint64_t due = P.sorted->due_ns;
 
-        if (P.armed_ms == P.sorted->due_ms)
+        if (P.armed_ns == due)
             return;
-        P.armed_ms = P.sorted->due_ms;
-        its.it_value.tv_sec = (time_t)(d / 1000);
-        its.it_value.tv_nsec = (long)(d % 1000) * 1000000L;
+        /* Absolute, in the clock the deadlines are in: the kernel never
+           fires it early, so no answer leaves before its delay. */
+        P.armed_ns = due;
+        its.it_value.tv_sec = (time_t)(due / 1000000000u);
+        its.it_value.tv_nsec = (long)(due % 1000000000u);
     } else {
-        P.armed_ms = 0;
+        P.armed_ns = 0;
     }
-    timerfd_settime(P.tfd, 0, &its, NULL);
+    timerfd_settime(P.tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 static void *
@@ -359,7 +453,7 @@ event_thread(void *arg)
 
     (void)arg;
     for (;;) {
-        n = epoll_wait(P.ep, evs, 64, -1);
+        n = epoll_wait(P.ep, evs, 64, watch_timeouts());
         if (n < 0 && errno != EINTR) {
             log_err("epoll_wait: %s", strerror(errno));
             break;
@@ -401,7 +495,7 @@ watch(int fd, int tag)
 }
 
 int
-pam_pool_start(int ctl, int nworkers, long queue_cap)
+pam_pool_start(int ctl, int nworkers, long queue_cap, long timeout)
 {
     int i;
 
@@ -409,6 +503,7 @@ pam_pool_start(int ctl, int nworkers, long queue_cap)
         return -1;
     P.nworkers = nworkers;
     P.cap = queue_cap;
+    P.timeout_s = timeout;
     P.ctl = ctl;
     for (i = 0; i < MAX_WORKERS; i++)
         P.w[i].fd = -1;
@@ -446,4 +541,16 @@ pam_pool_stop(void)
     close(P.ep);
     close(P.evfd);
     close(P.tfd);
+    /* The supervisor now ends its helpers (a busy one at once) and exits:
+       wait for it, bounded, so that none outlives the daemon unnoticed. */
+    for (i = 0; i < 100; i++) {
+        struct timespec tick = { 0, 30 * 1000 * 1000 };
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+
+        if (pid < 0)
+            break;          /* ECHILD: reaped, or reaped by ctl_read */
+        if (pid == 0)
+            nanosleep(&tick, NULL);
+    }
 }

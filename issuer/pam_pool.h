@@ -1,9 +1,9 @@
 /*
  * pam_pool.h: the daemon's side of the PAM helpers.  HTTP threads queue
  * jobs (bounded: a full queue is refused at once, never waited for); one
- * event thread hands them to idle helpers, collects answers, and runs the
- * timers that hold failed logins for their PAM fail delay without holding
- * any thread.
+ * event thread hands them to idle helpers, collects answers, gives up on a
+ * helper that has not answered within pam_timeout, and runs the timers
+ * that hold failed logins for their fail delay without holding any thread.
  */
 #ifndef ISSUER_PAM_POOL_H
 #define ISSUER_PAM_POOL_H
@@ -12,7 +12,8 @@
 #include "pam_proto.h"
 
 struct pool_timer {
-    uint64_t due_ms;                   /* CLOCK_MONOTONIC milliseconds */
+    uint64_t due_ns;                   /* CLOCK_MONOTONIC nanoseconds; never
+                                          runs earlier */
     void (*fn)(struct pool_timer *t);  /* runs on the event thread */
     struct pool_timer *next;
 };
@@ -22,15 +23,17 @@ struct pam_job {
     struct proto_reply reply;
     double seconds;                    /* time the helper took */
     /* Called on the event thread with reply filled (outcome PAM_OUT_ERROR
-       when the helper died); must not block. */
+       when the helper died, PAM_OUT_TIMEOUT after pam_timeout); must not
+       block. */
     void (*done)(struct pam_job *job);
     struct pam_job *next;
 };
 
 /* Start the event thread on the supervisor's control socket. 0 or -1. */
-int pam_pool_start(int ctl, int nworkers, long queue_cap);
+int pam_pool_start(int ctl, int nworkers, long queue_cap, long timeout_s);
 
-/* Stop the thread and close every helper socket (helpers then exit). */
+/* Stop the thread, close every helper socket and the control socket, and
+   wait (at most 3 s) for the supervisor, which ends every helper. */
 void pam_pool_stop(void);
 
 /*
@@ -40,13 +43,21 @@ void pam_pool_stop(void);
 int pam_pool_reserve(void);
 void pam_pool_submit(struct pam_job *job);
 
-/* Run t->fn on the event thread once t->due_ms has passed. */
+/* Run t->fn on the event thread once t->due_ns has passed. */
 void pam_pool_timer_add(struct pool_timer *t);
 
-uint64_t pam_pool_now_ms(void);
+uint64_t pam_pool_now_ns(void);
 
-/* Change the queue bound (SIGHUP: pam_queue). */
-void pam_pool_set_cap(long queue_cap);
+/* Change the queue bound and pam_timeout (SIGHUP), and have the supervisor
+   re-read its own settings from the configuration file. */
+void pam_pool_reload(long queue_cap, long timeout_s);
+
+/* Helpers the daemon can send a login to now (for /healthz). */
+int pam_pool_alive(void);
+
+/* 1 once the supervisor is gone: no helper will ever come back.  The pool
+   then raises SIGTERM in the process, and the daemon exits non-zero. */
+int pam_pool_lost(void);
 
 /* Jobs waiting for a helper (for /metrics). */
 long pam_pool_queue_depth(void);

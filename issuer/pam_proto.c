@@ -1,7 +1,8 @@
 /*
  * pam_proto.c: encoding of pam_proto.h messages.  Decoding is strict (no
- * trailing bytes, no NUL inside strings) although the peer is our own
- * helper: a crashed or confused helper must not confuse the daemon.
+ * trailing bytes, no NUL inside strings, no unknown flag): the helper reads
+ * requests from the unprivileged side, which it must assume compromised,
+ * and the daemon reads replies from processes that run PAM modules.
  */
 #include <string.h>
 
@@ -95,8 +96,6 @@ proto_req_encode(const struct proto_req *q, uint8_t *buf)
 
     put_u32(&w, q->seq);
     put_u32(&w, q->flags);
-    put_str(&w, q->service);
-    put_str(&w, q->confdir);
     put_str(&w, q->rhost);
     put_str(&w, q->user);
     put_str(&w, q->password);
@@ -111,13 +110,11 @@ proto_req_decode(const uint8_t *buf, size_t len, struct proto_req *q)
 
     q->seq = get_u32(&r);
     q->flags = get_u32(&r);
-    get_str(&r, q->service, sizeof(q->service));
-    get_str(&r, q->confdir, sizeof(q->confdir));
     get_str(&r, q->rhost, sizeof(q->rhost));
     get_str(&r, q->user, sizeof(q->user));
     get_str(&r, q->password, sizeof(q->password));
     get_str(&r, q->otp, sizeof(q->otp));
-    return (r.bad || r.off != r.n) ? -1 : 0;
+    return (r.bad || r.off != r.n || (q->flags & ~PROTO_FLAGS_KNOWN) != 0) ? -1 : 0;
 }
 
 size_t
@@ -130,6 +127,7 @@ proto_reply_encode(const struct proto_reply *p, uint8_t *buf)
     put_u32(&w, (uint32_t)p->outcome);
     put_u32(&w, (uint32_t)p->pam_rc);
     put_u32(&w, p->delay_usec);
+    put_u32(&w, p->asked_usec);
     put_str(&w, p->user);
     put_str(&w, p->reason);
     put_u32(&w, p->ngroups);
@@ -148,6 +146,7 @@ proto_reply_decode(const uint8_t *buf, size_t len, struct proto_reply *p)
     p->outcome = (int32_t)get_u32(&r);
     p->pam_rc = (int32_t)get_u32(&r);
     p->delay_usec = get_u32(&r);
+    p->asked_usec = get_u32(&r);
     get_str(&r, p->user, sizeof(p->user));
     get_str(&r, p->reason, sizeof(p->reason));
     p->ngroups = get_u32(&r);

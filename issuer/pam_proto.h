@@ -3,6 +3,11 @@
  * processes.  One request or reply is one SOCK_SEQPACKET datagram, so a
  * message never arrives in pieces; inside it, integers are host order (both
  * ends are the same binary) and strings are a 16-bit length then bytes.
+ *
+ * The request carries only what the client typed and where it came from.
+ * The PAM service and confdir are not in it: the supervisor takes them from
+ * its own reading of the configuration, so the unprivileged side cannot
+ * point a root helper at a PAM stack of its choosing.
  */
 #ifndef ISSUER_PAM_PROTO_H
 #define ISSUER_PAM_PROTO_H
@@ -23,15 +28,17 @@ enum pam_outcome {
     PAM_OUT_AUTHTOK_EXPIRED, /* PAM_NEW_AUTHTOK_REQD */
     PAM_OUT_ACCT_DENIED,     /* other pam_acct_mgmt refusals */
     PAM_OUT_ERROR,           /* PAM or helper failure: not the user's fault */
+    /* Never on the wire: set by the daemon when a helper did not answer
+       within pam_timeout. */
+    PAM_OUT_TIMEOUT,
 };
 
 #define PROTO_WANT_GROUPS 0x1u   /* look up the user's groups (claims_groups) */
+#define PROTO_FLAGS_KNOWN PROTO_WANT_GROUPS
 
 struct proto_req {
     uint32_t seq;
-    uint32_t flags;          /* PROTO_WANT_* */
-    char service[PROTO_NAME_MAX];
-    char confdir[4096];      /* "" for the system's /etc/pam.d */
+    uint32_t flags;          /* PROTO_WANT_*; any other bit is malformed */
     char rhost[PROTO_NAME_MAX];
     char user[PROTO_NAME_MAX];
     char password[PROTO_SECRET_MAX];
@@ -42,7 +49,9 @@ struct proto_reply {
     uint32_t seq;
     int32_t outcome;         /* enum pam_outcome */
     int32_t pam_rc;
-    uint32_t delay_usec;     /* what PAM_FAIL_DELAY asked for */
+    uint32_t delay_usec;     /* failures: hold the answer this long after
+                                the request arrived (faildelay.h) */
+    uint32_t asked_usec;     /* what PAM_FAIL_DELAY asked for, 0: nothing */
     char user[PROTO_NAME_MAX];   /* PAM_USER after authentication */
     char reason[PROTO_NAME_MAX]; /* short text for the log */
     uint32_t ngroups;

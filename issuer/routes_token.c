@@ -5,8 +5,9 @@
  * Phases: the form is decoded as it arrives (token_form.c); at the end the
  * request is checked (grant, credentials, scope, audience), throttled
  * before PAM, and handed to the PAM pool on a suspended connection.  The
- * event thread records the answer and resumes at once on success, or after
- * the PAM fail delay on failure (a timer: no thread waits).  The resumed
+ * event thread records the answer and resumes at once on success, or on
+ * failure once the fail delay (faildelay.h) has passed since the request
+ * was complete (a timer: no thread waits).  The resumed
  * call signs the token on the HTTP thread.  Every attempt ends in exactly
  * one "login:" log line.
  */
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 
+#include "faildelay.h"
 #include "log.h"
 #include "pam_pool.h"
 #include "ratelimit.h"
@@ -26,13 +28,12 @@
 
 
 /*
- * The failure delay PAM asked for most recently.  Throttled attempts,
- * refused names and refusals that PAM itself does not delay (pam_acct_mgmt:
- * expired account, expired password) wait the same, so the answer time
- * never tells that a password was right.  0 until PAM has asked for a delay:
- * a stack without delays gets none.
+ * The failure delay PAM asked for most recently.  Throttled attempts and
+ * refused names are held for fail_delay_ms or this, whichever is longer, as
+ * the helpers hold what they refuse, so the answer time never tells whether
+ * PAM was asked or what it said.
  */
-static unsigned last_delay_usec;
+static unsigned last_asked_usec;
 
 /*
  * Every refusal of the credentials or of the account reads the same
@@ -80,14 +81,22 @@ resume_timer(struct pool_timer *tm)
     http_resume(t->r);
 }
 
-/* Hold the suspended connection for delay_usec, then resume it. */
+/* Resume the suspended connection delay_usec after the request was
+   complete (at once when that has passed). */
 static void
 delay_then_resume(struct token_req *t, unsigned delay_usec)
 {
     t->delay_ms = delay_usec / 1000u;
-    t->timer.due_ms = pam_pool_now_ms() + t->delay_ms;
+    t->timer.due_ns = t->arrival_ns + (uint64_t)delay_usec * 1000u;
     t->timer.fn = resume_timer;
     pam_pool_timer_add(&t->timer);
+}
+
+static unsigned
+own_delay_usec(const struct issuer_conf *c)
+{
+    return faildelay_usec(c->fail_delay_ms,
+                          __atomic_load_n(&last_asked_usec, __ATOMIC_RELAXED));
 }
 
 /* Event thread: PAM has answered. */
@@ -109,18 +118,20 @@ pam_done(struct pam_job *job)
                  "PAM user name not usable in a token");
     }
     /* The attempt was counted when it was let through; only failures keep
-       that count. */
-    if (t->outcome == PAM_OUT_OK || t->outcome == PAM_OUT_ERROR)
+       that count (a timeout or a server error is not the user's). */
+    if (t->outcome == PAM_OUT_OK || t->outcome == PAM_OUT_ERROR
+        || t->outcome == PAM_OUT_TIMEOUT)
         ratelimit_release(c, t->r->bucket, t->job.req.user);
-    if (t->outcome == PAM_OUT_OK) {
+    if (t->outcome == PAM_OUT_OK || t->outcome == PAM_OUT_TIMEOUT) {
         http_resume(t->r);
         return;
     }
-    if (job->reply.delay_usec > 0)
-        __atomic_store_n(&last_delay_usec, job->reply.delay_usec, __ATOMIC_RELAXED);
-    delay_then_resume(t, job->reply.delay_usec > 0
-                             ? job->reply.delay_usec
-                             : __atomic_load_n(&last_delay_usec, __ATOMIC_RELAXED));
+    if (job->reply.asked_usec > 0)
+        __atomic_store_n(&last_asked_usec, job->reply.asked_usec, __ATOMIC_RELAXED);
+    /* The helper's delay; our own when it gave none (it died, or the
+       refusal came after PAM said yes). */
+    delay_then_resume(t, job->reply.delay_usec > 0 ? job->reply.delay_usec
+                                                   : own_delay_usec(c));
 }
 
 static enum MHD_Result
@@ -146,6 +157,11 @@ answer_failure(struct token_req *t)
         log_login(t, "error", reason);
         return token_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                  TOKEN_SERVER_ERROR, NULL, NULL);
+    case PAM_OUT_TIMEOUT:
+        metrics_login(LOGIN_ERROR);
+        log_login(t, "error", reason);
+        return token_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                 TOKEN_TEMPORARILY_UNAVAILABLE, NULL, NULL);
     }
     return MHD_NO;
 }
@@ -236,6 +252,7 @@ token_start(struct token_req *t)
     const char *bad;
     int name_ok;
 
+    t->arrival_ns = pam_pool_now_ns();
     if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
         t->bad = "malformed form body";
     t->pp = NULL;
@@ -277,7 +294,7 @@ token_start(struct token_req *t)
         OPENSSL_cleanse(&t->job.req.password, sizeof(t->job.req.password));
         t->state = T_DONE;
         http_suspend(r);
-        delay_then_resume(t, __atomic_load_n(&last_delay_usec, __ATOMIC_RELAXED));
+        delay_then_resume(t, own_delay_usec(c));
         return MHD_YES;
     }
     if (pam_pool_reserve() != 0) {
@@ -290,9 +307,6 @@ token_start(struct token_req *t)
         return token_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                  TOKEN_TEMPORARILY_UNAVAILABLE, "server busy", h);
     }
-    snprintf(t->job.req.service, sizeof(t->job.req.service), "%s", c->pam_service);
-    snprintf(t->job.req.confdir, sizeof(t->job.req.confdir), "%s",
-             c->pam_confdir ? c->pam_confdir : "");
     snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
     t->job.req.flags = c->claims_groups || scope_needs_groups(c, t->scope)
                            ? PROTO_WANT_GROUPS : 0;

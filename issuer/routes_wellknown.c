@@ -39,11 +39,17 @@ oidc_end(struct req *r)
     return doc(r, r->st->oidc_metadata);
 }
 
+/* Not healthy while no PAM helper could take a login: a load balancer
+   then sends logins elsewhere (the supervisor respawns helpers; the daemon
+   exits when it cannot). */
 static enum MHD_Result
 healthz_end(struct req *r)
 {
     static const char *const nocache[] = { "Cache-Control", "no-store", NULL };
 
+    if (pam_pool_alive() == 0)
+        return http_reply(r, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+                          "no PAM helper\n", 14, nocache);
     return http_reply(r, MHD_HTTP_OK, "text/plain", "ok\n", 3, nocache);
 }
 

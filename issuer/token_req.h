@@ -27,6 +27,8 @@ struct token_req {
     char audience[256];
     struct pam_job job;            /* user, password and otp live in job.req */
     struct pool_timer timer;
+    uint64_t arrival_ns;           /* the request was complete (fail delays
+                                      are measured from here) */
     /* result */
     enum pam_outcome outcome;
     unsigned delay_ms;             /* how long the answer was held */

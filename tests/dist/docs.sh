@@ -251,9 +251,15 @@ if command -v systemd-analyze >/dev/null 2>&1; then
         > "$T/out" 2>&1 || { cat "$T/out"; bad "systemd-analyze verify failed"; }
     # Unknown or misspelt settings are only warnings to systemd: none allowed.
     if [ -s "$T/out" ]; then cat "$T/out"; bad "systemd-analyze verify printed warnings"; fi
-    for want in 'ProtectSystem=strict' 'PrivateTmp=yes' 'NoNewPrivileges=yes' 'CapabilityBoundingSet=$' \
-                'SupplementaryGroups=shadow' 'StateDirectory=' 'ConfigurationDirectory='; do
+    for want in 'ProtectSystem=strict' 'PrivateTmp=yes' 'NoNewPrivileges=yes' \
+                'CapabilityBoundingSet=CAP_SETUID CAP_SETGID$' 'LimitCORE=0$' 'KillMode=mixed$' \
+                'ConfigurationDirectory='; do
         grep -q "^$want" etc/systemd/jwt-issuerd.service || bad "jwt-issuerd.service lacks $want"
+    done
+    # Started as root: the HTTP process drops itself (`user =`), the PAM
+    # helpers stay root, nobody gets group shadow (tests/e2e/unit_privs.sh).
+    for unwanted in 'User=' 'Group=' 'SupplementaryGroups='; do
+        ! grep -q "^$unwanted" etc/systemd/jwt-issuerd.service || bad "jwt-issuerd.service sets $unwanted"
     done
     exposure=$(systemd-analyze security --offline=yes "$T/units/jwt-issuerd.service" 2>/dev/null |
         sed -n 's/.*Overall exposure level for jwt-issuerd.service: \([0-9.]*\).*/\1/p')

@@ -33,7 +33,7 @@
 #include "fuzz_keys.h"
 #include "http.h"
 #include "log.h"
-#include "pam_helper.h"
+#include "pam_supervisor.h"
 #include "pam_pool.h"
 #include "state.h"
 #include "../lib/testdir.h"
@@ -123,7 +123,8 @@ setup(void)
         abort();
     }
     issuer_state_set(st);
-    if (pam_supervisor_start(1, &ctl, NULL) < 0 || pam_pool_start(ctl, 1, 64) != 0)
+    if (pam_supervisor_start(st->conf, &ctl) < 0
+        || pam_pool_start(ctl, 1, 64, st->conf->pam_timeout) != 0)
         abort();
 
     ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -1,9 +1,12 @@
 #!/bin/sh
 # A flood of wrong-password clients with pam_faildelay in the stack, on ONE
-# HTTP thread and ONE PAM helper: good logins still complete while the
-# failures are pending (so no thread is held by a fail delay), and each
-# failure still waits its delay.  Only ordering and lower bounds are
-# asserted; nothing here depends on the machine being fast.
+# HTTP thread and ONE PAM helper: other users' good logins still complete
+# while the failures are pending (so no thread is held by a fail delay), and
+# each failure still waits its delay, measured from the request's arrival.
+# (alice's own right password would be refused meanwhile: the helpers let
+# nobody try again while a failure's delay runs; privsep_wire.sh tests it.)
+# Only ordering and lower bounds are asserted; nothing here depends on the
+# machine being fast.
 . "$(dirname "$0")/helpers.inc"
 
 DELAY=4000000          # pam_faildelay: 4 s (libpam serves 0.875..1.125 of it)
@@ -39,21 +42,24 @@ wait_for in_flight_is_n || fail "in flight: $(metric jwt_issuerd_requests_in_fli
     || fail "a failure was answered before its delay"
 ok "$N failed logins are waiting on timers, none answered yet"
 
-for u in alice carol dave; do
-    case $u in alice) p=secret ;; carol) p=pw3 ;; dave) p=pw4 ;; esac
+for u in carol dave; do
+    case $u in carol) p=pw3 ;; dave) p=pw4 ;; esac
     code=$(login $u $p)
     [ "$code" = 200 ] || fail "good login for $u during the flood: $code"
 done
 still=0
 for p in $FLOOD; do kill -0 "$p" 2>/dev/null && still=$((still + 1)); done
 [ "$still" -gt 0 ] || fail "the failures were answered before the good logins"
-[ "$(metric 'jwt_issuerd_logins_total{outcome="success"}')" = 3 ] || fail "success count"
-ok "3 good logins answered while $still failures still wait (1 HTTP thread, 1 PAM helper)"
+[ "$(metric 'jwt_issuerd_logins_total{outcome="success"}')" = 2 ] || fail "success count"
+ok "2 good logins answered while $still failures still wait (1 HTTP thread, 1 PAM helper)"
 
 for p in $FLOOD; do wait "$p" || true; done
-# libpam makes each delay 0.5..1.5 times the configured one; the daemon logs
-# the delay it held each answer for.  If every client waited at least its
-# own delay, the sorted client times dominate the sorted logged delays.
+# Each answer is held until its delay (at least pam_faildelay's, see
+# faildelay.h) has passed since the request arrived; the daemon logs that
+# delay in whole milliseconds, rounded down, and the client's time includes
+# connecting and sending, so its time is never below the logged delay: no
+# tolerance needed.  If every client waited at least its own delay, the
+# sorted client times dominate the sorted logged delays.
 cat "$T"/flood.* | awk '{ print $1 }' | sort -u > "$T/codes"
 [ "$(cat "$T/codes")" = 400 ] || fail "flood answers: $(cat "$T/codes" | tr '\n' ' ')"
 cat "$T"/flood.* | awk '{ print $2 * 1000 }' | sort -n > "$T/times"

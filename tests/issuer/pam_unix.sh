@@ -38,6 +38,8 @@ pjwtextra:x:64102:pjwtuser
 EOU
 
 keygen ES256 "$T/sign.pem"
+# The HTTP side reads the key after dropping to nobody.
+for_user nobody "$T/sign.pem"
 pam_stack jwt-issuer "auth required pam_unix.so" "account required pam_unix.so"
 cat > "$T/iss.conf" <<EOC
 listen = 127.0.0.1:0

@@ -231,8 +231,12 @@ main(int argc, char **argv)
 
     pjwt_err_clear(&err);
     conf = issuer_conf_load(path, &err);
-    if (conf == NULL) {
+    /* The PAM stack is the privileged side's: checked here, as the user
+       the supervisor keeps, before anything drops (and by the supervisor
+       on each re-read). */
+    if (conf == NULL || issuer_conf_check_pam(conf, &err) != 0) {
         log_err("%s", err.msg[0] ? err.msg : pjwt_strerror(err.code));
+        issuer_conf_free(conf);
         return 1;
     }
     if (check) {

@@ -299,6 +299,10 @@ reload(void)
 
     pjwt_err_clear(&err);
     c = issuer_conf_load(S.path, &err);
+    if (c != NULL && issuer_conf_check_pam(c, &err) != 0) {
+        issuer_conf_free(c);
+        c = NULL;
+    }
     if (c == NULL) {
         log_err("PAM supervisor: reload failed, keeping the running PAM "
                 "settings: %s", err.msg);

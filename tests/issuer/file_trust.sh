@@ -171,7 +171,12 @@ conf "$T/p6" "pam_confdir = $T/grp/pam.d" "user = nobody"
 t_fail "pam_confdir inside a directory the HTTP user's group may write" "$T/p6" \
     "directory $T/grp writable by group (mode 0775)"
 # With `user =` the daemon starts as root: root alone may own the stack.
-conf "$T/p7" "user = nobody"
+# (-t then reads the configuration and keys as nobody, as the daemon
+# does after its drop: the keys that sign are nobody's own.)
+mkdir -m 0755 "$T/nk"
+cp "$T/k/sign.pem" "$T/k/tls.key" "$T/nk/"
+for_user nobody "$T/nk/sign.pem" "$T/nk/tls.key"
+conf "$T/p7" "user = nobody" "signing_key = $T/nk/sign.pem" "tls_key = $T/nk/tls.key"
 t_ok "user = nobody with a root-owned confdir" "$T/p7"
 # and at startup too (bounded: a daemon that starts anyway is stopped)
 rc=0; timeout 10 "$PAMJWT_ISSUERD" -c "$T/p1" > "$T/start.log" 2>&1 || rc=$?

@@ -91,7 +91,7 @@ wait_for pgrep -P "$sup" >/dev/null || fail "no helper"
 ok "daemon as nobody, helper under a root supervisor, a normal login runs the configured stack"
 
 cont() { kill -CONT "$ISS_PID" 2>/dev/null || true; }
-trap 'cont; cleanup' EXIT
+on_exit cont
 kill -STOP "$ISS_PID"
 rc=0
 $PY - "$ISS_PID" "$sup" "$T" > "$T/wire.out" 2>&1 <<'EOP' || rc=$?

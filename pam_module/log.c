@@ -8,9 +8,9 @@
  *
  * Text the module did not choose (the PAM user and rhost, which a remote
  * client names; a token's iss, kid, jti, sub, which its author names, and
- * verified or not) goes out only through field(): in double quotes, with
- * '"' and '\' escaped and anything outside printable ASCII as \xNN, and
- * bounded.  So a kid of `x" rhost="192.0.2.1` stays inside its own quotes
+ * verified or not) goes out only through field() (common/excerpt.c): in
+ * double quotes, with '"' and '\' escaped and anything outside printable
+ * ASCII as \xNN, and bounded.  So a kid of `x" rhost="192.0.2.1` stays inside its own quotes
  * and no value can end a field early or start a line of its own.  The
  * token text and its signature never reach this file.
  */
@@ -19,12 +19,12 @@
 #include <string.h>
 #include <syslog.h>
 #include <security/pam_ext.h>
+#include "excerpt.h"
 #include "mod.h"
 
 #define FIELD_MAX 64            /* bytes of a value shown */
-/* Each byte may take 4 ("\xNN"), plus quotes, "..." and the NUL. */
-#define FIELD_BUF (4 * FIELD_MAX + 8)
-#define REASON_BUF (4 * PJWT_ERR_MSG_MAX + 8)
+#define FIELD_BUF PJWT_EXCERPT_BUF(FIELD_MAX)
+#define REASON_BUF PJWT_EXCERPT_BUF(PJWT_ERR_MSG_MAX)
 
 void
 pjm_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
@@ -36,41 +36,13 @@ pjm_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
     va_end(ap);
 }
 
-/*
- * s (at most max bytes of it) quoted and escaped into out[cap]; "-"
- * unquoted for NULL or empty, so an absent value is told from a value "-".
- */
+/* s (at most max bytes of it) quoted and escaped into out[cap]; "-"
+   unquoted for NULL or empty (excerpt.h). */
 static const char *
 field(const char *s, size_t max, char *out, size_t cap)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t i, n = 0;
-
-    if (!s || !*s)
-        return "-";
-    out[n++] = '"';
-    for (i = 0; s[i] && i < max && n + 9 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-
-        if (ch == '"' || ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)ch;
-        } else if (ch >= 0x20 && ch < 0x7f) {
-            out[n++] = (char)ch;
-        } else {
-            out[n++] = '\\';
-            out[n++] = 'x';
-            out[n++] = hex[ch >> 4];
-            out[n++] = hex[ch & 15];
-        }
-    }
-    if (s[i]) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n++] = '"';
-    out[n] = '\0';
-    return out;
+    return pjwt_excerpt(s, PJWT_EXCERPT_CSTR, max, PJWT_EXCERPT_QUOTE, out,
+                        cap);
 }
 
 static const char *

@@ -49,6 +49,18 @@ pjwt_cleanup_secret(char **p)
     }
 }
 
+/* Cleanse len bytes of buf, then free it.  NULL is a no-op.  For every
+   malloc'd buffer that held a secret (keys, tokens, passwords, files that
+   may hold them). */
+static inline void
+pjwt_secret_free(void *buf, size_t len)
+{
+    if (!buf)
+        return;
+    OPENSSL_cleanse(buf, len);
+    free(buf);
+}
+
 #define pkey_auto __attribute__((cleanup(pjwt_cleanup_EVP_PKEY_free)))
 #define mdctx_auto __attribute__((cleanup(pjwt_cleanup_EVP_MD_CTX_free)))
 #define pctx_auto __attribute__((cleanup(pjwt_cleanup_EVP_PKEY_CTX_free)))

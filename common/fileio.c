@@ -18,18 +18,10 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
+#include "cleanup.h"
 #include "fileio.h"
 
 #define MAX_LINKS 40    /* the kernel's limit (MAXSYMLINKS) */
-
-void
-pjwt_secret_free(void *buf, size_t len)
-{
-    if (!buf)
-        return;
-    OPENSSL_cleanse(buf, len);
-    free(buf);
-}
 
 void
 pjwt_file_free(void *buf, size_t len)
@@ -483,5 +475,52 @@ out:
         pjwt_secret_free(b, size + 1);
     if (fd >= 0)
         close(fd);
+    return r;
+}
+
+int
+pjwt_fd_read(int fd, const char *name, size_t max_size, uint8_t **buf,
+             size_t *len, pjwt_err *err)
+{
+    int r = PJWT_ERR_INTERNAL;
+    uint8_t *b = NULL;
+    size_t got = 0;
+    ssize_t n;
+
+    if (fd < 0 || !name || !buf || !len || max_size >= SIZE_MAX)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    *buf = NULL;
+    *len = 0;
+    /* A stream announces no size: room for the largest allowed, and one
+       byte more to tell "exactly max_size" from "longer". */
+    b = malloc(max_size + 1);
+    if (!b)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__,
+                            "%s: out of memory", name);
+    while (got <= max_size) {
+        n = read(fd, b + got, max_size + 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", name,
+                             strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got > max_size) {
+        r = pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
+                         "%s: larger than %zu bytes", name, max_size);
+        goto out;
+    }
+    b[got] = '\0';
+    *buf = b;
+    *len = got;
+    b = NULL;
+    r = 0;
+out:
+    pjwt_secret_free(b, max_size + 1);
     return r;
 }

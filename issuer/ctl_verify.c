@@ -185,7 +185,7 @@ ctl_verify(int argc, char **argv)
     fflush(stdout);
 out:
     free(config_arg);
-    ctl_free(in, inlen);
+    pjwt_file_free(in, inlen);
     pjwt_modopts_clear(&mo);
     return r;
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 
+#include "cleanup.h"
 #include "excerpt.h"
 #include "log.h"
 #include "pam_pool.h"
@@ -206,8 +207,7 @@ answer(struct token_req *t)
     }
     body = json_pack("{s:s, s:s, s:I}", "access_token", tok, "token_type", "Bearer",
                      "expires_in", (json_int_t)st->conf->token_lifetime);
-    OPENSSL_cleanse(tok, strlen(tok));
-    free(tok);
+    pjwt_secret_free(tok, strlen(tok));
     if (body == NULL)
         return MHD_NO;
     if (t->scope[0])

@@ -45,25 +45,12 @@ field(const char *s, size_t max, char *out, size_t cap)
                         cap);
 }
 
+/* obj's string member name, NULL when obj is NULL or it is no string. */
 static const char *
-claim_str(const pjwt_token *tok, const char *name)
+str_member(const json_t *obj, const char *name)
 {
-    json_t *j;
+    json_t *j = obj ? json_object_get(obj, name) : NULL;
 
-    if (!tok || !tok->claims)
-        return NULL;
-    j = json_object_get(tok->claims, name);
-    return json_is_string(j) ? json_string_value(j) : NULL;
-}
-
-static const char *
-header_str(const pjwt_token *tok, const char *name)
-{
-    json_t *j;
-
-    if (!tok || !tok->header)
-        return NULL;
-    j = json_object_get(tok->header, name);
     return json_is_string(j) ? json_string_value(j) : NULL;
 }
 
@@ -73,6 +60,7 @@ pjm_log_decision(pam_handle_t *pamh, int prio, const char *decision,
 {
     char u[FIELD_BUF], is[FIELD_BUF], k[FIELD_BUF], j[FIELD_BUF];
     char sb[FIELD_BUF], h[FIELD_BUF], r[REASON_BUF];
+    const json_t *cl = tok ? tok->claims : NULL, *hd = tok ? tok->header : NULL;
     const void *rhost = NULL;
     /* alg from our own table: the header's text is never echoed. */
     const char *alg = tok ? pjwt_alg_name(tok->alg) : NULL;
@@ -84,10 +72,10 @@ pjm_log_decision(pam_handle_t *pamh, int prio, const char *decision,
             "rhost=%s",
             decision, field(user, FIELD_MAX, u, sizeof(u)),
             field(reason, PJWT_ERR_MSG_MAX, r, sizeof(r)),
-            field(claim_str(tok, "iss"), FIELD_MAX, is, sizeof(is)),
-            field(header_str(tok, "kid"), FIELD_MAX, k, sizeof(k)),
-            field(claim_str(tok, "jti"), FIELD_MAX, j, sizeof(j)),
-            field(claim_str(tok, "sub"), FIELD_MAX, sb, sizeof(sb)),
+            field(str_member(cl, "iss"), FIELD_MAX, is, sizeof(is)),
+            field(str_member(hd, "kid"), FIELD_MAX, k, sizeof(k)),
+            field(str_member(cl, "jti"), FIELD_MAX, j, sizeof(j)),
+            field(str_member(cl, "sub"), FIELD_MAX, sb, sizeof(sb)),
             alg ? alg : "-", field(rhost, FIELD_MAX, h, sizeof(h)));
 }
 

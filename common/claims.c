@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "claims.h"
+#include "excerpt.h"
 #include "json.h"
 
 /* Longest excerpt of a token-supplied string quoted in a message. */
@@ -33,25 +34,13 @@ pjwt_policy_init(pjwt_policy *p)
     p->leeway = PJWT_LEEWAY_DEFAULT;
 }
 
-/*
- * Copy s[0..len) into out as printable ASCII: anything else becomes '?', and
- * long values are cut with "...".  The values come from the token, so a log
- * line must not carry control characters or unbounded text from them.
- */
+/* A token-supplied string for a message that quotes it: escaped and
+   bounded (excerpt.h), so a log line carries no control characters and no
+   unbounded text from the token, and a quote in it cannot end the quote. */
 static void
 excerpt(const char *s, size_t len, char *out, size_t cap)
 {
-    size_t i, n = 0;
-
-    for (i = 0; i < len && n + 4 < cap && i < EXCERPT_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[n++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-    }
-    if (i < len && n + 3 < cap) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
+    (void)pjwt_excerpt(s, len, EXCERPT_MAX, 0, out, cap);
 }
 
 /*
@@ -93,7 +82,7 @@ check_iss(struct run *r, const json_t *claims)
 {
     const char *s;
     size_t len;
-    char ex[EXCERPT_MAX + 8];
+    char ex[PJWT_EXCERPT_BUF(EXCERPT_MAX)];
     int rc;
 
     rc = pjwt_json_get_string(claims, "iss", &s, &len, NULL);
@@ -172,7 +161,7 @@ check_user(struct run *r, const json_t *claims)
     const char *want = r->p->expected_user;
     const char *s;
     size_t len;
-    char ex[EXCERPT_MAX + 8];
+    char ex[PJWT_EXCERPT_BUF(EXCERPT_MAX)];
     int rc;
 
     rc = pjwt_json_get_string(claims, name, &s, &len, NULL);

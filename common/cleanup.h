@@ -1,59 +1,44 @@
 /*
- * cleanup.h: scoped cleanup for locals (GCC/clang cleanup attribute), in the
- * manner of jose's openssl_auto and tang's str_cleanup.
+ * cleanup.h: releasing what may hold a secret, and scoped cleanup for
+ * locals (GCC/clang cleanup attribute), in the manner of jose's
+ * openssl_auto.
  *
- *   pkey_auto EVP_PKEY *pk = NULL;      freed with EVP_PKEY_free at scope exit
+ *   pjwt_secret_free(buf, len);         cleansed, then freed
+ *   mdctx_auto EVP_MD_CTX *ctx = NULL;  EVP_MD_CTX_free at scope exit
  *   json_auto_t *j = NULL;              (from jansson.h)
- *   str_auto char *s = NULL;            free()
- *   secret_auto char *s = NULL;         cleansed to its strlen, then freed
  *
- * To hand a value out, steal it: `r = pk; pk = NULL;`.
+ * A scoped macro earns its place where a function frees on several paths
+ * (jws_sig.c's digest contexts); the preset-r-and-one-out: shape covers
+ * the rest, so no macro is kept that nothing uses.  To hand a value out,
+ * steal it: `r = ctx; ctx = NULL;`.
  */
 #ifndef PJWT_CLEANUP_H
 #define PJWT_CLEANUP_H
 
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define PJWT_DECLARE_CLEANUP(type, freefn)                                   \
-    static inline void pjwt_cleanup_##freefn(type **p)                       \
-    {                                                                        \
-        if (p && *p)                                                         \
-            freefn(*p);                                                      \
-    }
-
-PJWT_DECLARE_CLEANUP(EVP_PKEY, EVP_PKEY_free)
-PJWT_DECLARE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free)
-PJWT_DECLARE_CLEANUP(EVP_PKEY_CTX, EVP_PKEY_CTX_free)
-PJWT_DECLARE_CLEANUP(BIO, BIO_free_all)
-
+/* Cleanse len bytes of buf, then free it.  NULL is a no-op.  For every
+   malloc'd buffer that held a secret (keys, tokens, passwords, files that
+   may hold them). */
 static inline void
-pjwt_cleanup_str(char **p)
+pjwt_secret_free(void *buf, size_t len)
 {
-    if (p) {
-        free(*p);
-        *p = NULL;
-    }
+    if (!buf)
+        return;
+    OPENSSL_cleanse(buf, len);
+    free(buf);
 }
 
 static inline void
-pjwt_cleanup_secret(char **p)
+pjwt_cleanup_mdctx(EVP_MD_CTX **p)
 {
-    if (p && *p) {
-        OPENSSL_cleanse(*p, strlen(*p));
-        free(*p);
-        *p = NULL;
-    }
+    if (p && *p)
+        EVP_MD_CTX_free(*p);
 }
 
-#define pkey_auto __attribute__((cleanup(pjwt_cleanup_EVP_PKEY_free)))
-#define mdctx_auto __attribute__((cleanup(pjwt_cleanup_EVP_MD_CTX_free)))
-#define pctx_auto __attribute__((cleanup(pjwt_cleanup_EVP_PKEY_CTX_free)))
-#define bio_auto __attribute__((cleanup(pjwt_cleanup_BIO_free_all)))
-#define str_auto __attribute__((cleanup(pjwt_cleanup_str)))
-#define secret_auto __attribute__((cleanup(pjwt_cleanup_secret)))
+#define mdctx_auto __attribute__((cleanup(pjwt_cleanup_mdctx)))
 
 #endif

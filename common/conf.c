@@ -295,3 +295,41 @@ pjwt_conf_bool(const char *key, const char *value, int *out, pjwt_err *err)
     return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                         "%s: expected yes or no", key);
 }
+
+int
+pjwt_conf_str(char **slot, const char *key, const char *value, pjwt_err *err)
+{
+    char *s;
+
+    if (!value || !*value)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value",
+                            key);
+    if (!(s = strdup(value)))
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    free(*slot);
+    *slot = s;
+    return 0;
+}
+
+int
+pjwt_conf_pair(const char *key, const char *value, char **name, char **val,
+               pjwt_err *err)
+{
+    const char *eq = value ? strchr(value, '=') : NULL;
+
+    *name = NULL;
+    *val = NULL;
+    if (!eq || eq == value)
+        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                            "%s needs NAME=VALUE", key);
+    *name = strndup(value, (size_t)(eq - value));
+    *val = strdup(eq + 1);
+    if (!*name || !*val) {
+        free(*name);
+        free(*val);
+        *name = NULL;
+        *val = NULL;
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    }
+    return 0;
+}

@@ -66,4 +66,16 @@ int pjwt_conf_long(const char *key, const char *value, long min, long max,
 int pjwt_conf_bool(const char *key, const char *value, int *out,
                    pjwt_err *err);                 /* yes/no/true/false/1/0; NULL -> yes */
 
+/* Replace *slot with a copy of value (the last setting wins); free(*slot)
+   is the caller's at the end.  An empty or missing value is "KEY needs a
+   value".  0, PJWT_ERR_CONF or PJWT_ERR_NOMEM. */
+int pjwt_conf_str(char **slot, const char *key, const char *value,
+                  pjwt_err *err);
+
+/* Split a NAME=VALUE value at its first '=' into two new strings (the
+   caller frees both).  A missing '=' or an empty NAME is "KEY needs
+   NAME=VALUE".  0, PJWT_ERR_CONF or PJWT_ERR_NOMEM (*name, *val NULL). */
+int pjwt_conf_pair(const char *key, const char *value, char **name,
+                   char **val, pjwt_err *err);
+
 #endif

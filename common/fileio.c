@@ -18,18 +18,10 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
+#include "cleanup.h"
 #include "fileio.h"
 
 #define MAX_LINKS 40    /* the kernel's limit (MAXSYMLINKS) */
-
-void
-pjwt_secret_free(void *buf, size_t len)
-{
-    if (!buf)
-        return;
-    OPENSSL_cleanse(buf, len);
-    free(buf);
-}
 
 void
 pjwt_file_free(void *buf, size_t len)
@@ -416,6 +408,28 @@ open_plain(const char *path, struct stat *st, pjwt_err *err)
     return r;
 }
 
+/* Read fd into b until cap bytes or the end; *got says how many. */
+static int
+read_all(int fd, const char *name, uint8_t *b, size_t cap, size_t *got,
+         pjwt_err *err)
+{
+    ssize_t n;
+
+    *got = 0;
+    while (*got < cap) {
+        n = read(fd, b + *got, cap - *got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", name,
+                                strerror(errno));
+        if (n == 0)
+            break;
+        *got += (size_t)n;
+    }
+    return 0;
+}
+
 int
 pjwt_file_read(const char *path, size_t max_size, unsigned checks,
                uint8_t **buf, size_t *len, pjwt_err *err)
@@ -460,19 +474,9 @@ pjwt_file_read(const char *path, size_t max_size, unsigned checks,
     }
     /* Read what fstat announced; a file that shrinks meanwhile gives a
        short read (we keep what we got), one that grows is cut at size. */
-    while (got < size) {
-        ssize_t n = read(fd, b + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                             strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
+    r = read_all(fd, path, b, size, &got, err);
+    if (r != 0)
+        goto out;
     b[got] = '\0';
     *buf = b;
     *len = got;
@@ -483,5 +487,41 @@ out:
         pjwt_secret_free(b, size + 1);
     if (fd >= 0)
         close(fd);
+    return r;
+}
+
+int
+pjwt_fd_read(int fd, const char *name, size_t max_size, uint8_t **buf,
+             size_t *len, pjwt_err *err)
+{
+    int r = PJWT_ERR_INTERNAL;
+    uint8_t *b = NULL;
+    size_t got = 0;
+
+    if (fd < 0 || !name || !buf || !len || max_size >= SIZE_MAX)
+        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+    *buf = NULL;
+    *len = 0;
+    /* A stream announces no size: room for the largest allowed, and one
+       byte more to tell "exactly max_size" from "longer". */
+    b = malloc(max_size + 1);
+    if (!b)
+        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__,
+                            "%s: out of memory", name);
+    r = read_all(fd, name, b, max_size + 1, &got, err);
+    if (r != 0)
+        goto out;
+    if (got > max_size) {
+        r = pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
+                         "%s: larger than %zu bytes", name, max_size);
+        goto out;
+    }
+    b[got] = '\0';
+    *buf = b;
+    *len = got;
+    b = NULL;
+    r = 0;
+out:
+    pjwt_secret_free(b, max_size + 1);
     return r;
 }

@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include "cleanup.h"     /* pjwt_secret_free, for the buffers read here */
 #include "err.h"
 
 /* Checks for pjwt_file_read (combine with |). */
@@ -80,8 +81,14 @@ int pjwt_file_read(const char *path, size_t max_size, unsigned checks,
    NULL is a no-op. */
 void pjwt_file_free(void *buf, size_t len);
 
-/* Cleanse len bytes of buf, then free it.  NULL is a no-op.  For any
-   malloc'd buffer that held a secret. */
-void pjwt_secret_free(void *buf, size_t len);
+/*
+ * Read the stream fd (stdin, a pipe) to its end into a new buffer of *len
+ * bytes plus a terminating NUL, as pjwt_file_read does for a path; name is
+ * for messages.  Over max_size bytes is PJWT_ERR_TOO_LONG; else 0,
+ * PJWT_ERR_IO, PJWT_ERR_NOMEM.  fd is not closed.  Free *buf with
+ * pjwt_file_free(*buf, *len).
+ */
+int pjwt_fd_read(int fd, const char *name, size_t max_size, uint8_t **buf,
+                 size_t *len, pjwt_err *err);
 
 #endif

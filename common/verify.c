@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "excerpt.h"
 #include "verify_impl.h"
+
+/* Bytes of a token's kid named in a message (a thumbprint kid is 43). */
+#define KID_EXCERPT_MAX 47
 
 /* Names of the algorithms in set, comma separated, into buf. */
 static const char *
@@ -195,13 +199,11 @@ report_jws(const pjwt_verifier *v, const char *token, size_t len, int rc,
         d[0] = '\0';
         if (src != 0 && s == S_KEY && prc == 0 && pt.kid) {
             /* Rotation trouble shows here: name the kid the token asks for
-               (printable excerpt only, it comes from the token). */
-            char kid[48];
-            size_t i;
-            for (i = 0; pt.kid[i] && i < sizeof(kid) - 1; i++)
-                kid[i] = (pt.kid[i] > 0x20 && pt.kid[i] < 0x7f &&
-                          pt.kid[i] != '"') ? pt.kid[i] : '?';
-            kid[i] = '\0';
+               (an escaped excerpt only, it comes from the token). */
+            char kid[128];      /* 47 plain bytes, fewer when escaped */
+
+            pjwt_excerpt(pt.kid, PJWT_EXCERPT_CSTR, KID_EXCERPT_MAX, 0, kid,
+                         sizeof(kid));
             snprintf(d, sizeof(d), "no loaded key has kid \"%s\" for %s", kid,
                      pjwt_alg_name(pt.alg) ? pjwt_alg_name(pt.alg) : "?");
         } else if (src != 0)

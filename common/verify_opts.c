@@ -50,23 +50,6 @@ pjwt_verifier_free(pjwt_verifier *v)
     free(v);
 }
 
-/* Replace *slot with a copy of value (the last setting wins). */
-static int
-set_str(char **slot, const char *key, const char *value, pjwt_err *err)
-{
-    char *s;
-
-    if (!value || !*value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_verifier_set",
-                            "%s needs a value", key);
-    if (!(s = strdup(value)))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_verifier_set",
-                            "out of memory");
-    free(*slot);
-    *slot = s;
-    return 0;
-}
-
 static int
 add_key(pjwt_verifier *v, const char *value, pjwt_err *err)
 {
@@ -86,23 +69,15 @@ add_key(pjwt_verifier *v, const char *value, pjwt_err *err)
 static int
 add_req(pjwt_verifier *v, const char *value, pjwt_err *err)
 {
-    const char *eq = value ? strchr(value, '=') : NULL;
-    char *name = NULL, *val = NULL;
+    char *name, *val;
+    int r;
 
-    if (!eq || eq == value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_verifier_set",
-                            "require_claim needs NAME=VALUE");
     if (v->n_req >= MAX_LIST)
         return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_verifier_set",
                             "more than %d require_claim entries", MAX_LIST);
-    name = strndup(value, (size_t)(eq - value));
-    val = strdup(eq + 1);
-    if (!name || !val) {
-        free(name);
-        free(val);
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_verifier_set",
-                            "out of memory");
-    }
+    r = pjwt_conf_pair("require_claim", value, &name, &val, err);
+    if (r != 0)
+        return r;
     v->req[v->n_req].name = name;
     v->req[v->n_req].value = val;
     v->n_req++;
@@ -141,18 +116,18 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
         return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
                             "verifier already prepared");
     if (strcmp(key, "issuer") == 0)
-        return set_str(&v->issuer, key, value, err);
+        return pjwt_conf_str(&v->issuer, key, value, err);
     if (strcmp(key, "audience") == 0) {
         if (value && pjwt_verifier_aud_template(value, &needs, err) != 0)
             return PJWT_ERR_CONF;
         free(v->aud);
         v->aud = NULL;
-        return set_str(&v->aud_tmpl, key, value, err);
+        return pjwt_conf_str(&v->aud_tmpl, key, value, err);
     }
     if (strcmp(key, "key") == 0)
         return add_key(v, value, err);
     if (strcmp(key, "hmac_secret") == 0)
-        return set_str(&v->hmac_secret, key, value, err);
+        return pjwt_conf_str(&v->hmac_secret, key, value, err);
     if (strcmp(key, "algorithms") == 0) {
         /* Parsed now so a typo is reported with its file:line; the value
            itself is not repeated (messages never quote a file). */
@@ -164,7 +139,7 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
             return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                                 "algorithms: not a comma-separated list of "
                                 "known algorithm names");
-        return set_str(&v->alg_list, key, value, err);
+        return pjwt_conf_str(&v->alg_list, key, value, err);
     }
     if (strcmp(key, "leeway") == 0)
         return pjwt_conf_long(key, value, 0, MAX_LEEWAY, &v->leeway, err);
@@ -175,11 +150,11 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
         return pjwt_conf_long(key, value, MIN_TOKEN_LENGTH, MAX_TOKEN_LENGTH,
                               &v->max_token_length, err);
     if (strcmp(key, "user_claim") == 0)
-        return set_str(&v->user_claim, key, value, err);
+        return pjwt_conf_str(&v->user_claim, key, value, err);
     if (strcmp(key, "require_claim") == 0)
         return add_req(v, value, err);
     if (strcmp(key, "revoked") == 0)
-        return set_str(&v->revoked_path, key, value, err);
+        return pjwt_conf_str(&v->revoked_path, key, value, err);
     return PJWT_ERR_UNKNOWN_OPT;
 }
 

@@ -11,7 +11,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "cleanup.h"
 #include "err.h"
+#include "fileio.h"
 #include "keys.h"
 
 #define CTL_OK 0
@@ -31,11 +33,11 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Read all of a file, or stdin when path is "-", into a new NUL-terminated
- * buffer (at most CTL_INPUT_MAX bytes).  0 or -1 (message printed).  Free
- * with ctl_free(buf, len), which cleanses it.
+ * buffer (at most CTL_INPUT_MAX bytes; a path must be a regular file),
+ * through common/fileio.h's readers.  0 or -1 (message printed).  Free with
+ * pjwt_file_free(buf, len), which cleanses it.
  */
 int ctl_read(const char *path, char **buf, size_t *len);
-void ctl_free(char *buf, size_t len);
 
 /* Drop trailing blanks and newlines (a token pasted or piped in). */
 void ctl_rtrim(char *s, size_t *len);

@@ -96,6 +96,6 @@ out:
     free(h);
     free(p);
     pjwt_token_clear(&t);
-    ctl_free(in, inlen);
+    pjwt_file_free(in, inlen);
     return r;
 }

@@ -103,7 +103,7 @@ ctl_keygen(int argc, char **argv)
     r = CTL_OK;
 out:
     if (priv_pem)
-        ctl_free(priv_pem, strlen(priv_pem));
+        pjwt_secret_free(priv_pem, strlen(priv_pem));
     free(pub_pem);
     free(pub);
     pjwt_key_free(key);

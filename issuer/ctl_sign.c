@@ -126,8 +126,8 @@ ctl_sign(int argc, char **argv)
     r = CTL_OK;
 out:
     if (tok)
-        ctl_free(tok, strlen(tok));
-    ctl_free(text, tlen);
+        pjwt_secret_free(tok, strlen(tok));
+    pjwt_file_free(text, tlen);
     json_decref(claims);
     json_decref(hdr);
     pjwt_keyset_free(ks);

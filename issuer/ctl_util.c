@@ -30,59 +30,26 @@ ctl_err(const char *fmt, ...)
 int
 ctl_read(const char *path, char **out, size_t *outlen)
 {
-    char *buf = NULL;
+    uint8_t *buf = NULL;
     size_t len = 0;
-    ssize_t got;
-    int fd = -1, r = -1;
+    pjwt_err e;
+    int rc;
 
+    pjwt_err_clear(&e);
+    /* The library's readers: a path must be a regular file (a FIFO cannot
+       hang us), stdin is read to its end; both bounded. */
     if (strcmp(path, "-") == 0)
-        fd = STDIN_FILENO;
-    else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-        ctl_err("%s: %s", path, strerror(errno));
-        goto out;
+        rc = pjwt_fd_read(STDIN_FILENO, "stdin", CTL_INPUT_MAX, &buf, &len,
+                          &e);
+    else
+        rc = pjwt_file_read(path, CTL_INPUT_MAX, 0, &buf, &len, &e);
+    if (rc != 0) {
+        ctl_err("%s", e.msg[0] ? e.msg : pjwt_strerror(rc));
+        return -1;
     }
-    if (!(buf = malloc(CTL_INPUT_MAX + 1))) {
-        ctl_err("out of memory");
-        goto out;
-    }
-    while (len <= CTL_INPUT_MAX) {
-        got = read(fd, buf + len, CTL_INPUT_MAX + 1 - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            ctl_err("%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-    }
-    if (len > CTL_INPUT_MAX) {
-        ctl_err("%s: larger than %d bytes", path, CTL_INPUT_MAX);
-        goto out;
-    }
-    buf[len] = '\0';
-    *out = buf;
+    *out = (char *)buf;
     *outlen = len;
-    buf = NULL;
-    r = 0;
-out:
-    if (buf) {
-        OPENSSL_cleanse(buf, len);
-        free(buf);
-    }
-    if (fd > STDIN_FILENO)
-        close(fd);
-    return r;
-}
-
-void
-ctl_free(char *buf, size_t len)
-{
-    if (!buf)
-        return;
-    OPENSSL_cleanse(buf, len);
-    free(buf);
+    return 0;
 }
 
 void
@@ -261,6 +228,6 @@ ctl_load_signing_key(const char *path, pjwt_key **key)
     ks = NULL;
 out:
     pjwt_keyset_free(ks);
-    ctl_free(buf, len);
+    pjwt_file_free(buf, len);
     return r;
 }

@@ -3,29 +3,24 @@
  * same pjwt_verifier_check, with every check printed.  The tool an
  * administrator uses to find out why a login was refused.
  *
- * Options come as the module takes them: a pam_jwt.conf file (--config,
- * refused when group/other-writable, as the module does) and KEY=VALUE
- * arguments, where an argument replaces every file line of the same name.
- * Module options that are not token checks (prompt, debug...) are accepted
- * so a real config loads; one_time is not simulated, because doing so
- * would have to use the token up.
+ * Options are loaded by the module's own loader (common/modopts.c): a
+ * pam_jwt.conf file (--config FILE, the module's config=FILE) and
+ * OPTION=VALUE arguments, with the module's rules (trust rule for the file,
+ * absolute paths, an argument replacing every file line of the same name).
+ * Module options that are not token checks (prompt, debug...) are checked
+ * the same way so a real config loads; one_time is not simulated, because
+ * doing so would have to use the token up.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 #include "conf.h"
 #include "ctl.h"
-#include "fileio.h"
-#include "verify.h"
+#include "modopts.h"
 
 #define MAX_ARGS 128
-#define CONFIG_MAX (1024 * 1024)
 
 static const char verify_usage[] =
     "usage: jwtctl verify [--config FILE] [OPTION=VALUE...] --user NAME\n"
@@ -37,7 +32,8 @@ static const char verify_usage[] =
     "pam_jwt.conf(5) FILE and/or as OPTION=VALUE arguments (issuer=, audience=,\n"
     "key=, hmac_secret=, algorithms=, leeway=, max_lifetime=,\n"
     "max_token_length=, user_claim=, require_claim=, revoked=, config=);\n"
-    "an argument replaces the file's lines of the same name, as in the module.\n"
+    "an argument replaces the file's lines of the same name, and every file\n"
+    "is named by an absolute path, as in the module.\n"
     "%s in audience becomes --service (default sshd); %h and %H this host's\n"
     "names.  --now checks at another time (seconds since the epoch).\n"
     "one_time is not simulated: checking it would use the token up.\n"
@@ -45,94 +41,12 @@ static const char verify_usage[] =
     "exit status: 0 every check passed, 1 the token is refused,\n"
     "2 usage or configuration error.\n";
 
-struct vctx {
-    pjwt_verifier *v;
-    const char *argnames[MAX_ARGS];
-    size_t n_argnames;
-    int in_file;
-    int one_time;
-};
-
+/* An argument that is an option (OPTION=VALUE or a bare option name), not
+   the token. */
 static int
-arg_named(const struct vctx *c, const char *key)
+is_option(const char *arg)
 {
-    size_t i;
-
-    for (i = 0; i < c->n_argnames; i++)
-        if (strcmp(c->argnames[i], key) == 0)
-            return 1;
-    return 0;
-}
-
-static int
-vset(void *ctx, const char *key, const char *value, pjwt_err *err)
-{
-    struct vctx *c = ctx;
-    int b;
-
-    if (c->in_file && arg_named(c, key))
-        return 0;               /* the argument wins */
-    /* The module's own options: valid in its config, no token check. */
-    if (strcmp(key, "one_time") == 0)
-        return pjwt_conf_bool(key, value, &c->one_time, err);
-    if (strcmp(key, "use_first_pass") == 0 || strcmp(key, "try_first_pass") == 0 ||
-        strcmp(key, "token_only") == 0 || strcmp(key, "debug") == 0)
-        return pjwt_conf_bool(key, value, &b, err);
-    if (strcmp(key, "replay_dir") == 0 || strcmp(key, "prompt") == 0 ||
-        strcmp(key, "export_claims") == 0)
-        return 0;
-    if (strcmp(key, "config") == 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "config= is only allowed as an argument");
-    return pjwt_verifier_set(c->v, key, value, err);
-}
-
-/* Names of the KEY=VALUE arguments, so file lines of those names yield. */
-static int
-scan(void *ctx, const char *key, const char *value, pjwt_err *err)
-{
-    struct vctx *c = ctx;
-
-    (void)value;
-    if (arg_named(c, key))
-        return 0;
-    if (c->n_argnames >= MAX_ARGS)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "too many options");
-    c->argnames[c->n_argnames++] = key;   /* see below: keys are copied */
-    return 0;
-}
-
-/* The module's %h/%H/%s: short host name, FQDN as hostname -f, service. */
-static int
-expand(pjwt_verifier *v, const char *service, pjwt_err *err)
-{
-    const char *aud = pjwt_verifier_audience(v);
-    char host[256], shorth[256], *dot;
-    const char *fqdn;
-    struct addrinfo hints, *ai = NULL;
-    int r;
-
-    if (!aud || !strchr(aud, '%'))
-        return 0;
-    memset(host, 0, sizeof(host));
-    if (gethostname(host, sizeof(host) - 1) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "gethostname: %s",
-                            strerror(errno));
-    memcpy(shorth, host, sizeof(host));
-    if ((dot = strchr(shorth, '.')))
-        *dot = '\0';
-    fqdn = host;
-    if (!strchr(host, '.')) {
-        memset(&hints, 0, sizeof(hints));
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_flags = AI_CANONNAME;
-        if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai && ai->ai_canonname)
-            fqdn = ai->ai_canonname;
-    }
-    r = pjwt_verifier_expand_audience(v, shorth, fqdn, service, err);
-    if (ai)
-        freeaddrinfo(ai);
-    return r;
+    return strchr(arg, '=') || pjwt_modopt_find(arg);
 }
 
 static void
@@ -158,12 +72,11 @@ ctl_verify(int argc, char **argv)
     };
     const char *config = NULL, *user = NULL, *service = "sshd",
                *now_arg = NULL, *token_arg = NULL;
-    const char *optv[MAX_ARGS];
-    char *keys[MAX_ARGS];
+    const char *optv[MAX_ARGS + 1];
+    char *config_arg = NULL;
     int nopt = 0, i, c, fails = 0, r = CTL_USAGE, rc;
-    struct vctx ctx;
-    uint8_t *cbuf = NULL;
-    size_t clen = 0, tlen = 0;
+    pjwt_modopts mo;
+    size_t tlen = 0;
     char *in = NULL;
     size_t inlen = 0;
     const char *tok;
@@ -171,8 +84,7 @@ ctl_verify(int argc, char **argv)
     time_t now;
     pjwt_err e;
 
-    memset(&ctx, 0, sizeof(ctx));
-    memset(keys, 0, sizeof(keys));
+    memset(&mo, 0, sizeof(mo));
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:u:s:n:h", opts, NULL)) != -1) {
         switch (c) {
@@ -184,81 +96,59 @@ ctl_verify(int argc, char **argv)
         default: fputs(verify_usage, stderr); return CTL_USAGE;
         }
     }
+    /* --config FILE is the module's config=FILE, first so that a config=
+       argument, as in a PAM line, has the last word. */
+    if (config) {
+        if (!(config_arg = malloc(strlen(config) + sizeof("config=")))) {
+            ctl_err("out of memory");
+            return CTL_FAIL;
+        }
+        memcpy(config_arg, "config=", 7);
+        memcpy(config_arg + 7, config, strlen(config) + 1);
+        optv[nopt++] = config_arg;
+    }
     for (i = optind; i < argc; i++) {
-        if (strchr(argv[i], '=') || strcmp(argv[i], "one_time") == 0 ||
-            strcmp(argv[i], "debug") == 0 || strcmp(argv[i], "token_only") == 0 ||
-            strcmp(argv[i], "use_first_pass") == 0 ||
-            strcmp(argv[i], "try_first_pass") == 0) {
+        if (is_option(argv[i])) {
             if (nopt >= MAX_ARGS) {
                 ctl_err("verify: too many options");
-                return CTL_USAGE;
+                goto out;
             }
-            /* config=FILE as an argument, the module's spelling */
-            if (strncmp(argv[i], "config=", 7) == 0)
-                config = argv[i] + 7;
-            else
-                optv[nopt++] = argv[i];
+            optv[nopt++] = argv[i];
         } else if (!token_arg) {
             token_arg = argv[i];
         } else {
             ctl_err("verify: more than one token");
             fputs(verify_usage, stderr);
-            return CTL_USAGE;
+            goto out;
         }
     }
     if (!user || !token_arg) {
         ctl_err("verify: %s", !user ? "--user NAME is required" : "no token given");
         fputs(verify_usage, stderr);
-        return CTL_USAGE;
+        goto out;
     }
     pjwt_err_clear(&e);
     if (now_arg) {
         if (pjwt_conf_long("--now", now_arg, 0, 253402300799L, &nowl, &e) != 0) {
             ctl_err("%s", e.msg);
-            return CTL_USAGE;
+            goto out;
         }
         now = (time_t)nowl;
     } else {
         now = time(NULL);
     }
 
-    if (!(ctx.v = pjwt_verifier_new())) {
-        ctl_err("out of memory");
-        r = CTL_FAIL;
-        goto out;
-    }
-    /* Remember argument names (copies: the parser's buffer is reused). */
-    for (i = 0; i < nopt; i++) {
-        size_t n = strcspn(optv[i], "=");
-        if (!(keys[i] = strndup(optv[i], n))) {
-            ctl_err("out of memory");
+    /* Exactly the module's loader; no default file: jwtctl checks the
+       configuration it is shown. */
+    rc = pjwt_modopts_load(&mo, nopt, optv, NULL, &e);
+    if (rc != 0) {
+        if (rc == PJWT_ERR_NOMEM)
             r = CTL_FAIL;
-            goto out;
-        }
-        if (scan(&ctx, keys[i], NULL, &e) != 0) {
-            ctl_err("%s", e.msg);
-            goto out;
-        }
-    }
-    if (config) {
-        if (pjwt_file_read(config, CONFIG_MAX, PJWT_FILE_CHECK_WRITE, &cbuf,
-                           &clen, &e) != 0) {
-            ctl_err("config: %s", e.msg);
-            goto out;
-        }
-        ctx.in_file = 1;
-        rc = pjwt_conf_parse_buf(config, (const char *)cbuf, clen, vset, &ctx, &e);
-        ctx.in_file = 0;
-        if (rc != 0) {
-            ctl_err("%s", e.msg);
-            goto out;
-        }
-    }
-    if (pjwt_conf_parse_args(nopt, optv, vset, &ctx, &e) != 0) {
-        ctl_err("%s", e.msg);
+        ctl_err("%s", e.msg[0] ? e.msg : pjwt_strerror(rc));
         goto out;
     }
-    if (pjwt_verifier_prepare(ctx.v, 0, &e) != 0 || expand(ctx.v, service, &e) != 0) {
+    if (pjwt_verifier_prepare(mo.v, 0, &e) != 0 ||
+        pjwt_modopts_expand_audience(&mo, service, &e) != 0) {
         ctl_err("configuration: %s", e.msg);
         goto out;
     }
@@ -277,12 +167,12 @@ ctl_verify(int argc, char **argv)
     }
 
     printf("# issuer %s, audience %s, user %s, now %lld\n",
-           pjwt_verifier_issuer(ctx.v), pjwt_verifier_audience(ctx.v), user,
+           pjwt_verifier_issuer(mo.v), pjwt_verifier_audience(mo.v), user,
            (long long)now);
     pjwt_err_clear(&e);
-    rc = pjwt_verifier_check(ctx.v, tok, tlen, user, now, print_check, &fails,
+    rc = pjwt_verifier_check(mo.v, tok, tlen, user, now, print_check, &fails,
                              NULL, &e);
-    if (ctx.one_time)
+    if (mo.one_time)
         printf("%-10s %s  %s\n", "one_time", "SKIP",
                "not simulated: the module would record the jti");
     if (rc == 0 && fails == 0) {
@@ -294,10 +184,8 @@ ctl_verify(int argc, char **argv)
     }
     fflush(stdout);
 out:
-    for (i = 0; i < nopt; i++)
-        free(keys[i]);
-    pjwt_file_free(cbuf, clen);
-    ctl_free(in, inlen);
-    pjwt_verifier_free(ctx.v);
+    free(config_arg);
+    pjwt_file_free(in, inlen);
+    pjwt_modopts_clear(&mo);
     return r;
 }

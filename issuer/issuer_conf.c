@@ -22,21 +22,6 @@
 #define DEFAULT_AUDIENCE "aud"
 
 static int
-set_str(char **slot, const char *key, const char *value, pjwt_err *err)
-{
-    char *s;
-
-    if (value == NULL || *value == '\0')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value", key);
-    s = strdup(value);
-    if (s == NULL)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-    free(*slot);
-    *slot = s;
-    return 0;
-}
-
-static int
 add_str(char **arr, size_t *n, size_t max, const char *key, const char *value,
         pjwt_err *err)
 {
@@ -44,7 +29,7 @@ add_str(char **arr, size_t *n, size_t max, const char *key, const char *value,
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "too many %s (at most %zu)", key, max);
     arr[*n] = NULL;
-    if (set_str(&arr[*n], key, value, err) != 0)
+    if (pjwt_conf_str(&arr[*n], key, value, err) != 0)
         return err ? err->code : PJWT_ERR_CONF;
     (*n)++;
     return 0;
@@ -158,28 +143,28 @@ set_claim(struct issuer_conf *c, const char *value, pjwt_err *err)
     static const char *const reserved[] = {
         "iss", "sub", "aud", "iat", "nbf", "exp", "jti", "groups", "scope", NULL
     };
-    const char *eq = value ? strchr(value, '=') : NULL;
     struct issuer_claim *cl;
+    char *name, *val;
     size_t i;
+    int r;
 
-    if (eq == NULL || eq == value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "claim: expected NAME=VALUE");
     if (c->n_claims >= CONF_MAX_CLAIMS)
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "too many claim lines");
-    for (i = 0; reserved[i]; i++)
-        if (strlen(reserved[i]) == (size_t)(eq - value)
-            && memcmp(reserved[i], value, (size_t)(eq - value)) == 0)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "claim: %s is set by the issuer", reserved[i]);
-    cl = &c->claims[c->n_claims];
-    cl->name = strndup(value, (size_t)(eq - value));
-    cl->value = strdup(eq + 1);
-    if (cl->name == NULL || cl->value == NULL) {
-        free(cl->name);
-        free(cl->value);
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    r = pjwt_conf_pair("claim", value, &name, &val, err);
+    if (r != 0)
+        return r;
+    for (i = 0; reserved[i]; i++) {
+        if (strcmp(reserved[i], name) == 0) {
+            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                             "claim: %s is set by the issuer", reserved[i]);
+            free(name);
+            free(val);
+            return r;
+        }
     }
+    cl = &c->claims[c->n_claims];
+    cl->name = name;
+    cl->value = val;
     c->n_claims++;
     return 0;
 }
@@ -270,8 +255,8 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
                                   (long *)(void *)((char *)c + nums[i].off), err);
     for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         if (strcmp(key, strs[i].name) == 0)
-            return set_str((char **)(void *)((char *)c + strs[i].off), key,
-                           value, err);
+            return pjwt_conf_str((char **)(void *)((char *)c + strs[i].off), key,
+                                 value, err);
     if (strcmp(key, "listen") == 0)
         return add_listen(c, key, value, err);
     if (strcmp(key, "publish_key") == 0)
@@ -314,10 +299,10 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
     if ((c->tls_cert == NULL) != (c->tls_key == NULL))
         return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
                             "%s: tls_cert and tls_key go together", file);
-    if (c->audience == NULL && set_str(&c->audience, "audience",
+    if (c->audience == NULL && pjwt_conf_str(&c->audience, "audience",
                                        DEFAULT_AUDIENCE, err) != 0)
         return err ? err->code : PJWT_ERR_NOMEM;
-    if (c->pam_service == NULL && set_str(&c->pam_service, "pam_service",
+    if (c->pam_service == NULL && pjwt_conf_str(&c->pam_service, "pam_service",
                                           DEFAULT_SERVICE, err) != 0)
         return err ? err->code : PJWT_ERR_NOMEM;
     if (c->n_listen == 0 && add_str(c->listen, &c->n_listen, CONF_MAX_LISTEN,

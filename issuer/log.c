@@ -84,24 +84,3 @@ log_msg(enum log_level lvl, const char *fmt, ...)
     log_vmsg(lvl, fmt, ap);
     va_end(ap);
 }
-
-char *
-log_sanitize(const char *s, char *out, size_t cap)
-{
-    size_t i;
-
-    if (cap == 0)
-        return out;
-    if (s == NULL || *s == '\0') {
-        snprintf(out, cap, "-");
-        return out;
-    }
-    for (i = 0; s[i] != '\0' && i + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* Blanks, quotes, '=' and control bytes could forge fields. */
-        out[i] = (c > 0x20 && c < 0x7f && c != '"' && c != '=' && c != '\\')
-                     ? (char)c : '?';
-    }
-    out[i] = '\0';
-    return out;
-}

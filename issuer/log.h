@@ -22,11 +22,8 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 
-/*
- * Copy s into out (capacity cap) keeping only characters that cannot break a
- * log line or a fail2ban pattern; others become '?'.  NULL gives "-".
- * Returns out.
- */
-char *log_sanitize(const char *s, char *out, size_t cap);
+/* Text a client chose goes into a line through common/excerpt.h:
+   PJWT_EXCERPT_WORD for bare fields (user=), escaped inside quotes for
+   reason="...". */
 
 #endif

@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 #include <security/pam_appl.h>
 
+#include "excerpt.h"
 #include "faildelay.h"
 #include "issuer_conf.h"
 #include "log.h"
@@ -270,7 +271,7 @@ serve(struct proto_req *q, struct proto_reply *p)
     struct guard_conf gc;
     enum guard_verdict v;
     const char *why;
-    char user[80];
+    char user[PJWT_EXCERPT_BUF(79)];
 
     guard_conf_get(&gc);
     if ((why = request_refusal(q)) != NULL) {
@@ -286,7 +287,8 @@ serve(struct proto_req *q, struct proto_reply *p)
                  guard_verdict_str(v));
         p->delay_usec = faildelay_usec(gc.fail_delay_ms, guard_asked());
         log_info("PAM helper: user=%s refused before PAM: %s",
-                 log_sanitize(q->user, user, sizeof(user)), guard_verdict_str(v));
+                 pjwt_excerpt(q->user, PJWT_EXCERPT_CSTR, 79, PJWT_EXCERPT_WORD,
+                              user, sizeof(user)), guard_verdict_str(v));
         return;
     }
     run_pam(q, &gc, p);

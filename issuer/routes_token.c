@@ -16,6 +16,8 @@
 #include <time.h>
 #include <openssl/crypto.h>
 
+#include "cleanup.h"
+#include "excerpt.h"
 #include "faildelay.h"
 #include "log.h"
 #include "pam_pool.h"
@@ -25,6 +27,10 @@
 #include "signer.h"
 #include "state.h"
 #include "token_req.h"
+
+/* Bytes of a client-chosen user name and of a reason in a login line. */
+#define LOG_USER_MAX 79
+#define LOG_REASON_MAX 159
 
 
 /*
@@ -60,16 +66,16 @@ token_reply_error(struct req *r, unsigned status, enum token_error e,
 static void
 log_login(struct token_req *t, const char *outcome, const char *reason)
 {
-    char user[80], why[160];
-    size_t i;
+    char user[PJWT_EXCERPT_BUF(LOG_USER_MAX)], why[PJWT_EXCERPT_BUF(LOG_REASON_MAX)];
 
-    log_sanitize(t->job.req.user, user, sizeof(user));
-    snprintf(why, sizeof(why), "%s", reason ? reason : "");
-    for (i = 0; why[i]; i++)
-        if ((unsigned char)why[i] < 0x20 || why[i] == '"' || why[i] == 0x7f)
-            why[i] = '?';
     log_info("login: addr=%s user=%s outcome=%s reason=\"%s\" delay_ms=%u",
-             t->r->client, user, outcome, why, t->delay_ms);
+             t->r->client,
+             pjwt_excerpt(t->job.req.user, PJWT_EXCERPT_CSTR, LOG_USER_MAX,
+                          PJWT_EXCERPT_WORD, user, sizeof(user)),
+             outcome,
+             pjwt_excerpt(reason, PJWT_EXCERPT_CSTR, LOG_REASON_MAX, 0, why,
+                          sizeof(why)),
+             t->delay_ms);
 }
 
 static void
@@ -217,21 +223,16 @@ answer(struct token_req *t)
     }
     body = json_pack("{s:s, s:s, s:I}", "access_token", tok, "token_type", "Bearer",
                      "expires_in", (json_int_t)st->conf->token_lifetime);
-    OPENSSL_cleanse(tok, strlen(tok));
-    free(tok);
+    pjwt_secret_free(tok, strlen(tok));
     if (body == NULL)
         return MHD_NO;
     if (t->scope[0])
         json_object_set_new(body, "scope", json_string(scope));
     metrics_login(LOGIN_OK);
-    {
-        /* Log the PAM user when a module mapped the name. */
-        char sub[80];
-
-        log_login(t, "success", strcmp(p->user, t->job.req.user) == 0
-                                    ? "authenticated"
-                                    : log_sanitize(p->user, sub, sizeof(sub)));
-    }
+    /* Log the PAM user when a module mapped the name (log_login escapes
+       it as it does every reason). */
+    log_login(t, "success", strcmp(p->user, t->job.req.user) == 0
+                                ? "authenticated" : p->user);
     return http_reply_json(r, MHD_HTTP_OK, body, nostore);
 }
 

@@ -18,44 +18,6 @@
 
 #define VALUE_MAX 1024
 
-int
-pjm_export_parse(pjm_conf *c, const char *list, pjwt_err *err)
-{
-    const char *p = list, *e;
-    size_t n;
-
-    if (!list || !*list)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "export_claims needs a list of claim names");
-    c->n_export = 0;
-    while (*p) {
-        e = strchr(p, ',');
-        n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 0 || n >= PJM_NAME_MAX)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "export_claims: empty or too long name");
-        for (size_t i = 0; i < n; i++)
-            if (!(isalnum((unsigned char)p[i]) || p[i] == '_'))
-                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                    "export_claims: names are [A-Za-z0-9_]+");
-        if (c->n_export >= PJM_MAX_EXPORT)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "export_claims: at most %d names",
-                                PJM_MAX_EXPORT);
-        memcpy(c->export[c->n_export], p, n);
-        c->export[c->n_export][n] = '\0';
-        c->n_export++;
-        p += n;
-        if (*p == ',') {
-            p++;
-            if (!*p)
-                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                    "export_claims: trailing comma");
-        }
-    }
-    return 0;
-}
-
 /* Text of a claim value: strings as they are, everything else as compact
    JSON.  NULL on ENOMEM; *bad set when the value may not be exported. */
 static char *
@@ -79,9 +41,9 @@ value_text(const json_t *v, int *bad)
 }
 
 int
-pjm_export_claims(pam_handle_t *pamh, const pjm_conf *c, const json_t *claims)
+pjm_export_claims(pam_handle_t *pamh, const pjwt_modopts *c, const json_t *claims)
 {
-    char var[PJM_NAME_MAX + 8];
+    char var[PJWT_MODOPTS_NAME_MAX + 8];
     char *val = NULL, *entry = NULL;
     int rv = PAM_SUCCESS, bad;
 

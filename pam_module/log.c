@@ -8,9 +8,9 @@
  *
  * Text the module did not choose (the PAM user and rhost, which a remote
  * client names; a token's iss, kid, jti, sub, which its author names, and
- * verified or not) goes out only through field(): in double quotes, with
- * '"' and '\' escaped and anything outside printable ASCII as \xNN, and
- * bounded.  So a kid of `x" rhost="192.0.2.1` stays inside its own quotes
+ * verified or not) goes out only through field() (common/excerpt.c): in
+ * double quotes, with '"' and '\' escaped and anything outside printable
+ * ASCII as \xNN, and bounded.  So a kid of `x" rhost="192.0.2.1` stays inside its own quotes
  * and no value can end a field early or start a line of its own.  The
  * token text and its signature never reach this file.
  */
@@ -19,12 +19,12 @@
 #include <string.h>
 #include <syslog.h>
 #include <security/pam_ext.h>
+#include "excerpt.h"
 #include "mod.h"
 
 #define FIELD_MAX 64            /* bytes of a value shown */
-/* Each byte may take 4 ("\xNN"), plus quotes, "..." and the NUL. */
-#define FIELD_BUF (4 * FIELD_MAX + 8)
-#define REASON_BUF (4 * PJWT_ERR_MSG_MAX + 8)
+#define FIELD_BUF PJWT_EXCERPT_BUF(FIELD_MAX)
+#define REASON_BUF PJWT_EXCERPT_BUF(PJWT_ERR_MSG_MAX)
 
 void
 pjm_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
@@ -36,62 +36,21 @@ pjm_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
     va_end(ap);
 }
 
-/*
- * s (at most max bytes of it) quoted and escaped into out[cap]; "-"
- * unquoted for NULL or empty, so an absent value is told from a value "-".
- */
+/* s (at most max bytes of it) quoted and escaped into out[cap]; "-"
+   unquoted for NULL or empty (excerpt.h). */
 static const char *
 field(const char *s, size_t max, char *out, size_t cap)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t i, n = 0;
-
-    if (!s || !*s)
-        return "-";
-    out[n++] = '"';
-    for (i = 0; s[i] && i < max && n + 9 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-
-        if (ch == '"' || ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)ch;
-        } else if (ch >= 0x20 && ch < 0x7f) {
-            out[n++] = (char)ch;
-        } else {
-            out[n++] = '\\';
-            out[n++] = 'x';
-            out[n++] = hex[ch >> 4];
-            out[n++] = hex[ch & 15];
-        }
-    }
-    if (s[i]) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n++] = '"';
-    out[n] = '\0';
-    return out;
+    return pjwt_excerpt(s, PJWT_EXCERPT_CSTR, max, PJWT_EXCERPT_QUOTE, out,
+                        cap);
 }
 
+/* obj's string member name, NULL when obj is NULL or it is no string. */
 static const char *
-claim_str(const pjwt_token *tok, const char *name)
+str_member(const json_t *obj, const char *name)
 {
-    json_t *j;
+    json_t *j = obj ? json_object_get(obj, name) : NULL;
 
-    if (!tok || !tok->claims)
-        return NULL;
-    j = json_object_get(tok->claims, name);
-    return json_is_string(j) ? json_string_value(j) : NULL;
-}
-
-static const char *
-header_str(const pjwt_token *tok, const char *name)
-{
-    json_t *j;
-
-    if (!tok || !tok->header)
-        return NULL;
-    j = json_object_get(tok->header, name);
     return json_is_string(j) ? json_string_value(j) : NULL;
 }
 
@@ -101,6 +60,7 @@ pjm_log_decision(pam_handle_t *pamh, int prio, const char *decision,
 {
     char u[FIELD_BUF], is[FIELD_BUF], k[FIELD_BUF], j[FIELD_BUF];
     char sb[FIELD_BUF], h[FIELD_BUF], r[REASON_BUF];
+    const json_t *cl = tok ? tok->claims : NULL, *hd = tok ? tok->header : NULL;
     const void *rhost = NULL;
     /* alg from our own table: the header's text is never echoed. */
     const char *alg = tok ? pjwt_alg_name(tok->alg) : NULL;
@@ -112,10 +72,10 @@ pjm_log_decision(pam_handle_t *pamh, int prio, const char *decision,
             "rhost=%s",
             decision, field(user, FIELD_MAX, u, sizeof(u)),
             field(reason, PJWT_ERR_MSG_MAX, r, sizeof(r)),
-            field(claim_str(tok, "iss"), FIELD_MAX, is, sizeof(is)),
-            field(header_str(tok, "kid"), FIELD_MAX, k, sizeof(k)),
-            field(claim_str(tok, "jti"), FIELD_MAX, j, sizeof(j)),
-            field(claim_str(tok, "sub"), FIELD_MAX, sb, sizeof(sb)),
+            field(str_member(cl, "iss"), FIELD_MAX, is, sizeof(is)),
+            field(str_member(hd, "kid"), FIELD_MAX, k, sizeof(k)),
+            field(str_member(cl, "jti"), FIELD_MAX, j, sizeof(j)),
+            field(str_member(cl, "sub"), FIELD_MAX, sb, sizeof(sb)),
             alg ? alg : "-", field(rhost, FIELD_MAX, h, sizeof(h)));
 }
 

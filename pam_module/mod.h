@@ -11,46 +11,12 @@
 #include <security/pam_modules.h>
 #include "err.h"
 #include "jws.h"
+#include "modopts.h"
 #include "verify.h"
 
 #define PJM_DEFAULT_CONFIG "/etc/security/pam_jwt.conf"
 #define PJM_DEFAULT_REPLAY_DIR "/var/lib/pam_jwt"
 #define PJM_DEFAULT_PROMPT "Token: "
-#define PJM_MAX_ARG_NAMES 64      /* distinct option names in argv */
-#define PJM_MAX_EXPORT 16         /* names in export_claims */
-#define PJM_NAME_MAX 32           /* option and claim names */
-
-/* Everything one pam_sm_authenticate call knows about its options. */
-typedef struct pjm_conf {
-    pjwt_verifier *v;             /* verification options (common/verify.h) */
-    int one_time;
-    int use_first_pass;
-    int try_first_pass;           /* accepted; what get_token always does */
-    int token_only;
-    int debug;
-    char *replay_dir;             /* malloc'd; NULL: default */
-    char *prompt;                 /* malloc'd; NULL: default */
-    char export[PJM_MAX_EXPORT][PJM_NAME_MAX];
-    size_t n_export;
-    long leeway;                  /* mirrored from leeway= for one_time */
-    /* argv option names: a name given as an argument replaces every line
-       of that name in the config file */
-    char argv_names[PJM_MAX_ARG_NAMES][PJM_NAME_MAX];
-    size_t n_argv_names;
-    char *config;                 /* malloc'd; NULL: default */
-    int in_file;                  /* parsing the config file now */
-} pjm_conf;
-
-/* ---- args.c ---------------------------------------------------------- */
-
-/*
- * Fill *c from the config file (config=FILE, else PJM_DEFAULT_CONFIG when
- * it exists) and then argv.  Returns 0 or a PJWT_ERR_* with *err set:
- * PJWT_ERR_NOMEM, PJWT_ERR_IO (config unreadable), else a configuration
- * error.  Free with pjm_conf_clear even on failure.
- */
-int pjm_conf_load(pjm_conf *c, int argc, const char **argv, pjwt_err *err);
-void pjm_conf_clear(pjm_conf *c);
 
 /* ---- log.c ----------------------------------------------------------- */
 
@@ -92,15 +58,12 @@ int pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
 
 /* ---- env.c ----------------------------------------------------------- */
 
-/* Check one export_claims list and store it in c.  0 or PJWT_ERR_CONF. */
-int pjm_export_parse(pjm_conf *c, const char *list, pjwt_err *err);
-
 /*
- * Put the claims named in c into the PAM environment as JWT_<NAME>.
+ * Put the claims named in c (export_claims, checked by modopts.c) into the PAM environment as JWT_<NAME>.
  * Absent claims are skipped; values with control characters are skipped
  * with a log line.  Returns PAM_SUCCESS, PAM_BUF_ERR or pam_putenv's error.
  */
-int pjm_export_claims(pam_handle_t *pamh, const pjm_conf *c,
+int pjm_export_claims(pam_handle_t *pamh, const pjwt_modopts *c,
                       const json_t *claims);
 
 #endif

@@ -25,13 +25,11 @@
  * verifier and the one_time record decide at the same second.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include "json.h"
@@ -56,69 +54,15 @@ pam_code(int r)
     }
 }
 
-/* 1 when audience uses %c (a "%%" is a literal percent). */
+/* %h, %H and %s (modopts.h); the service is PAM's. */
 static int
-uses_spec(const char *aud, char c)
+expand_audience(pam_handle_t *pamh, pjwt_modopts *c, pjwt_err *err)
 {
-    for (size_t i = 0; aud && aud[i]; i++) {
-        if (aud[i] != '%')
-            continue;
-        if (aud[i + 1] == c)
-            return 1;
-        if (aud[i + 1])
-            i++;
-    }
-    return 0;
-}
-
-/*
- * %h, %H and %s.  The FQDN is only looked up when the audience asks for it:
- * a host name with a dot is taken as it is, otherwise getaddrinfo's
- * canonical name (nsswitch "hosts", normally /etc/hosts for the host's own
- * name), as hostname -f does.
- */
-static int
-expand_audience(pam_handle_t *pamh, pjm_conf *c, pjwt_err *err)
-{
-    const char *aud = pjwt_verifier_audience(c->v);
-    char host[256], shorth[256];
     const void *service = NULL;
-    struct addrinfo hints, *ai = NULL;
-    const char *fqdn = NULL;
-    char *dot;
-    int r;
 
-    if (!aud || !strchr(aud, '%'))
-        return 0;
-    memset(host, 0, sizeof(host));
-    if ((uses_spec(aud, 'h') || uses_spec(aud, 'H')) &&
-        gethostname(host, sizeof(host) - 1) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "gethostname: %s",
-                            strerror(errno));
-    memcpy(shorth, host, sizeof(host));
-    dot = strchr(shorth, '.');
-    if (dot)
-        *dot = '\0';
-    if (uses_spec(aud, 'H')) {
-        if (strchr(host, '.')) {
-            fqdn = host;
-        } else {
-            memset(&hints, 0, sizeof(hints));
-            hints.ai_family = AF_UNSPEC;
-            hints.ai_flags = AI_CANONNAME;
-            if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai &&
-                ai->ai_canonname)
-                fqdn = ai->ai_canonname;
-            else
-                fqdn = host;
-        }
-    }
     if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
         service = NULL;
-    r = pjwt_verifier_expand_audience(c->v, shorth, fqdn, service, err);
-    if (ai)
-        freeaddrinfo(ai);
-    return r;
+    return pjwt_modopts_expand_audience(c, service, err);
 }
 
 /*
@@ -166,7 +110,7 @@ out:
 
 /* one_time: refuse tokens without jti, record the rest (replay.c). */
 static int
-one_time(const pjm_conf *c, const pjwt_token *tok, time_t now,
+one_time(const pjwt_modopts *c, const pjwt_token *tok, time_t now,
          const char **reason, pjwt_err *err)
 {
     const char *jti = NULL, *iss = NULL;
@@ -223,7 +167,7 @@ debug_report(void *arg, const char *check, int rc, const char *detail)
 }
 
 static int
-get_token(pam_handle_t *pamh, const pjm_conf *c, const char **token)
+get_token(pam_handle_t *pamh, const pjwt_modopts *c, const char **token)
 {
     const void *item = NULL;
     int rv;
@@ -252,7 +196,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     pjwt_token tok = { 0 }, shape = { 0 };
     const char *user = NULL, *token = NULL, *reason = NULL;
     pjwt_err err;
-    pjm_conf c;
+    pjwt_modopts c;
     time_t now;
     size_t len;
     int r, canonical = 0, rv = PAM_AUTH_ERR;
@@ -261,7 +205,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     pjwt_err_clear(&err);
 
     /* Phase 1: configuration, before looking at any input. */
-    r = pjm_conf_load(&c, argc, argv, &err);
+    r = pjwt_modopts_load(&c, argc, argv, PJM_DEFAULT_CONFIG, &err);
     if (r != 0) {
         rv = r == PJWT_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
         pjm_log(pamh, LOG_ERR, "configuration: %s",
@@ -369,7 +313,7 @@ err:
                 pam_strerror(pamh, rv));
     pjwt_token_clear(&tok);
     pjwt_token_clear(&shape);
-    pjm_conf_clear(&c);
+    pjwt_modopts_clear(&c);
     return rv;
 }
 

@@ -2,7 +2,7 @@
 # Documentation and examples against the code:
 #  1. every option in the code's option tables is documented (man pages and
 #     the commented example configs) and every documented option exists:
-#     module options (pam_module/*.c and common/verify*.c set functions) vs
+#     module options (the table in common/modopts.c) vs
 #     pam_jwt(8), pam_jwt.conf(5), etc/pam_jwt.conf; daemon options
 #     (issuer/ conf table) vs jwt-issuerd(8), etc/jwt-issuerd.conf; jwtctl's
 #     getopt tables vs jwtctl(1); module arguments in README's pam lines;
@@ -62,17 +62,19 @@ same_set() {
     fi
 }
 
-# The module: its own options plus the verifier's.
-mod_src=$(ls pam_module/*.c 2>/dev/null || true)
-# The verifier's options live in common/verify*.c (verify_opts.c today).
-ver_src=$(ls common/verify*.c 2>/dev/null || true)
-if [ -n "$mod_src" ] && [ -n "$ver_src" ]; then
-    # shellcheck disable=SC2086
-    code_strcmp $mod_src $ver_src > "$T/mod.code"
+# The module: the one option table of common/modopts.c, rows
+# `{ "NAME", PJWT_MO_KIND, FLAGS, "doc" },` (the loader knows no other name).
+mo_table() { sed -n 's/^ *{ "\([a-z0-9_]*\)", PJWT_MO_[A-Z]*, \([^"]*\)".*/\1 \2/p' common/modopts.c; }
+if [ -f common/modopts.c ]; then
+    mo_table | cut -d' ' -f1 > "$T/mod.code"
+    # The verifier's own names (verify_opts.c) are all reachable: in the table.
+    code_strcmp common/verify_opts.c | sort -u > "$T/ver.code"
+    untabled=$(sort -u "$T/mod.code" | comm -13 - "$T/ver.code" | tr '\n' ' ')
+    [ -z "$untabled" ] || bad "verifier options missing from the modopts table: $untabled"
     man_opts pam_module/pam_jwt.8 OPTIONS > "$T/mod.man8"
     same_set "pam_jwt(8)" "$T/mod.code" "$T/mod.man8"
-    # config= is an argument only: not a file option.
-    grep -vx config "$T/mod.code" > "$T/mod.file" || true
+    # PJWT_MO_ARG_ONLY (config=) is an argument only: not a file option.
+    mo_table | grep -v PJWT_MO_ARG_ONLY | cut -d' ' -f1 > "$T/mod.file" || true
     man_opts pam_module/pam_jwt.conf.5 OPTIONS > "$T/mod.man5"
     same_set "pam_jwt.conf(5)" "$T/mod.file" "$T/mod.man5"
     conf_opts etc/pam_jwt.conf > "$T/mod.etc"
@@ -93,7 +95,7 @@ if [ -n "$mod_src" ] && [ -n "$ver_src" ]; then
         bad "README/pam_jwt(8) do not say that %H is the module's only name lookup"
     else ok "recipes use %h only; %H documented as the only name lookup"; fi
 else
-    skip "module option tables (pam_module/*.c, common/verify*.c) not there yet"
+    skip "module option table (common/modopts.c) not there yet"
 fi
 
 # The daemon.

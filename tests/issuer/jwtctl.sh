@@ -175,7 +175,7 @@ run 2 $J decode a b
 ok "decode: labelled UNVERIFIED, stdin, refuses non-JWS input"
 
 # ---- verify -----------------------------------------------------------------
-OPTS="issuer=https://issuer.test audience=host1 key=es.pem.pub key=ed.pem.pub"
+OPTS="issuer=https://issuer.test audience=host1 key=$tmp/es.pem.pub key=$tmp/ed.pem.pub"
 run 0 $J verify $OPTS --user alice "$es_tok"
 has "signature  PASS"; has "user       PASS"; has "result     PASS"
 run 0 $J verify $OPTS --user alice "$ed_tok"
@@ -188,12 +188,12 @@ run 1 $J verify $OPTS --user alice --now $((NOW + 10000)) "$es_tok"
 has "exp        FAIL"; has "result     FAIL"
 run 1 $J verify $OPTS --user alice --now $((NOW - 10000)) "$es_tok"
 has "iat        FAIL"
-run 1 $J verify issuer=https://issuer.test audience=host2 key=es.pem.pub \
+run 1 $J verify issuer=https://issuer.test audience=host2 key=$tmp/es.pem.pub \
     --user alice "$es_tok"
 has "aud        FAIL"; has 'host2'
 run 1 $J verify $OPTS --user bob "$es_tok"
 has "user       FAIL"; has 'bob'
-run 1 $J verify issuer=https://other.test audience=host1 key=es.pem.pub \
+run 1 $J verify issuer=https://other.test audience=host1 key=$tmp/es.pem.pub \
     --user alice "$es_tok"
 has "iss        FAIL"
 # several failures are all shown
@@ -215,7 +215,7 @@ bad2="${es_tok%%.*}.${evil}.${sig}"
 run 1 $J verify $OPTS --user root "$bad2"
 has "signature  FAIL"
 # a token signed by a key we do not trust
-run 1 $J verify issuer=https://issuer.test audience=host1 key=ed.pem.pub \
+run 1 $J verify issuer=https://issuer.test audience=host1 key=$tmp/ed.pem.pub \
     --user alice "$es_tok"
 has "alg        FAIL"
 # a kid no loaded key has (a missed rotation step): named in the report
@@ -263,49 +263,62 @@ prompt = Token:
 debug
 EOF
 chmod 644 pam_jwt.conf
-run 1 $J verify --config pam_jwt.conf --user alice "$es_tok"; has "aud        FAIL"
+run 1 $J verify --config $tmp/pam_jwt.conf --user alice "$es_tok"; has "aud        FAIL"
 # an argument replaces the file's line of the same name, as in the module
-run 0 $J verify --config pam_jwt.conf audience=host1 --user alice "$es_tok"
+run 0 $J verify --config $tmp/pam_jwt.conf audience=host1 --user alice "$es_tok"
 has "one_time   SKIP"; has "result     PASS"
-run 0 $J verify config=pam_jwt.conf audience=host1 --user alice "$es_tok"
+run 0 $J verify config=$tmp/pam_jwt.conf audience=host1 --user alice "$es_tok"
 chmod 664 pam_jwt.conf
-run 2 $J verify --config pam_jwt.conf audience=host1 --user alice "$es_tok"
+run 2 $J verify --config $tmp/pam_jwt.conf audience=host1 --user alice "$es_tok"
 chmod 644 pam_jwt.conf
 printf 'issuer = x\nfrobnicate = 1\n' > bad.conf
-run 2 $J verify --config bad.conf --user alice "$es_tok"; has "bad.conf:2: unknown option" err
-run 2 $J verify --config missing.conf --user alice "$es_tok"
-run 2 $J verify audience=host1 key=es.pem.pub --user alice "$es_tok"; has issuer err
-run 2 $J verify issuer=x key=es.pem.pub --user alice "$es_tok"; has audience err
+run 2 $J verify --config $tmp/bad.conf --user alice "$es_tok"; has "bad.conf:2: unknown option" err
+run 2 $J verify --config $tmp/missing.conf --user alice "$es_tok"
+run 2 $J verify audience=host1 key=$tmp/es.pem.pub --user alice "$es_tok"; has issuer err
+run 2 $J verify issuer=x key=$tmp/es.pem.pub --user alice "$es_tok"; has audience err
 run 2 $J verify issuer=x audience=y --user alice "$es_tok"
-run 2 $J verify issuer=x audience=y key=missing.pem --user alice "$es_tok"
-run 2 $J verify issuer=x audience=y key=es.pem.pub algorithms=HS256 --user alice "$es_tok"
+run 2 $J verify issuer=x audience=y key=$tmp/missing.pem --user alice "$es_tok"
+run 2 $J verify issuer=x audience=y key=$tmp/es.pem.pub algorithms=HS256 --user alice "$es_tok"
 has hmac_secret err
-run 2 $J verify issuer=x audience=y key=es.pem.pub leeway=abc --user alice "$es_tok"
+run 2 $J verify issuer=x audience=y key=$tmp/es.pem.pub leeway=abc --user alice "$es_tok"
 cp es.pem.pub gw.pub && chmod 666 gw.pub
-run 2 $J verify issuer=x audience=y key=gw.pub --user alice "$es_tok"
+run 2 $J verify issuer=x audience=y key=$tmp/gw.pub --user alice "$es_tok"
 run 2 $J verify $OPTS "$es_tok"; has "--user" err
 run 2 $J verify $OPTS --user alice
 run 2 $J verify $OPTS --user alice "$es_tok" "$es_tok"
 run 2 $J verify $OPTS --user alice --now soon "$es_tok"
 ok "verify: config file, argument override, config errors exit 2"
 
+# The module's option rules, through the module's own loader: every trusted
+# file named by an absolute path (config=, --config, key=, hmac_secret=,
+# revoked=, replay_dir=), use_first_pass / try_first_pass without a value.
+run 2 $J verify issuer=x audience=y key=es.pem.pub --user alice "$es_tok"; has "absolute path" err
+run 2 $J verify --config pam_jwt.conf audience=host1 --user alice "$es_tok"; has "absolute path" err
+run 2 $J verify config=pam_jwt.conf audience=host1 --user alice "$es_tok"; has "absolute path" err
+run 2 $J verify $OPTS revoked=revoked --user alice "$es_tok"; has "absolute path" err
+run 2 $J verify $OPTS replay_dir=state --user alice "$es_tok"; has "absolute path" err
+run 2 $J verify $OPTS use_first_pass=no --user alice "$es_tok"; has "takes no value" err
+run 2 $J verify $OPTS try_first_pass=yes --user alice "$es_tok"; has "takes no value" err
+run 0 $J verify $OPTS use_first_pass try_first_pass --user alice "$es_tok"
+ok "verify: module option rules (absolute paths, first-pass flags take no value)"
+
 # HS256 through hmac_secret; %s audience through --service
-run 0 $J verify issuer=https://issuer.test audience=host1 hmac_secret=hs.key \
+run 0 $J verify issuer=https://issuer.test audience=host1 hmac_secret=$tmp/hs.key \
     --user alice "$hs_tok"
 chmod 644 hs.key
-run 2 $J verify issuer=https://issuer.test audience=host1 hmac_secret=hs.key \
+run 2 $J verify issuer=https://issuer.test audience=host1 hmac_secret=$tmp/hs.key \
     --user alice "$hs_tok"
 chmod 600 hs.key
 run 0 $J sign --key es.pem --claims \
     '{"iss":"https://issuer.test","aud":"svc:sudo","sub":"alice"}' --lifetime 60
 svc_tok=$(cat out)
-run 0 $J verify issuer=https://issuer.test 'audience=svc:%s' key=es.pem.pub \
+run 0 $J verify issuer=https://issuer.test 'audience=svc:%s' key=$tmp/es.pem.pub \
     --service sudo --user alice "$svc_tok"
-run 1 $J verify issuer=https://issuer.test 'audience=svc:%s' key=es.pem.pub \
+run 1 $J verify issuer=https://issuer.test 'audience=svc:%s' key=$tmp/es.pem.pub \
     --user alice "$svc_tok"
 has "svc:sshd"
 printf 'jti nope\nsub alice\n' > revoked && chmod 644 revoked
-run 1 $J verify $OPTS revoked=revoked --user alice "$es_tok"; has "revoked    FAIL"
+run 1 $J verify $OPTS revoked=$tmp/revoked --user alice "$es_tok"; has "revoked    FAIL"
 ok "verify: hmac_secret and its mode, %s audience, revocation list"
 
 # ---- cross-check with PyJWT -------------------------------------------------

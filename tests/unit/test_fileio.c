@@ -526,6 +526,36 @@ test_trust_nonregular(void **state)
     trusted(dir, PJWT_PATH_DIR);
 }
 
+/* A stream (stdin, a pipe) read to its end, bounded like a file. */
+static void
+test_fd_read(void **state)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    pjwt_err e;
+    int p[2];
+
+    (void)state;
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "hello\n", 6), 6);
+    close(p[1]);
+    assert_int_equal(pjwt_fd_read(p[0], "pipe", 6, &buf, &len, &e), 0);
+    assert_int_equal(len, 6);
+    assert_string_equal((char *)buf, "hello\n");
+    pjwt_file_free(buf, len);
+    close(p[0]);
+
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "hello!\n", 7), 7);
+    close(p[1]);
+    pjwt_err_clear(&e);
+    assert_int_equal(pjwt_fd_read(p[0], "pipe", 6, &buf, &len, &e),
+                     PJWT_ERR_TOO_LONG);
+    assert_null(buf);
+    assert_non_null(strstr(e.msg, "pipe: larger than 6 bytes"));
+    close(p[0]);
+}
+
 int
 main(void)
 {
@@ -541,6 +571,7 @@ main(void)
         cmocka_unit_test(test_trust_symlink_parent),
         cmocka_unit_test(test_trust_swap),
         cmocka_unit_test(test_trust_nonregular),
+        cmocka_unit_test(test_fd_read),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -55,7 +55,7 @@ pjwt_algset_parse(const char *list, pjwt_algset *out, struct pjwt_err *err)
     const char *p = list;
 
     if (!list || !out)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no list");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no list");
     /* Bounded by the string: every pass consumes at least one character
        or ends the loop. */
     for (;;) {
@@ -71,13 +71,13 @@ pjwt_algset_parse(const char *list, pjwt_algset *out, struct pjwt_err *err)
         while (e > s && is_space(e[-1]))
             e--;
         if (e == s)
-            return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                                "empty algorithm in list");
+            return PJWT_FAIL(err, PJWT_ERR_ALG,
+                             "empty algorithm in list");
         a = pjwt_alg_from_name(s, (size_t)(e - s));
         if (a == PJWT_ALG_INVALID)
-            return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                                "unknown algorithm \"%.*s\"",
-                                (int)((e - s) > 32 ? 32 : (e - s)), s);
+            return PJWT_FAIL(err, PJWT_ERR_ALG,
+                             "unknown algorithm \"%.*s\"",
+                             (int)((e - s) > 32 ? 32 : (e - s)), s);
         set |= PJWT_ALGSET(a);
         if (*p == '\0')
             break;

@@ -76,15 +76,15 @@ pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
     if (max_size == 0)
         max_size = PJWT_JSON_MAX_SIZE;
     if (len > max_size) {
-        pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
-                     "JSON of %zu bytes over limit %zu", len, max_size);
+        PJWT_FAIL(err, PJWT_ERR_TOO_LONG,
+                  "JSON of %zu bytes over limit %zu", len, max_size);
         return NULL;
     }
     /* A raw NUL is invalid JSON anyway; refuse it before jansson so the
        reason is clear.  "\u0000" is refused by jansson itself, because
        JSON_ALLOW_NUL is not passed. */
     if (memchr(buf, '\0', len)) {
-        pjwt_err_set(err, PJWT_ERR_JSON, __func__, "NUL byte in JSON");
+        PJWT_FAIL(err, PJWT_ERR_JSON, "NUL byte in JSON");
         return NULL;
     }
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -93,27 +93,27 @@ pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
            carry token content, so only a fixed reason and the offset. */
         enum json_error_code code = json_error_code(&jerr);
 
-        pjwt_err_set(err, code == json_error_out_of_memory ? PJWT_ERR_NOMEM
-                                                            : PJWT_ERR_JSON,
-                     __func__, "invalid JSON at offset %d: %s",
-                     jerr.position, reason(code));
+        PJWT_FAIL(err, code == json_error_out_of_memory ? PJWT_ERR_NOMEM
+                                                        : PJWT_ERR_JSON,
+                  "invalid JSON at offset %d: %s", jerr.position,
+                  reason(code));
         return NULL;
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        pjwt_err_set(err, PJWT_ERR_JSON, __func__, "JSON is not an object");
+        PJWT_FAIL(err, PJWT_ERR_JSON, "JSON is not an object");
         return NULL;
     }
     if (!depth_ok(j, 1)) {
         json_decref(j);
-        pjwt_err_set(err, PJWT_ERR_JSON, __func__,
-                     "JSON nested deeper than %d", PJWT_JSON_MAX_DEPTH);
+        PJWT_FAIL(err, PJWT_ERR_JSON,
+                  "JSON nested deeper than %d", PJWT_JSON_MAX_DEPTH);
         return NULL;
     }
     return j;
 
 bad_arg:
-    pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no buffer");
+    PJWT_FAIL(err, PJWT_ERR_ARG, "no buffer");
     return NULL;
 }
 
@@ -125,19 +125,19 @@ pjwt_json_get_date(const json_t *obj, const char *name, double *out,
     double d;
 
     if (!obj || !name || !out)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     v = json_object_get(obj, name);
     if (!v)
-        return pjwt_err_set(err, PJWT_ERR_MISSING, __func__,
-                            "\"%s\" absent", name);
+        return PJWT_FAIL(err, PJWT_ERR_MISSING,
+                         "\"%s\" absent", name);
     /* Strings such as "1700000000" are not NumericDates (RFC 7519 2). */
     if (!json_is_number(v))
-        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
-                            "\"%s\" is not a number", name);
+        return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
+                         "\"%s\" is not a number", name);
     d = json_number_value(v);
     if (!isfinite(d) || d < 0 || d >= DATE_MAX)
-        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
-                            "\"%s\" out of range", name);
+        return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
+                         "\"%s\" out of range", name);
     *out = d;
     return 0;
 }
@@ -149,14 +149,14 @@ pjwt_json_get_string(const json_t *obj, const char *name,
     const json_t *v;
 
     if (!obj || !name || !out)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     v = json_object_get(obj, name);
     if (!v)
-        return pjwt_err_set(err, PJWT_ERR_MISSING, __func__,
-                            "\"%s\" absent", name);
+        return PJWT_FAIL(err, PJWT_ERR_MISSING,
+                         "\"%s\" absent", name);
     if (!json_is_string(v))
-        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
-                            "\"%s\" is not a string", name);
+        return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
+                         "\"%s\" is not a string", name);
     *out = json_string_value(v);
     if (len)
         *len = json_string_length(v);

@@ -49,21 +49,21 @@ get_member(const json_t *jwk, int m, struct pjwt_jwk_parts *parts,
     if (!v)
         return PJWT_ERR_MISSING;
     if (!json_is_string(v))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "JWK member %s is not a string", mname[m]);
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "JWK member %s is not a string", mname[m]);
     s = json_string_value(v);
     sl = json_string_length(v);
     cap = pjwt_b64url_dec_len(sl);
     b = malloc(cap ? cap : 1);
     if (!b)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     if (sl == 0
         || pjwt_b64url_decode(s, sl, b, cap, &parts->l[m]) != 0
         || parts->l[m] == 0) {
         pjwt_secret_free(b, cap);
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "JWK member %s is not strict base64url",
-                            mname[m]);
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "JWK member %s is not strict base64url",
+                         mname[m]);
     }
     parts->v[m] = b;
     return 0;
@@ -75,8 +75,8 @@ need(const json_t *jwk, int m, struct pjwt_jwk_parts *parts, pjwt_err *err)
     int r = get_member(jwk, m, parts, err);
 
     if (r == PJWT_ERR_MISSING)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "JWK member %s missing", mname[m]);
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "JWK member %s missing", mname[m]);
     return r;
 }
 
@@ -92,13 +92,13 @@ pjwt_rsa_check(const uint8_t *n, size_t nl, const uint8_t *e, size_t el,
     for (m = 0x80; m && !(n[0] & m); m >>= 1)
         bits--;
     if (bits < PJWT_RSA_MIN_BITS || bits > PJWT_RSA_MAX_BITS)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "RSA key of %d bits (allowed %d..%d)", bits,
-                            PJWT_RSA_MIN_BITS, PJWT_RSA_MAX_BITS);
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "RSA key of %d bits (allowed %d..%d)", bits,
+                         PJWT_RSA_MIN_BITS, PJWT_RSA_MAX_BITS);
     e = pjwt_be_minimal(e, &el);
     if (el > 8 || !(e[el - 1] & 1) || (el == 1 && e[0] < 3))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "bad RSA public exponent");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "bad RSA public exponent");
     return 0;
 }
 
@@ -116,17 +116,17 @@ check_rsa(const json_t *jwk, unsigned flags, struct pjwt_jwk_parts *parts,
                             parts->v[PJWT_M_E], parts->l[PJWT_M_E], err)) != 0)
         return r;
     if (json_object_get(jwk, "oth"))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "multi-prime RSA keys are not supported");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "multi-prime RSA keys are not supported");
     for (i = 0; i < sizeof(rsa_priv) / sizeof(rsa_priv[0]); i++)
         if (json_object_get(jwk, rsa_priv[i]))
             have++;
     if (have == 0)
         return 0;
     if (!(flags & PJWT_KEYS_PRIVATE))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "private key material where a public key is "
-                            "expected");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "private key material where a public key is "
+                         "expected");
     for (i = PJWT_M_D; i <= PJWT_M_QI; i++)
         if ((r = need(jwk, (int)i, parts, err)) != 0)
             return r;
@@ -144,29 +144,29 @@ check_curve(const json_t *jwk, unsigned flags, enum pjwt_crv crv,
     if ((r = need(jwk, PJWT_M_X, parts, err)) != 0)
         return r;
     if (parts->l[PJWT_M_X] != cl)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "JWK x is not %zu bytes", cl);
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "JWK x is not %zu bytes", cl);
     if (crv != PJWT_CRV_ED25519) {
         if ((r = need(jwk, PJWT_M_Y, parts, err)) != 0)
             return r;
         if (parts->l[PJWT_M_Y] != cl)
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "JWK y is not %zu bytes", cl);
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "JWK y is not %zu bytes", cl);
     } else if (json_object_get(jwk, "y")) {
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "OKP JWK with a y member");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "OKP JWK with a y member");
     }
     if (!json_object_get(jwk, "d"))
         return 0;
     if (!(flags & PJWT_KEYS_PRIVATE))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "private key material where a public key is "
-                            "expected");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "private key material where a public key is "
+                         "expected");
     if ((r = need(jwk, PJWT_M_D, parts, err)) != 0)
         return r;
     if (parts->l[PJWT_M_D] != cl)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "JWK d is not %zu bytes", cl);
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "JWK d is not %zu bytes", cl);
     *priv = 1;
     return 0;
 }
@@ -183,8 +183,8 @@ opt_string(const json_t *jwk, const char *name, const char **s, size_t *len,
     if (!v)
         return 0;
     if (!json_is_string(v) || json_string_length(v) == 0)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "JWK %s is not a non-empty string", name);
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "JWK %s is not a non-empty string", name);
     *s = json_string_value(v);
     *len = json_string_length(v);
     return 0;
@@ -202,9 +202,9 @@ unsupported_key(int *unsupported, pjwt_err *err, const char *what,
 {
     if (unsupported)
         *unsupported = 1;
-    return pjwt_err_set(err, PJWT_ERR_KEY, "pjwt_jwk_load",
-                        "unsupported JWK %s %.*s", what,
-                        (int)(len > 32 ? 32 : len), s ? s : "");
+    return PJWT_FAIL(err, PJWT_ERR_KEY,
+                     "unsupported JWK %s %.*s", what,
+                     (int)(len > 32 ? 32 : len), s ? s : "");
 }
 
 /* "use" and "key_ops": the key must be meant for signatures. */
@@ -224,12 +224,12 @@ check_purpose(const json_t *jwk, int *unsupported, pjwt_err *err)
     if (!ops)
         return 0;
     if (!json_is_array(ops))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "JWK key_ops is not an array");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "JWK key_ops is not an array");
     json_array_foreach(ops, i, op) {
         if (!json_is_string(op))
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "JWK key_ops holds a non-string");
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "JWK key_ops holds a non-string");
         s = json_string_value(op);
         len = json_string_length(op);
         if (str_is(s, len, "verify") || str_is(s, len, "sign"))
@@ -252,12 +252,12 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
     if (unsupported)
         *unsupported = 0;
     if (!json_is_object(jwk))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "JWK is not an object");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "JWK is not an object");
     if ((r = opt_string(jwk, "kty", &kty, &ktyl, err)) != 0)
         return r;
     if (!kty)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "JWK without kty");
+        return PJWT_FAIL(err, PJWT_ERR_KEY, "JWK without kty");
     if ((r = check_purpose(jwk, unsupported, err)) != 0)
         return r;
     if ((r = opt_string(jwk, "alg", &alg, &algl, err)) != 0
@@ -271,7 +271,7 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
     }
     parts = calloc(1, sizeof(*parts));
     if (!parts)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 
     if (str_is(kty, ktyl, "RSA")) {
         key->kty = PJWT_KTY_RSA;
@@ -279,7 +279,7 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
     } else if (str_is(kty, ktyl, "EC") || str_is(kty, ktyl, "OKP")) {
         key->kty = kty[0] == 'E' ? PJWT_KTY_EC : PJWT_KTY_OKP;
         if (!crv) {
-            r = pjwt_err_set(err, PJWT_ERR_KEY, __func__, "JWK without crv");
+            r = PJWT_FAIL(err, PJWT_ERR_KEY, "JWK without crv");
             goto out;
         }
         if (key->kty == PJWT_KTY_EC)
@@ -297,9 +297,9 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
         key->kty = PJWT_KTY_OCT;
         r = need(jwk, PJWT_M_K, parts, err);
         if (r == 0 && parts->l[PJWT_M_K] < PJWT_HMAC_MIN_LEN)
-            r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                             "oct key of %zu bytes (minimum %d)",
-                             parts->l[PJWT_M_K], PJWT_HMAC_MIN_LEN);
+            r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                          "oct key of %zu bytes (minimum %d)",
+                          parts->l[PJWT_M_K], PJWT_HMAC_MIN_LEN);
         priv = 1;
     } else {
         r = unsupported_key(unsupported, err, "kty", kty, ktyl);

@@ -139,8 +139,8 @@ out:
     if (bad) {
         pjwt_jwk_wipe(m);
         json_decref(m);
-        pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                     "cannot export the key's members");
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                  "cannot export the key's members");
         return NULL;
     }
     return m;
@@ -173,8 +173,8 @@ pjwt_key_to_public_jwk(pjwt_key *key, pjwt_err *err)
     json_t *m;
 
     if (!key || key->kty == PJWT_KTY_OCT) {
-        pjwt_err_set(err, PJWT_ERR_ARG, __func__,
-                     "secret keys have no public JWK");
+        PJWT_FAIL(err, PJWT_ERR_ARG,
+                  "secret keys have no public JWK");
         return NULL;
     }
     m = pjwt_jwk_members(key, err);
@@ -186,7 +186,7 @@ pjwt_key_to_public_jwk(pjwt_key *key, pjwt_err *err)
             && json_object_set_new(m, "alg",
                                    json_string(pjwt_alg_name(key->pin))))) {
         json_decref(m);
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     return m;

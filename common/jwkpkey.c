@@ -140,8 +140,8 @@ build_ed25519(const pjwt_key *key, const struct pjwt_jwk_parts *p,
                || len != p->l[PJWT_M_X]
                || CRYPTO_memcmp(pub, p->v[PJWT_M_X], len) != 0)) {
         EVP_PKEY_free(pk);
-        pjwt_err_set(err, PJWT_ERR_KEY, "pjwt_jwk_materialize",
-                     "JWK x does not match d");
+        PJWT_FAIL(err, PJWT_ERR_KEY,
+                  "JWK x does not match d");
         return NULL;
     }
     return pk;
@@ -159,7 +159,7 @@ pjwt_jwk_materialize(pjwt_key *key, pjwt_err *err)
     if (key->pkey || key->kty == PJWT_KTY_OCT)
         return 0;
     if (!key->lazy)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "empty key");
+        return PJWT_FAIL(err, PJWT_ERR_KEY, "empty key");
     pjwt_err_clear(&e2);
     if (key->kty == PJWT_KTY_OKP)
         pk = build_ed25519(key, key->lazy, &e2);
@@ -168,15 +168,15 @@ pjwt_jwk_materialize(pjwt_key *key, pjwt_err *err)
     if (!pk) {
         if (e2.code)
             return pjwt_err_set(err, e2.code, e2.where, "%s", e2.msg);
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "key %s: OpenSSL refuses its members (point "
-                            "not on the curve?)", key->kid ? key->kid : "");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "key %s: OpenSSL refuses its members (point "
+                         "not on the curve?)", key->kid ? key->kid : "");
     }
     /* Same family checks as a PEM key, and for private keys the same
        pairwise check. */
     r = pjwt_pkey_classify(pk, &kty, &crv, err);
     if (r == 0 && (kty != key->kty || crv != key->crv))
-        r = pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "key type changed");
+        r = PJWT_FAIL(err, PJWT_ERR_INTERNAL, "key type changed");
     if (r == 0 && key->priv && key->kty != PJWT_KTY_OKP) {
         pjwt_key tmp = *key;
         tmp.pkey = NULL;

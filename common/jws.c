@@ -57,15 +57,15 @@ split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
     /* Before anything else: the cost of everything below is bounded by
        this length. */
     if (len > max_len)
-        return pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
-                            "token of %zu bytes over limit %zu", len, max_len);
+        return PJWT_FAIL(err, PJWT_ERR_TOO_LONG,
+                         "token of %zu bytes over limit %zu", len, max_len);
     if (!c || len == 0)
-        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__, "empty token");
+        return PJWT_FAIL(err, PJWT_ERR_FORMAT, "empty token");
     d1 = memchr(c, '.', len);
     d2 = d1 ? memchr(d1 + 1, '.', (size_t)(end - d1 - 1)) : NULL;
     if (!d1 || !d2 || memchr(d2 + 1, '.', (size_t)(end - d2 - 1)))
-        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__,
-                            "token is not three segments");
+        return PJWT_FAIL(err, PJWT_ERR_FORMAT,
+                         "token is not three segments");
     pt->h = c;
     pt->hl = (size_t)(d1 - c);
     pt->p = d1 + 1;
@@ -73,8 +73,8 @@ split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
     pt->s = d2 + 1;
     pt->sl = (size_t)(end - d2 - 1);
     if (pt->hl == 0 || pt->pl == 0 || pt->sl == 0)
-        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__,
-                            "token has an empty segment");
+        return PJWT_FAIL(err, PJWT_ERR_FORMAT,
+                         "token has an empty segment");
     /* Strict base64url is checked as each segment is decoded (decoding
        validates in the same pass): the header and signature before any
        key is touched, the payload before it is parsed. */
@@ -90,15 +90,15 @@ decode_json(const char *seg, size_t seglen, uint8_t *buf, size_t cap,
     size_t n = 0;
 
     if (pjwt_b64url_decode(seg, seglen, buf, cap, &n) != 0)
-        return pjwt_err_set(err, PJWT_ERR_B64, __func__,
-                            "%s: bad base64url", what);
+        return PJWT_FAIL(err, PJWT_ERR_B64,
+                         "%s: bad base64url", what);
     pjwt_err_clear(&local);
     /* Even when a caller raises the token limit, header and claims stay
        within the JSON bound (PJWT_JSON_MAX_SIZE). */
     *out = pjwt_json_parse_object((const char *)buf, n, 0, &local);
     if (!*out)
-        return pjwt_err_set(err, local.code ? local.code : PJWT_ERR_JSON,
-                            __func__, "%s: %s", what, local.msg);
+        return PJWT_FAIL(err, pjwt_err_code(&local), "%s: %s", what,
+                         local.msg);
     return 0;
 }
 
@@ -111,22 +111,22 @@ check_header(json_t *hdr, pjwt_alg *alg, const char **kid, size_t *kid_len,
 
     a = json_object_get(hdr, "alg");
     if (!json_is_string(a))
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                            "header alg missing or not a string");
+        return PJWT_FAIL(err, PJWT_ERR_ALG,
+                         "header alg missing or not a string");
     /* Exact and case-sensitive; "none" has no value, so it ends here. */
     *alg = pjwt_alg_from_name(json_string_value(a), json_string_length(a));
     if (*alg == PJWT_ALG_INVALID)
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                            "header alg not supported");
+        return PJWT_FAIL(err, PJWT_ERR_ALG,
+                         "header alg not supported");
     /* No extension is implemented, so any crit is one we do not
        understand (RFC 7515 4.1.11); b64 changes what is signed (RFC 7797)
        and is refused whatever its value. */
     if (json_object_get(hdr, "crit"))
-        return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
-                            "header crit not supported");
+        return PJWT_FAIL(err, PJWT_ERR_HEADER,
+                         "header crit not supported");
     if (json_object_get(hdr, "b64"))
-        return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
-                            "header b64 not supported");
+        return PJWT_FAIL(err, PJWT_ERR_HEADER,
+                         "header b64 not supported");
     /* jwk, jku, x5u, x5c are deliberately never read: a key the token
        brings along proves nothing. */
     k = json_object_get(hdr, "kid");
@@ -134,8 +134,8 @@ check_header(json_t *hdr, pjwt_alg *alg, const char **kid, size_t *kid_len,
     *kid_len = 0;
     if (k) {
         if (!json_is_string(k))
-            return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
-                                "header kid not a string");
+            return PJWT_FAIL(err, PJWT_ERR_HEADER,
+                             "header kid not a string");
         *kid = json_string_value(k);
         *kid_len = json_string_length(k);
     }
@@ -154,24 +154,24 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
     int r;
 
     if (!out)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no output");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no output");
     memset(out, 0, sizeof(*out));
     if ((r = split(compact, len, max_len, &pt, err)) != 0)
         return r;
     /* parse never decodes the signature; its shape is still checked */
     if (!pjwt_b64url_valid(pt.s, pt.sl))
-        return pjwt_err_set(err, PJWT_ERR_B64, __func__,
-                            "signature: bad base64url");
+        return PJWT_FAIL(err, PJWT_ERR_B64,
+                         "signature: bad base64url");
     cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
     if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err))
         || (r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))
         goto out;
     a = json_object_get(t.header, "alg");
     if (!json_is_string(a)) {
-        r = pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                         "header alg missing or not a string");
+        r = PJWT_FAIL(err, PJWT_ERR_ALG,
+                      "header alg missing or not a string");
         goto out;
     }
     t.alg = pjwt_alg_from_name(json_string_value(a), json_string_length(a));
@@ -182,7 +182,7 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
     r = 0;
 out:
     if (r && err && err->code == 0)
-        pjwt_err_set(err, r, __func__, NULL);
+        PJWT_FAIL(err, r, NULL);
     pjwt_token_clear(&t);
     if (buf != stackbuf)
         free(buf);
@@ -205,13 +205,13 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     int r;
 
     if (!out || !ks)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     memset(out, 0, sizeof(*out));
     if ((r = split(compact, len, max_len, &pt, err)) != 0)
         return r;
     cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
     if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 
     /* Header: alg, crit, b64, kid. */
     if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err)))
@@ -221,19 +221,19 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     if (allowed == 0)
         allowed = pjwt_keyset_algs(ks);
     if (!(allowed & PJWT_ALGSET(alg))) {
-        r = pjwt_err_set(err, PJWT_ERR_ALG, __func__, "alg %s not allowed",
-                         pjwt_alg_name(alg));
+        r = PJWT_FAIL(err, PJWT_ERR_ALG, "alg %s not allowed",
+                      pjwt_alg_name(alg));
         goto out;
     }
 
     /* Signature: decoded before key selection so a malformed one costs no
        key materialisation. */
     if (pjwt_b64url_dec_len(pt.sl) > sizeof(sig)) {
-        r = pjwt_err_set(err, PJWT_ERR_SIG, __func__, "signature too long");
+        r = PJWT_FAIL(err, PJWT_ERR_SIG, "signature too long");
         goto out;
     }
     if (pjwt_b64url_decode(pt.s, pt.sl, sig, sizeof(sig), &siglen) != 0) {
-        r = pjwt_err_set(err, PJWT_ERR_B64, __func__, "signature: bad base64url");
+        r = PJWT_FAIL(err, PJWT_ERR_B64, "signature: bad base64url");
         goto out;
     }
 
@@ -283,8 +283,8 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     }
     if (r != 0) {
         if (r == PJWT_ERR_NO_KEY)
-            pjwt_err_set(err, r, __func__, "no key for %s%s",
-                         pjwt_alg_name(alg), kid ? " and kid" : "");
+            PJWT_FAIL(err, r, "no key for %s%s",
+                      pjwt_alg_name(alg), kid ? " and kid" : "");
         goto out;
     }
 
@@ -319,19 +319,19 @@ pjwt_jws_sign(pjwt_key *key, pjwt_alg alg, const json_t *header_extra,
 
     if (!key || !name || !json_is_object(claims)
         || (header_extra && !json_is_object(header_extra))) {
-        pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
         goto out;
     }
     if (!(pjwt_key_algs(key) & PJWT_ALGSET(alg))) {
-        pjwt_err_set(err, PJWT_ERR_ALG, __func__, "key not usable with %s",
-                     name);
+        PJWT_FAIL(err, PJWT_ERR_ALG, "key not usable with %s",
+                  name);
         goto out;
     }
     /* Never sign what every verifier here refuses. */
     if (header_extra && (json_object_get(header_extra, "crit")
                          || json_object_get(header_extra, "b64"))) {
-        pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
-                     "crit/b64 headers are not supported");
+        PJWT_FAIL(err, PJWT_ERR_HEADER,
+                  "crit/b64 headers are not supported");
         goto out;
     }
     /* alg first, then kid, then the caller's members (which may replace
@@ -373,7 +373,7 @@ pjwt_jws_sign(pjwt_key *key, pjwt_alg alg, const json_t *header_extra,
     tok = NULL;
     goto out;
 nomem:
-    pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 out:
     free(tok);
     free(hjson);

@@ -156,8 +156,7 @@ digest_init(EVP_MD_CTX *ctx, pjwt_key *key, pjwt_alg alg, int sign,
 
     pkey = pjwt_key_pkey(key, err);
     if (!pkey)
-        return err && err->code ? err->code
-             : pjwt_err_set(err, PJWT_ERR_KEY, __func__, "key not loaded");
+        return pjwt_err_code(err);
     if (sign)
         ok = EVP_DigestSignInit_ex(ctx, &pctx, alg_md(alg), NULL, NULL, pkey,
                                    NULL);
@@ -174,8 +173,8 @@ digest_init(EVP_MD_CTX *ctx, pjwt_key *key, pjwt_alg alg, int sign,
         ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
     }
     if (ok != 1)
-        return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                            "cannot set up %s", pjwt_alg_name(alg));
+        return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                         "cannot set up %s", pjwt_alg_name(alg));
     return 0;
 }
 
@@ -187,18 +186,20 @@ pjwt_jws_md_ctx(pjwt_key *key, pjwt_alg alg, int sign, pjwt_err *err)
     jws_cache *c = cache_of(key);
     EVP_MD_CTX **entry = c ? (sign ? &c->sig[alg] : &c->ver[alg]) : NULL;
     EVP_MD_CTX *base = NULL, *ctx;
+    pjwt_err local;
 
+    PJWT_ERR_OR_LOCAL(err, local);
     if (entry && !(base = __atomic_load_n(entry, __ATOMIC_ACQUIRE))) {
         EVP_MD_CTX *fresh = EVP_MD_CTX_new();
 
-        if (fresh && digest_init(fresh, key, alg, sign, NULL) == 0)
+        if (fresh && digest_init(fresh, key, alg, sign, &local) == 0)
             base = publish((void **)entry, fresh, md_ctx_free);
         else
             EVP_MD_CTX_free(fresh);
     }
     ctx = EVP_MD_CTX_new();
     if (!ctx) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     if (base && EVP_MD_CTX_copy_ex(ctx, base) == 1)
@@ -224,7 +225,7 @@ pjwt_jws_mac_ctx(pjwt_key *key, pjwt_alg alg, pjwt_err *err)
     /* Copying the pre-keyed context skips the fetch and key schedule. */
     ctx = base ? EVP_MAC_CTX_dup(base) : hmac_ctx_new(key, alg);
     if (!ctx)
-        pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "HMAC set-up failed");
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "HMAC set-up failed");
     return ctx;
 }
 

@@ -48,10 +48,10 @@ check_binding(pjwt_key *key, pjwt_alg alg, pjwt_err *err)
     const char *name = pjwt_alg_name(alg);
 
     if (!key || !name)
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__, "no such algorithm");
+        return PJWT_FAIL(err, PJWT_ERR_ALG, "no such algorithm");
     if (!(pjwt_key_algs(key) & PJWT_ALGSET(alg)))
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                            "key not usable with %s", name);
+        return PJWT_FAIL(err, PJWT_ERR_ALG,
+                         "key not usable with %s", name);
     return 0;
 }
 
@@ -65,13 +65,13 @@ hmac(pjwt_key *key, pjwt_alg alg, const void *input, size_t inlen,
     int r = PJWT_ERR_INTERNAL;
 
     if (!pjwt_key_secret(key, &outl) || pjwt_key_kty(key) != PJWT_KTY_OCT)
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__, "not an HMAC key");
+        return PJWT_FAIL(err, PJWT_ERR_ALG, "not an HMAC key");
     if (!(ctx = pjwt_jws_mac_ctx(key, alg, err)))
         return r;
     outl = 0;
     if (!EVP_MAC_update(ctx, input, inlen)
         || !EVP_MAC_final(ctx, tag, &outl, 64) || outl != hs_len(alg)) {
-        pjwt_err_set(err, r, __func__, "HMAC failed");
+        PJWT_FAIL(err, r, "HMAC failed");
         goto out;
     }
     *taglen = outl;
@@ -118,12 +118,14 @@ pjwt_jws_sig_verify(pjwt_key *key, pjwt_alg alg, const void *input,
     uint8_t der[160];
     const uint8_t *s = sig;
     size_t slen = siglen;
+    pjwt_err local;
     int r;
 
+    PJWT_ERR_OR_LOCAL(err, local);
     if ((r = check_binding(key, alg, err)) != 0)
         return r;
     if (!sig && siglen)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no signature");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no signature");
 
     if (is_hs(alg)) {
         uint8_t tag[64];
@@ -132,12 +134,12 @@ pjwt_jws_sig_verify(pjwt_key *key, pjwt_alg alg, const void *input,
         /* Length first: CRYPTO_memcmp needs equal lengths, and a
            truncated tag must never compare as a prefix. */
         if (siglen != hs_len(alg))
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "HMAC tag has wrong length");
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "HMAC tag has wrong length");
         if ((r = hmac(key, alg, input, inlen, tag, &taglen, err)) != 0)
             return r;
         r = CRYPTO_memcmp(tag, sig, taglen) == 0 ? 0
-          : pjwt_err_set(err, PJWT_ERR_SIG, __func__, "HMAC mismatch");
+          : PJWT_FAIL(err, PJWT_ERR_SIG, "HMAC mismatch");
         OPENSSL_cleanse(tag, sizeof(tag));
         return r;
     }
@@ -148,17 +150,17 @@ pjwt_jws_sig_verify(pjwt_key *key, pjwt_alg alg, const void *input,
         size_t clen = es_coord_len(alg);
 
         if (siglen != 2 * clen)
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "ECDSA signature is not %zu bytes", 2 * clen);
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "ECDSA signature is not %zu bytes", 2 * clen);
         slen = es_raw_to_der(sig, clen, der, sizeof(der));
         if (slen == 0)
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "bad ECDSA signature");
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "bad ECDSA signature");
         s = der;
     } else if (PJWT_ALGSET(alg) & PJWT_ALGSET_ED) {
         if (siglen != 64)
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "Ed25519 signature is not 64 bytes");
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "Ed25519 signature is not 64 bytes");
     }
 
     if (PJWT_ALGSET(alg) & (PJWT_ALGSET_RS | PJWT_ALGSET_PS)) {
@@ -166,16 +168,16 @@ pjwt_jws_sig_verify(pjwt_key *key, pjwt_alg alg, const void *input,
         EVP_PKEY *pk = pjwt_key_pkey(key, err);
 
         if (!pk)
-            return err && err->code ? err->code : PJWT_ERR_KEY;
+            return pjwt_err_code(err);
         if ((int)siglen != EVP_PKEY_get_size(pk))
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "RSA signature has wrong length");
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "RSA signature has wrong length");
     }
     if (!(ctx = pjwt_jws_md_ctx(key, alg, 0, err)))
-        return err && err->code ? err->code : PJWT_ERR_INTERNAL;
+        return pjwt_err_code(err);
     if (EVP_DigestVerify(ctx, s, slen, input, inlen) != 1)
-        return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                            "%s signature invalid", pjwt_alg_name(alg));
+        return PJWT_FAIL(err, PJWT_ERR_SIG,
+                         "%s signature invalid", pjwt_alg_name(alg));
     return 0;
 }
 
@@ -187,12 +189,14 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
     mdctx_auto EVP_MD_CTX *ctx = NULL;
     uint8_t der[160];
     size_t need = 0;
+    pjwt_err local;
     int r;
 
+    PJWT_ERR_OR_LOCAL(err, local);
     if ((r = check_binding(key, alg, err)) != 0)
         return r;
     if (!sig || !siglen)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no output buffer");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no output buffer");
 
     if (is_hs(alg)) {
         uint8_t tag[64];
@@ -202,7 +206,7 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
             return r;
         if (*siglen < taglen) {
             OPENSSL_cleanse(tag, sizeof(tag));
-            return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "buffer small");
+            return PJWT_FAIL(err, PJWT_ERR_ARG, "buffer small");
         }
         memcpy(sig, tag, taglen);
         *siglen = taglen;
@@ -211,10 +215,10 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
     }
 
     if (!pjwt_key_is_private(key))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "signing needs a private key");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "signing needs a private key");
     if (!(ctx = pjwt_jws_md_ctx(key, alg, 1, err)))
-        return err && err->code ? err->code : PJWT_ERR_INTERNAL;
+        return pjwt_err_code(err);
 
     if (is_es(alg)) {
         size_t clen = es_coord_len(alg), dlen = sizeof(der);
@@ -224,21 +228,21 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
         int ok;
 
         if (*siglen < 2 * clen)
-            return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "buffer small");
+            return PJWT_FAIL(err, PJWT_ERR_ARG, "buffer small");
         if (EVP_DigestSign(ctx, der, &dlen, input, inlen) != 1)
-            return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                                "ECDSA signing failed");
+            return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                             "ECDSA signing failed");
         es = d2i_ECDSA_SIG(NULL, &p, (long)dlen);
         if (!es)
-            return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                                "ECDSA signature unreadable");
+            return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                             "ECDSA signature unreadable");
         ECDSA_SIG_get0(es, &br, &bs);
         ok = BN_bn2binpad(br, sig, (int)clen) == (int)clen
              && BN_bn2binpad(bs, sig + clen, (int)clen) == (int)clen;
         ECDSA_SIG_free(es);
         if (!ok)
-            return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                                "ECDSA signature too long");
+            return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                             "ECDSA signature too long");
         *siglen = 2 * clen;
         return 0;
     }
@@ -249,13 +253,13 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
         int sz = EVP_PKEY_get_size(pjwt_key_pkey(key, NULL));
 
         if (sz <= 0 || (size_t)sz > *siglen)
-            return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
-                                "signature buffer too small");
+            return PJWT_FAIL(err, PJWT_ERR_ARG,
+                             "signature buffer too small");
         need = (size_t)sz;
     }
     *siglen = need;
     if (EVP_DigestSign(ctx, sig, siglen, input, inlen) != 1)
-        return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                            "%s signing failed", pjwt_alg_name(alg));
+        return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                         "%s signing failed", pjwt_alg_name(alg));
     return 0;
 }

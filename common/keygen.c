@@ -40,14 +40,14 @@ pjwt_key_generate(pjwt_alg alg, pjwt_err *err)
         pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)RSA_GEN_BITS);
         break;
     default:
-        pjwt_err_set(err, PJWT_ERR_ALG, __func__, "cannot generate a key "
-                     "for this alg");
+        PJWT_FAIL(err, PJWT_ERR_ALG, "cannot generate a key "
+                  "for this alg");
         return NULL;
     }
     if (slen) {
         if (RAND_priv_bytes(secret, (int)slen) != 1) {
-            pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                         "no random bytes");
+            PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                      "no random bytes");
             return NULL;
         }
         key = pjwt_key_from_secret(secret, slen, err);
@@ -55,13 +55,13 @@ pjwt_key_generate(pjwt_alg alg, pjwt_err *err)
         return key;
     }
     if (!pk) {
-        pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "key generation failed");
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "key generation failed");
         return NULL;
     }
     key = pjwt_key_alloc();
     if (!key) {
         EVP_PKEY_free(pk);
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     if (pjwt_key_adopt_pkey(key, pk, 1, err) != 0) {
@@ -84,12 +84,12 @@ bio_string(BIO *bio, pjwt_err *err)
     long n = BIO_get_mem_data(bio, &data);
 
     if (n <= 0 || !data) {
-        pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "PEM export failed");
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "PEM export failed");
         return NULL;
     }
     s = malloc((size_t)n + 1);
     if (!s) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     memcpy(s, data, (size_t)n);
@@ -107,11 +107,11 @@ to_pem(pjwt_key *key, int priv, pjwt_err *err)
     int ok;
 
     if (!key || key->kty == PJWT_KTY_OCT) {
-        pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no PEM form for secrets");
+        PJWT_FAIL(err, PJWT_ERR_ARG, "no PEM form for secrets");
         return NULL;
     }
     if (priv && !key->priv) {
-        pjwt_err_set(err, PJWT_ERR_ARG, __func__, "not a private key");
+        PJWT_FAIL(err, PJWT_ERR_ARG, "not a private key");
         return NULL;
     }
     pk = pjwt_key_pkey(key, err);
@@ -120,7 +120,7 @@ to_pem(pjwt_key *key, int priv, pjwt_err *err)
     /* secmem: its buffer is cleansed when it grows and when freed */
     bio = BIO_new(priv ? BIO_s_secmem() : BIO_s_mem());
     if (!bio) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     ok = priv ? PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL)
@@ -128,7 +128,7 @@ to_pem(pjwt_key *key, int priv, pjwt_err *err)
     if (ok == 1)
         s = bio_string(bio, err);
     else
-        pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "PEM export failed");
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "PEM export failed");
     BIO_free(bio);
     return s;
 }

@@ -87,9 +87,9 @@ pjwt_key_set_pin(pjwt_key *key, pjwt_alg alg, pjwt_err *err)
 {
     if (alg <= PJWT_ALG_INVALID || alg >= PJWT_ALG_COUNT
         || !(key->algs & PJWT_ALGSET(alg)))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "alg %s does not fit the key",
-                            pjwt_alg_name(alg) ? pjwt_alg_name(alg) : "?");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "alg %s does not fit the key",
+                         pjwt_alg_name(alg) ? pjwt_alg_name(alg) : "?");
     key->pin = alg;
     key->algs = PJWT_ALGSET(alg);
     return 0;
@@ -121,30 +121,30 @@ pjwt_pkey_classify(EVP_PKEY *pkey, pjwt_kty *kty, enum pjwt_crv *crv,
     case EVP_PKEY_RSA:
         bits = EVP_PKEY_get_bits(pkey);
         if (bits < PJWT_RSA_MIN_BITS)
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "RSA key of %d bits (minimum %d)", bits,
-                                PJWT_RSA_MIN_BITS);
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "RSA key of %d bits (minimum %d)", bits,
+                             PJWT_RSA_MIN_BITS);
         if (bits > PJWT_RSA_MAX_BITS)
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "RSA key of %d bits (maximum %d)", bits,
-                                PJWT_RSA_MAX_BITS);
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "RSA key of %d bits (maximum %d)", bits,
+                             PJWT_RSA_MAX_BITS);
         *kty = PJWT_KTY_RSA;
         return 0;
     case EVP_PKEY_EC:
         if (EVP_PKEY_get_group_name(pkey, name, sizeof(name), &nl) != 1)
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "EC key without a named curve");
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "EC key without a named curve");
         *crv = curve_from_name(name);
         /* RFC 5480: named curves only.  OpenSSL maps explicit parameters
            that equal a named curve to its name, so ask how it was given. */
         if (EVP_PKEY_get_int_param(pkey,
                 OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS, &expl) == 1
             && expl)
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "EC key with explicit curve parameters");
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "EC key with explicit curve parameters");
         if (*crv == PJWT_CRV_NONE)
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "unsupported EC curve %s", name);
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "unsupported EC curve %s", name);
         *kty = PJWT_KTY_EC;
         return 0;
     case EVP_PKEY_ED25519:
@@ -152,10 +152,10 @@ pjwt_pkey_classify(EVP_PKEY *pkey, pjwt_kty *kty, enum pjwt_crv *crv,
         *crv = PJWT_CRV_ED25519;
         return 0;
     default:
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "unsupported key type %s",
-                            EVP_PKEY_get0_type_name(pkey)
-                                ? EVP_PKEY_get0_type_name(pkey) : "?");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "unsupported key type %s",
+                         EVP_PKEY_get0_type_name(pkey)
+                             ? EVP_PKEY_get0_type_name(pkey) : "?");
     }
 }
 
@@ -175,13 +175,13 @@ pjwt_key_adopt_pkey(pjwt_key *key, EVP_PKEY *pkey, int priv, pjwt_err *err)
         EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
         int ok;
         if (!c)
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__,
-                                "out of memory");
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM,
+                             "out of memory");
         ok = EVP_PKEY_pairwise_check(c);
         EVP_PKEY_CTX_free(c);
         if (ok != 1 && ok != -2)
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "private key fails its consistency check");
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "private key fails its consistency check");
     }
     key->kty = kty;
     key->crv = crv;
@@ -209,7 +209,7 @@ pjwt_key_set_kid(pjwt_key *key, const char *kid, size_t len, pjwt_err *err)
     free(key->kid);
     key->kid = strndup(kid, len);
     if (!key->kid)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     return 0;
 }
 
@@ -217,14 +217,16 @@ int
 pjwt_key_thumbprint(const pjwt_key *key, char *out, size_t outcap,
                     pjwt_err *err)
 {
+    pjwt_err local;
     json_t *m;
     int r;
 
+    PJWT_ERR_OR_LOCAL(err, local);
     if (!key || !out || outcap < PJWT_THUMBPRINT_LEN + 1)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad arguments");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad arguments");
     m = pjwt_jwk_members(key, err);
     if (!m)
-        return err && err->code ? err->code : PJWT_ERR_INTERNAL;
+        return pjwt_err_code(err);
     r = pjwt_thumbprint_members(m, out, err);
     pjwt_jwk_wipe(m);
     json_decref(m);
@@ -245,13 +247,13 @@ pjwt_thumbprint_members(const json_t *m, char *out, pjwt_err *err)
        no escaping, so jansson's compact sorted output is exactly that. */
     txt = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
     if (!txt) {
-        r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
     tl = strlen(txt);
     if (EVP_Digest(txt, tl, md, &mdl, EVP_sha256(), NULL) != 1
         || mdl != sizeof(md)) {
-        r = pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "SHA-256 failed");
+        r = PJWT_FAIL(err, PJWT_ERR_INTERNAL, "SHA-256 failed");
         goto out;
     }
     pjwt_b64url_encode(md, sizeof(md), out);
@@ -271,7 +273,7 @@ pjwt_key_from_pem(const char *buf, size_t len, unsigned flags, pjwt_err *err)
     int r, skip = 0;
 
     if (!buf) {
-        pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no input");
+        PJWT_FAIL(err, PJWT_ERR_ARG, "no input");
         return NULL;
     }
     /* PEM and nothing else, also after the block we use. */
@@ -282,7 +284,7 @@ pjwt_key_from_pem(const char *buf, size_t len, unsigned flags, pjwt_err *err)
     for (;;) {
         r = pjwt_pem_next(buf, len, &pos, &label, &ll, &der, &dl, err);
         if (r == 0)
-            pjwt_err_set(err, PJWT_ERR_KEY, __func__, "no PEM key block");
+            PJWT_FAIL(err, PJWT_ERR_KEY, "no PEM key block");
         if (r <= 0)
             return NULL;
         key = pjwt_pem_decode(label, ll, der, dl, flags, &skip, err);
@@ -306,7 +308,7 @@ pjwt_key_from_jwk(const json_t *jwk, unsigned flags, pjwt_err *err)
 
     key = pjwt_key_alloc();
     if (!key) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     if (pjwt_jwk_load(key, jwk, flags, NULL, err) != 0
@@ -323,19 +325,19 @@ pjwt_key_from_secret(const void *buf, size_t len, pjwt_err *err)
     pjwt_key *key;
 
     if (!buf || len < PJWT_HMAC_MIN_LEN) {
-        pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                     "HMAC secret of %zu bytes (minimum %d)", buf ? len : 0,
-                     PJWT_HMAC_MIN_LEN);
+        PJWT_FAIL(err, PJWT_ERR_KEY,
+                  "HMAC secret of %zu bytes (minimum %d)", buf ? len : 0,
+                  PJWT_HMAC_MIN_LEN);
         return NULL;
     }
     if (len > PJWT_KEYS_MAX_FILE) {
-        pjwt_err_set(err, PJWT_ERR_KEY, __func__, "HMAC secret too long");
+        PJWT_FAIL(err, PJWT_ERR_KEY, "HMAC secret too long");
         return NULL;
     }
     key = pjwt_key_alloc();
     if (!key || !(key->secret = malloc(len))) {
         pjwt_key_free(key);
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     memcpy(key->secret, buf, len);
@@ -354,11 +356,11 @@ int
 pjwt_key_materialize(pjwt_key *key, pjwt_err *err)
 {
     if (!key)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no key");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no key");
     if (key->pkey || key->kty == PJWT_KTY_OCT)
         return 0;
     if (!key->lazy)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "empty key");
+        return PJWT_FAIL(err, PJWT_ERR_KEY, "empty key");
     return pjwt_jwk_materialize(key, err);
 }
 
@@ -411,7 +413,7 @@ EVP_PKEY *
 pjwt_key_pkey(pjwt_key *key, pjwt_err *err)
 {
     if (!key || key->kty == PJWT_KTY_OCT) {
-        pjwt_err_set(err, PJWT_ERR_ARG, __func__, "not an asymmetric key");
+        PJWT_FAIL(err, PJWT_ERR_ARG, "not an asymmetric key");
         return NULL;
     }
     if (pjwt_key_materialize(key, err) != 0)

@@ -40,15 +40,15 @@ pjwt_keyset_add(pjwt_keyset *ks, pjwt_key *key, pjwt_err *err)
 
     if (!ks || !key || !key->kid) {
         pjwt_key_free(key);
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no keyset or key");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or key");
     }
     if (ks->n == ks->cap) {
         cap = ks->cap ? ks->cap * 2 : 4;
         k = reallocarray(ks->keys, cap, sizeof(*k));
         if (!k) {
             pjwt_key_free(key);
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__,
-                                "out of memory");
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM,
+                             "out of memory");
         }
         ks->keys = k;
         ks->cap = cap;
@@ -108,8 +108,8 @@ with_path(pjwt_err *err, int code, const char *path)
     if (!err)
         return code;
     if (err->code == 0)
-        return pjwt_err_set(err, code, "pjwt_keyset_load_file", "%s: %s",
-                            path, pjwt_strerror(code));
+        return PJWT_FAIL(err, code, "%s: %s",
+                         path, pjwt_strerror(code));
     memcpy(msg, err->msg, sizeof(msg));
     msg[sizeof(msg) - 1] = '\0';
     return pjwt_err_set(err, code, err->where, "%s: %s", path, msg);
@@ -123,7 +123,7 @@ load_jwk(pjwt_keyset *ks, const json_t *jwk, unsigned flags, int in_set,
     int r, unsupported = 0;
 
     if (!key)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     r = pjwt_jwk_load(key, jwk, flags, &unsupported, err);
     /* Private keys are built and pairwise-checked now, so a bad signing
        key fails at startup and no private members stay decoded. */
@@ -150,13 +150,13 @@ load_json(pjwt_keyset *ks, const char *buf, size_t len, unsigned flags,
 
     doc = pjwt_json_parse_object(buf, len, PJWT_KEYS_MAX_FILE, err);
     if (!doc)
-        return err && err->code ? err->code : PJWT_ERR_JSON;
+        return pjwt_err_code(err);
     keys = json_object_get(doc, "keys");
     if (!keys) {
         r = load_jwk(ks, doc, flags, 0, err);
     } else if (!json_is_array(keys)) {
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                         "JWKS keys is not an array");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                      "JWKS keys is not an array");
     } else {
         json_array_foreach(keys, i, jwk) {
             r = load_jwk(ks, jwk, flags, 1, err);
@@ -197,7 +197,7 @@ load_pem(pjwt_keyset *ks, const char *buf, size_t len, unsigned flags,
             continue;
         }
         if (!key)
-            return err && err->code ? err->code : PJWT_ERR_KEY;
+            return pjwt_err_code(err);
         /* Public keys stay lazy (members only) unless EAGER: the module
            builds only the key a token selects. */
         r = pjwt_key_set_kid(key, NULL, 0, err);
@@ -235,7 +235,7 @@ pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
     const char *s;
 
     if (!ks || !path)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no keyset or path");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or path");
     r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), &buf,
                        &len, err);
     if (r != 0)
@@ -250,10 +250,10 @@ pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
     else if (memmem(s, len, "-----BEGIN ", 11))
         r = load_pem(&tmp, s, len, flags, err);
     else
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                         "neither PEM nor JSON");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                      "neither PEM nor JSON");
     if (r == 0 && tmp.n == 0)
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__, "no usable key");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY, "no usable key");
     if (r == 0)
         r = splice(ks, &tmp, err);
     if (r != 0)
@@ -275,7 +275,7 @@ pjwt_keyset_load_secret_file(pjwt_keyset *ks, const char *path,
     int r;
 
     if (!ks || !path)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no keyset or path");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or path");
     r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), &buf,
                        &len, err);
     if (r != 0)
@@ -286,8 +286,7 @@ pjwt_keyset_load_secret_file(pjwt_keyset *ks, const char *path,
     key = pjwt_key_from_secret(buf, len, err);
     pjwt_file_free(buf, len);
     if (!key)
-        return with_path(err, err && err->code ? err->code : PJWT_ERR_KEY,
-                         path);
+        return with_path(err, pjwt_err_code(err), path);
     r = pjwt_keyset_add(ks, key, err);
     return r ? with_path(err, r, path) : 0;
 }
@@ -301,7 +300,7 @@ pjwt_keyset_find(pjwt_keyset *ks, const char *kid, size_t kid_len,
     size_t i = 0;
 
     if (!ks || alg <= PJWT_ALG_INVALID || alg >= PJWT_ALG_COUNT) {
-        pjwt_err_set(err, PJWT_ERR_NO_KEY, __func__, "no key for this alg");
+        PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no key for this alg");
         return NULL;
     }
     want = PJWT_ALGSET(alg);
@@ -322,8 +321,8 @@ pjwt_keyset_find(pjwt_keyset *ks, const char *kid, size_t kid_len,
     }
     if (!kid && index)
         *index = ks->n;
-    pjwt_err_set(err, PJWT_ERR_NO_KEY, __func__, "no %skey for %s",
-                 kid ? "matching kid and " : "", pjwt_alg_name(alg));
+    PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no %skey for %s",
+              kid ? "matching kid and " : "", pjwt_alg_name(alg));
     return NULL;
 }
 
@@ -347,7 +346,7 @@ pjwt_keyset_to_jwks(pjwt_keyset *ks, pjwt_err *err)
     json_decref(arr);
     return doc;
 nomem:
-    pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 fail:
     json_decref(arr);
     json_decref(doc);

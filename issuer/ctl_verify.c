@@ -29,7 +29,7 @@
 
 static const char verify_usage[] =
     "usage: jwtctl verify [--config FILE] [OPTION=VALUE...] --user NAME\n"
-    "                     [--service NAME] [--now EPOCH] TOKEN|-\n"
+    "                     [--service NAME] [--now EPOCH] [-v] TOKEN|-\n"
     "\n"
     "Run exactly pam_jwt.so's checks on TOKEN (- reads it from stdin, keeping\n"
     "it out of the process list) for the PAM user NAME, and print each check\n"
@@ -40,6 +40,7 @@ static const char verify_usage[] =
     "an argument replaces the file's lines of the same name, as in the module.\n"
     "%s in audience becomes --service (default sshd); %h and %H this host's\n"
     "names.  --now checks at another time (seconds since the epoch).\n"
+    "-v also names the libpjwt function that refused (for bug reports).\n"
     "one_time is not simulated: checking it would use the token up.\n"
     "\n"
     "exit status: 0 every check passed, 1 the token is refused,\n"
@@ -82,8 +83,8 @@ vset(void *ctx, const char *key, const char *value, pjwt_err *err)
         strcmp(key, "export_claims") == 0)
         return 0;
     if (strcmp(key, "config") == 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "config= is only allowed as an argument");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "config= is only allowed as an argument");
     return pjwt_verifier_set(c->v, key, value, err);
 }
 
@@ -97,7 +98,7 @@ scan(void *ctx, const char *key, const char *value, pjwt_err *err)
     if (arg_named(c, key))
         return 0;
     if (c->n_argnames >= MAX_ARGS)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "too many options");
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "too many options");
     c->argnames[c->n_argnames++] = key;   /* see below: keys are copied */
     return 0;
 }
@@ -116,8 +117,8 @@ expand(pjwt_verifier *v, const char *service, pjwt_err *err)
         return 0;
     memset(host, 0, sizeof(host));
     if (gethostname(host, sizeof(host) - 1) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "gethostname: %s",
-                            strerror(errno));
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "gethostname: %s",
+                         strerror(errno));
     memcpy(shorth, host, sizeof(host));
     if ((dot = strchr(shorth, '.')))
         *dot = '\0';
@@ -153,6 +154,7 @@ ctl_verify(int argc, char **argv)
         { "user", required_argument, NULL, 'u' },
         { "service", required_argument, NULL, 's' },
         { "now", required_argument, NULL, 'n' },
+        { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -160,7 +162,7 @@ ctl_verify(int argc, char **argv)
                *now_arg = NULL, *token_arg = NULL;
     const char *optv[MAX_ARGS];
     char *keys[MAX_ARGS];
-    int nopt = 0, i, c, fails = 0, r = CTL_USAGE, rc;
+    int nopt = 0, i, c, fails = 0, r = CTL_USAGE, rc, verbose = 0;
     struct vctx ctx;
     uint8_t *cbuf = NULL;
     size_t clen = 0, tlen = 0;
@@ -174,12 +176,13 @@ ctl_verify(int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     memset(keys, 0, sizeof(keys));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:u:s:n:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:u:s:n:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'u': user = optarg; break;
         case 's': service = optarg; break;
         case 'n': now_arg = optarg; break;
+        case 'v': verbose = 1; break;
         case 'h': fputs(verify_usage, stdout); return CTL_OK;
         default: fputs(verify_usage, stderr); return CTL_USAGE;
         }
@@ -260,6 +263,8 @@ ctl_verify(int argc, char **argv)
     }
     if (pjwt_verifier_prepare(ctx.v, 0, &e) != 0 || expand(ctx.v, service, &e) != 0) {
         ctl_err("configuration: %s", e.msg);
+        if (verbose && e.where)
+            ctl_err("configuration: refused by %s", e.where);
         goto out;
     }
 
@@ -290,6 +295,8 @@ ctl_verify(int argc, char **argv)
         r = CTL_OK;
     } else {
         printf("result     FAIL  %s\n", e.msg[0] ? e.msg : pjwt_strerror(rc));
+        if (verbose && e.where)
+            printf("where      %s\n", e.where);
         r = CTL_FAIL;
     }
     fflush(stdout);

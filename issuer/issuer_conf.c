@@ -27,10 +27,10 @@ set_str(char **slot, const char *key, const char *value, pjwt_err *err)
     char *s;
 
     if (value == NULL || *value == '\0')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s needs a value", key);
     s = strdup(value);
     if (s == NULL)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     free(*slot);
     *slot = s;
     return 0;
@@ -41,8 +41,8 @@ add_str(char **arr, size_t *n, size_t max, const char *key, const char *value,
         pjwt_err *err)
 {
     if (*n >= max)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "too many %s (at most %zu)", key, max);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "too many %s (at most %zu)", key, max);
     arr[*n] = NULL;
     if (set_str(&arr[*n], key, value, err) != 0)
         return err ? err->code : PJWT_ERR_CONF;
@@ -61,7 +61,7 @@ each_item(const char *key, const char *value,
     int r;
 
     if (value == NULL)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s needs a value", key);
     while (*p != '\0') {
         size_t len = strcspn(p, ", \t");
 
@@ -70,8 +70,8 @@ each_item(const char *key, const char *value,
             continue;
         }
         if (len >= sizeof(item))
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "%s: item too long", key);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "%s: item too long", key);
         memcpy(item, p, len);
         item[len] = '\0';
         p += len;
@@ -119,11 +119,11 @@ add_proxy(void *ctx, const char *key, const char *item, pjwt_err *err)
         return 0;
     }
     if (c->n_proxies >= CONF_MAX_PROXIES)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "too many %s (at most %d)", key, CONF_MAX_PROXIES);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "too many %s (at most %d)", key, CONF_MAX_PROXIES);
     pjwt_err_clear(&e);
     if (netaddr_prefix_parse(item, &c->proxies[c->n_proxies], &e) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: %s", key, e.msg);
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: %s", key, e.msg);
     c->n_proxies++;
     return 0;
 }
@@ -136,8 +136,8 @@ set_user_key(struct issuer_conf *c, const char *key, const char *value, pjwt_err
     else if (value != NULL && strcmp(value, "user+ip") == 0)
         c->rate_user_ip = 1;
     else
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: expected user or user+ip", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: expected user or user+ip", key);
     return 0;
 }
 
@@ -163,22 +163,22 @@ set_claim(struct issuer_conf *c, const char *value, pjwt_err *err)
     size_t i;
 
     if (eq == NULL || eq == value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "claim: expected NAME=VALUE");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "claim: expected NAME=VALUE");
     if (c->n_claims >= CONF_MAX_CLAIMS)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "too many claim lines");
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "too many claim lines");
     for (i = 0; reserved[i]; i++)
         if (strlen(reserved[i]) == (size_t)(eq - value)
             && memcmp(reserved[i], value, (size_t)(eq - value)) == 0)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "claim: %s is set by the issuer", reserved[i]);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "claim: %s is set by the issuer", reserved[i]);
     cl = &c->claims[c->n_claims];
     cl->name = strndup(value, (size_t)(eq - value));
     cl->value = strdup(eq + 1);
     if (cl->name == NULL || cl->value == NULL) {
         free(cl->name);
         free(cl->value);
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     }
     c->n_claims++;
     return 0;
@@ -194,8 +194,8 @@ set_scope_groups(struct issuer_conf *c, const char *value, pjwt_err *err)
     int r = 0;
 
     if (colon == NULL || colon == value || colon[1] == '\0')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "scope_groups: expected SCOPE:GROUP[,GROUP...]");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "scope_groups: expected SCOPE:GROUP[,GROUP...]");
     if ((r = add_list("scope_groups", colon + 1, groups, &n,
                       CONF_MAX_SCOPE_GROUPS, err)) != 0)
         goto out;
@@ -203,14 +203,14 @@ set_scope_groups(struct issuer_conf *c, const char *value, pjwt_err *err)
         struct issuer_scope_group *g = &c->scope_groups[c->n_scope_groups];
 
         if (c->n_scope_groups >= CONF_MAX_SCOPE_GROUPS) {
-            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                             "too many scope_groups (at most %d pairs)",
-                             CONF_MAX_SCOPE_GROUPS);
+            r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                          "too many scope_groups (at most %d pairs)",
+                          CONF_MAX_SCOPE_GROUPS);
             goto out;
         }
         g->scope = strndup(value, (size_t)(colon - value));
         if (g->scope == NULL) {
-            r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+            r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
             goto out;
         }
         g->group = groups[i];
@@ -301,15 +301,15 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
     size_t i;
 
     if (c->issuer == NULL)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: issuer is required",
-                            file);
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: issuer is required",
+                         file);
     if ((c->signing_key == NULL) == (c->hmac_secret == NULL))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: exactly one of signing_key and hmac_secret is required",
-                            file);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: exactly one of signing_key and hmac_secret is required",
+                         file);
     if ((c->tls_cert == NULL) != (c->tls_key == NULL))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: tls_cert and tls_key go together", file);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: tls_cert and tls_key go together", file);
     if (c->audience == NULL && set_str(&c->audience, "audience",
                                        DEFAULT_AUDIENCE, err) != 0)
         return err ? err->code : PJWT_ERR_NOMEM;
@@ -329,10 +329,10 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
         if (!issuer_conf_audience_ok(c, c->auth_audiences[i]))
             /* This issuer's keys are the only ones /auth trusts: a token
                for any other audience could never pass. */
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "%s: auth_audience %s is neither audience nor "
-                                "in allowed_audiences", file,
-                                c->auth_audiences[i]);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "%s: auth_audience %s is neither audience nor "
+                             "in allowed_audiences", file,
+                             c->auth_audiences[i]);
     return scope_conf_check(c, err);
 }
 
@@ -344,12 +344,12 @@ issuer_conf_load(const char *path, pjwt_err *err)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
     if (c == NULL) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
     c->path = strdup(path);
     if (c->path == NULL) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
     c->token_lifetime = 300;
@@ -458,19 +458,19 @@ issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err)
 
     if (s == NULL || *s == '\0' || strchr(s, '/') != NULL
         || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: pam_service: a service name, not a path",
-                            c->path);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: pam_service: a service name, not a path",
+                         c->path);
     pjwt_err_clear(&e);
     if (c->pam_confdir != NULL) {
         /* pam_start_confdir reads confdir/service, else confdir/other. */
         if (pjwt_path_trusted(c->pam_confdir, owner, PJWT_PATH_DIR, &e) != 0)
-            return pjwt_err_set(err, e.code, __func__, "pam_confdir %s",
-                                e.msg);
+            return PJWT_FAIL(err, e.code, "pam_confdir %s",
+                             e.msg);
         if ((size_t)snprintf(path, sizeof(path), "%s/%s", c->pam_confdir, s)
             >= sizeof(path))
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "pam_confdir: path too long");
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "pam_confdir: path too long");
     } else {
         /* libpam: /etc/pam.d/SERVICE, else the vendor directory's. */
         for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -482,8 +482,8 @@ issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err)
             snprintf(path, sizeof(path), "%s/%s", dirs[0], s);
     }
     if (pjwt_path_trusted(path, owner, PJWT_PATH_FILE, &e) != 0)
-        return pjwt_err_set(err, e.code, __func__, "pam_service %s%s", e.msg,
-                            e.code == PJWT_ERR_IO
-                            ? " (libpam would use \"other\")" : "");
+        return PJWT_FAIL(err, e.code, "pam_service %s%s", e.msg,
+                         e.code == PJWT_ERR_IO
+                         ? " (libpam would use \"other\")" : "");
     return 0;
 }

@@ -44,8 +44,8 @@ static int
 check_absolute(const char *key, const char *value, pjwt_err *err)
 {
     if (value && *value && value[0] != '/')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s must be an absolute path", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s must be an absolute path", key);
     return 0;
 }
 
@@ -74,8 +74,8 @@ static int
 set_pass_flag(const char *key, const char *value, int *out, pjwt_err *err)
 {
     if (value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s takes no value", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s takes no value", key);
     *out = 1;
     return 0;
 }
@@ -86,11 +86,11 @@ set_string(char **dst, const char *key, const char *value, pjwt_err *err)
     char *s;
 
     if (!value || !*value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value",
-                            key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s needs a value",
+                         key);
     s = strdup(value);
     if (!s)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     free(*dst);
     *dst = s;
     return 0;
@@ -107,8 +107,8 @@ scan_set(void *ctx, const char *key, const char *value, pjwt_err *err)
         return PJWT_ERR_UNKNOWN_OPT;    /* no option has such a long name */
     if (strcmp(key, "config") == 0) {
         if (!value || !*value)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "config needs a file name");
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "config needs a file name");
         r = check_absolute(key, value, err);
         if (r != 0)
             return r;
@@ -120,11 +120,11 @@ scan_set(void *ctx, const char *key, const char *value, pjwt_err *err)
     if (argv_has(c, key))
         return 0;
     if (c->n_argv_names >= PJM_MAX_ARG_NAMES)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "too many different options");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "too many different options");
     if ((size_t)snprintf(c->argv_names[c->n_argv_names], sizeof(c->argv_names[0]),
                          "%s", key) >= sizeof(c->argv_names[0]))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "option name too long");
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "option name too long");
     c->n_argv_names++;
     return 0;
 }
@@ -141,8 +141,8 @@ mod_set(void *ctx, const char *key, const char *value, pjwt_err *err)
         return r;
     if (strcmp(key, "config") == 0) {
         if (c->in_file)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "config= is only allowed as a module argument");
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "config= is only allowed as a module argument");
         return 0;           /* taken by scan_set */
     }
     if (c->in_file && argv_has(c, key))
@@ -205,7 +205,7 @@ pjm_conf_load(pjm_conf *c, int argc, const char **argv, pjwt_err *err)
     c->leeway = PJWT_LEEWAY_DEFAULT;
     c->v = pjwt_verifier_new();
     if (!c->v)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 
     r = pjwt_conf_parse_args(argc, argv, scan_set, c, err);
     if (r != 0)

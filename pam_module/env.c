@@ -25,23 +25,23 @@ pjm_export_parse(pjm_conf *c, const char *list, pjwt_err *err)
     size_t n;
 
     if (!list || !*list)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "export_claims needs a list of claim names");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "export_claims needs a list of claim names");
     c->n_export = 0;
     while (*p) {
         e = strchr(p, ',');
         n = e ? (size_t)(e - p) : strlen(p);
         if (n == 0 || n >= PJM_NAME_MAX)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "export_claims: empty or too long name");
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "export_claims: empty or too long name");
         for (size_t i = 0; i < n; i++)
             if (!(isalnum((unsigned char)p[i]) || p[i] == '_'))
-                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                    "export_claims: names are [A-Za-z0-9_]+");
+                return PJWT_FAIL(err, PJWT_ERR_CONF,
+                                 "export_claims: names are [A-Za-z0-9_]+");
         if (c->n_export >= PJM_MAX_EXPORT)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "export_claims: at most %d names",
-                                PJM_MAX_EXPORT);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "export_claims: at most %d names",
+                             PJM_MAX_EXPORT);
         memcpy(c->export[c->n_export], p, n);
         c->export[c->n_export][n] = '\0';
         c->n_export++;
@@ -49,8 +49,8 @@ pjm_export_parse(pjm_conf *c, const char *list, pjwt_err *err)
         if (*p == ',') {
             p++;
             if (!*p)
-                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                    "export_claims: trailing comma");
+                return PJWT_FAIL(err, PJWT_ERR_CONF,
+                                 "export_claims: trailing comma");
         }
     }
     return 0;

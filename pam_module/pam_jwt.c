@@ -93,8 +93,8 @@ expand_audience(pam_handle_t *pamh, pjm_conf *c, pjwt_err *err)
     memset(host, 0, sizeof(host));
     if ((uses_spec(aud, 'h') || uses_spec(aud, 'H')) &&
         gethostname(host, sizeof(host) - 1) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "gethostname: %s",
-                            strerror(errno));
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "gethostname: %s",
+                         strerror(errno));
     memcpy(shorth, host, sizeof(host));
     dot = strchr(shorth, '.');
     if (dot)
@@ -326,6 +326,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
         pjm_log_decision(pamh, LOG_NOTICE, "fail", user,
                          rv == PAM_USER_UNKNOWN ? "user unknown"
                          : err.msg[0] ? err.msg : pjwt_strerror(r), &shape);
+        if (c.debug && err.where)
+            pjm_log(pamh, LOG_DEBUG, "refused by %s", err.where);
         goto err;
     }
 

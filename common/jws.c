@@ -189,6 +189,50 @@ out:
     return r;
 }
 
+/*
+ * Find the key that verifies sig over input[0..inlen) with alg.  With a
+ * kid, the one key it names (among loaded keys only).  Without, every key
+ * bound to alg in turn; the error kept is the most telling: a signature
+ * that does not hold says more than a key that cannot be built, and that
+ * more than "no key".
+ */
+static int
+try_keys(pjwt_keyset *ks, pjwt_alg alg, const char *kid, size_t kid_len,
+         const char *input, size_t inlen, const uint8_t *sig, size_t siglen,
+         pjwt_key **found, pjwt_err *err)
+{
+    pjwt_err kerr;
+    pjwt_key *key;
+    size_t idx = 0;
+    int r = PJWT_ERR_NO_KEY;
+
+    if (kid) {
+        if (!(key = pjwt_keyset_by_kid(ks, kid, kid_len, alg, err)))
+            return pjwt_err_code(err);
+        if ((r = pjwt_jws_sig_verify(key, alg, input, inlen, sig, siglen,
+                                     err)) == 0)
+            *found = key;
+        return r;
+    }
+    for (;;) {
+        pjwt_err_clear(&kerr);
+        if (!(key = pjwt_keyset_next(ks, alg, &idx, &kerr))) {
+            if (kerr.code == PJWT_ERR_NO_KEY)
+                return r;               /* no candidate left */
+            if (r == PJWT_ERR_NO_KEY) { /* one that cannot be built */
+                r = kerr.code;
+                *err = kerr;
+            }
+            continue;
+        }
+        r = pjwt_jws_sig_verify(key, alg, input, inlen, sig, siglen, err);
+        if (r == 0) {
+            *found = key;
+            return 0;
+        }
+    }
+}
+
 int
 pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
                 pjwt_keyset *ks, pjwt_algset allowed, pjwt_token *out,
@@ -196,14 +240,16 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
 {
     uint8_t stackbuf[STACK_BUF], *buf = stackbuf;
     uint8_t sig[PJWT_SIG_MAX];
-    size_t cap, siglen = 0, kid_len = 0, idx = 0, tries;
+    size_t cap, siglen = 0, kid_len = 0;
     pjwt_token t = { 0 };
     pjwt_key *key = NULL;
     const char *kid = NULL;
     pjwt_alg alg = PJWT_ALG_INVALID;
+    pjwt_err local;
     parts pt;
     int r;
 
+    PJWT_ERR_OR_LOCAL(err, local);
     if (!out || !ks)
         return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     memset(out, 0, sizeof(*out));
@@ -238,55 +284,14 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     }
 
     /* Key: kid selects among loaded keys only; without kid every key
-       bound to alg is tried, a bounded number of times. */
-    r = PJWT_ERR_NO_KEY;
-    tries = pjwt_keyset_count(ks) + 1;
-    for (; tries > 0; tries--) {
-        size_t before = idx;
-        pjwt_err ferr;
-        int vr;
-
-        pjwt_err_clear(&ferr);
-        key = pjwt_keyset_find(ks, kid, kid_len, alg, kid ? NULL : &idx,
-                               &ferr);
-        if (!key) {
-            /* Keep the most telling error: a bad signature or a key that
-               could not be loaded says more than "no key".  A candidate
-               that failed to load is skipped when others may follow. */
-            int load_error = ferr.code != 0 && ferr.code != PJWT_ERR_NO_KEY;
-
-            if (load_error && r == PJWT_ERR_NO_KEY) {
-                r = ferr.code;
-                if (err)
-                    *err = ferr;
-            }
-            if (!load_error || kid)
-                break;
-            if (idx <= before)
-                idx = before + 1;
-            continue;
-        }
-        vr = pjwt_jws_sig_verify(key, alg, compact,
-                                 (size_t)(pt.s - 1 - compact), sig, siglen,
-                                 err);
-        if (vr == 0) {
-            r = 0;
-            break;
-        }
-        r = vr;
-        key = NULL;
-        if (kid)
-            break;
-        /* Move past this key whichever way find() reports its position. */
-        if (idx <= before)
-            idx = before + 1;
-    }
-    if (r != 0) {
-        if (r == PJWT_ERR_NO_KEY)
-            PJWT_FAIL(err, r, "no key for %s%s",
-                      pjwt_alg_name(alg), kid ? " and kid" : "");
+       bound to alg is tried. */
+    r = try_keys(ks, alg, kid, kid_len, compact, (size_t)(pt.s - 1 - compact),
+                 sig, siglen, &key, err);
+    if (r == PJWT_ERR_NO_KEY)
+        PJWT_FAIL(err, r, "no key for %s%s", pjwt_alg_name(alg),
+                  kid ? " and kid" : "");
+    if (r != 0)
         goto out;
-    }
 
     /* Payload, only now that it is authentic. */
     if ((r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))

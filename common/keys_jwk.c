@@ -1,7 +1,8 @@
 /*
- * jwk.c: JWK members (RFC 7517, RFC 7518 section 6, RFC 8037): parse and
- * check them into decoded parts.  Building the EVP_PKEY from them is
- * jwkpkey.c; thumbprint members and public JWK export are jwkexport.c.
+ * keys_jwk.c: JWKs in and out (RFC 7517, RFC 7518 section 6, RFC 8037):
+ * parse and check the members into decoded parts, and a key's public JWK.
+ * Building the EVP_PKEY from the parts and the thumbprint members are
+ * keys_build.c.
  *
  * A JWK is checked completely when it is loaded (strict base64url, exact
  * EC/OKP lengths, RSA size, private members only when allowed), so that a
@@ -23,18 +24,6 @@ static const char *const mname[PJWT_JWK_NMEMB] = {
 
 /* Private members of each kty ("oth": multi-prime RSA, never supported). */
 static const char *const rsa_priv[] = { "d", "p", "q", "dp", "dq", "qi" };
-
-void
-pjwt_jwk_parts_free(struct pjwt_jwk_parts *parts)
-{
-    size_t i;
-
-    if (!parts)
-        return;
-    for (i = 0; i < PJWT_JWK_NMEMB; i++)
-        pjwt_secret_free(parts->v[i], parts->l[i]);
-    free(parts);
-}
 
 /* Decode member m; PJWT_ERR_MISSING when absent. */
 static int
@@ -80,28 +69,6 @@ need(const json_t *jwk, int m, struct pjwt_jwk_parts *parts, pjwt_err *err)
     return r;
 }
 
-int
-pjwt_rsa_check(const uint8_t *n, size_t nl, const uint8_t *e, size_t el,
-               pjwt_err *err)
-{
-    int bits;
-    unsigned m;
-
-    n = pjwt_be_minimal(n, &nl);
-    bits = (int)(nl * 8);
-    for (m = 0x80; m && !(n[0] & m); m >>= 1)
-        bits--;
-    if (bits < PJWT_RSA_MIN_BITS || bits > PJWT_RSA_MAX_BITS)
-        return PJWT_FAIL(err, PJWT_ERR_KEY,
-                         "RSA key of %d bits (allowed %d..%d)", bits,
-                         PJWT_RSA_MIN_BITS, PJWT_RSA_MAX_BITS);
-    e = pjwt_be_minimal(e, &el);
-    if (el > 8 || !(e[el - 1] & 1) || (el == 1 && e[0] < 3))
-        return PJWT_FAIL(err, PJWT_ERR_KEY,
-                         "bad RSA public exponent");
-    return 0;
-}
-
 static int
 check_rsa(const json_t *jwk, unsigned flags, struct pjwt_jwk_parts *parts,
           int *priv, pjwt_err *err)
@@ -135,10 +102,10 @@ check_rsa(const json_t *jwk, unsigned flags, struct pjwt_jwk_parts *parts,
 }
 
 static int
-check_curve(const json_t *jwk, unsigned flags, enum pjwt_crv crv,
+check_curve(const json_t *jwk, unsigned flags, const struct pjwt_crv_info *ci,
             struct pjwt_jwk_parts *parts, int *priv, pjwt_err *err)
 {
-    size_t cl = pjwt_crv_len(crv);
+    size_t cl = ci->len;
     int r;
 
     if ((r = need(jwk, PJWT_M_X, parts, err)) != 0)
@@ -146,7 +113,7 @@ check_curve(const json_t *jwk, unsigned flags, enum pjwt_crv crv,
     if (parts->l[PJWT_M_X] != cl)
         return PJWT_FAIL(err, PJWT_ERR_KEY,
                          "JWK x is not %zu bytes", cl);
-    if (crv != PJWT_CRV_ED25519) {
+    if (ci->kty == PJWT_KTY_EC) {
         if ((r = need(jwk, PJWT_M_Y, parts, err)) != 0)
             return r;
         if (parts->l[PJWT_M_Y] != cl)
@@ -246,7 +213,7 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
     struct pjwt_jwk_parts *parts = NULL;
     const char *kty, *crv, *alg, *kid;
     size_t ktyl, crvl, algl, kidl;
-    enum pjwt_crv c = PJWT_CRV_NONE;
+    const struct pjwt_crv_info *ci = NULL;
     pjwt_alg pin = PJWT_ALG_INVALID;
 
     if (unsupported)
@@ -282,17 +249,12 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
             r = PJWT_FAIL(err, PJWT_ERR_KEY, "JWK without crv");
             goto out;
         }
-        if (key->kty == PJWT_KTY_EC)
-            c = str_is(crv, crvl, "P-256") ? PJWT_CRV_P256
-              : str_is(crv, crvl, "P-384") ? PJWT_CRV_P384
-              : str_is(crv, crvl, "P-521") ? PJWT_CRV_P521 : PJWT_CRV_NONE;
-        else
-            c = str_is(crv, crvl, "Ed25519") ? PJWT_CRV_ED25519 : PJWT_CRV_NONE;
-        if (c == PJWT_CRV_NONE) {
+        ci = pjwt_crv_by_jwk(key->kty, crv, crvl);
+        if (!ci) {
             r = unsupported_key(unsupported, err, "crv", crv, crvl);
             goto out;
         }
-        r = check_curve(jwk, flags, c, parts, &priv, err);
+        r = check_curve(jwk, flags, ci, parts, &priv, err);
     } else if (str_is(kty, ktyl, "oct")) {
         key->kty = PJWT_KTY_OCT;
         r = need(jwk, PJWT_M_K, parts, err);
@@ -307,9 +269,9 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
     if (r != 0)
         goto out;
 
-    key->crv = c;
+    key->crv = ci ? ci->crv : PJWT_CRV_NONE;
     key->priv = priv;
-    key->algs = pjwt_key_family_algs(key->kty, c, parts->l[PJWT_M_K]);
+    key->algs = pjwt_key_family_algs(key->kty, key->crv, parts->l[PJWT_M_K]);
     if (pin != PJWT_ALG_INVALID && (r = pjwt_key_set_pin(key, pin, err)) != 0)
         goto out;
     if (key->kty == PJWT_KTY_OCT) {
@@ -329,3 +291,45 @@ out:
     return r;
 }
 
+
+pjwt_key *
+pjwt_key_from_jwk(const json_t *jwk, unsigned flags, pjwt_err *err)
+{
+    pjwt_key *key;
+
+    key = pjwt_key_alloc();
+    if (!key) {
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (pjwt_jwk_load(key, jwk, flags, NULL, err) != 0
+        || pjwt_key_materialize(key, err) != 0) {
+        pjwt_key_free(key);
+        return NULL;
+    }
+    return key;
+}
+
+json_t *
+pjwt_key_to_public_jwk(pjwt_key *key, pjwt_err *err)
+{
+    json_t *m;
+
+    if (!key || key->kty == PJWT_KTY_OCT) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "secret keys have no public JWK");
+        return NULL;
+    }
+    m = pjwt_jwk_members(key, err);
+    if (!m)
+        return NULL;
+    if (json_object_set_new(m, "kid", json_string(key->kid))
+        || json_object_set_new(m, "use", json_string("sig"))
+        || (key->pin != PJWT_ALG_INVALID
+            && json_object_set_new(m, "alg",
+                                   json_string(pjwt_alg_name(key->pin))))) {
+        json_decref(m);
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    return m;
+}

@@ -1,16 +1,18 @@
 /*
- * pem.c: PEM armour and DER key bodies.
+ * keys_pem.c: PEM in and out: the armour, DER key bodies, a key from PEM,
+ * and a key's PEM forms.
  *
  * OpenSSL 3's generic decoder (PEM_read_bio_PUBKEY, OSSL_DECODER) tries
  * every format and provider in turn and costs ~270 us per RSA key, more
  * than ten RSA verifications.  The PEM label already says what the body
  * is, so we strip the armour here, base64-decode with EVP_DecodeBlock and
- * hand the DER to the one function that fits: spki.c for public keys and
+ * hand the DER to the one function that fits: keys_spki.c for public keys and
  * certificates (kept lazy, as JWKs are), a d2i_* for private keys
  * (bench/bench_keys.c measures).
  */
 #include <string.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "fileio.h"
@@ -307,4 +309,113 @@ pjwt_pem_decode(const char *label, size_t ll, const uint8_t *der,
         return NULL;
     }
     return key;
+}
+
+pjwt_key *
+pjwt_key_from_pem(const char *buf, size_t len, unsigned flags, pjwt_err *err)
+{
+    pjwt_key *key = NULL;
+    const char *label = NULL;
+    size_t ll = 0, pos = 0, dl = 0;
+    uint8_t *der = NULL;
+    int r, skip = 0;
+
+    if (!buf) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "no input");
+        return NULL;
+    }
+    /* PEM and nothing else, also after the block we use. */
+    if (pjwt_pem_check(buf, len, 0, err) != 0)
+        return NULL;
+    /* The first block that holds a key: "EC PARAMETERS" (openssl ecparam
+       -genkey) and other keyless blocks before it are skipped. */
+    for (;;) {
+        r = pjwt_pem_next(buf, len, &pos, &label, &ll, &der, &dl, err);
+        if (r == 0)
+            PJWT_FAIL(err, PJWT_ERR_KEY, "no PEM key block");
+        if (r <= 0)
+            return NULL;
+        key = pjwt_pem_decode(label, ll, der, dl, flags, &skip, err);
+        pjwt_secret_free(der, dl);
+        if (key || !skip)
+            break;
+    }
+    /* A single key is wanted now: build it (a keyset stays lazy). */
+    if (key && (pjwt_key_set_kid(key, NULL, 0, err) != 0
+                || pjwt_key_materialize(key, err) != 0)) {
+        pjwt_key_free(key);
+        key = NULL;
+    }
+    return key;
+}
+
+/* ---- out --------------------------------------------------------------- */
+
+/* The contents of a memory BIO as a new NUL-terminated string. */
+static char *
+bio_string(BIO *bio, pjwt_err *err)
+{
+    char *data = NULL, *s;
+    long n = BIO_get_mem_data(bio, &data);
+
+    if (n <= 0 || !data) {
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "PEM export failed");
+        return NULL;
+    }
+    s = malloc((size_t)n + 1);
+    if (!s) {
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(s, data, (size_t)n);
+    s[n] = '\0';
+    OPENSSL_cleanse(data, (size_t)n);
+    return s;
+}
+
+static char *
+to_pem(pjwt_key *key, int priv, pjwt_err *err)
+{
+    EVP_PKEY *pk;
+    BIO *bio = NULL;
+    char *s = NULL;
+    int ok;
+
+    if (!key || key->kty == PJWT_KTY_OCT) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "no PEM form for secrets");
+        return NULL;
+    }
+    if (priv && !key->priv) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "not a private key");
+        return NULL;
+    }
+    pk = pjwt_key_pkey(key, err);
+    if (!pk)
+        return NULL;
+    /* secmem: its buffer is cleansed when it grows and when freed */
+    bio = BIO_new(priv ? BIO_s_secmem() : BIO_s_mem());
+    if (!bio) {
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    ok = priv ? PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL)
+              : PEM_write_bio_PUBKEY(bio, pk);
+    if (ok == 1)
+        s = bio_string(bio, err);
+    else
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "PEM export failed");
+    BIO_free(bio);
+    return s;
+}
+
+char *
+pjwt_key_to_public_pem(pjwt_key *key, pjwt_err *err)
+{
+    return to_pem(key, 0, err);
+}
+
+char *
+pjwt_key_to_private_pem(pjwt_key *key, pjwt_err *err)
+{
+    return to_pem(key, 1, err);
 }

@@ -1,5 +1,5 @@
 /*
- * spki.c: public keys from DER without OpenSSL's generic decoder.
+ * keys_spki.c: public keys from DER without OpenSSL's generic decoder.
  *
  * In OpenSSL 3.0, d2i_PUBKEY and d2i_X509 hand the key to OSSL_DECODER,
  * which searches every decoder of every provider: ~110 us per key warm,
@@ -9,7 +9,7 @@
  * parser split them (d2i_ASN1_SEQUENCE_ANY, d2i_X509_ALGOR) and keep the
  * members, exactly as for a JWK: the key is lazy, its thumbprint comes
  * from the members, and EVP_PKEY_fromdata builds it only when a token
- * selects it (jwkpkey.c; the EC import checks the point is on the curve).
+ * selects it (keys_build.c; the EC import checks the point is on the curve).
  */
 #include <string.h>
 #include <openssl/asn1.h>
@@ -71,8 +71,9 @@ static int
 set_public(pjwt_key *key, pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
            size_t al, const uint8_t *b, size_t bl, pjwt_err *err)
 {
+    const struct pjwt_crv_info *ci = pjwt_crv_info(crv);
     struct pjwt_jwk_parts *p;
-    size_t cl = pjwt_crv_len(crv);
+    size_t cl = ci ? ci->len : 0;
     EVP_PKEY *pk;
     int r, bad;
 
@@ -154,7 +155,7 @@ pjwt_spki_load(pjwt_key *key, const uint8_t *der, size_t len, pjwt_err *err)
     const uint8_t *kd;
     size_t kl;
     int ptype = 0, nid, cnid, r = PJWT_ERR_KEY;
-    enum pjwt_crv crv = PJWT_CRV_NONE;
+    const struct pjwt_crv_info *ci;
 
     if (!seq || sk_ASN1_TYPE_num(seq) != 2
         || !(alg = member(seq, 0, V_ASN1_SEQUENCE))
@@ -190,15 +191,12 @@ pjwt_spki_load(pjwt_key *key, const uint8_t *der, size_t len, pjwt_err *err)
             goto out;
         }
         cnid = OBJ_obj2nid(pval);
-        crv = cnid == NID_X9_62_prime256v1 ? PJWT_CRV_P256
-            : cnid == NID_secp384r1 ? PJWT_CRV_P384
-            : cnid == NID_secp521r1 ? PJWT_CRV_P521 : PJWT_CRV_NONE;
-        if (crv == PJWT_CRV_NONE)
-            r = PJWT_FAIL(err, PJWT_ERR_KEY,
-                          "unsupported EC curve %s",
+        ci = pjwt_crv_by_nid(cnid);
+        if (!ci || ci->kty != PJWT_KTY_EC)
+            r = PJWT_FAIL(err, PJWT_ERR_KEY, "unsupported EC curve %s",
                           cnid != NID_undef ? OBJ_nid2sn(cnid) : "?");
         else
-            r = set_public(key, PJWT_KTY_EC, crv, kd, kl, NULL, 0, err);
+            r = set_public(key, PJWT_KTY_EC, ci->crv, kd, kl, NULL, 0, err);
         break;
     case NID_ED25519:
         /* RFC 8410: parameters absent. */

@@ -105,8 +105,6 @@ with_path(pjwt_err *err, int code, const char *path)
 {
     char msg[PJWT_ERR_MSG_MAX];
 
-    if (!err)
-        return code;
     if (err->code == 0)
         return PJWT_FAIL(err, code, "%s: %s",
                          path, pjwt_strerror(code));
@@ -128,7 +126,7 @@ load_jwk(pjwt_keyset *ks, const json_t *jwk, unsigned flags, int in_set,
     /* Private keys are built and pairwise-checked now, so a bad signing
        key fails at startup and no private members stay decoded. */
     if (r == 0 && ((flags & PJWT_KEYS_EAGER) || key->priv))
-        r = pjwt_jwk_materialize(key, err);
+        r = pjwt_key_materialize(key, err);
     if (r != 0) {
         pjwt_key_free(key);
         if (in_set && unsupported) {
@@ -232,8 +230,10 @@ pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
     uint8_t *buf = NULL;
     size_t len = 0, i = 0;
     pjwt_keyset tmp = { NULL, 0, 0 };
+    pjwt_err local;
     const char *s;
 
+    PJWT_ERR_OR_LOCAL(err, local);
     if (!ks || !path)
         return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or path");
     r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), &buf,
@@ -271,9 +271,11 @@ pjwt_keyset_load_secret_file(pjwt_keyset *ks, const char *path,
 {
     uint8_t *buf = NULL;
     size_t len = 0;
+    pjwt_err local;
     pjwt_key *key;
     int r;
 
+    PJWT_ERR_OR_LOCAL(err, local);
     if (!ks || !path)
         return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or path");
     r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), &buf,
@@ -291,38 +293,44 @@ pjwt_keyset_load_secret_file(pjwt_keyset *ks, const char *path,
     return r ? with_path(err, r, path) : 0;
 }
 
-pjwt_key *
-pjwt_keyset_find(pjwt_keyset *ks, const char *kid, size_t kid_len,
-                 pjwt_alg alg, size_t *index, pjwt_err *err)
+static int
+fits(const pjwt_key *k, pjwt_alg alg)
 {
-    pjwt_algset want;
-    pjwt_key *k;
-    size_t i = 0;
+    return alg > PJWT_ALG_INVALID && alg < PJWT_ALG_COUNT
+        && (k->algs & PJWT_ALGSET(alg));
+}
 
-    if (!ks || alg <= PJWT_ALG_INVALID || alg >= PJWT_ALG_COUNT) {
-        PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no key for this alg");
-        return NULL;
-    }
-    want = PJWT_ALGSET(alg);
-    if (!kid && index)
-        i = *index;
-    for (; i < ks->n; i++) {
+pjwt_key *
+pjwt_keyset_by_kid(pjwt_keyset *ks, const char *kid, size_t kid_len,
+                   pjwt_alg alg, pjwt_err *err)
+{
+    pjwt_key *k;
+    size_t i;
+
+    for (i = 0; ks && kid && i < ks->n; i++) {
         k = ks->keys[i];
-        if (!(k->algs & want))
+        if (!fits(k, alg) || strlen(k->kid) != kid_len
+            || memcmp(k->kid, kid, kid_len) != 0)
             continue;
-        if (kid && (strlen(k->kid) != kid_len
-                    || memcmp(k->kid, kid, kid_len) != 0))
-            continue;
-        if (!kid && index)
-            *index = i + 1;
-        if (pjwt_key_materialize(k, err) != 0)
-            return NULL;
-        return k;
+        return pjwt_key_materialize(k, err) == 0 ? k : NULL;
     }
-    if (!kid && index)
-        *index = ks->n;
-    PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no %skey for %s",
-              kid ? "matching kid and " : "", pjwt_alg_name(alg));
+    PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no matching kid and key for %s",
+              pjwt_alg_name(alg) ? pjwt_alg_name(alg) : "this alg");
+    return NULL;
+}
+
+pjwt_key *
+pjwt_keyset_next(pjwt_keyset *ks, pjwt_alg alg, size_t *index, pjwt_err *err)
+{
+    pjwt_key *k;
+
+    while (ks && index && *index < ks->n) {
+        k = ks->keys[(*index)++];
+        if (fits(k, alg))
+            return pjwt_key_materialize(k, err) == 0 ? k : NULL;
+    }
+    PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no key for %s",
+              pjwt_alg_name(alg) ? pjwt_alg_name(alg) : "this alg");
     return NULL;
 }
 

@@ -1,6 +1,8 @@
 /*
- * test_keys.c: single keys: PEM forms, HMAC secrets, family binding,
- * thumbprints, generation and PEM/JWK export.  Fixtures: tests/data/keys.
+ * test_keys_pem.c: single keys from PEM (every form, strictness, family
+ * binding, thumbprints) and their JWK export.  Fixtures: tests/data/keys.
+ * HMAC secrets are test_keys_build.c, generation and PEM export
+ * test_keys_gen.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -299,107 +301,6 @@ test_pem_strict(void **state)
 }
 
 static void
-test_secret(void **state)
-{
-    uint8_t s[64];
-    size_t len = 0;
-    pjwt_err e;
-    pjwt_key *k;
-
-    (void)state;
-    memset(s, 0x5a, sizeof(s));
-    assert_null(pjwt_key_from_secret(s, 31, &e));
-    assert_int_equal(e.code, PJWT_ERR_KEY);
-    assert_null(pjwt_key_from_secret(NULL, 40, &e));
-    k = pjwt_key_from_secret(s, 32, &e);
-    assert_non_null(k);
-    assert_int_equal(pjwt_key_kty(k), PJWT_KTY_OCT);
-    /* RFC 7518 3.2: a 32-byte key is too short for HS384/HS512 */
-    assert_int_equal(pjwt_key_algs(k), PJWT_ALGSET(PJWT_ALG_HS256));
-    assert_int_equal(pjwt_key_default_alg(k), PJWT_ALG_HS256);
-    assert_memory_equal(pjwt_key_secret(k, &len), s, 32);
-    assert_int_equal(len, 32);
-    assert_int_equal(pjwt_key_is_private(k), 1);
-    assert_null(pjwt_key_pkey(k, &e));
-    assert_null(pjwt_key_to_public_jwk(k, &e));
-    assert_int_equal(e.code, PJWT_ERR_ARG);
-    assert_null(pjwt_key_to_public_pem(k, &e));
-    assert_null(pjwt_key_to_private_pem(k, &e));
-    assert_int_equal(strlen(pjwt_key_kid(k)), PJWT_THUMBPRINT_LEN);
-    pjwt_key_free(k);
-    k = pjwt_key_from_secret(s, 64, &e);
-    assert_int_equal(pjwt_key_algs(k), PJWT_ALGSET_HS);
-    pjwt_key_free(k);
-    pjwt_key_free(NULL);
-}
-
-static void
-test_generate(void **state)
-{
-    static const struct {
-        pjwt_alg alg;
-        pjwt_kty kty;
-        pjwt_algset algs;
-    } g[] = {
-        { PJWT_ALG_ES256, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES256) },
-        { PJWT_ALG_ES384, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES384) },
-        { PJWT_ALG_ES512, PJWT_KTY_EC, PJWT_ALGSET(PJWT_ALG_ES512) },
-        { PJWT_ALG_EDDSA, PJWT_KTY_OKP, PJWT_ALGSET_ED },
-        { PJWT_ALG_ED25519, PJWT_KTY_OKP, PJWT_ALGSET_ED },
-        { PJWT_ALG_PS256, PJWT_KTY_RSA, PJWT_ALGSET_RS | PJWT_ALGSET_PS },
-        { PJWT_ALG_HS256, PJWT_KTY_OCT, PJWT_ALGSET(PJWT_ALG_HS256) },
-        { PJWT_ALG_HS384, PJWT_KTY_OCT, PJWT_ALGSET(PJWT_ALG_HS256)
-                                        | PJWT_ALGSET(PJWT_ALG_HS384) },
-        { PJWT_ALG_HS512, PJWT_KTY_OCT, PJWT_ALGSET_HS },
-    };
-    pjwt_err e;
-    size_t i, len;
-    char *priv, *pub;
-    pjwt_key *k, *k2, *k3;
-
-    (void)state;
-    for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
-        k = pjwt_key_generate(g[i].alg, &e);
-        assert_non_null(k);
-        assert_int_equal(pjwt_key_kty(k), g[i].kty);
-        assert_int_equal(pjwt_key_algs(k), g[i].algs);
-        assert_int_equal(pjwt_key_is_private(k), 1);
-        if (g[i].kty == PJWT_KTY_OCT) {
-            assert_non_null(pjwt_key_secret(k, &len));
-            assert_int_equal(len, g[i].alg == PJWT_ALG_HS256 ? 32
-                             : g[i].alg == PJWT_ALG_HS384 ? 48 : 64);
-            pjwt_key_free(k);
-            continue;
-        }
-        if (g[i].kty == PJWT_KTY_RSA)
-            assert_int_equal(EVP_PKEY_get_bits(pjwt_key_pkey(k, NULL)), 3072);
-        /* PEM round trips keep the key (same thumbprint) */
-        priv = pjwt_key_to_private_pem(k, &e);
-        pub = pjwt_key_to_public_pem(k, &e);
-        assert_non_null(priv);
-        assert_non_null(pub);
-        assert_non_null(strstr(priv, "-----BEGIN PRIVATE KEY-----"));
-        assert_non_null(strstr(pub, "-----BEGIN PUBLIC KEY-----"));
-        k2 = pjwt_key_from_pem(priv, strlen(priv), PJWT_KEYS_PRIVATE, &e);
-        k3 = pjwt_key_from_pem(pub, strlen(pub), 0, &e);
-        assert_non_null(k2);
-        assert_non_null(k3);
-        assert_string_equal(pjwt_key_kid(k2), pjwt_key_kid(k));
-        assert_string_equal(pjwt_key_kid(k3), pjwt_key_kid(k));
-        assert_int_equal(pjwt_key_is_private(k3), 0);
-        /* a public key has no private PEM */
-        assert_null(pjwt_key_to_private_pem(k3, &e));
-        free(pub);
-        free(priv);
-        pjwt_key_free(k3);
-        pjwt_key_free(k2);
-        pjwt_key_free(k);
-    }
-    assert_null(pjwt_key_generate(PJWT_ALG_INVALID, &e));
-    assert_int_equal(e.code, PJWT_ERR_ALG);
-}
-
-static void
 test_public_jwk_export(void **state)
 {
     pjwt_err e;
@@ -461,8 +362,6 @@ main(void)
         cmocka_unit_test(test_pem_refused),
         cmocka_unit_test(test_pem_inline_damage),
         cmocka_unit_test(test_pem_strict),
-        cmocka_unit_test(test_secret),
-        cmocka_unit_test(test_generate),
         cmocka_unit_test(test_public_jwk_export),
         cmocka_unit_test(test_thumbprint_args),
     };

@@ -7,6 +7,17 @@
  * The library never prints, logs, exits or aborts: callers log.
  * Messages are short, fit a log line, and never contain token text, key
  * material or passwords.
+ *
+ * Two function shapes, no mixtures:
+ *  - a validator that owns nothing returns early:
+ *        if (bad) return PJWT_FAIL(err, PJWT_ERR_KEY, "...");
+ *  - anything that owns a resource (memory, a reference, an OpenSSL
+ *    object) presets its result, records each failure and jumps to its one
+ *    `out:` label, which frees everything; success is set last:
+ *        int r = PJWT_ERR_INTERNAL;  ...
+ *        if (!(p = malloc(n))) { r = PJWT_FAIL(err, ...); goto out; }
+ *        ...  r = 0;
+ *    out: free(p); return r;
  */
 #ifndef PJWT_ERR_H
 #define PJWT_ERR_H

@@ -69,52 +69,52 @@ pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
                        pjwt_err *err)
 {
     json_error_t jerr;
-    json_t *j = NULL;
+    json_t *j = NULL, *ret = NULL;
+    enum json_error_code code;
 
-    if (!buf)
-        goto bad_arg;
+    if (!buf) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "no buffer");
+        goto out;
+    }
     if (max_size == 0)
         max_size = PJWT_JSON_MAX_SIZE;
     if (len > max_size) {
         PJWT_FAIL(err, PJWT_ERR_TOO_LONG,
                   "JSON of %zu bytes over limit %zu", len, max_size);
-        return NULL;
+        goto out;
     }
     /* A raw NUL is invalid JSON anyway; refuse it before jansson so the
        reason is clear.  "\u0000" is refused by jansson itself, because
        JSON_ALLOW_NUL is not passed. */
     if (memchr(buf, '\0', len)) {
         PJWT_FAIL(err, PJWT_ERR_JSON, "NUL byte in JSON");
-        return NULL;
+        goto out;
     }
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j) {
         /* jerr.text may quote the input ("near 'alice'"); messages never
            carry token content, so only a fixed reason and the offset. */
-        enum json_error_code code = json_error_code(&jerr);
-
+        code = json_error_code(&jerr);
         PJWT_FAIL(err, code == json_error_out_of_memory ? PJWT_ERR_NOMEM
                                                         : PJWT_ERR_JSON,
                   "invalid JSON at offset %d: %s", jerr.position,
                   reason(code));
-        return NULL;
+        goto out;
     }
     if (!json_is_object(j)) {
-        json_decref(j);
         PJWT_FAIL(err, PJWT_ERR_JSON, "JSON is not an object");
-        return NULL;
+        goto out;
     }
     if (!depth_ok(j, 1)) {
-        json_decref(j);
         PJWT_FAIL(err, PJWT_ERR_JSON,
                   "JSON nested deeper than %d", PJWT_JSON_MAX_DEPTH);
-        return NULL;
+        goto out;
     }
-    return j;
-
-bad_arg:
-    PJWT_FAIL(err, PJWT_ERR_ARG, "no buffer");
-    return NULL;
+    ret = j;
+    j = NULL;
+out:
+    json_decref(j);
+    return ret;
 }
 
 int

@@ -81,6 +81,28 @@ split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
     return 0;
 }
 
+/*
+ * Split the token, and find room to decode its header and payload into:
+ * stackbuf (STACK_BUF bytes) when they fit, else *buf is malloc'd (the
+ * caller frees it when it is not stackbuf; on failure it is stackbuf).
+ */
+static int
+split_and_room(const char *c, size_t len, size_t max_len, parts *pt,
+               uint8_t *stackbuf, uint8_t **buf, size_t *cap, pjwt_err *err)
+{
+    int r;
+
+    *buf = stackbuf;
+    if ((r = split(c, len, max_len, pt, err)) != 0)
+        return r;
+    *cap = pjwt_b64url_dec_len(pt->hl > pt->pl ? pt->hl : pt->pl);
+    if (*cap > STACK_BUF && !(*buf = malloc(*cap))) {
+        *buf = stackbuf;
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
 /* Decode a segment (strictly) and parse it as a JSON object into *out. */
 static int
 decode_json(const char *seg, size_t seglen, uint8_t *buf, size_t cap,
@@ -150,21 +172,24 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
     size_t cap;
     pjwt_token t = { 0 };
     const json_t *a;
+    pjwt_err local;
     parts pt;
-    int r;
+    int r = PJWT_ERR_INTERNAL;
 
-    if (!out)
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "no output");
+    PJWT_ERR_OR_LOCAL(err, local);
+    if (!out) {
+        r = PJWT_FAIL(err, PJWT_ERR_ARG, "no output");
+        goto out;
+    }
     memset(out, 0, sizeof(*out));
-    if ((r = split(compact, len, max_len, &pt, err)) != 0)
-        return r;
+    if ((r = split_and_room(compact, len, max_len, &pt, stackbuf, &buf, &cap,
+                            err)) != 0)
+        goto out;
     /* parse never decodes the signature; its shape is still checked */
-    if (!pjwt_b64url_valid(pt.s, pt.sl))
-        return PJWT_FAIL(err, PJWT_ERR_B64,
-                         "signature: bad base64url");
-    cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
-    if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    if (!pjwt_b64url_valid(pt.s, pt.sl)) {
+        r = PJWT_FAIL(err, PJWT_ERR_B64, "signature: bad base64url");
+        goto out;
+    }
     if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err))
         || (r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))
         goto out;
@@ -181,7 +206,7 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
     memset(&t, 0, sizeof(t));
     r = 0;
 out:
-    if (r && err && err->code == 0)
+    if (r && err->code == 0)
         PJWT_FAIL(err, r, NULL);
     pjwt_token_clear(&t);
     if (buf != stackbuf)
@@ -247,17 +272,17 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     pjwt_alg alg = PJWT_ALG_INVALID;
     pjwt_err local;
     parts pt;
-    int r;
+    int r = PJWT_ERR_INTERNAL;
 
     PJWT_ERR_OR_LOCAL(err, local);
-    if (!out || !ks)
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+    if (!out || !ks) {
+        r = PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+        goto out;
+    }
     memset(out, 0, sizeof(*out));
-    if ((r = split(compact, len, max_len, &pt, err)) != 0)
-        return r;
-    cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
-    if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    if ((r = split_and_room(compact, len, max_len, &pt, stackbuf, &buf, &cap,
+                            err)) != 0)
+        goto out;
 
     /* Header: alg, crit, b64, kid. */
     if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err)))

@@ -40,18 +40,22 @@ static int
 hmac(pjwt_key *key, const pjwt_alg_info *ai, const void *input, size_t inlen,
      uint8_t *tag, size_t *taglen, pjwt_err *err)
 {
-    EVP_MAC_CTX *ctx;
+    EVP_MAC_CTX *ctx = NULL;
     size_t outl = 0;
     int r = PJWT_ERR_INTERNAL;
 
-    if (!pjwt_key_secret(key, &outl) || pjwt_key_kty(key) != PJWT_KTY_OCT)
-        return PJWT_FAIL(err, PJWT_ERR_ALG, "not an HMAC key");
-    if (!(ctx = pjwt_jws_mac_ctx(key, ai->alg, err)))
-        return r;
+    if (!pjwt_key_secret(key, &outl) || pjwt_key_kty(key) != PJWT_KTY_OCT) {
+        r = PJWT_FAIL(err, PJWT_ERR_ALG, "not an HMAC key");
+        goto out;
+    }
+    if (!(ctx = pjwt_jws_mac_ctx(key, ai->alg, err))) {
+        r = pjwt_err_code(err);
+        goto out;
+    }
     outl = 0;
     if (!EVP_MAC_update(ctx, input, inlen)
         || !EVP_MAC_final(ctx, tag, &outl, 64) || outl != ai->sig_len) {
-        PJWT_FAIL(err, r, "HMAC failed");
+        r = PJWT_FAIL(err, PJWT_ERR_INTERNAL, "HMAC failed");
         goto out;
     }
     *taglen = outl;

@@ -245,12 +245,18 @@ pjwt_key_materialize(pjwt_key *key, pjwt_err *err)
     enum pjwt_crv crv;
     int r = PJWT_ERR_KEY, mismatch = 0;
 
-    if (!key)
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "no key");
-    if (key->pkey || key->kty == PJWT_KTY_OCT)
-        return 0;
-    if (!key->lazy)
-        return PJWT_FAIL(err, PJWT_ERR_KEY, "empty key");
+    if (!key) {
+        r = PJWT_FAIL(err, PJWT_ERR_ARG, "no key");
+        goto out;
+    }
+    if (key->pkey || key->kty == PJWT_KTY_OCT) {
+        r = 0;                  /* built already, or nothing to build */
+        goto out;
+    }
+    if (!key->lazy) {
+        r = PJWT_FAIL(err, PJWT_ERR_KEY, "empty key");
+        goto out;
+    }
     if (key->kty == PJWT_KTY_OKP)
         pk = build_ed25519(key, key->lazy, &mismatch);
     else

@@ -57,10 +57,12 @@ pjwt_key_generate(pjwt_alg alg, pjwt_err *err)
 
     if (!ai) {
         PJWT_FAIL(err, PJWT_ERR_ALG, "cannot generate a key for this alg");
-        return NULL;
+        goto out;
     }
-    if (ai->family == PJWT_FAM_HS)
-        return generate_secret(ai, err);
+    if (ai->family == PJWT_FAM_HS) {
+        ret = generate_secret(ai, err);
+        goto out;
+    }
     if (!(pk = generate_pkey(ai))) {
         PJWT_FAIL(err, PJWT_ERR_INTERNAL, "key generation failed");
         goto out;

@@ -205,57 +205,79 @@ check_purpose(const json_t *jwk, int *unsupported, pjwt_err *err)
     return unsupported_key(unsupported, err, "key_ops", "", 0);
 }
 
+/* The JWK's string members that are not key material. */
+struct jwk_names {
+    const char *kty, *crv, *kid;
+    size_t ktyl, crvl, kidl;
+    pjwt_alg pin;               /* PJWT_ALG_INVALID without "alg" */
+};
+
+/* Read and check them: object, kty, use/key_ops, alg, crv, kid. */
+static int
+read_names(const json_t *jwk, struct jwk_names *nm, int *unsupported,
+           pjwt_err *err)
+{
+    const char *alg;
+    size_t algl;
+    int r;
+
+    if (!json_is_object(jwk))
+        return PJWT_FAIL(err, PJWT_ERR_KEY, "JWK is not an object");
+    if ((r = opt_string(jwk, "kty", &nm->kty, &nm->ktyl, err)) != 0)
+        return r;
+    if (!nm->kty)
+        return PJWT_FAIL(err, PJWT_ERR_KEY, "JWK without kty");
+    if ((r = check_purpose(jwk, unsupported, err)) != 0)
+        return r;
+    if ((r = opt_string(jwk, "alg", &alg, &algl, err)) != 0
+        || (r = opt_string(jwk, "crv", &nm->crv, &nm->crvl, err)) != 0
+        || (r = opt_string(jwk, "kid", &nm->kid, &nm->kidl, err)) != 0)
+        return r;
+    nm->pin = PJWT_ALG_INVALID;
+    if (alg) {
+        nm->pin = pjwt_alg_from_name(alg, algl);
+        if (nm->pin == PJWT_ALG_INVALID)  /* RSA-OAEP, ECDH-ES, none...: */
+            return unsupported_key(unsupported, err, "alg", alg, algl);
+    }
+    return 0;
+}
+
 int
 pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
               int *unsupported, pjwt_err *err)
 {
     int r = PJWT_ERR_KEY, priv = 0;
     struct pjwt_jwk_parts *parts = NULL;
-    const char *kty, *crv, *alg, *kid;
-    size_t ktyl, crvl, algl, kidl;
+    struct jwk_names nm;
     const struct pjwt_crv_info *ci = NULL;
-    pjwt_alg pin = PJWT_ALG_INVALID;
 
     if (unsupported)
         *unsupported = 0;
-    if (!json_is_object(jwk))
-        return PJWT_FAIL(err, PJWT_ERR_KEY,
-                         "JWK is not an object");
-    if ((r = opt_string(jwk, "kty", &kty, &ktyl, err)) != 0)
-        return r;
-    if (!kty)
-        return PJWT_FAIL(err, PJWT_ERR_KEY, "JWK without kty");
-    if ((r = check_purpose(jwk, unsupported, err)) != 0)
-        return r;
-    if ((r = opt_string(jwk, "alg", &alg, &algl, err)) != 0
-        || (r = opt_string(jwk, "crv", &crv, &crvl, err)) != 0
-        || (r = opt_string(jwk, "kid", &kid, &kidl, err)) != 0)
-        return r;
-    if (alg) {
-        pin = pjwt_alg_from_name(alg, algl);
-        if (pin == PJWT_ALG_INVALID)  /* RSA-OAEP, ECDH-ES, none...: */
-            return unsupported_key(unsupported, err, "alg", alg, algl);
-    }
+    if ((r = read_names(jwk, &nm, unsupported, err)) != 0)
+        goto out;
     parts = calloc(1, sizeof(*parts));
-    if (!parts)
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    if (!parts) {
+        r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
 
-    if (str_is(kty, ktyl, "RSA")) {
+    if (str_is(nm.kty, nm.ktyl, "RSA")) {
         key->kty = PJWT_KTY_RSA;
         r = check_rsa(jwk, flags, parts, &priv, err);
-    } else if (str_is(kty, ktyl, "EC") || str_is(kty, ktyl, "OKP")) {
-        key->kty = kty[0] == 'E' ? PJWT_KTY_EC : PJWT_KTY_OKP;
-        if (!crv) {
+    } else if (str_is(nm.kty, nm.ktyl, "EC")
+               || str_is(nm.kty, nm.ktyl, "OKP")) {
+        key->kty = nm.kty[0] == 'E' ? PJWT_KTY_EC : PJWT_KTY_OKP;
+        if (!nm.crv) {
             r = PJWT_FAIL(err, PJWT_ERR_KEY, "JWK without crv");
             goto out;
         }
-        ci = pjwt_crv_by_jwk(key->kty, crv, crvl);
+        ci = pjwt_crv_by_jwk(key->kty, nm.crv, nm.crvl);
         if (!ci) {
-            r = unsupported_key(unsupported, err, "crv", crv, crvl);
+            r = unsupported_key(unsupported, err, "crv", nm.crv, nm.crvl);
             goto out;
         }
         r = check_curve(jwk, flags, ci, parts, &priv, err);
-    } else if (str_is(kty, ktyl, "oct")) {
+    } else if (str_is(nm.kty, nm.ktyl, "oct")) {
         key->kty = PJWT_KTY_OCT;
         r = need(jwk, PJWT_M_K, parts, err);
         if (r == 0 && parts->l[PJWT_M_K] < PJWT_HMAC_MIN_LEN)
@@ -264,7 +286,7 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
                           parts->l[PJWT_M_K], PJWT_HMAC_MIN_LEN);
         priv = 1;
     } else {
-        r = unsupported_key(unsupported, err, "kty", kty, ktyl);
+        r = unsupported_key(unsupported, err, "kty", nm.kty, nm.ktyl);
     }
     if (r != 0)
         goto out;
@@ -272,7 +294,8 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
     key->crv = ci ? ci->crv : PJWT_CRV_NONE;
     key->priv = priv;
     key->algs = pjwt_key_family_algs(key->kty, key->crv, parts->l[PJWT_M_K]);
-    if (pin != PJWT_ALG_INVALID && (r = pjwt_key_set_pin(key, pin, err)) != 0)
+    if (nm.pin != PJWT_ALG_INVALID
+        && (r = pjwt_key_set_pin(key, nm.pin, err)) != 0)
         goto out;
     if (key->kty == PJWT_KTY_OCT) {
         key->secret = parts->v[PJWT_M_K];
@@ -285,7 +308,7 @@ pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
     }
     /* The thumbprint is computed from the members (pjwt_jwk_members reads
        key->lazy), no EVP_PKEY needed. */
-    r = pjwt_key_set_kid(key, kid, kidl, err);
+    r = pjwt_key_set_kid(key, nm.kid, nm.kidl, err);
 out:
     pjwt_jwk_parts_free(parts);
     return r;

@@ -222,6 +222,23 @@ file_checks(unsigned flags)
     return c;
 }
 
+/* The bytes of a key file, under the trust rule flags ask for; fileio's
+   messages carry the path already. */
+static int
+read_key_file(const pjwt_keyset *ks, const char *path, unsigned flags,
+              uint8_t **buf, size_t *len, pjwt_err *err)
+{
+    int r;
+
+    if (!ks || !path)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or path");
+    r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), buf,
+                       len, err);
+    if (r == 0)
+        pjwt_err_clear(err);
+    return r;
+}
+
 int
 pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
                       pjwt_err *err)
@@ -234,13 +251,8 @@ pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
     const char *s;
 
     PJWT_ERR_OR_LOCAL(err, local);
-    if (!ks || !path)
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or path");
-    r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), &buf,
-                       &len, err);
-    if (r != 0)
-        return r;   /* fileio messages carry the path already */
-    pjwt_err_clear(err);
+    if ((r = read_key_file(ks, path, flags, &buf, &len, err)) != 0)
+        goto out;
     s = (const char *)buf;
     while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'
                        || s[i] == '\r'))
@@ -258,6 +270,7 @@ pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
         r = splice(ks, &tmp, err);
     if (r != 0)
         r = with_path(err, r, path);
+out:
     for (i = 0; i < tmp.n; i++)
         pjwt_key_free(tmp.keys[i]);
     free(tmp.keys);
@@ -276,13 +289,8 @@ pjwt_keyset_load_secret_file(pjwt_keyset *ks, const char *path,
     int r;
 
     PJWT_ERR_OR_LOCAL(err, local);
-    if (!ks || !path)
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or path");
-    r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), &buf,
-                       &len, err);
-    if (r != 0)
+    if ((r = read_key_file(ks, path, flags, &buf, &len, err)) != 0)
         return r;
-    pjwt_err_clear(err);
     /* Exactly the file's bytes: a trailing newline is part of the key,
        as with every other JOSE library reading raw secret files. */
     key = pjwt_key_from_secret(buf, len, err);
@@ -337,26 +345,27 @@ pjwt_keyset_next(pjwt_keyset *ks, pjwt_alg alg, size_t *index, pjwt_err *err)
 json_t *
 pjwt_keyset_to_jwks(pjwt_keyset *ks, pjwt_err *err)
 {
-    json_t *doc = json_object(), *arr = json_array(), *jwk;
+    json_t *doc = json_object(), *arr = json_array(), *jwk, *ret = NULL;
     size_t i;
 
-    if (!doc || !arr || json_object_set(doc, "keys", arr) != 0)
-        goto nomem;
+    if (!doc || !arr || json_object_set(doc, "keys", arr) != 0) {
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     for (i = 0; ks && i < ks->n; i++) {
         if (ks->keys[i]->kty == PJWT_KTY_OCT)
             continue;
-        jwk = pjwt_key_to_public_jwk(ks->keys[i], err);
-        if (!jwk)
-            goto fail;
-        if (json_array_append_new(arr, jwk) != 0)
-            goto nomem;
+        if (!(jwk = pjwt_key_to_public_jwk(ks->keys[i], err)))
+            goto out;
+        if (json_array_append_new(arr, jwk) != 0) {
+            PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+            goto out;
+        }
     }
-    json_decref(arr);
-    return doc;
-nomem:
-    PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
-fail:
+    ret = doc;
+    doc = NULL;
+out:
     json_decref(arr);
     json_decref(doc);
-    return NULL;
+    return ret;
 }

@@ -45,7 +45,7 @@ add_str(char **arr, size_t *n, size_t max, const char *key, const char *value,
                          "too many %s (at most %zu)", key, max);
     arr[*n] = NULL;
     if (set_str(&arr[*n], key, value, err) != 0)
-        return err ? err->code : PJWT_ERR_CONF;
+        return pjwt_err_code(err);
     (*n)++;
     return 0;
 }
@@ -312,19 +312,19 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
                          "%s: tls_cert and tls_key go together", file);
     if (c->audience == NULL && set_str(&c->audience, "audience",
                                        DEFAULT_AUDIENCE, err) != 0)
-        return err ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     if (c->pam_service == NULL && set_str(&c->pam_service, "pam_service",
                                           DEFAULT_SERVICE, err) != 0)
-        return err ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     if (c->n_listen == 0 && add_str(c->listen, &c->n_listen, CONF_MAX_LISTEN,
                                     "listen", "127.0.0.1:8080", err) != 0)
-        return err ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     if (c->pam_queue == 0)
         c->pam_queue = c->pam_workers * 16;
     if (c->n_auth_audiences == 0
         && add_str(c->auth_audiences, &c->n_auth_audiences, CONF_MAX_AUDIENCES,
                    "auth_audience", c->audience, err) != 0)
-        return err ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     for (i = 0; i < c->n_auth_audiences; i++)
         if (!issuer_conf_audience_ok(c, c->auth_audiences[i]))
             /* This issuer's keys are the only ones /auth trusts: a token

@@ -82,17 +82,22 @@ split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
 }
 
 /*
- * Split the token, and find room to decode its header and payload into:
- * stackbuf (STACK_BUF bytes) when they fit, else *buf is malloc'd (the
- * caller frees it when it is not stackbuf; on failure it is stackbuf).
+ * The start of parse and verify: clear *out, split the token, and find
+ * room to decode its header and payload into: stackbuf (STACK_BUF bytes)
+ * when they fit, else *buf is malloc'd (the caller frees it when it is
+ * not stackbuf; on failure it is stackbuf).
  */
 static int
-split_and_room(const char *c, size_t len, size_t max_len, parts *pt,
-               uint8_t *stackbuf, uint8_t **buf, size_t *cap, pjwt_err *err)
+split_and_room(const char *c, size_t len, size_t max_len, pjwt_token *out,
+               parts *pt, uint8_t *stackbuf, uint8_t **buf, size_t *cap,
+               pjwt_err *err)
 {
     int r;
 
     *buf = stackbuf;
+    if (!out)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no output");
+    memset(out, 0, sizeof(*out));
     if ((r = split(c, len, max_len, pt, err)) != 0)
         return r;
     *cap = pjwt_b64url_dec_len(pt->hl > pt->pl ? pt->hl : pt->pl);
@@ -177,13 +182,8 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
     int r = PJWT_ERR_INTERNAL;
 
     PJWT_ERR_OR_LOCAL(err, local);
-    if (!out) {
-        r = PJWT_FAIL(err, PJWT_ERR_ARG, "no output");
-        goto out;
-    }
-    memset(out, 0, sizeof(*out));
-    if ((r = split_and_room(compact, len, max_len, &pt, stackbuf, &buf, &cap,
-                            err)) != 0)
+    if ((r = split_and_room(compact, len, max_len, out, &pt, stackbuf, &buf,
+                            &cap, err)) != 0)
         goto out;
     /* parse never decodes the signature; its shape is still checked */
     if (!pjwt_b64url_valid(pt.s, pt.sl)) {
@@ -275,14 +275,13 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     int r = PJWT_ERR_INTERNAL;
 
     PJWT_ERR_OR_LOCAL(err, local);
-    if (!out || !ks) {
-        r = PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+    if ((r = split_and_room(compact, len, max_len, out, &pt, stackbuf, &buf,
+                            &cap, err)) != 0)
+        goto out;
+    if (!ks) {
+        r = PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset");
         goto out;
     }
-    memset(out, 0, sizeof(*out));
-    if ((r = split_and_room(compact, len, max_len, &pt, stackbuf, &buf, &cap,
-                            err)) != 0)
-        goto out;
 
     /* Header: alg, crit, b64, kid. */
     if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err)))

@@ -117,19 +117,29 @@ out:
     return ret;
 }
 
+/* The member name of obj into *v: PJWT_ERR_MISSING when absent. */
+static int
+member(const json_t *obj, const char *name, const void *out, const json_t **v,
+       pjwt_err *err)
+{
+    if (!obj || !name || !out)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+    *v = json_object_get(obj, name);
+    if (!*v)
+        return PJWT_FAIL(err, PJWT_ERR_MISSING, "\"%s\" absent", name);
+    return 0;
+}
+
 int
 pjwt_json_get_date(const json_t *obj, const char *name, double *out,
                    pjwt_err *err)
 {
     const json_t *v;
     double d;
+    int r;
 
-    if (!obj || !name || !out)
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
-    v = json_object_get(obj, name);
-    if (!v)
-        return PJWT_FAIL(err, PJWT_ERR_MISSING,
-                         "\"%s\" absent", name);
+    if ((r = member(obj, name, out, &v, err)) != 0)
+        return r;
     /* Strings such as "1700000000" are not NumericDates (RFC 7519 2). */
     if (!json_is_number(v))
         return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
@@ -147,13 +157,10 @@ pjwt_json_get_string(const json_t *obj, const char *name,
                      const char **out, size_t *len, pjwt_err *err)
 {
     const json_t *v;
+    int r;
 
-    if (!obj || !name || !out)
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
-    v = json_object_get(obj, name);
-    if (!v)
-        return PJWT_FAIL(err, PJWT_ERR_MISSING,
-                         "\"%s\" absent", name);
+    if ((r = member(obj, name, out, &v, err)) != 0)
+        return r;
     if (!json_is_string(v))
         return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
                          "\"%s\" is not a string", name);

@@ -24,7 +24,17 @@
 typedef struct parts {
     const char *h, *p, *s;  /* segment starts */
     size_t hl, pl, sl;      /* segment lengths */
+    uint8_t stack[STACK_BUF]; /* room to decode header and payload, */
+    uint8_t *buf;           /* or a malloc'd buffer when they do not fit */
+    size_t cap;
 } parts;
+
+static void
+parts_free(parts *pt)
+{
+    if (pt->buf != pt->stack)
+        free(pt->buf);
+}
 
 void
 pjwt_token_clear(pjwt_token *t)
@@ -83,26 +93,24 @@ split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
 
 /*
  * The start of parse and verify: clear *out, split the token, and find
- * room to decode its header and payload into: stackbuf (STACK_BUF bytes)
- * when they fit, else *buf is malloc'd (the caller frees it when it is
- * not stackbuf; on failure it is stackbuf).
+ * room to decode its header and payload (pt->buf; free with parts_free,
+ * also after a failure).
  */
 static int
-split_and_room(const char *c, size_t len, size_t max_len, pjwt_token *out,
-               parts *pt, uint8_t *stackbuf, uint8_t **buf, size_t *cap,
-               pjwt_err *err)
+start(const char *c, size_t len, size_t max_len, pjwt_token *out, parts *pt,
+      pjwt_err *err)
 {
     int r;
 
-    *buf = stackbuf;
+    pt->buf = pt->stack;
     if (!out)
         return PJWT_FAIL(err, PJWT_ERR_ARG, "no output");
     memset(out, 0, sizeof(*out));
     if ((r = split(c, len, max_len, pt, err)) != 0)
         return r;
-    *cap = pjwt_b64url_dec_len(pt->hl > pt->pl ? pt->hl : pt->pl);
-    if (*cap > STACK_BUF && !(*buf = malloc(*cap))) {
-        *buf = stackbuf;
+    pt->cap = pjwt_b64url_dec_len(pt->hl > pt->pl ? pt->hl : pt->pl);
+    if (pt->cap > sizeof(pt->stack) && !(pt->buf = malloc(pt->cap))) {
+        pt->buf = pt->stack;
         return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     }
     return 0;
@@ -110,19 +118,19 @@ split_and_room(const char *c, size_t len, size_t max_len, pjwt_token *out,
 
 /* Decode a segment (strictly) and parse it as a JSON object into *out. */
 static int
-decode_json(const char *seg, size_t seglen, uint8_t *buf, size_t cap,
-            const char *what, json_t **out, pjwt_err *err)
+decode_json(parts *pt, const char *seg, size_t seglen, const char *what,
+            json_t **out, pjwt_err *err)
 {
     pjwt_err local;
     size_t n = 0;
 
-    if (pjwt_b64url_decode(seg, seglen, buf, cap, &n) != 0)
+    if (pjwt_b64url_decode(seg, seglen, pt->buf, pt->cap, &n) != 0)
         return PJWT_FAIL(err, PJWT_ERR_B64,
                          "%s: bad base64url", what);
     pjwt_err_clear(&local);
     /* Even when a caller raises the token limit, header and claims stay
        within the JSON bound (PJWT_JSON_MAX_SIZE). */
-    *out = pjwt_json_parse_object((const char *)buf, n, 0, &local);
+    *out = pjwt_json_parse_object((const char *)pt->buf, n, 0, &local);
     if (!*out)
         return PJWT_FAIL(err, pjwt_err_code(&local), "%s: %s", what,
                          local.msg);
@@ -173,8 +181,6 @@ int
 pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
                pjwt_token *out, pjwt_err *err)
 {
-    uint8_t stackbuf[STACK_BUF], *buf = stackbuf;
-    size_t cap;
     pjwt_token t = { 0 };
     const json_t *a;
     pjwt_err local;
@@ -182,16 +188,15 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
     int r = PJWT_ERR_INTERNAL;
 
     PJWT_ERR_OR_LOCAL(err, local);
-    if ((r = split_and_room(compact, len, max_len, out, &pt, stackbuf, &buf,
-                            &cap, err)) != 0)
+    if ((r = start(compact, len, max_len, out, &pt, err)) != 0)
         goto out;
     /* parse never decodes the signature; its shape is still checked */
     if (!pjwt_b64url_valid(pt.s, pt.sl)) {
         r = PJWT_FAIL(err, PJWT_ERR_B64, "signature: bad base64url");
         goto out;
     }
-    if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err))
-        || (r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))
+    if ((r = decode_json(&pt, pt.h, pt.hl, "header", &t.header, err))
+        || (r = decode_json(&pt, pt.p, pt.pl, "payload", &t.claims, err)))
         goto out;
     a = json_object_get(t.header, "alg");
     if (!json_is_string(a)) {
@@ -209,8 +214,7 @@ out:
     if (r && err->code == 0)
         PJWT_FAIL(err, r, NULL);
     pjwt_token_clear(&t);
-    if (buf != stackbuf)
-        free(buf);
+    parts_free(&pt);
     return r;
 }
 
@@ -263,9 +267,8 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
                 pjwt_keyset *ks, pjwt_algset allowed, pjwt_token *out,
                 pjwt_err *err)
 {
-    uint8_t stackbuf[STACK_BUF], *buf = stackbuf;
     uint8_t sig[PJWT_SIG_MAX];
-    size_t cap, siglen = 0, kid_len = 0;
+    size_t siglen = 0, kid_len = 0;
     pjwt_token t = { 0 };
     pjwt_key *key = NULL;
     const char *kid = NULL;
@@ -275,16 +278,16 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
     int r = PJWT_ERR_INTERNAL;
 
     PJWT_ERR_OR_LOCAL(err, local);
-    if ((r = split_and_room(compact, len, max_len, out, &pt, stackbuf, &buf,
-                            &cap, err)) != 0)
-        goto out;
-    if (!ks) {
+    pt.buf = pt.stack;          /* parts_free is safe from here */
+    if (!ks) {                  /* *out untouched, as for a NULL out */
         r = PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset");
         goto out;
     }
+    if ((r = start(compact, len, max_len, out, &pt, err)) != 0)
+        goto out;
 
     /* Header: alg, crit, b64, kid. */
-    if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err)))
+    if ((r = decode_json(&pt, pt.h, pt.hl, "header", &t.header, err)))
         goto out;
     if ((r = check_header(t.header, &alg, &kid, &kid_len, err)) != 0)
         goto out;
@@ -318,7 +321,7 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
         goto out;
 
     /* Payload, only now that it is authentic. */
-    if ((r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))
+    if ((r = decode_json(&pt, pt.p, pt.pl, "payload", &t.claims, err)))
         goto out;
 
     t.alg = alg;
@@ -331,8 +334,7 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
 out:
     pjwt_token_clear(&t);
     OPENSSL_cleanse(sig, siglen);
-    if (buf != stackbuf)
-        free(buf);
+    parts_free(&pt);
     return r;
 }
 

@@ -265,7 +265,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBPJWT)
 # fuzz_issuer links the daemon's objects (all but main.c) and drives a real
 # in-process libmicrohttpd daemon over loopback.
 FUZZ_ISSUER_OBJ = $(call obj,$(filter-out issuer/main.c,$(ISSUERD_SRC)))
-FUZZ_ISSUER_LIBS = $(LIBPJWT) $(MHD_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
+FUZZ_ISSUER_LIBS = $(LIBPJWT) $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
 
 $(B)/tests/fuzz/replay_fuzz_issuer: tests/fuzz/fuzz_issuer.c tests/fuzz/replay.c \
 		$(FUZZ_ISSUER_OBJ) $(LIBPJWT)

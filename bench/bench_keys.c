@@ -101,8 +101,8 @@ one_pjwt(const struct fmt *f)
         t0 = now_us();
         ks = pjwt_keyset_new();
         if (pjwt_keyset_load_file(ks, path, 0, NULL) != 0
-            || !(sel = pjwt_keyset_find(ks, f->kid, strlen(f->kid),
-                                        f->alg, NULL, NULL))
+            || !(sel = pjwt_keyset_by_kid(ks, f->kid, strlen(f->kid),
+                                          f->alg, NULL))
             || !prepare(pjwt_key_pkey(sel, NULL)))
             exit(2);
         t = now_us() - t0;

@@ -69,7 +69,7 @@ outcome(struct run *r, const char *check, int rc, const char *fmt, ...)
         r->p->report(r->p->report_arg, check, rc, detail);
     if (rc != 0 && r->first == 0) {
         r->first = rc;
-        pjwt_err_set(r->err, rc, "pjwt_claims_check", "%s", detail);
+        PJWT_FAIL(r->err, rc, "%s", detail);
     }
     return rc;
 }
@@ -283,11 +283,11 @@ pjwt_claims_check(const json_t *claims, const pjwt_policy *p, time_t now,
     int rc;
 
     if (!p || !json_is_object(claims))
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
-                            "claims must be an object");
+        return PJWT_FAIL(err, PJWT_ERR_ARG,
+                         "claims must be an object");
     if (p->leeway < 0 || p->max_lifetime < 0)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
-                            "negative leeway or lifetime");
+        return PJWT_FAIL(err, PJWT_ERR_ARG,
+                         "negative leeway or lifetime");
 
     if (p->issuer) {
         rc = check_iss(&r, claims);

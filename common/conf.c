@@ -54,10 +54,10 @@ apply(const char *where, const char *key, const char *value,
     /* An unknown name is the file's content, not one of ours: it is not
        quoted (the file may not be a config file at all). */
     if (rc == PJWT_ERR_UNKNOWN_OPT)
-        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf",
-                            "%s: unknown option", where);
-    return pjwt_err_set(err, rc, "pjwt_conf", "%s: %s", where,
-                        e.msg[0] ? e.msg : pjwt_strerror(rc));
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: unknown option", where);
+    return PJWT_FAIL(err, rc, "%s: %s", where,
+                     e.msg[0] ? e.msg : pjwt_strerror(rc));
 }
 
 /*
@@ -81,16 +81,16 @@ parse_line(const char *where, char *line, size_t len, pjwt_conf_set_fn set,
     while (p < end && key_char(*p))
         p++;
     if (p == key || (p < end && !is_blank(*p) && *p != '='))
-        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf",
-                            "%s: bad option name (expected [a-z0-9_]+)",
-                            where);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: bad option name (expected [a-z0-9_]+)",
+                         where);
     if (p < end) {
         char *k_end = p;
         while (p < end && is_blank(*p))
             p++;
         if (p < end && *p != '=')
-            return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_conf",
-                                "%s: expected 'key = value'", where);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "%s: expected 'key = value'", where);
         *k_end = '\0';
         if (p < end) {
             p++;
@@ -113,7 +113,7 @@ pjwt_conf_each_line(const char *name, const char *buf, size_t len,
     int r = PJWT_ERR_INTERNAL;
 
     if (!name || (!buf && len) || !fn)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     while (pos < len) {
         lineno++;
         nl = memchr(buf + pos, '\n', len - pos);
@@ -124,14 +124,14 @@ pjwt_conf_each_line(const char *name, const char *buf, size_t len,
         if (n > 0 && buf[pos + n - 1] == '\r')    /* tolerate CRLF files */
             n--;
         if (n > LINE_MAX_LEN) {
-            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                             "%s: line longer than %d bytes", where,
-                             LINE_MAX_LEN);
+            r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                          "%s: line longer than %d bytes", where,
+                          LINE_MAX_LEN);
             goto out;
         }
         if (memchr(buf + pos, '\0', n)) {
-            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: NUL byte",
-                             where);
+            r = PJWT_FAIL(err, PJWT_ERR_CONF, "%s: NUL byte",
+                          where);
             goto out;
         }
         memcpy(line, buf + pos, n);
@@ -168,7 +168,7 @@ pjwt_conf_parse_buf(const char *name, const char *buf, size_t len,
     struct conf_line_ctx c = { set, ctx };
 
     if (!set)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     return pjwt_conf_each_line(name, buf, len, conf_line, &c, err);
 }
 
@@ -181,14 +181,14 @@ pjwt_conf_parse_file(const char *path, pjwt_conf_set_fn set, void *ctx,
     int r;
 
     if (!path || !set)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     /* Whoever can change a configuration file chooses what it trusts:
        the file must pass the trust rule (fileio.h). */
     r = pjwt_file_read(path, FILE_MAX_LEN, PJWT_FILE_CHECK_WRITE, &buf, &len,
                        err);
     if (r == PJWT_ERR_TOO_LONG)
-        r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                         "%s: larger than %d bytes", path, FILE_MAX_LEN);
+        r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                      "%s: larger than %d bytes", path, FILE_MAX_LEN);
     if (r == 0)
         r = pjwt_conf_parse_buf(path, (const char *)buf, len, set, ctx, err);
     pjwt_file_free(buf, len);
@@ -206,17 +206,17 @@ pjwt_conf_parse_args(int argc, const char **argv, pjwt_conf_set_fn set,
     int i, r = PJWT_ERR_INTERNAL;
 
     if (argc < 0 || (argc > 0 && !argv) || !set)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     for (i = 0; i < argc; i++) {
         snprintf(where, sizeof(where), "argument %d", i + 1);
         if (!argv[i]) {
-            r = pjwt_err_set(err, PJWT_ERR_ARG, __func__, "%s: NULL", where);
+            r = PJWT_FAIL(err, PJWT_ERR_ARG, "%s: NULL", where);
             goto out;
         }
         n = strlen(argv[i]);
         if (n > LINE_MAX_LEN) {
-            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                             "%s: longer than %d bytes", where, LINE_MAX_LEN);
+            r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                          "%s: longer than %d bytes", where, LINE_MAX_LEN);
             goto out;
         }
         memcpy(arg, argv[i], n + 1);
@@ -229,9 +229,9 @@ pjwt_conf_parse_args(int argc, const char **argv, pjwt_conf_set_fn set,
             }
         }
         if (klen == 0) {
-            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                             "%s: bad option name (expected [a-z0-9_]+)",
-                             where);
+            r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                          "%s: bad option name (expected [a-z0-9_]+)",
+                          where);
             goto out;
         }
         arg[klen] = '\0';
@@ -253,20 +253,20 @@ pjwt_conf_long(const char *key, const char *value, long min, long max,
     long v;
 
     if (!value || !*value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s needs a number", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s needs a number", key);
     /* strtol skips blanks and takes '+': neither is part of our syntax. */
     if (!(value[0] == '-' || (value[0] >= '0' && value[0] <= '9')))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: not a number", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: not a number", key);
     errno = 0;
     v = strtol(value, &end, 10);
     if (end == value || *end != '\0')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: not a number", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: not a number", key);
     if (errno == ERANGE || v < min || v > max)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: out of range [%ld, %ld]", key, min, max);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: out of range [%ld, %ld]", key, min, max);
     *out = v;
     return 0;
 }
@@ -292,8 +292,8 @@ pjwt_conf_bool(const char *key, const char *value, int *out, pjwt_err *err)
             return 0;
         }
     }
-    return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                        "%s: expected yes or no", key);
+    return PJWT_FAIL(err, PJWT_ERR_CONF,
+                     "%s: expected yes or no", key);
 }
 
 int
@@ -302,10 +302,10 @@ pjwt_conf_str(char **slot, const char *key, const char *value, pjwt_err *err)
     char *s;
 
     if (!value || !*value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value",
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s needs a value",
                             key);
     if (!(s = strdup(value)))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     free(*slot);
     *slot = s;
     return 0;
@@ -320,7 +320,7 @@ pjwt_conf_pair(const char *key, const char *value, char **name, char **val,
     *name = NULL;
     *val = NULL;
     if (!eq || eq == value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "%s needs NAME=VALUE", key);
     *name = strndup(value, (size_t)(eq - value));
     *val = strdup(eq + 1);
@@ -329,7 +329,7 @@ pjwt_conf_pair(const char *key, const char *value, char **name, char **val,
         free(*val);
         *name = NULL;
         *val = NULL;
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     }
     return 0;
 }

@@ -7,6 +7,17 @@
  * The library never prints, logs, exits or aborts: callers log.
  * Messages are short, fit a log line, and never contain token text, key
  * material or passwords.
+ *
+ * Two function shapes, no mixtures:
+ *  - a validator that owns nothing returns early:
+ *        if (bad) return PJWT_FAIL(err, PJWT_ERR_KEY, "...");
+ *  - anything that owns a resource (memory, a reference, an OpenSSL
+ *    object) presets its result, records each failure and jumps to its one
+ *    `out:` label, which frees everything; success is set last:
+ *        int r = PJWT_ERR_INTERNAL;  ...
+ *        if (!(p = malloc(n))) { r = PJWT_FAIL(err, ...); goto out; }
+ *        ...  r = 0;
+ *    out: free(p); return r;
  */
 #ifndef PJWT_ERR_H
 #define PJWT_ERR_H
@@ -47,6 +58,12 @@ enum pjwt_code {
 
 #define PJWT_ERR_MSG_MAX 192
 
+/*
+ * where names the function that recorded the error (always __func__, set
+ * by PJWT_FAIL, never typed by hand).  It is for people debugging a
+ * refusal, not for users: pam_jwt.so logs it only with "debug", jwtctl
+ * only with -v; normal log lines and messages show msg alone.
+ */
 typedef struct pjwt_err {
     int code;                   /* last PJWT_ERR_* set, 0 when none */
     char msg[PJWT_ERR_MSG_MAX]; /* short human text, NUL terminated */
@@ -57,12 +74,40 @@ typedef struct pjwt_err {
 void pjwt_err_clear(pjwt_err *e);
 
 /*
- * Record an error in *e (which may be NULL) and return code, so callers can
- * write `return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "bad curve %s", n);`.
- * The message is truncated to fit.  Never pass secrets in fmt arguments.
+ * Record an error in *e (which may be NULL) and return code.  The message
+ * is truncated to fit.  Never pass secrets in fmt arguments.  Code records
+ * its own errors with PJWT_FAIL; pjwt_err_set itself is for passing on an
+ * error recorded elsewhere (keeping its where).
  */
 int pjwt_err_set(pjwt_err *e, int code, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * The one way to fail:  `return PJWT_FAIL(err, PJWT_ERR_KEY, "bad curve %s",
+ * n);` records code, the message and the calling function, and evaluates
+ * to code.  fmt may be NULL for the code's pjwt_strerror text.
+ */
+#define PJWT_FAIL(err, code, ...) \
+    pjwt_err_set((err), (code), __func__, __VA_ARGS__)
+
+/*
+ * Public entry points that take an optional error struct start with
+ * PJWT_ERR_OR_LOCAL(err, local): a caller's NULL is replaced by a local
+ * struct, so the code below always has somewhere to record, and reads a
+ * callee's failure with pjwt_err_code(err).
+ */
+#define PJWT_ERR_OR_LOCAL(err, local) \
+    do { if (!(err)) { pjwt_err_clear(&(local)); (err) = &(local); } } while (0)
+
+/*
+ * The code a failed callee recorded in *e.  A callee that returned failure
+ * without recording one still fails: PJWT_ERR_INTERNAL, never 0.
+ */
+static inline int
+pjwt_err_code(const pjwt_err *e)
+{
+    return e && e->code ? e->code : PJWT_ERR_INTERNAL;
+}
 
 /* Static short name of a code, e.g. "signature invalid".  Never NULL. */
 const char *pjwt_strerror(int code);

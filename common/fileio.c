@@ -62,22 +62,22 @@ check_object(const char *path, const char *dir, const struct stat *st,
             (void)snprintf(who, sizeof(who), " or uid %lu",
                            (unsigned long)uid);
         if (dir)
-            return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                                "%s: directory %s owned by uid %lu, not "
-                                "root%s", path, dir,
-                                (unsigned long)st->st_uid, who);
-        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "%s: owned by uid %lu, not root%s", path,
-                            (unsigned long)st->st_uid, who);
+            return PJWT_FAIL(err, PJWT_ERR_PERM,
+                             "%s: directory %s owned by uid %lu, not "
+                             "root%s", path, dir,
+                             (unsigned long)st->st_uid, who);
+        return PJWT_FAIL(err, PJWT_ERR_PERM,
+                         "%s: owned by uid %lu, not root%s", path,
+                         (unsigned long)st->st_uid, who);
     }
     if (w && dir)
-        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "%s: directory %s writable by %s (mode %04o)",
-                            path, dir, w, (unsigned)(st->st_mode & 07777));
+        return PJWT_FAIL(err, PJWT_ERR_PERM,
+                         "%s: directory %s writable by %s (mode %04o)",
+                         path, dir, w, (unsigned)(st->st_mode & 07777));
     if (w)
-        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "%s: writable by %s (mode %04o)", path, w,
-                            (unsigned)(st->st_mode & 07777));
+        return PJWT_FAIL(err, PJWT_ERR_PERM,
+                         "%s: writable by %s (mode %04o)", path, w,
+                         (unsigned)(st->st_mode & 07777));
     return 0;
 }
 
@@ -89,8 +89,8 @@ check_dir(const char *path, int fd, const char *where, uid_t uid,
     struct stat st;
 
     if (fstat(fd, &st) != 0)
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s: %s", path,
-                            where, strerror(errno));
+        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s: %s", path,
+                         where, strerror(errno));
     return check_object(path, where, &st, uid, err);
 }
 
@@ -101,8 +101,8 @@ open_root(const char *path, uid_t uid, char *where, pjwt_err *err)
     int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), r;
 
     if (fd < 0)
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: /: %s", path,
-                            strerror(errno));
+        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: /: %s", path,
+                         strerror(errno));
     strcpy(where, "/");
     r = check_dir(path, fd, where, uid, err);
     if (r != 0) {
@@ -160,42 +160,42 @@ open_last(const char *path, int dfd, const char *name, uid_t uid, int kind,
     int fd, r;
 
     if (fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) != 0)
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                            strerror(errno));
+        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
+                         strerror(errno));
     if (S_ISLNK(lst.st_mode))
-        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "%s: is a symbolic link", path);
+        return PJWT_FAIL(err, PJWT_ERR_PERM,
+                         "%s: is a symbolic link", path);
     /* Refuse FIFOs and devices before opening them: an open may block
        or have effects. */
     if (kind == PJWT_PATH_FILE && !S_ISREG(lst.st_mode))
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                            "%s: not a regular file", path);
+        return PJWT_FAIL(err, PJWT_ERR_IO,
+                         "%s: not a regular file", path);
     if (kind == PJWT_PATH_DIR && !S_ISDIR(lst.st_mode))
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                            "%s: not a directory", path);
+        return PJWT_FAIL(err, PJWT_ERR_IO,
+                         "%s: not a directory", path);
     fd = openat(dfd, name, probe ? O_PATH | O_NOFOLLOW | O_CLOEXEC
                 : kind == PJWT_PATH_DIR
                 ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
                 : O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0 && errno == ELOOP)
-        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "%s: is a symbolic link", path);
+        return PJWT_FAIL(err, PJWT_ERR_PERM,
+                         "%s: is a symbolic link", path);
     if (fd < 0)
-        return pjwt_err_set(err, errno == ENOMEM ? PJWT_ERR_NOMEM
-                            : PJWT_ERR_IO, __func__, "%s: %s", path,
-                            strerror(errno));
+        return PJWT_FAIL(err, errno == ENOMEM ? PJWT_ERR_NOMEM
+                         : PJWT_ERR_IO, "%s: %s", path,
+                         strerror(errno));
     /* What was checked is what we hold: the entry may have been replaced
        between fstatat and openat.  The rule is then applied to the
        descriptor itself. */
     if (fstat(fd, &st) != 0) {
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                         strerror(errno));
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
+                      strerror(errno));
         goto fail;
     }
     if (st.st_dev != lst.st_dev || st.st_ino != lst.st_ino
         || (st.st_mode & S_IFMT) != (lst.st_mode & S_IFMT)) {
-        r = pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                         "%s: replaced while being opened", path);
+        r = PJWT_FAIL(err, PJWT_ERR_PERM,
+                      "%s: replaced while being opened", path);
         goto fail;
     }
     r = check_object(path, NULL, &st, uid, err);
@@ -220,21 +220,21 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
     ssize_t tl;
 
     if (!path || !*path || (kind != PJWT_PATH_FILE && kind != PJWT_PATH_DIR))
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no path");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no path");
     /* A relative path starts at the current directory, whose own path
        up to / is checked like any other. */
     if (path[0] != '/') {
         if (!getcwd(target, sizeof(target)))
-            return pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                                "%s: current directory: %s", path,
-                                strerror(errno));
+            return PJWT_FAIL(err, PJWT_ERR_IO,
+                             "%s: current directory: %s", path,
+                             strerror(errno));
         n = (size_t)snprintf(rest, sizeof(rest), "%s/%s", target, path);
     } else {
         n = (size_t)snprintf(rest, sizeof(rest), "%s", path);
     }
     if (n >= sizeof(rest))
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: path too long",
-                            path);
+        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: path too long",
+                         path);
     dfd = open_root(path, uid, where, err);
     if (dfd < 0)
         return dfd;
@@ -251,16 +251,16 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
         if (n == 0) {
             /* The path ends in a directory we hold ("/", "a/", "a/."). */
             if (kind == PJWT_PATH_FILE) {
-                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                                 "%s: not a regular file", path);
+                r = PJWT_FAIL(err, PJWT_ERR_IO,
+                              "%s: not a regular file", path);
                 goto out;
             }
             r = open_last(path, dfd, ".", uid, kind, probe, st, err);
             goto out;
         }
         if (n > NAME_MAX) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: name too long",
-                             path);
+            r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: name too long",
+                          path);
             goto out;
         }
         memcpy(name, rest + pos, n);
@@ -271,8 +271,8 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
         if (last && strcmp(name, "..") != 0) {
             /* "a/" names a directory, never a file. */
             if (kind == PJWT_PATH_FILE && rest[pos - 1] == '/') {
-                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                                 "%s: not a regular file", path);
+                r = PJWT_FAIL(err, PJWT_ERR_IO,
+                              "%s: not a regular file", path);
                 goto out;
             }
             r = open_last(path, dfd, name, uid, kind, probe, st, err);
@@ -285,8 +285,8 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
             struct stat lst;
 
             if (fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
-                r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                                 strerror(errno));
+                r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
+                              strerror(errno));
                 goto out;
             }
             if (S_ISLNK(lst.st_mode)) {
@@ -294,21 +294,21 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
                    link's target, resolved in the (checked) directory
                    that holds the link. */
                 if (++links > MAX_LINKS) {
-                    r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                                     "%s: too many symbolic links", path);
+                    r = PJWT_FAIL(err, PJWT_ERR_IO,
+                                  "%s: too many symbolic links", path);
                     goto out;
                 }
                 tl = readlinkat(dfd, name, target, sizeof(target) - 1);
                 if (tl <= 0) {
-                    r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s",
-                                     path, tl < 0 ? strerror(errno)
-                                     : "empty symbolic link");
+                    r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s",
+                                  path, tl < 0 ? strerror(errno)
+                                  : "empty symbolic link");
                     goto out;
                 }
                 target[tl] = '\0';
                 if (splice_link(rest, pos, target) != 0) {
-                    r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                                     "%s: path too long", path);
+                    r = PJWT_FAIL(err, PJWT_ERR_IO,
+                                  "%s: path too long", path);
                     goto out;
                 }
                 pos = 0;
@@ -323,9 +323,9 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
                 continue;
             }
             if (!S_ISDIR(lst.st_mode)) {
-                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                                 "%s: %s/%s: not a directory", path,
-                                 strcmp(where, "/") ? where : "", name);
+                r = PJWT_FAIL(err, PJWT_ERR_IO,
+                              "%s: %s/%s: not a directory", path,
+                              strcmp(where, "/") ? where : "", name);
                 goto out;
             }
             fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW
@@ -333,14 +333,14 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
             if (where_push(where, name) != 0) {
                 if (fd >= 0)
                     close(fd);
-                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                                 "%s: path too long", path);
+                r = PJWT_FAIL(err, PJWT_ERR_IO,
+                              "%s: path too long", path);
                 goto out;
             }
         }
         if (fd < 0) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s: %s", path,
-                             where, strerror(errno));
+            r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s: %s", path,
+                          where, strerror(errno));
             goto out;
         }
         close(dfd);
@@ -351,8 +351,8 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
         if (last) {
             /* The path ends in ".." */
             if (kind == PJWT_PATH_FILE) {
-                r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                                 "%s: not a regular file", path);
+                r = PJWT_FAIL(err, PJWT_ERR_IO,
+                              "%s: not a regular file", path);
                 goto out;
             }
             r = open_last(path, dfd, ".", uid, kind, probe, st, err);
@@ -394,14 +394,14 @@ open_plain(const char *path, struct stat *st, pjwt_err *err)
        the flag. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
-                            strerror(errno));
-    if (fstat(fd, st) != 0)
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", path,
+        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
                          strerror(errno));
+    if (fstat(fd, st) != 0)
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
+                      strerror(errno));
     else if (!S_ISREG(st->st_mode))
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                         "%s: not a regular file", path);
+        r = PJWT_FAIL(err, PJWT_ERR_IO,
+                      "%s: not a regular file", path);
     else
         return fd;
     close(fd);
@@ -421,7 +421,7 @@ read_all(int fd, const char *name, uint8_t *b, size_t cap, size_t *got,
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return pjwt_err_set(err, PJWT_ERR_IO, __func__, "%s: %s", name,
+            return PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", name,
                                 strerror(errno));
         if (n == 0)
             break;
@@ -441,7 +441,7 @@ pjwt_file_read(const char *path, size_t max_size, unsigned checks,
     size_t size = 0, got = 0;
 
     if (!path || !buf || !len)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no path");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no path");
     *buf = NULL;
     *len = 0;
 
@@ -455,21 +455,21 @@ pjwt_file_read(const char *path, size_t max_size, unsigned checks,
     }
     if ((checks & PJWT_FILE_CHECK_READ)
         && (st.st_mode & (S_IRGRP | S_IROTH))) {
-        r = pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                         "%s: readable by group or others (mode %04o)",
-                         path, (unsigned)(st.st_mode & 07777));
+        r = PJWT_FAIL(err, PJWT_ERR_PERM,
+                      "%s: readable by group or others (mode %04o)",
+                      path, (unsigned)(st.st_mode & 07777));
         goto out;
     }
     if (st.st_size < 0 || (unsigned long long)st.st_size > max_size) {
-        r = pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
-                         "%s: larger than %zu bytes", path, max_size);
+        r = PJWT_FAIL(err, PJWT_ERR_TOO_LONG,
+                      "%s: larger than %zu bytes", path, max_size);
         goto out;
     }
     size = (size_t)st.st_size;
     b = malloc(size + 1);
     if (!b) {
-        r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "%s: out of memory",
-                         path);
+        r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "%s: out of memory",
+                      path);
         goto out;
     }
     /* Read what fstat announced; a file that shrinks meanwhile gives a
@@ -499,20 +499,20 @@ pjwt_fd_read(int fd, const char *name, size_t max_size, uint8_t **buf,
     size_t got = 0;
 
     if (fd < 0 || !name || !buf || !len || max_size >= SIZE_MAX)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     *buf = NULL;
     *len = 0;
     /* A stream announces no size: room for the largest allowed, and one
        byte more to tell "exactly max_size" from "longer". */
     b = malloc(max_size + 1);
     if (!b)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM,
                             "%s: out of memory", name);
     r = read_all(fd, name, b, max_size + 1, &got, err);
     if (r != 0)
         goto out;
     if (got > max_size) {
-        r = pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
+        r = PJWT_FAIL(err, PJWT_ERR_TOO_LONG,
                          "%s: larger than %zu bytes", name, max_size);
         goto out;
     }

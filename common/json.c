@@ -69,52 +69,65 @@ pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
                        pjwt_err *err)
 {
     json_error_t jerr;
-    json_t *j = NULL;
+    json_t *j = NULL, *ret = NULL;
+    enum json_error_code code;
 
-    if (!buf)
-        goto bad_arg;
+    if (!buf) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "no buffer");
+        goto out;
+    }
     if (max_size == 0)
         max_size = PJWT_JSON_MAX_SIZE;
     if (len > max_size) {
-        pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
-                     "JSON of %zu bytes over limit %zu", len, max_size);
-        return NULL;
+        PJWT_FAIL(err, PJWT_ERR_TOO_LONG,
+                  "JSON of %zu bytes over limit %zu", len, max_size);
+        goto out;
     }
     /* A raw NUL is invalid JSON anyway; refuse it before jansson so the
        reason is clear.  "\u0000" is refused by jansson itself, because
        JSON_ALLOW_NUL is not passed. */
     if (memchr(buf, '\0', len)) {
-        pjwt_err_set(err, PJWT_ERR_JSON, __func__, "NUL byte in JSON");
-        return NULL;
+        PJWT_FAIL(err, PJWT_ERR_JSON, "NUL byte in JSON");
+        goto out;
     }
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j) {
         /* jerr.text may quote the input ("near 'alice'"); messages never
            carry token content, so only a fixed reason and the offset. */
-        enum json_error_code code = json_error_code(&jerr);
-
-        pjwt_err_set(err, code == json_error_out_of_memory ? PJWT_ERR_NOMEM
-                                                            : PJWT_ERR_JSON,
-                     __func__, "invalid JSON at offset %d: %s",
-                     jerr.position, reason(code));
-        return NULL;
+        code = json_error_code(&jerr);
+        PJWT_FAIL(err, code == json_error_out_of_memory ? PJWT_ERR_NOMEM
+                                                        : PJWT_ERR_JSON,
+                  "invalid JSON at offset %d: %s", jerr.position,
+                  reason(code));
+        goto out;
     }
     if (!json_is_object(j)) {
-        json_decref(j);
-        pjwt_err_set(err, PJWT_ERR_JSON, __func__, "JSON is not an object");
-        return NULL;
+        PJWT_FAIL(err, PJWT_ERR_JSON, "JSON is not an object");
+        goto out;
     }
     if (!depth_ok(j, 1)) {
-        json_decref(j);
-        pjwt_err_set(err, PJWT_ERR_JSON, __func__,
-                     "JSON nested deeper than %d", PJWT_JSON_MAX_DEPTH);
-        return NULL;
+        PJWT_FAIL(err, PJWT_ERR_JSON,
+                  "JSON nested deeper than %d", PJWT_JSON_MAX_DEPTH);
+        goto out;
     }
-    return j;
+    ret = j;
+    j = NULL;
+out:
+    json_decref(j);
+    return ret;
+}
 
-bad_arg:
-    pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no buffer");
-    return NULL;
+/* The member name of obj into *v: PJWT_ERR_MISSING when absent. */
+static int
+member(const json_t *obj, const char *name, const void *out, const json_t **v,
+       pjwt_err *err)
+{
+    if (!obj || !name || !out)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+    *v = json_object_get(obj, name);
+    if (!*v)
+        return PJWT_FAIL(err, PJWT_ERR_MISSING, "\"%s\" absent", name);
+    return 0;
 }
 
 int
@@ -123,21 +136,18 @@ pjwt_json_get_date(const json_t *obj, const char *name, double *out,
 {
     const json_t *v;
     double d;
+    int r;
 
-    if (!obj || !name || !out)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
-    v = json_object_get(obj, name);
-    if (!v)
-        return pjwt_err_set(err, PJWT_ERR_MISSING, __func__,
-                            "\"%s\" absent", name);
+    if ((r = member(obj, name, out, &v, err)) != 0)
+        return r;
     /* Strings such as "1700000000" are not NumericDates (RFC 7519 2). */
     if (!json_is_number(v))
-        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
-                            "\"%s\" is not a number", name);
+        return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
+                         "\"%s\" is not a number", name);
     d = json_number_value(v);
     if (!isfinite(d) || d < 0 || d >= DATE_MAX)
-        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
-                            "\"%s\" out of range", name);
+        return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
+                         "\"%s\" out of range", name);
     *out = d;
     return 0;
 }
@@ -147,16 +157,13 @@ pjwt_json_get_string(const json_t *obj, const char *name,
                      const char **out, size_t *len, pjwt_err *err)
 {
     const json_t *v;
+    int r;
 
-    if (!obj || !name || !out)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
-    v = json_object_get(obj, name);
-    if (!v)
-        return pjwt_err_set(err, PJWT_ERR_MISSING, __func__,
-                            "\"%s\" absent", name);
+    if ((r = member(obj, name, out, &v, err)) != 0)
+        return r;
     if (!json_is_string(v))
-        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, __func__,
-                            "\"%s\" is not a string", name);
+        return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
+                         "\"%s\" is not a string", name);
     *out = json_string_value(v);
     if (len)
         *len = json_string_length(v);

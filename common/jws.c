@@ -24,7 +24,17 @@
 typedef struct parts {
     const char *h, *p, *s;  /* segment starts */
     size_t hl, pl, sl;      /* segment lengths */
+    uint8_t stack[STACK_BUF]; /* room to decode header and payload, */
+    uint8_t *buf;           /* or a malloc'd buffer when they do not fit */
+    size_t cap;
 } parts;
+
+static void
+parts_free(parts *pt)
+{
+    if (pt->buf != pt->stack)
+        free(pt->buf);
+}
 
 void
 pjwt_token_clear(pjwt_token *t)
@@ -57,15 +67,15 @@ split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
     /* Before anything else: the cost of everything below is bounded by
        this length. */
     if (len > max_len)
-        return pjwt_err_set(err, PJWT_ERR_TOO_LONG, __func__,
-                            "token of %zu bytes over limit %zu", len, max_len);
+        return PJWT_FAIL(err, PJWT_ERR_TOO_LONG,
+                         "token of %zu bytes over limit %zu", len, max_len);
     if (!c || len == 0)
-        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__, "empty token");
+        return PJWT_FAIL(err, PJWT_ERR_FORMAT, "empty token");
     d1 = memchr(c, '.', len);
     d2 = d1 ? memchr(d1 + 1, '.', (size_t)(end - d1 - 1)) : NULL;
     if (!d1 || !d2 || memchr(d2 + 1, '.', (size_t)(end - d2 - 1)))
-        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__,
-                            "token is not three segments");
+        return PJWT_FAIL(err, PJWT_ERR_FORMAT,
+                         "token is not three segments");
     pt->h = c;
     pt->hl = (size_t)(d1 - c);
     pt->p = d1 + 1;
@@ -73,32 +83,57 @@ split(const char *c, size_t len, size_t max_len, parts *pt, pjwt_err *err)
     pt->s = d2 + 1;
     pt->sl = (size_t)(end - d2 - 1);
     if (pt->hl == 0 || pt->pl == 0 || pt->sl == 0)
-        return pjwt_err_set(err, PJWT_ERR_FORMAT, __func__,
-                            "token has an empty segment");
+        return PJWT_FAIL(err, PJWT_ERR_FORMAT,
+                         "token has an empty segment");
     /* Strict base64url is checked as each segment is decoded (decoding
        validates in the same pass): the header and signature before any
        key is touched, the payload before it is parsed. */
     return 0;
 }
 
+/*
+ * The start of parse and verify: clear *out, split the token, and find
+ * room to decode its header and payload (pt->buf; free with parts_free,
+ * also after a failure).
+ */
+static int
+start(const char *c, size_t len, size_t max_len, pjwt_token *out, parts *pt,
+      pjwt_err *err)
+{
+    int r;
+
+    pt->buf = pt->stack;
+    if (!out)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no output");
+    memset(out, 0, sizeof(*out));
+    if ((r = split(c, len, max_len, pt, err)) != 0)
+        return r;
+    pt->cap = pjwt_b64url_dec_len(pt->hl > pt->pl ? pt->hl : pt->pl);
+    if (pt->cap > sizeof(pt->stack) && !(pt->buf = malloc(pt->cap))) {
+        pt->buf = pt->stack;
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
 /* Decode a segment (strictly) and parse it as a JSON object into *out. */
 static int
-decode_json(const char *seg, size_t seglen, uint8_t *buf, size_t cap,
-            const char *what, json_t **out, pjwt_err *err)
+decode_json(parts *pt, const char *seg, size_t seglen, const char *what,
+            json_t **out, pjwt_err *err)
 {
     pjwt_err local;
     size_t n = 0;
 
-    if (pjwt_b64url_decode(seg, seglen, buf, cap, &n) != 0)
-        return pjwt_err_set(err, PJWT_ERR_B64, __func__,
-                            "%s: bad base64url", what);
+    if (pjwt_b64url_decode(seg, seglen, pt->buf, pt->cap, &n) != 0)
+        return PJWT_FAIL(err, PJWT_ERR_B64,
+                         "%s: bad base64url", what);
     pjwt_err_clear(&local);
     /* Even when a caller raises the token limit, header and claims stay
        within the JSON bound (PJWT_JSON_MAX_SIZE). */
-    *out = pjwt_json_parse_object((const char *)buf, n, 0, &local);
+    *out = pjwt_json_parse_object((const char *)pt->buf, n, 0, &local);
     if (!*out)
-        return pjwt_err_set(err, local.code ? local.code : PJWT_ERR_JSON,
-                            __func__, "%s: %s", what, local.msg);
+        return PJWT_FAIL(err, pjwt_err_code(&local), "%s: %s", what,
+                         local.msg);
     return 0;
 }
 
@@ -111,22 +146,22 @@ check_header(json_t *hdr, pjwt_alg *alg, const char **kid, size_t *kid_len,
 
     a = json_object_get(hdr, "alg");
     if (!json_is_string(a))
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                            "header alg missing or not a string");
+        return PJWT_FAIL(err, PJWT_ERR_ALG,
+                         "header alg missing or not a string");
     /* Exact and case-sensitive; "none" has no value, so it ends here. */
     *alg = pjwt_alg_from_name(json_string_value(a), json_string_length(a));
     if (*alg == PJWT_ALG_INVALID)
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                            "header alg not supported");
+        return PJWT_FAIL(err, PJWT_ERR_ALG,
+                         "header alg not supported");
     /* No extension is implemented, so any crit is one we do not
        understand (RFC 7515 4.1.11); b64 changes what is signed (RFC 7797)
        and is refused whatever its value. */
     if (json_object_get(hdr, "crit"))
-        return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
-                            "header crit not supported");
+        return PJWT_FAIL(err, PJWT_ERR_HEADER,
+                         "header crit not supported");
     if (json_object_get(hdr, "b64"))
-        return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
-                            "header b64 not supported");
+        return PJWT_FAIL(err, PJWT_ERR_HEADER,
+                         "header b64 not supported");
     /* jwk, jku, x5u, x5c are deliberately never read: a key the token
        brings along proves nothing. */
     k = json_object_get(hdr, "kid");
@@ -134,8 +169,8 @@ check_header(json_t *hdr, pjwt_alg *alg, const char **kid, size_t *kid_len,
     *kid_len = 0;
     if (k) {
         if (!json_is_string(k))
-            return pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
-                                "header kid not a string");
+            return PJWT_FAIL(err, PJWT_ERR_HEADER,
+                             "header kid not a string");
         *kid = json_string_value(k);
         *kid_len = json_string_length(k);
     }
@@ -146,32 +181,27 @@ int
 pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
                pjwt_token *out, pjwt_err *err)
 {
-    uint8_t stackbuf[STACK_BUF], *buf = stackbuf;
-    size_t cap;
     pjwt_token t = { 0 };
     const json_t *a;
+    pjwt_err local;
     parts pt;
-    int r;
+    int r = PJWT_ERR_INTERNAL;
 
-    if (!out)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no output");
-    memset(out, 0, sizeof(*out));
-    if ((r = split(compact, len, max_len, &pt, err)) != 0)
-        return r;
+    PJWT_ERR_OR_LOCAL(err, local);
+    if ((r = start(compact, len, max_len, out, &pt, err)) != 0)
+        goto out;
     /* parse never decodes the signature; its shape is still checked */
-    if (!pjwt_b64url_valid(pt.s, pt.sl))
-        return pjwt_err_set(err, PJWT_ERR_B64, __func__,
-                            "signature: bad base64url");
-    cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
-    if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-    if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err))
-        || (r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))
+    if (!pjwt_b64url_valid(pt.s, pt.sl)) {
+        r = PJWT_FAIL(err, PJWT_ERR_B64, "signature: bad base64url");
+        goto out;
+    }
+    if ((r = decode_json(&pt, pt.h, pt.hl, "header", &t.header, err))
+        || (r = decode_json(&pt, pt.p, pt.pl, "payload", &t.claims, err)))
         goto out;
     a = json_object_get(t.header, "alg");
     if (!json_is_string(a)) {
-        r = pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                         "header alg missing or not a string");
+        r = PJWT_FAIL(err, PJWT_ERR_ALG,
+                      "header alg missing or not a string");
         goto out;
     }
     t.alg = pjwt_alg_from_name(json_string_value(a), json_string_length(a));
@@ -181,12 +211,55 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
     memset(&t, 0, sizeof(t));
     r = 0;
 out:
-    if (r && err && err->code == 0)
-        pjwt_err_set(err, r, __func__, NULL);
+    if (r && err->code == 0)
+        PJWT_FAIL(err, r, NULL);
     pjwt_token_clear(&t);
-    if (buf != stackbuf)
-        free(buf);
+    parts_free(&pt);
     return r;
+}
+
+/*
+ * Find the key that verifies sig over input[0..inlen) with alg.  With a
+ * kid, the one key it names (among loaded keys only).  Without, every key
+ * bound to alg in turn; the error kept is the most telling: a signature
+ * that does not hold says more than a key that cannot be built, and that
+ * more than "no key".
+ */
+static int
+try_keys(pjwt_keyset *ks, pjwt_alg alg, const char *kid, size_t kid_len,
+         const char *input, size_t inlen, const uint8_t *sig, size_t siglen,
+         pjwt_key **found, pjwt_err *err)
+{
+    pjwt_err kerr;
+    pjwt_key *key;
+    size_t idx = 0;
+    int r = PJWT_ERR_NO_KEY;
+
+    if (kid) {
+        if (!(key = pjwt_keyset_by_kid(ks, kid, kid_len, alg, err)))
+            return pjwt_err_code(err);
+        if ((r = pjwt_jws_sig_verify(key, alg, input, inlen, sig, siglen,
+                                     err)) == 0)
+            *found = key;
+        return r;
+    }
+    for (;;) {
+        pjwt_err_clear(&kerr);
+        if (!(key = pjwt_keyset_next(ks, alg, &idx, &kerr))) {
+            if (kerr.code == PJWT_ERR_NO_KEY)
+                return r;               /* no candidate left */
+            if (r == PJWT_ERR_NO_KEY) { /* one that cannot be built */
+                r = kerr.code;
+                *err = kerr;
+            }
+            continue;
+        }
+        r = pjwt_jws_sig_verify(key, alg, input, inlen, sig, siglen, err);
+        if (r == 0) {
+            *found = key;
+            return 0;
+        }
+    }
 }
 
 int
@@ -194,102 +267,61 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
                 pjwt_keyset *ks, pjwt_algset allowed, pjwt_token *out,
                 pjwt_err *err)
 {
-    uint8_t stackbuf[STACK_BUF], *buf = stackbuf;
     uint8_t sig[PJWT_SIG_MAX];
-    size_t cap, siglen = 0, kid_len = 0, idx = 0, tries;
+    size_t siglen = 0, kid_len = 0;
     pjwt_token t = { 0 };
     pjwt_key *key = NULL;
     const char *kid = NULL;
     pjwt_alg alg = PJWT_ALG_INVALID;
+    pjwt_err local;
     parts pt;
-    int r;
+    int r = PJWT_ERR_INTERNAL;
 
-    if (!out || !ks)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
-    memset(out, 0, sizeof(*out));
-    if ((r = split(compact, len, max_len, &pt, err)) != 0)
-        return r;
-    cap = pjwt_b64url_dec_len(pt.hl > pt.pl ? pt.hl : pt.pl);
-    if (cap > sizeof(stackbuf) && !(buf = malloc(cap)))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    PJWT_ERR_OR_LOCAL(err, local);
+    pt.buf = pt.stack;          /* parts_free is safe from here */
+    if (!ks) {                  /* *out untouched, as for a NULL out */
+        r = PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset");
+        goto out;
+    }
+    if ((r = start(compact, len, max_len, out, &pt, err)) != 0)
+        goto out;
 
     /* Header: alg, crit, b64, kid. */
-    if ((r = decode_json(pt.h, pt.hl, buf, cap, "header", &t.header, err)))
+    if ((r = decode_json(&pt, pt.h, pt.hl, "header", &t.header, err)))
         goto out;
     if ((r = check_header(t.header, &alg, &kid, &kid_len, err)) != 0)
         goto out;
     if (allowed == 0)
         allowed = pjwt_keyset_algs(ks);
     if (!(allowed & PJWT_ALGSET(alg))) {
-        r = pjwt_err_set(err, PJWT_ERR_ALG, __func__, "alg %s not allowed",
-                         pjwt_alg_name(alg));
+        r = PJWT_FAIL(err, PJWT_ERR_ALG, "alg %s not allowed",
+                      pjwt_alg_name(alg));
         goto out;
     }
 
     /* Signature: decoded before key selection so a malformed one costs no
        key materialisation. */
     if (pjwt_b64url_dec_len(pt.sl) > sizeof(sig)) {
-        r = pjwt_err_set(err, PJWT_ERR_SIG, __func__, "signature too long");
+        r = PJWT_FAIL(err, PJWT_ERR_SIG, "signature too long");
         goto out;
     }
     if (pjwt_b64url_decode(pt.s, pt.sl, sig, sizeof(sig), &siglen) != 0) {
-        r = pjwt_err_set(err, PJWT_ERR_B64, __func__, "signature: bad base64url");
+        r = PJWT_FAIL(err, PJWT_ERR_B64, "signature: bad base64url");
         goto out;
     }
 
     /* Key: kid selects among loaded keys only; without kid every key
-       bound to alg is tried, a bounded number of times. */
-    r = PJWT_ERR_NO_KEY;
-    tries = pjwt_keyset_count(ks) + 1;
-    for (; tries > 0; tries--) {
-        size_t before = idx;
-        pjwt_err ferr;
-        int vr;
-
-        pjwt_err_clear(&ferr);
-        key = pjwt_keyset_find(ks, kid, kid_len, alg, kid ? NULL : &idx,
-                               &ferr);
-        if (!key) {
-            /* Keep the most telling error: a bad signature or a key that
-               could not be loaded says more than "no key".  A candidate
-               that failed to load is skipped when others may follow. */
-            int load_error = ferr.code != 0 && ferr.code != PJWT_ERR_NO_KEY;
-
-            if (load_error && r == PJWT_ERR_NO_KEY) {
-                r = ferr.code;
-                if (err)
-                    *err = ferr;
-            }
-            if (!load_error || kid)
-                break;
-            if (idx <= before)
-                idx = before + 1;
-            continue;
-        }
-        vr = pjwt_jws_sig_verify(key, alg, compact,
-                                 (size_t)(pt.s - 1 - compact), sig, siglen,
-                                 err);
-        if (vr == 0) {
-            r = 0;
-            break;
-        }
-        r = vr;
-        key = NULL;
-        if (kid)
-            break;
-        /* Move past this key whichever way find() reports its position. */
-        if (idx <= before)
-            idx = before + 1;
-    }
-    if (r != 0) {
-        if (r == PJWT_ERR_NO_KEY)
-            pjwt_err_set(err, r, __func__, "no key for %s%s",
-                         pjwt_alg_name(alg), kid ? " and kid" : "");
+       bound to alg is tried. */
+    r = try_keys(ks, alg, kid, kid_len, compact, (size_t)(pt.s - 1 - compact),
+                 sig, siglen, &key, err);
+    if (r == PJWT_ERR_NO_KEY)
+        PJWT_FAIL(err, r, "no key for %s%s", pjwt_alg_name(alg),
+                  kid ? " and kid" : "");
+    if (r != 0)
         goto out;
-    }
 
     /* Payload, only now that it is authentic. */
-    if ((r = decode_json(pt.p, pt.pl, buf, cap, "payload", &t.claims, err)))
+    if ((r = decode_json(&pt, pt.p, pt.pl, "payload", &t.claims, err)))
         goto out;
 
     t.alg = alg;
@@ -302,8 +334,7 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
 out:
     pjwt_token_clear(&t);
     OPENSSL_cleanse(sig, siglen);
-    if (buf != stackbuf)
-        free(buf);
+    parts_free(&pt);
     return r;
 }
 
@@ -319,19 +350,19 @@ pjwt_jws_sign(pjwt_key *key, pjwt_alg alg, const json_t *header_extra,
 
     if (!key || !name || !json_is_object(claims)
         || (header_extra && !json_is_object(header_extra))) {
-        pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
         goto out;
     }
     if (!(pjwt_key_algs(key) & PJWT_ALGSET(alg))) {
-        pjwt_err_set(err, PJWT_ERR_ALG, __func__, "key not usable with %s",
-                     name);
+        PJWT_FAIL(err, PJWT_ERR_ALG, "key not usable with %s",
+                  name);
         goto out;
     }
     /* Never sign what every verifier here refuses. */
     if (header_extra && (json_object_get(header_extra, "crit")
                          || json_object_get(header_extra, "b64"))) {
-        pjwt_err_set(err, PJWT_ERR_HEADER, __func__,
-                     "crit/b64 headers are not supported");
+        PJWT_FAIL(err, PJWT_ERR_HEADER,
+                  "crit/b64 headers are not supported");
         goto out;
     }
     /* alg first, then kid, then the caller's members (which may replace
@@ -373,7 +404,7 @@ pjwt_jws_sign(pjwt_key *key, pjwt_alg alg, const json_t *header_extra,
     tok = NULL;
     goto out;
 nomem:
-    pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+    PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 out:
     free(tok);
     free(hjson);

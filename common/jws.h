@@ -100,10 +100,4 @@ int pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
                         pjwt_err *err);
 #define PJWT_SIG_MAX 1024  /* RSA 8192 bits */
 
-/*
- * Free the per-key context cache kept in pjwt_key_jws_cache(key); called
- * by pjwt_key_free.  NULL is a no-op.
- */
-void pjwt_jws_cache_free(void *cache);
-
 #endif

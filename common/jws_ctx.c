@@ -7,9 +7,9 @@
  * verification, while copying a context set up once costs little; so
  * each key keeps, per algorithm, one context
  * for verifying, one for signing (HMAC: one pre-keyed MAC), built on first
- * use.  The cache lives in a slot of the key (pjwt_key_jws_cache, freed by
- * pjwt_key_free through pjwt_jws_cache_free) and is filled with atomic
- * compare-and-swap, so keys shared by threads (the issuer) stay safe: a
+ * use.  The cache lives in a slot of the key (pjwt_key_cache, freed by
+ * pjwt_key_free through the jws_cache_free recorded there) and is filled
+ * with atomic compare-and-swap, so keys shared by threads (the issuer) stay safe: a
  * thread that loses a race frees its copy and uses the winner's.  Cached
  * contexts are only ever read (copied from) after being published.
  */
@@ -23,39 +23,15 @@
 #include "jws.h"
 #include "jws_impl.h"
 
-/* Digest name of an algorithm; NULL for EdDSA, which hashes internally. */
-static const char *
-alg_md(pjwt_alg alg)
-{
-    switch (alg) {
-    case PJWT_ALG_HS256: case PJWT_ALG_RS256: case PJWT_ALG_PS256:
-    case PJWT_ALG_ES256:
-        return "SHA256";
-    case PJWT_ALG_HS384: case PJWT_ALG_RS384: case PJWT_ALG_PS384:
-    case PJWT_ALG_ES384:
-        return "SHA384";
-    case PJWT_ALG_HS512: case PJWT_ALG_RS512: case PJWT_ALG_PS512:
-    case PJWT_ALG_ES512:
-        return "SHA512";
-    default:
-        return NULL;
-    }
-}
-
-static int
-is_ps(pjwt_alg a)
-{
-    return PJWT_ALGSET(a) & PJWT_ALGSET_PS;
-}
-
 typedef struct pjwt_jws_cache {
     EVP_MD_CTX *ver[PJWT_ALG_COUNT];
     EVP_MD_CTX *sig[PJWT_ALG_COUNT];
     EVP_MAC_CTX *mac[PJWT_ALG_COUNT];
 } jws_cache;
 
-void
-pjwt_jws_cache_free(void *cache)
+/* The slot's destructor (pjwt_key_cache): pjwt_key_free calls it. */
+static void
+jws_cache_free(void *cache)
 {
     jws_cache *c = cache;
 
@@ -77,7 +53,7 @@ cache_of(pjwt_key *key)
     void **slot;
     void *cur, *fresh;
 
-    if (!(slot = pjwt_key_jws_cache(key)))
+    if (!(slot = pjwt_key_cache(key, jws_cache_free)))
         return NULL;
     cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
     if (cur)
@@ -126,14 +102,16 @@ hmac_ctx_new(pjwt_key *key, pjwt_alg alg)
     EVP_MAC_CTX *ctx = NULL;
     OSSL_PARAM params[2];
     const uint8_t *secret;
+    const char *md;
     size_t slen = 0;
 
     secret = pjwt_key_secret(key, &slen);
     if (!secret)
         return NULL;
+    /* alg was checked against the key (jws_sig.c): it has a row */
+    md = pjwt_alg_info_of(alg)->md;
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)(uintptr_t)alg_md(alg),
-                                                 0);
+                                                 (char *)(uintptr_t)md, 0);
     params[1] = OSSL_PARAM_construct_end();
     mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     if (mac && (ctx = EVP_MAC_CTX_new(mac))
@@ -151,31 +129,29 @@ digest_init(EVP_MD_CTX *ctx, pjwt_key *key, pjwt_alg alg, int sign,
             pjwt_err *err)
 {
     EVP_PKEY_CTX *pctx = NULL;
+    const char *md = pjwt_alg_info_of(alg)->md;
     EVP_PKEY *pkey;
     int ok;
 
     pkey = pjwt_key_pkey(key, err);
     if (!pkey)
-        return err && err->code ? err->code
-             : pjwt_err_set(err, PJWT_ERR_KEY, __func__, "key not loaded");
+        return pjwt_err_code(err);
     if (sign)
-        ok = EVP_DigestSignInit_ex(ctx, &pctx, alg_md(alg), NULL, NULL, pkey,
-                                   NULL);
+        ok = EVP_DigestSignInit_ex(ctx, &pctx, md, NULL, NULL, pkey, NULL);
     else
-        ok = EVP_DigestVerifyInit_ex(ctx, &pctx, alg_md(alg), NULL, NULL,
-                                     pkey, NULL);
-    if (ok == 1 && is_ps(alg)) {
+        ok = EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, pkey, NULL);
+    if (ok == 1 && pjwt_alg_family_of(alg) == PJWT_FAM_PS) {
         /* RFC 7518 3.5: MGF1 with the same hash, salt as long as the
            hash.  On verify, RSA_PSS_SALTLEN_DIGEST demands exactly that
            length rather than recovering any salt length. */
         ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1
              && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
-    } else if (ok == 1 && (PJWT_ALGSET(alg) & PJWT_ALGSET_RS)) {
+    } else if (ok == 1 && pjwt_alg_family_of(alg) == PJWT_FAM_RS) {
         ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
     }
     if (ok != 1)
-        return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                            "cannot set up %s", pjwt_alg_name(alg));
+        return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                         "cannot set up %s", pjwt_alg_name(alg));
     return 0;
 }
 
@@ -187,18 +163,20 @@ pjwt_jws_md_ctx(pjwt_key *key, pjwt_alg alg, int sign, pjwt_err *err)
     jws_cache *c = cache_of(key);
     EVP_MD_CTX **entry = c ? (sign ? &c->sig[alg] : &c->ver[alg]) : NULL;
     EVP_MD_CTX *base = NULL, *ctx;
+    pjwt_err local;
 
+    PJWT_ERR_OR_LOCAL(err, local);
     if (entry && !(base = __atomic_load_n(entry, __ATOMIC_ACQUIRE))) {
         EVP_MD_CTX *fresh = EVP_MD_CTX_new();
 
-        if (fresh && digest_init(fresh, key, alg, sign, NULL) == 0)
+        if (fresh && digest_init(fresh, key, alg, sign, &local) == 0)
             base = publish((void **)entry, fresh, md_ctx_free);
         else
             EVP_MD_CTX_free(fresh);
     }
     ctx = EVP_MD_CTX_new();
     if (!ctx) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     if (base && EVP_MD_CTX_copy_ex(ctx, base) == 1)
@@ -224,7 +202,7 @@ pjwt_jws_mac_ctx(pjwt_key *key, pjwt_alg alg, pjwt_err *err)
     /* Copying the pre-keyed context skips the fetch and key schedule. */
     ctx = base ? EVP_MAC_CTX_dup(base) : hmac_ctx_new(key, alg);
     if (!ctx)
-        pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "HMAC set-up failed");
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "HMAC set-up failed");
     return ctx;
 }
 

@@ -16,62 +16,46 @@
 #include "jws.h"
 #include "jws_impl.h"
 
-static size_t
-hs_len(pjwt_alg alg)
-{
-    return alg == PJWT_ALG_HS256 ? 32 : alg == PJWT_ALG_HS384 ? 48 : 64;
-}
+/* Larger than the DER form of any ECDSA signature of the table's curves
+   (P-521: two 66-byte INTEGERs with their headers). */
+#define ES_DER_MAX 160
 
-/* Bytes of one ECDSA coordinate for ES*: R||S is twice this. */
-static size_t
-es_coord_len(pjwt_alg alg)
-{
-    return alg == PJWT_ALG_ES256 ? 32 : alg == PJWT_ALG_ES384 ? 48 : 66;
-}
-
+/* The key/alg binding, checked again at the lowest level; *ai is the
+   algorithm's row. */
 static int
-is_hs(pjwt_alg a)
+check_binding(pjwt_key *key, pjwt_alg alg, const pjwt_alg_info **ai,
+              pjwt_err *err)
 {
-    return PJWT_ALGSET(a) & PJWT_ALGSET_HS;
-}
-
-static int
-is_es(pjwt_alg a)
-{
-    return a == PJWT_ALG_ES256 || a == PJWT_ALG_ES384 || a == PJWT_ALG_ES512;
-}
-
-/* The key/alg binding, checked again at the lowest level. */
-static int
-check_binding(pjwt_key *key, pjwt_alg alg, pjwt_err *err)
-{
-    const char *name = pjwt_alg_name(alg);
-
-    if (!key || !name)
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__, "no such algorithm");
+    *ai = pjwt_alg_info_of(alg);
+    if (!key || !*ai)
+        return PJWT_FAIL(err, PJWT_ERR_ALG, "no such algorithm");
     if (!(pjwt_key_algs(key) & PJWT_ALGSET(alg)))
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__,
-                            "key not usable with %s", name);
+        return PJWT_FAIL(err, PJWT_ERR_ALG,
+                         "key not usable with %s", (*ai)->name);
     return 0;
 }
 
 /* HMAC of input with the key's secret into tag (>= 64 bytes). */
 static int
-hmac(pjwt_key *key, pjwt_alg alg, const void *input, size_t inlen,
+hmac(pjwt_key *key, const pjwt_alg_info *ai, const void *input, size_t inlen,
      uint8_t *tag, size_t *taglen, pjwt_err *err)
 {
-    EVP_MAC_CTX *ctx;
+    EVP_MAC_CTX *ctx = NULL;
     size_t outl = 0;
     int r = PJWT_ERR_INTERNAL;
 
-    if (!pjwt_key_secret(key, &outl) || pjwt_key_kty(key) != PJWT_KTY_OCT)
-        return pjwt_err_set(err, PJWT_ERR_ALG, __func__, "not an HMAC key");
-    if (!(ctx = pjwt_jws_mac_ctx(key, alg, err)))
-        return r;
+    if (!pjwt_key_secret(key, &outl) || pjwt_key_kty(key) != PJWT_KTY_OCT) {
+        r = PJWT_FAIL(err, PJWT_ERR_ALG, "not an HMAC key");
+        goto out;
+    }
+    if (!(ctx = pjwt_jws_mac_ctx(key, ai->alg, err))) {
+        r = pjwt_err_code(err);
+        goto out;
+    }
     outl = 0;
     if (!EVP_MAC_update(ctx, input, inlen)
-        || !EVP_MAC_final(ctx, tag, &outl, 64) || outl != hs_len(alg)) {
-        pjwt_err_set(err, r, __func__, "HMAC failed");
+        || !EVP_MAC_final(ctx, tag, &outl, 64) || outl != ai->sig_len) {
+        r = PJWT_FAIL(err, PJWT_ERR_INTERNAL, "HMAC failed");
         goto out;
     }
     *taglen = outl;
@@ -115,67 +99,71 @@ pjwt_jws_sig_verify(pjwt_key *key, pjwt_alg alg, const void *input,
                     pjwt_err *err)
 {
     mdctx_auto EVP_MD_CTX *ctx = NULL;
-    uint8_t der[160];
+    const pjwt_alg_info *ai;
+    uint8_t der[ES_DER_MAX];
     const uint8_t *s = sig;
     size_t slen = siglen;
+    pjwt_err local;
     int r;
 
-    if ((r = check_binding(key, alg, err)) != 0)
+    PJWT_ERR_OR_LOCAL(err, local);
+    if ((r = check_binding(key, alg, &ai, err)) != 0)
         return r;
     if (!sig && siglen)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no signature");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no signature");
 
-    if (is_hs(alg)) {
+    if (ai->family == PJWT_FAM_HS) {
         uint8_t tag[64];
         size_t taglen = 0;
 
         /* Length first: CRYPTO_memcmp needs equal lengths, and a
            truncated tag must never compare as a prefix. */
-        if (siglen != hs_len(alg))
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "HMAC tag has wrong length");
-        if ((r = hmac(key, alg, input, inlen, tag, &taglen, err)) != 0)
+        if (siglen != ai->sig_len)
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "HMAC tag has wrong length");
+        if ((r = hmac(key, ai, input, inlen, tag, &taglen, err)) != 0)
             return r;
         r = CRYPTO_memcmp(tag, sig, taglen) == 0 ? 0
-          : pjwt_err_set(err, PJWT_ERR_SIG, __func__, "HMAC mismatch");
+          : PJWT_FAIL(err, PJWT_ERR_SIG, "HMAC mismatch");
         OPENSSL_cleanse(tag, sizeof(tag));
         return r;
     }
 
-    if (is_es(alg)) {
+    if (ai->family == PJWT_FAM_ES) {
         /* JWS carries exactly R||S (RFC 7518 3.4): DER, padded or short
            forms are all refused before OpenSSL sees them. */
-        size_t clen = es_coord_len(alg);
+        size_t clen = ai->sig_len / 2;
 
-        if (siglen != 2 * clen)
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "ECDSA signature is not %zu bytes", 2 * clen);
+        if (siglen != ai->sig_len)
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "ECDSA signature is not %zu bytes", ai->sig_len);
         slen = es_raw_to_der(sig, clen, der, sizeof(der));
         if (slen == 0)
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "bad ECDSA signature");
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "bad ECDSA signature");
         s = der;
-    } else if (PJWT_ALGSET(alg) & PJWT_ALGSET_ED) {
-        if (siglen != 64)
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "Ed25519 signature is not 64 bytes");
+    } else if (ai->family == PJWT_FAM_ED) {
+        if (siglen != ai->sig_len)
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "Ed25519 signature is not %zu bytes",
+                             ai->sig_len);
     }
 
-    if (PJWT_ALGSET(alg) & (PJWT_ALGSET_RS | PJWT_ALGSET_PS)) {
+    if (ai->family == PJWT_FAM_RS || ai->family == PJWT_FAM_PS) {
         /* A signature is exactly the modulus length (RFC 8017 8.2.2). */
         EVP_PKEY *pk = pjwt_key_pkey(key, err);
 
         if (!pk)
-            return err && err->code ? err->code : PJWT_ERR_KEY;
+            return pjwt_err_code(err);
         if ((int)siglen != EVP_PKEY_get_size(pk))
-            return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                                "RSA signature has wrong length");
+            return PJWT_FAIL(err, PJWT_ERR_SIG,
+                             "RSA signature has wrong length");
     }
     if (!(ctx = pjwt_jws_md_ctx(key, alg, 0, err)))
-        return err && err->code ? err->code : PJWT_ERR_INTERNAL;
+        return pjwt_err_code(err);
     if (EVP_DigestVerify(ctx, s, slen, input, inlen) != 1)
-        return pjwt_err_set(err, PJWT_ERR_SIG, __func__,
-                            "%s signature invalid", pjwt_alg_name(alg));
+        return PJWT_FAIL(err, PJWT_ERR_SIG,
+                         "%s signature invalid", ai->name);
     return 0;
 }
 
@@ -185,24 +173,27 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
                     pjwt_err *err)
 {
     mdctx_auto EVP_MD_CTX *ctx = NULL;
-    uint8_t der[160];
+    const pjwt_alg_info *ai;
+    uint8_t der[ES_DER_MAX];
     size_t need = 0;
+    pjwt_err local;
     int r;
 
-    if ((r = check_binding(key, alg, err)) != 0)
+    PJWT_ERR_OR_LOCAL(err, local);
+    if ((r = check_binding(key, alg, &ai, err)) != 0)
         return r;
     if (!sig || !siglen)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no output buffer");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no output buffer");
 
-    if (is_hs(alg)) {
+    if (ai->family == PJWT_FAM_HS) {
         uint8_t tag[64];
         size_t taglen = 0;
 
-        if ((r = hmac(key, alg, input, inlen, tag, &taglen, err)) != 0)
+        if ((r = hmac(key, ai, input, inlen, tag, &taglen, err)) != 0)
             return r;
         if (*siglen < taglen) {
             OPENSSL_cleanse(tag, sizeof(tag));
-            return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "buffer small");
+            return PJWT_FAIL(err, PJWT_ERR_ARG, "buffer small");
         }
         memcpy(sig, tag, taglen);
         *siglen = taglen;
@@ -211,34 +202,34 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
     }
 
     if (!pjwt_key_is_private(key))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "signing needs a private key");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "signing needs a private key");
     if (!(ctx = pjwt_jws_md_ctx(key, alg, 1, err)))
-        return err && err->code ? err->code : PJWT_ERR_INTERNAL;
+        return pjwt_err_code(err);
 
-    if (is_es(alg)) {
-        size_t clen = es_coord_len(alg), dlen = sizeof(der);
+    if (ai->family == PJWT_FAM_ES) {
+        size_t clen = ai->sig_len / 2, dlen = sizeof(der);
         const unsigned char *p = der;
         ECDSA_SIG *es;
         const BIGNUM *br, *bs;
         int ok;
 
         if (*siglen < 2 * clen)
-            return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "buffer small");
+            return PJWT_FAIL(err, PJWT_ERR_ARG, "buffer small");
         if (EVP_DigestSign(ctx, der, &dlen, input, inlen) != 1)
-            return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                                "ECDSA signing failed");
+            return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                             "ECDSA signing failed");
         es = d2i_ECDSA_SIG(NULL, &p, (long)dlen);
         if (!es)
-            return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                                "ECDSA signature unreadable");
+            return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                             "ECDSA signature unreadable");
         ECDSA_SIG_get0(es, &br, &bs);
         ok = BN_bn2binpad(br, sig, (int)clen) == (int)clen
              && BN_bn2binpad(bs, sig + clen, (int)clen) == (int)clen;
         ECDSA_SIG_free(es);
         if (!ok)
-            return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                                "ECDSA signature too long");
+            return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                             "ECDSA signature too long");
         *siglen = 2 * clen;
         return 0;
     }
@@ -249,13 +240,13 @@ pjwt_jws_sig_create(pjwt_key *key, pjwt_alg alg, const void *input,
         int sz = EVP_PKEY_get_size(pjwt_key_pkey(key, NULL));
 
         if (sz <= 0 || (size_t)sz > *siglen)
-            return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
-                                "signature buffer too small");
+            return PJWT_FAIL(err, PJWT_ERR_ARG,
+                             "signature buffer too small");
         need = (size_t)sz;
     }
     *siglen = need;
     if (EVP_DigestSign(ctx, sig, siglen, input, inlen) != 1)
-        return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
-                            "%s signing failed", pjwt_alg_name(alg));
+        return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
+                         "%s signing failed", ai->name);
     return 0;
 }

@@ -19,6 +19,24 @@
  * Key identifiers: a key's kid is the JWK "kid" when it has one, otherwise
  * its RFC 7638 SHA-256 thumbprint (base64url).  A kid from a token is only
  * ever compared with these strings; it is never used as a path or URL.
+ *
+ * The files behind this header, lowest last; each calls only files below
+ * it, never one above or beside it (tests/e2e/layering.sh checks this over
+ * the objects' symbols, and that common/ as a whole has no cycle):
+ *
+ *   keyset.c      key sets, key files, kid lookup and candidates
+ *   keys_gen.c    new keys                                 (-> build)
+ *   keys_jwk.c    JWK in and out                           (-> build)
+ *   keys_pem.c    PEM in and out                   (-> spki, build)
+ *   keys_spki.c   DER public keys                          (-> build)
+ *   keys_build.c  members <-> EVP_PKEY, thumbprint, kid
+ *   keys.c        the struct, accessors, the curve table
+ *   below them:   alg.c (the algorithm table), b64url.c, json.c,
+ *                 fileio.c, err.c
+ *
+ * jws_ctx.c, above all of them, keeps its per-key contexts in the key's
+ * cache slot (pjwt_key_cache), with its own destructor, so that freeing a
+ * key never calls up into the JWS code by name.
  */
 #ifndef PJWT_KEYS_H
 #define PJWT_KEYS_H
@@ -126,13 +144,15 @@ EVP_PKEY *pjwt_key_pkey(pjwt_key *key, pjwt_err *err);
 const uint8_t *pjwt_key_secret(const pjwt_key *key, size_t *len);
 
 /*
- * The key's slot for jws.c's per-key cache of pre-keyed signature contexts
- * (set up once, copied per token: the set-up costs as much as an RSA
- * verification in OpenSSL 3).  keys.c keeps a `void *` in the key, NULL
- * at creation, and pjwt_key_free passes it to pjwt_jws_cache_free (jws.h).
- * Only jws.c reads or writes the slot, atomically.  NULL key: NULL.
+ * The key's cache slot, for a layer above that keeps something per key
+ * (jws_ctx.c: pre-keyed signature contexts, set up once and copied per
+ * token, since the set-up costs as much as an RSA verification in
+ * OpenSSL 3).  The slot is a `void *`, NULL at creation; free_fn is
+ * recorded as its destructor, which pjwt_key_free calls on a non-NULL
+ * slot.  Only that layer reads or writes the slot, atomically.  NULL key:
+ * NULL.
  */
-void **pjwt_key_jws_cache(pjwt_key *key);
+void **pjwt_key_cache(pjwt_key *key, void (*free_fn)(void *));
 
 /*
  * Public JWK of the key (new reference): kty, crv/n/e/x/y, "kid"
@@ -181,14 +201,23 @@ pjwt_key *pjwt_keyset_get(const pjwt_keyset *ks, size_t i);   /* borrowed */
 pjwt_algset pjwt_keyset_algs(const pjwt_keyset *ks);
 
 /*
- * Select the key for a token.  With kid non-NULL: the first key whose kid
- * equals it byte for byte (kid_len bytes) and whose algs include alg.
- * With kid NULL: the index-th key (starting from *index, updated) whose
- * algs include alg, so callers can try each candidate in turn.  The
- * returned key is materialised.  NULL with PJWT_ERR_NO_KEY when none.
+ * The key a token's kid names: the first key whose kid equals kid byte for
+ * byte (kid_len bytes) and whose algs include alg, materialised.  NULL
+ * with PJWT_ERR_NO_KEY when there is none, or with the error that kept it
+ * from being built (PJWT_ERR_KEY...).
  */
-pjwt_key *pjwt_keyset_find(pjwt_keyset *ks, const char *kid, size_t kid_len,
-                           pjwt_alg alg, size_t *index, pjwt_err *err);
+pjwt_key *pjwt_keyset_by_kid(pjwt_keyset *ks, const char *kid, size_t kid_len,
+                             pjwt_alg alg, pjwt_err *err);
+
+/*
+ * The candidates for a token without kid, one per call: the next key from
+ * position *index (start at 0) whose algs include alg, materialised.
+ * *index always moves past the key it looked at, so a loop ends.  NULL
+ * with PJWT_ERR_NO_KEY after the last one; NULL with another error for a
+ * candidate that cannot be built (call again for the next).
+ */
+pjwt_key *pjwt_keyset_next(pjwt_keyset *ks, pjwt_alg alg, size_t *index,
+                           pjwt_err *err);
 
 /* JWKS of every non-oct key's public JWK: {"keys":[...]} (new reference). */
 json_t *pjwt_keyset_to_jwks(pjwt_keyset *ks, pjwt_err *err);

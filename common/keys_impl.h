@@ -1,6 +1,8 @@
 /*
- * keys_impl.h: internals shared by keys.c, jwk.c, pem.c and keyset.c.
- * Not installed, not for other units: they use keys.h.
+ * keys_impl.h: internals shared by the key files (keys.h lists them and
+ * their layering).  Not installed, not for other units: they use keys.h.
+ * Each section is one file, lowest first; a file uses only the sections
+ * above its own.
  */
 #ifndef PJWT_KEYS_IMPL_H
 #define PJWT_KEYS_IMPL_H
@@ -19,6 +21,16 @@ enum pjwt_crv {
 
 #define PJWT_RSA_MIN_BITS 2048
 #define PJWT_RSA_MAX_BITS 16384
+#define PJWT_CRV_MAX_LEN 66     /* the longest coordinate of the curve table */
+
+/* JWK members, base64url-decoded (indexes: the enum below). */
+#define PJWT_JWK_NMEMB 11
+struct pjwt_jwk_parts {
+    uint8_t *v[PJWT_JWK_NMEMB];
+    size_t l[PJWT_JWK_NMEMB];
+};
+enum { PJWT_M_N, PJWT_M_E, PJWT_M_D, PJWT_M_P, PJWT_M_Q, PJWT_M_DP,
+       PJWT_M_DQ, PJWT_M_QI, PJWT_M_X, PJWT_M_Y, PJWT_M_K };
 
 struct pjwt_key {
     pjwt_kty kty;
@@ -33,12 +45,39 @@ struct pjwt_key {
     uint8_t *secret;        /* oct only; cleansed on free */
     size_t secret_len;
     char *kid;              /* never NULL once loaded */
-    void *jws_cache;        /* pjwt_key_jws_cache slot, owned by jws */
+    void *cache;            /* pjwt_key_cache slot, owned by its filler */
+    void (*cache_free)(void *); /* and how to free it */
 };
 
-/* The jws cache slot (declared in keys.h/jws.h too, see there). */
-void **pjwt_key_jws_cache(pjwt_key *key);
-void pjwt_jws_cache_free(void *cache);
+/* ---- keys.c: the struct, its accessors, the curve table ---------------- */
+
+/*
+ * Everything libpjwt knows about one curve: one row, OpenSSH's keyimpls[]
+ * for curves.  Every other file asks here.
+ */
+struct pjwt_crv_info {
+    enum pjwt_crv crv;
+    pjwt_kty kty;           /* EC or OKP */
+    const char *jwk;        /* JWK "crv" (RFC 7518 6.2.1.1, RFC 8037), also
+                               OpenSSL's group / key type name */
+    const char *sn;         /* OpenSSL's short name ("secp384r1") */
+    int nid;                /* OpenSSL NID (of the curve, or of Ed25519) */
+    size_t len;             /* bytes of one coordinate / of the key */
+    pjwt_alg alg;           /* the ES algorithm it signs; for Ed25519 the
+                               default of its family (EdDSA) */
+    pjwt_algset algs;       /* every algorithm a key of the curve may use */
+};
+
+/* The row of crv; NULL for PJWT_CRV_NONE. */
+const struct pjwt_crv_info *pjwt_crv_info(enum pjwt_crv crv);
+/* The row of a kty's JWK crv name[0..len), exactly; NULL when unknown. */
+const struct pjwt_crv_info *pjwt_crv_by_jwk(pjwt_kty kty, const char *name,
+                                            size_t len);
+/* The row of an OpenSSL group name (SN or NIST name) or NID; NULL. */
+const struct pjwt_crv_info *pjwt_crv_by_group(const char *name);
+const struct pjwt_crv_info *pjwt_crv_by_nid(int nid);
+/* The curve an ES algorithm needs; NULL for any other algorithm. */
+const struct pjwt_crv_info *pjwt_crv_by_alg(pjwt_alg alg);
 
 /* A new zeroed key (NULL on ENOMEM). */
 pjwt_key *pjwt_key_alloc(void);
@@ -49,6 +88,19 @@ pjwt_algset pjwt_key_family_algs(pjwt_kty kty, enum pjwt_crv crv,
 
 /* Apply a JWK "alg" pin: PJWT_ERR_KEY if alg is not in key->algs. */
 int pjwt_key_set_pin(pjwt_key *key, pjwt_alg alg, pjwt_err *err);
+
+/* Skip leading zero octets of an unsigned big-endian integer (keeps one). */
+const uint8_t *pjwt_be_minimal(const uint8_t *v, size_t *len);
+
+/* RSA n and e (big-endian, leading zeros allowed): size in range, e odd
+   and > 1; else PJWT_ERR_KEY. */
+int pjwt_rsa_check(const uint8_t *n, size_t nl, const uint8_t *e, size_t el,
+                   pjwt_err *err);
+
+/* Cleanse and free parts (NULL ok). */
+void pjwt_jwk_parts_free(struct pjwt_jwk_parts *parts);
+
+/* ---- keys_build.c: members <-> EVP_PKEY, thumbprint, kid --------------- */
 
 /*
  * Check an EVP_PKEY's type, curve and size (PJWT_ERR_KEY for anything not
@@ -64,55 +116,6 @@ int pjwt_pkey_classify(EVP_PKEY *pkey, pjwt_kty *kty, enum pjwt_crv *crv,
 int pjwt_key_adopt_pkey(pjwt_key *key, EVP_PKEY *pkey, int priv,
                         pjwt_err *err);
 
-/* Set key->kid to a copy of kid[0..len), or to the thumbprint when kid is
-   NULL. */
-int pjwt_key_set_kid(pjwt_key *key, const char *kid, size_t len,
-                     pjwt_err *err);
-
-/* RFC 7638 thumbprint of a members object (see pjwt_jwk_members). */
-int pjwt_thumbprint_members(const json_t *m, char *out, pjwt_err *err);
-
-/* ---- jwk.c ---- */
-
-/* JWK members, base64url-decoded (indexes: enum in jwk.c). */
-#define PJWT_JWK_NMEMB 11
-struct pjwt_jwk_parts {
-    uint8_t *v[PJWT_JWK_NMEMB];
-    size_t l[PJWT_JWK_NMEMB];
-};
-enum { PJWT_M_N, PJWT_M_E, PJWT_M_D, PJWT_M_P, PJWT_M_Q, PJWT_M_DP,
-       PJWT_M_DQ, PJWT_M_QI, PJWT_M_X, PJWT_M_Y, PJWT_M_K };
-
-/* Coordinate/key length of a curve (0 for none) and its JWK crv name. */
-size_t pjwt_crv_len(enum pjwt_crv crv);
-const char *pjwt_crv_name(enum pjwt_crv crv);
-
-/* Skip leading zero octets of an unsigned big-endian integer (keeps one). */
-const uint8_t *pjwt_be_minimal(const uint8_t *v, size_t *len);
-
-/* RSA n and e (big-endian, leading zeros allowed): size in range, e odd
-   and > 1; else PJWT_ERR_KEY. */
-int pjwt_rsa_check(const uint8_t *n, size_t nl, const uint8_t *e, size_t el,
-                   pjwt_err *err);
-
-/* Cleanse and free parts (NULL ok). */
-void pjwt_jwk_parts_free(struct pjwt_jwk_parts *parts);
-
-/*
- * Parse and check a JWK without building an EVP_PKEY: fills kty, crv,
- * algs, pin, priv, the oct secret, the kid (JWK kid, or the thumbprint
- * computed from the members) and key->lazy for pjwt_jwk_materialize.
- * *unsupported is set (when not NULL) for keys of a kind libpjwt does not
- * use (other kty/curve, "use" not "sig", non-JWS alg), which a JWKS skips.
- */
-int pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
-                  int *unsupported, pjwt_err *err);
-
-/* ---- jwkpkey.c ---- */
-
-/* Build key->pkey from key->lazy (EVP_PKEY_fromdata) and drop the parts. */
-int pjwt_jwk_materialize(pjwt_key *key, pjwt_err *err);
-
 /*
  * A public EVP_PKEY from raw members: RSA (a = n, b = e, big-endian),
  * EC (a = encoded point, crv), OKP Ed25519 (a = x).  NULL when OpenSSL
@@ -121,7 +124,22 @@ int pjwt_jwk_materialize(pjwt_key *key, pjwt_err *err);
 EVP_PKEY *pjwt_pkey_public(pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
                            size_t al, const uint8_t *b, size_t bl);
 
-/* ---- spki.c ---- */
+/*
+ * The RFC 7638 members of a key (kty and its required members, in any
+ * order; oct includes k), as a new object.  For a lazy key these come
+ * from the decoded members, else from the EVP_PKEY.
+ */
+json_t *pjwt_jwk_members(const pjwt_key *key, pjwt_err *err);
+
+/* Wipe the private members' strings in a JWK we own (after parsing). */
+void pjwt_jwk_wipe(json_t *jwk);
+
+/* Set key->kid to a copy of kid[0..len), or to the thumbprint when kid is
+   NULL. */
+int pjwt_key_set_kid(pjwt_key *key, const char *kid, size_t len,
+                     pjwt_err *err);
+
+/* ---- keys_spki.c: DER public keys -------------------------------------- */
 
 /*
  * DER public keys without OpenSSL's decoder search: SubjectPublicKeyInfo,
@@ -137,19 +155,7 @@ int pjwt_pkcs1_load(pjwt_key *key, const uint8_t *der, size_t len,
 int pjwt_cert_load(pjwt_key *key, const uint8_t *der, size_t len,
                    pjwt_err *err);
 
-/* ---- jwkexport.c ---- */
-
-/*
- * The RFC 7638 members of a key (kty and its required members, in any
- * order; oct includes k), as a new object.  For a lazy key these come
- * from the JWK, else from the EVP_PKEY.
- */
-json_t *pjwt_jwk_members(const pjwt_key *key, pjwt_err *err);
-
-/* Wipe the private members' strings in a JWK we own (after parsing). */
-void pjwt_jwk_wipe(json_t *jwk);
-
-/* ---- pem.c ---- */
+/* ---- keys_pem.c: PEM armour in and out --------------------------------- */
 
 /*
  * Find the next PEM block in buf[*pos..len): sets the label (borrowed from
@@ -172,5 +178,17 @@ int pjwt_pem_next(const char *buf, size_t len, size_t *pos,
 pjwt_key *pjwt_pem_decode(const char *label, size_t label_len,
                           const uint8_t *der, size_t der_len, unsigned flags,
                           int *skip, pjwt_err *err);
+
+/* ---- keys_jwk.c: JWK members in and out -------------------------------- */
+
+/*
+ * Parse and check a JWK without building an EVP_PKEY: fills kty, crv,
+ * algs, pin, priv, the oct secret, the kid (JWK kid, or the thumbprint
+ * computed from the members) and key->lazy for pjwt_key_materialize.
+ * *unsupported is set (when not NULL) for keys of a kind libpjwt does not
+ * use (other kty/curve, "use" not "sig", non-JWS alg), which a JWKS skips.
+ */
+int pjwt_jwk_load(pjwt_key *key, const json_t *jwk, unsigned flags,
+                  int *unsupported, pjwt_err *err);
 
 #endif

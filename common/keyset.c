@@ -40,15 +40,15 @@ pjwt_keyset_add(pjwt_keyset *ks, pjwt_key *key, pjwt_err *err)
 
     if (!ks || !key || !key->kid) {
         pjwt_key_free(key);
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no keyset or key");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or key");
     }
     if (ks->n == ks->cap) {
         cap = ks->cap ? ks->cap * 2 : 4;
         k = reallocarray(ks->keys, cap, sizeof(*k));
         if (!k) {
             pjwt_key_free(key);
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__,
-                                "out of memory");
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM,
+                             "out of memory");
         }
         ks->keys = k;
         ks->cap = cap;
@@ -105,11 +105,9 @@ with_path(pjwt_err *err, int code, const char *path)
 {
     char msg[PJWT_ERR_MSG_MAX];
 
-    if (!err)
-        return code;
     if (err->code == 0)
-        return pjwt_err_set(err, code, "pjwt_keyset_load_file", "%s: %s",
-                            path, pjwt_strerror(code));
+        return PJWT_FAIL(err, code, "%s: %s",
+                         path, pjwt_strerror(code));
     memcpy(msg, err->msg, sizeof(msg));
     msg[sizeof(msg) - 1] = '\0';
     return pjwt_err_set(err, code, err->where, "%s: %s", path, msg);
@@ -123,12 +121,12 @@ load_jwk(pjwt_keyset *ks, const json_t *jwk, unsigned flags, int in_set,
     int r, unsupported = 0;
 
     if (!key)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     r = pjwt_jwk_load(key, jwk, flags, &unsupported, err);
     /* Private keys are built and pairwise-checked now, so a bad signing
        key fails at startup and no private members stay decoded. */
     if (r == 0 && ((flags & PJWT_KEYS_EAGER) || key->priv))
-        r = pjwt_jwk_materialize(key, err);
+        r = pjwt_key_materialize(key, err);
     if (r != 0) {
         pjwt_key_free(key);
         if (in_set && unsupported) {
@@ -150,13 +148,13 @@ load_json(pjwt_keyset *ks, const char *buf, size_t len, unsigned flags,
 
     doc = pjwt_json_parse_object(buf, len, PJWT_KEYS_MAX_FILE, err);
     if (!doc)
-        return err && err->code ? err->code : PJWT_ERR_JSON;
+        return pjwt_err_code(err);
     keys = json_object_get(doc, "keys");
     if (!keys) {
         r = load_jwk(ks, doc, flags, 0, err);
     } else if (!json_is_array(keys)) {
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                         "JWKS keys is not an array");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                      "JWKS keys is not an array");
     } else {
         json_array_foreach(keys, i, jwk) {
             r = load_jwk(ks, jwk, flags, 1, err);
@@ -197,7 +195,7 @@ load_pem(pjwt_keyset *ks, const char *buf, size_t len, unsigned flags,
             continue;
         }
         if (!key)
-            return err && err->code ? err->code : PJWT_ERR_KEY;
+            return pjwt_err_code(err);
         /* Public keys stay lazy (members only) unless EAGER: the module
            builds only the key a token selects. */
         r = pjwt_key_set_kid(key, NULL, 0, err);
@@ -224,6 +222,23 @@ file_checks(unsigned flags)
     return c;
 }
 
+/* The bytes of a key file, under the trust rule flags ask for; fileio's
+   messages carry the path already. */
+static int
+read_key_file(const pjwt_keyset *ks, const char *path, unsigned flags,
+              uint8_t **buf, size_t *len, pjwt_err *err)
+{
+    int r;
+
+    if (!ks || !path)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "no keyset or path");
+    r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), buf,
+                       len, err);
+    if (r == 0)
+        pjwt_err_clear(err);
+    return r;
+}
+
 int
 pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
                       pjwt_err *err)
@@ -232,15 +247,12 @@ pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
     uint8_t *buf = NULL;
     size_t len = 0, i = 0;
     pjwt_keyset tmp = { NULL, 0, 0 };
+    pjwt_err local;
     const char *s;
 
-    if (!ks || !path)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no keyset or path");
-    r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), &buf,
-                       &len, err);
-    if (r != 0)
-        return r;   /* fileio messages carry the path already */
-    pjwt_err_clear(err);
+    PJWT_ERR_OR_LOCAL(err, local);
+    if ((r = read_key_file(ks, path, flags, &buf, &len, err)) != 0)
+        goto out;
     s = (const char *)buf;
     while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'
                        || s[i] == '\r'))
@@ -250,14 +262,15 @@ pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
     else if (memmem(s, len, "-----BEGIN ", 11))
         r = load_pem(&tmp, s, len, flags, err);
     else
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                         "neither PEM nor JSON");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                      "neither PEM nor JSON");
     if (r == 0 && tmp.n == 0)
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__, "no usable key");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY, "no usable key");
     if (r == 0)
         r = splice(ks, &tmp, err);
     if (r != 0)
         r = with_path(err, r, path);
+out:
     for (i = 0; i < tmp.n; i++)
         pjwt_key_free(tmp.keys[i]);
     free(tmp.keys);
@@ -271,85 +284,88 @@ pjwt_keyset_load_secret_file(pjwt_keyset *ks, const char *path,
 {
     uint8_t *buf = NULL;
     size_t len = 0;
+    pjwt_err local;
     pjwt_key *key;
     int r;
 
-    if (!ks || !path)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "no keyset or path");
-    r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, file_checks(flags), &buf,
-                       &len, err);
-    if (r != 0)
+    PJWT_ERR_OR_LOCAL(err, local);
+    if ((r = read_key_file(ks, path, flags, &buf, &len, err)) != 0)
         return r;
-    pjwt_err_clear(err);
     /* Exactly the file's bytes: a trailing newline is part of the key,
        as with every other JOSE library reading raw secret files. */
     key = pjwt_key_from_secret(buf, len, err);
     pjwt_file_free(buf, len);
     if (!key)
-        return with_path(err, err && err->code ? err->code : PJWT_ERR_KEY,
-                         path);
+        return with_path(err, pjwt_err_code(err), path);
     r = pjwt_keyset_add(ks, key, err);
     return r ? with_path(err, r, path) : 0;
 }
 
-pjwt_key *
-pjwt_keyset_find(pjwt_keyset *ks, const char *kid, size_t kid_len,
-                 pjwt_alg alg, size_t *index, pjwt_err *err)
+static int
+fits(const pjwt_key *k, pjwt_alg alg)
 {
-    pjwt_algset want;
-    pjwt_key *k;
-    size_t i = 0;
+    return alg > PJWT_ALG_INVALID && alg < PJWT_ALG_COUNT
+        && (k->algs & PJWT_ALGSET(alg));
+}
 
-    if (!ks || alg <= PJWT_ALG_INVALID || alg >= PJWT_ALG_COUNT) {
-        pjwt_err_set(err, PJWT_ERR_NO_KEY, __func__, "no key for this alg");
-        return NULL;
-    }
-    want = PJWT_ALGSET(alg);
-    if (!kid && index)
-        i = *index;
-    for (; i < ks->n; i++) {
+pjwt_key *
+pjwt_keyset_by_kid(pjwt_keyset *ks, const char *kid, size_t kid_len,
+                   pjwt_alg alg, pjwt_err *err)
+{
+    pjwt_key *k;
+    size_t i;
+
+    for (i = 0; ks && kid && i < ks->n; i++) {
         k = ks->keys[i];
-        if (!(k->algs & want))
+        if (!fits(k, alg) || strlen(k->kid) != kid_len
+            || memcmp(k->kid, kid, kid_len) != 0)
             continue;
-        if (kid && (strlen(k->kid) != kid_len
-                    || memcmp(k->kid, kid, kid_len) != 0))
-            continue;
-        if (!kid && index)
-            *index = i + 1;
-        if (pjwt_key_materialize(k, err) != 0)
-            return NULL;
-        return k;
+        return pjwt_key_materialize(k, err) == 0 ? k : NULL;
     }
-    if (!kid && index)
-        *index = ks->n;
-    pjwt_err_set(err, PJWT_ERR_NO_KEY, __func__, "no %skey for %s",
-                 kid ? "matching kid and " : "", pjwt_alg_name(alg));
+    PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no matching kid and key for %s",
+              pjwt_alg_name(alg) ? pjwt_alg_name(alg) : "this alg");
+    return NULL;
+}
+
+pjwt_key *
+pjwt_keyset_next(pjwt_keyset *ks, pjwt_alg alg, size_t *index, pjwt_err *err)
+{
+    pjwt_key *k;
+
+    while (ks && index && *index < ks->n) {
+        k = ks->keys[(*index)++];
+        if (fits(k, alg))
+            return pjwt_key_materialize(k, err) == 0 ? k : NULL;
+    }
+    PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no key for %s",
+              pjwt_alg_name(alg) ? pjwt_alg_name(alg) : "this alg");
     return NULL;
 }
 
 json_t *
 pjwt_keyset_to_jwks(pjwt_keyset *ks, pjwt_err *err)
 {
-    json_t *doc = json_object(), *arr = json_array(), *jwk;
+    json_t *doc = json_object(), *arr = json_array(), *jwk, *ret = NULL;
     size_t i;
 
-    if (!doc || !arr || json_object_set(doc, "keys", arr) != 0)
-        goto nomem;
+    if (!doc || !arr || json_object_set(doc, "keys", arr) != 0) {
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     for (i = 0; ks && i < ks->n; i++) {
         if (ks->keys[i]->kty == PJWT_KTY_OCT)
             continue;
-        jwk = pjwt_key_to_public_jwk(ks->keys[i], err);
-        if (!jwk)
-            goto fail;
-        if (json_array_append_new(arr, jwk) != 0)
-            goto nomem;
+        if (!(jwk = pjwt_key_to_public_jwk(ks->keys[i], err)))
+            goto out;
+        if (json_array_append_new(arr, jwk) != 0) {
+            PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+            goto out;
+        }
     }
-    json_decref(arr);
-    return doc;
-nomem:
-    pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
-fail:
+    ret = doc;
+    doc = NULL;
+out:
     json_decref(arr);
     json_decref(doc);
-    return NULL;
+    return ret;
 }

@@ -82,7 +82,7 @@ static int
 check_absolute(const char *key, const char *value, pjwt_err *err)
 {
     if (value && *value && value[0] != '/')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "%s must be an absolute path", key);
     return 0;
 }
@@ -98,7 +98,7 @@ static int
 set_flag(const char *key, const char *value, int *out, pjwt_err *err)
 {
     if (value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "%s takes no value", key);
     *out = 1;
     return 0;
@@ -112,21 +112,21 @@ set_export(pjwt_modopts *o, const char *list, pjwt_err *err)
     size_t n;
 
     if (!list || !*list)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "export_claims needs a list of claim names");
     o->n_export = 0;
     while (*p) {
         e = strchr(p, ',');
         n = e ? (size_t)(e - p) : strlen(p);
         if (n == 0 || n >= PJWT_MODOPTS_NAME_MAX)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
                                 "export_claims: empty or too long name");
         for (size_t i = 0; i < n; i++)
             if (!(isalnum((unsigned char)p[i]) || p[i] == '_'))
-                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                return PJWT_FAIL(err, PJWT_ERR_CONF,
                                     "export_claims: names are [A-Za-z0-9_]+");
         if (o->n_export >= PJWT_MODOPTS_MAX_EXPORT)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
                                 "export_claims: at most %d names",
                                 PJWT_MODOPTS_MAX_EXPORT);
         memcpy(o->export[o->n_export], p, n);
@@ -136,7 +136,7 @@ set_export(pjwt_modopts *o, const char *list, pjwt_err *err)
         if (*p == ',') {
             p++;
             if (!*p)
-                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+                return PJWT_FAIL(err, PJWT_ERR_CONF,
                                     "export_claims: trailing comma");
         }
     }
@@ -154,7 +154,7 @@ scan_set(void *ctx, const char *key, const char *value, pjwt_err *err)
         return PJWT_ERR_UNKNOWN_OPT;    /* no option has such a long name */
     if (strcmp(key, "config") == 0) {
         if (!value || !*value)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
                                 "config needs a file name");
         r = check_absolute(key, value, err);
         if (r != 0)
@@ -167,7 +167,7 @@ scan_set(void *ctx, const char *key, const char *value, pjwt_err *err)
     if (argv_has(o, key))
         return 0;
     if (o->n_argv_names >= PJWT_MODOPTS_MAX_ARG_NAMES)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "too many different options");
     memcpy(o->argv_names[o->n_argv_names], key, strlen(key) + 1);
     o->n_argv_names++;
@@ -181,7 +181,7 @@ set_module(pjwt_modopts *o, const char *key, const char *value,
 {
     if (strcmp(key, "config") == 0)
         return o->in_file
-            ? pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+            ? PJWT_FAIL(err, PJWT_ERR_CONF,
                            "config= is only allowed as a module argument")
             : 0;        /* taken by scan_set */
     if (strcmp(key, "one_time") == 0)
@@ -200,7 +200,7 @@ set_module(pjwt_modopts *o, const char *key, const char *value,
         return pjwt_conf_str(&o->prompt, key, value, err);
     if (strcmp(key, "export_claims") == 0)
         return set_export(o, value, err);
-    return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__,
+    return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
                         "%s: in the table, not handled", key);
 }
 
@@ -267,7 +267,7 @@ pjwt_modopts_load(pjwt_modopts *o, int argc, const char **argv,
     o->leeway = PJWT_LEEWAY_DEFAULT;
     o->v = pjwt_verifier_new();
     if (!o->v)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     r = pjwt_conf_parse_args(argc, argv, scan_set, o, err);
     if (r == 0)
         r = parse_config(o, default_config, err);
@@ -319,7 +319,7 @@ pjwt_modopts_expand_audience(pjwt_modopts *o, const char *service,
     memset(host, 0, sizeof(host));
     if ((uses_spec(aud, 'h') || uses_spec(aud, 'H')) &&
         gethostname(host, sizeof(host) - 1) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "gethostname: %s",
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "gethostname: %s",
                             strerror(errno));
     memcpy(shorth, host, sizeof(host));
     dot = strchr(shorth, '.');

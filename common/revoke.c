@@ -108,26 +108,26 @@ parse_line(pjwt_revoked *r, const char *where, char *line, pjwt_err *err)
         return 0;
     if (n == 2 && strcmp(f[0], "jti") == 0) {
         if (json_object_set_new_nocheck(r->jti, f[1], json_null()) != 0)
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_revoked", "out of memory");
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return 0;
     }
     if (n == 2 && strcmp(f[0], "sub") == 0) {
         if (add_sub(r, f[1], ALL_TOKENS) != 0)
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_revoked", "out of memory");
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return 0;
     }
     if (n == 4 && strcmp(f[0], "sub") == 0 && strcmp(f[2], "before") == 0) {
         pjwt_err_clear(&e);
         if (pjwt_conf_long("before", f[3], 0, 253402300799L, &epoch, &e) != 0)
-            return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_revoked", "%s: %s",
-                                where, e.msg);
+            return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: %s",
+                             where, e.msg);
         if (add_sub(r, f[1], (json_int_t)epoch) != 0)
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_revoked", "out of memory");
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return 0;
     }
-    return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_revoked",
-                        "%s: expected 'jti X', 'sub X' or 'sub X before EPOCH'",
-                        where);
+    return PJWT_FAIL(err, PJWT_ERR_CONF,
+                     "%s: expected 'jti X', 'sub X' or 'sub X before EPOCH'",
+                     where);
 }
 
 static int
@@ -143,7 +143,7 @@ pjwt_revoked_load_buf(pjwt_revoked *r, const char *name, const char *buf,
                       size_t len, pjwt_err *err)
 {
     if (!r)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     return pjwt_conf_each_line(name, buf, len, revoke_line, r, err);
 }
 
@@ -155,12 +155,12 @@ pjwt_revoked_load_file(pjwt_revoked *r, const char *path, pjwt_err *err)
     int rc;
 
     if (!r || !path)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     rc = pjwt_file_read(path, REVOKE_FILE_MAX, PJWT_FILE_CHECK_WRITE, &buf,
                         &len, err);
     if (rc == PJWT_ERR_TOO_LONG)
-        rc = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                          "%s: larger than %d bytes", path, REVOKE_FILE_MAX);
+        rc = PJWT_FAIL(err, PJWT_ERR_CONF,
+                       "%s: larger than %d bytes", path, REVOKE_FILE_MAX);
     if (rc == 0)
         rc = pjwt_revoked_load_buf(r, path, (const char *)buf, len, err);
     pjwt_file_free(buf, len);
@@ -183,27 +183,27 @@ check_name(const pjwt_revoked *r, const json_t *claims, const char *claim,
 
     rc = pjwt_json_get_string(claims, claim, &s, &len, NULL);
     if (rc == PJWT_ERR_CLAIM_TYPE)
-        return pjwt_err_set(err, rc, "pjwt_revoked_check",
-                            "%s is not a string", claim);
+        return PJWT_FAIL(err, rc,
+                         "%s is not a string", claim);
     /* Keys of the tables are C strings; a value with a NUL (refused at
        parse anyway) is compared by its full length so it cannot alias. */
     if (rc != 0 || strlen(s) != len || !(cut = json_object_get(r->sub, s)))
         return 0;
     if (json_integer_value(cut) == ALL_TOKENS)
-        return pjwt_err_set(err, PJWT_ERR_REVOKED, "pjwt_revoked_check",
-                            "every token of this user revoked (%s)", claim);
+        return PJWT_FAIL(err, PJWT_ERR_REVOKED,
+                         "every token of this user revoked (%s)", claim);
     rc = pjwt_json_get_date(claims, "iat", &iat, NULL);
     if (rc == PJWT_ERR_MISSING)
-        return pjwt_err_set(err, PJWT_ERR_REVOKED, "pjwt_revoked_check",
-                            "user revoked before %lld (%s) and token has no iat",
-                            (long long)json_integer_value(cut), claim);
+        return PJWT_FAIL(err, PJWT_ERR_REVOKED,
+                         "user revoked before %lld (%s) and token has no iat",
+                         (long long)json_integer_value(cut), claim);
     if (rc != 0)
-        return pjwt_err_set(err, PJWT_ERR_CLAIM_TYPE, "pjwt_revoked_check",
-                            "iat is not a NumericDate");
+        return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
+                         "iat is not a NumericDate");
     if (iat < (double)json_integer_value(cut))
-        return pjwt_err_set(err, PJWT_ERR_REVOKED, "pjwt_revoked_check",
-                            "user revoked for tokens issued before %lld (%s)",
-                            (long long)json_integer_value(cut), claim);
+        return PJWT_FAIL(err, PJWT_ERR_REVOKED,
+                         "user revoked for tokens issued before %lld (%s)",
+                         (long long)json_integer_value(cut), claim);
     return 0;
 }
 
@@ -216,13 +216,13 @@ pjwt_revoked_check(const pjwt_revoked *r, const json_t *claims,
     int rc;
 
     if (!r || !json_is_object(claims))
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
 
     rc = pjwt_json_get_string(claims, "jti", &s, &len, NULL);
     if (rc == PJWT_ERR_CLAIM_TYPE)
-        return pjwt_err_set(err, rc, __func__, "jti is not a string");
+        return PJWT_FAIL(err, rc, "jti is not a string");
     if (rc == 0 && strlen(s) == len && json_object_get(r->jti, s))
-        return pjwt_err_set(err, PJWT_ERR_REVOKED, __func__, "jti revoked");
+        return PJWT_FAIL(err, PJWT_ERR_REVOKED, "jti revoked");
 
     /* "sub NAME" names a user: it stops the tokens that log in as NAME,
        whichever claim names the user, and (literally) those whose sub is

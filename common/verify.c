@@ -40,16 +40,16 @@ pjwt_verifier_add_key(pjwt_verifier *v, pjwt_key *key, pjwt_err *err)
 {
     if (!v || !key || v->prepared) {
         pjwt_key_free(key);
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     }
     if (pjwt_key_kty(key) == PJWT_KTY_OCT) {
         pjwt_key_free(key);
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "HMAC keys come only from hmac_secret");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "HMAC keys come only from hmac_secret");
     }
     if (!v->ks && !(v->ks = pjwt_keyset_new())) {
         pjwt_key_free(key);
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     }
     return pjwt_keyset_add(v->ks, key, err);
 }
@@ -66,28 +66,28 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
     int needs, r = PJWT_ERR_INTERNAL;
 
     if (!v)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     if (v->prepared)
         return 0;
     if (!v->issuer)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "issuer is required");
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "issuer is required");
     if (!v->aud_tmpl)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "audience is required");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "audience is required");
     if (v->n_keys == 0 && !v->hmac_secret && !v->ks)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "no key or hmac_secret configured");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "no key or hmac_secret configured");
     pjwt_err_clear(&e);
     if (v->alg_list && pjwt_algset_parse(v->alg_list, &v->algs, &e) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "algorithms: not a comma-separated list of "
-                            "known algorithm names");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "algorithms: not a comma-separated list of "
+                         "known algorithm names");
     if (v->alg_list && (v->algs & PJWT_ALGSET_HS) && !v->hmac_secret)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "HS* algorithms allowed without an hmac_secret");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "HS* algorithms allowed without an hmac_secret");
 
     if (!v->ks && !(v->ks = pjwt_keyset_new()))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     for (i = 0; i < v->n_keys; i++) {
         if ((r = pjwt_keyset_load_file(v->ks, v->keys[i], kflags, err)) != 0)
             goto out;
@@ -96,8 +96,8 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
        for being unreadable by others; a JWK "oct" key in a key= file
        (public, world-readable) would make every token forgeable. */
     if (pjwt_keyset_algs(v->ks) & PJWT_ALGSET_HS) {
-        r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                         "a key file holds an HMAC (oct) key: use hmac_secret");
+        r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                      "a key file holds an HMAC (oct) key: use hmac_secret");
         goto out;
     }
     if (v->hmac_secret &&
@@ -112,20 +112,20 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
         v->algs = keyalgs;
     extra = v->algs & ~keyalgs;
     if (extra) {
-        r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                         "algorithms allowed that no key supports: %s",
-                         alg_names(extra, names, sizeof(names)));
+        r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                      "algorithms allowed that no key supports: %s",
+                      alg_names(extra, names, sizeof(names)));
         goto out;
     }
     if (v->algs == 0) {
-        r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                         "the keys allow no algorithm");
+        r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                      "the keys allow no algorithm");
         goto out;
     }
 
     if (v->revoked_path) {
         if (!(v->rev = pjwt_revoked_new())) {
-            r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+            r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
             goto out;
         }
         if ((r = pjwt_revoked_load_file(v->rev, v->revoked_path, err)) != 0)
@@ -247,13 +247,13 @@ pjwt_verifier_check(pjwt_verifier *v, const char *token, size_t len,
     if (out)
         memset(out, 0, sizeof(*out));
     if (!v || !token)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     if (!v->prepared)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
-                            "verifier not prepared");
+        return PJWT_FAIL(err, PJWT_ERR_ARG,
+                         "verifier not prepared");
     if (!v->aud)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "audience has %%h/%%H/%%s but was not expanded");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "audience has %%h/%%H/%%s but was not expanded");
 
     /* Signature first: nothing in the claims is looked at before. */
     pjwt_err_clear(&e);
@@ -262,7 +262,7 @@ pjwt_verifier_check(pjwt_verifier *v, const char *token, size_t len,
     if (report)
         report_jws(v, token, len, r, &e, &tok, report, report_arg);
     if (r != 0) {
-        pjwt_err_set(err, r, __func__, "%s", e.msg);
+        PJWT_FAIL(err, r, "%s", e.msg);
         goto out;
     }
 
@@ -280,7 +280,7 @@ pjwt_verifier_check(pjwt_verifier *v, const char *token, size_t len,
     pjwt_err_clear(&e);
     r = pjwt_claims_check(tok.claims, &p, now, &e);
     if (r != 0) {
-        pjwt_err_set(err, r, __func__, "%s", e.msg);
+        PJWT_FAIL(err, r, "%s", e.msg);
         if (!report)
             goto out;
     }
@@ -292,7 +292,7 @@ pjwt_verifier_check(pjwt_verifier *v, const char *token, size_t len,
             report(report_arg, "revoked", rc,
                    rc ? e2.msg : "not on the revocation list");
         if (rc != 0 && r == 0) {
-            r = pjwt_err_set(err, rc, __func__, "%s", e2.msg);
+            r = PJWT_FAIL(err, rc, "%s", e2.msg);
             goto out;
         }
     }

@@ -54,14 +54,14 @@ static int
 add_key(pjwt_verifier *v, const char *value, pjwt_err *err)
 {
     if (!value || !*value)
-        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_verifier_set",
-                            "key needs a file name");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "key needs a file name");
     if (v->n_keys >= MAX_LIST)
-        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_verifier_set",
-                            "more than %d key files", MAX_LIST);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "more than %d key files", MAX_LIST);
     if (!(v->keys[v->n_keys] = strdup(value)))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, "pjwt_verifier_set",
-                            "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM,
+                         "out of memory");
     v->n_keys++;
     return 0;
 }
@@ -73,7 +73,7 @@ add_req(pjwt_verifier *v, const char *value, pjwt_err *err)
     int r;
 
     if (v->n_req >= MAX_LIST)
-        return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_verifier_set",
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "more than %d require_claim entries", MAX_LIST);
     r = pjwt_conf_pair("require_claim", value, &name, &val, err);
     if (r != 0)
@@ -95,8 +95,8 @@ pjwt_verifier_aud_template(const char *t, int *needs, pjwt_err *err)
         if (*t == 'h' || *t == 'H' || *t == 's')
             *needs = 1;
         else if (*t != '%')
-            return pjwt_err_set(err, PJWT_ERR_CONF, "pjwt_verifier",
-                                "audience: unknown %%-sequence (use %%h %%H %%s %%%%)");
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "audience: unknown %%-sequence (use %%h %%H %%s %%%%)");
     }
     return 0;
 }
@@ -111,10 +111,10 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
     int needs;
 
     if (!v || !key)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     if (v->prepared)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
-                            "verifier already prepared");
+        return PJWT_FAIL(err, PJWT_ERR_ARG,
+                         "verifier already prepared");
     if (strcmp(key, "issuer") == 0)
         return pjwt_conf_str(&v->issuer, key, value, err);
     if (strcmp(key, "audience") == 0) {
@@ -132,11 +132,11 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
         /* Parsed now so a typo is reported with its file:line; the value
            itself is not repeated (messages never quote a file). */
         if (!value || !*value)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "algorithms needs a list");
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "algorithms needs a list");
         pjwt_err_clear(&e);
         if (pjwt_algset_parse(value, &algs, &e) != 0 || algs == 0)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
                                 "algorithms: not a comma-separated list of "
                                 "known algorithm names");
         return pjwt_conf_str(&v->alg_list, key, value, err);
@@ -169,10 +169,10 @@ pjwt_verifier_expand_audience(pjwt_verifier *v, const char *host,
     int needs;
 
     if (!v)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     if (!v->aud_tmpl)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "audience is required");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "audience is required");
     if (pjwt_verifier_aud_template(v->aud_tmpl, &needs, err) != 0)
         return PJWT_ERR_CONF;
     for (t = v->aud_tmpl; *t; t++) {
@@ -190,20 +190,20 @@ pjwt_verifier_expand_audience(pjwt_verifier *v, const char *host,
             else
                 ins = "%";
             if (!ins || !*ins)
-                return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                    "audience: %%%c is not known here", *t);
+                return PJWT_FAIL(err, PJWT_ERR_CONF,
+                                 "audience: %%%c is not known here", *t);
         }
         k = strlen(ins);
         if (n + k >= sizeof(out))
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "audience too long after expansion");
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "audience too long after expansion");
         memcpy(out + n, ins, k);
         n += k;
     }
     out[n] = '\0';
     free(v->aud);
     if (!(v->aud = strdup(out)))
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     return 0;
 }
 

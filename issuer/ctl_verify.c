@@ -24,7 +24,7 @@
 
 static const char verify_usage[] =
     "usage: jwtctl verify [--config FILE] [OPTION=VALUE...] --user NAME\n"
-    "                     [--service NAME] [--now EPOCH] TOKEN|-\n"
+    "                     [--service NAME] [--now EPOCH] [-v] TOKEN|-\n"
     "\n"
     "Run exactly pam_jwt.so's checks on TOKEN (- reads it from stdin, keeping\n"
     "it out of the process list) for the PAM user NAME, and print each check\n"
@@ -36,6 +36,7 @@ static const char verify_usage[] =
     "is named by an absolute path, as in the module.\n"
     "%s in audience becomes --service (default sshd); %h and %H this host's\n"
     "names.  --now checks at another time (seconds since the epoch).\n"
+    "-v also names the libpjwt function that refused (for bug reports).\n"
     "one_time is not simulated: checking it would use the token up.\n"
     "\n"
     "exit status: 0 every check passed, 1 the token is refused,\n"
@@ -67,6 +68,7 @@ ctl_verify(int argc, char **argv)
         { "user", required_argument, NULL, 'u' },
         { "service", required_argument, NULL, 's' },
         { "now", required_argument, NULL, 'n' },
+        { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -74,7 +76,7 @@ ctl_verify(int argc, char **argv)
                *now_arg = NULL, *token_arg = NULL;
     const char *optv[MAX_ARGS + 1];
     char *config_arg = NULL;
-    int nopt = 0, i, c, fails = 0, r = CTL_USAGE, rc;
+    int nopt = 0, i, c, fails = 0, r = CTL_USAGE, rc, verbose = 0;
     pjwt_modopts mo;
     size_t tlen = 0;
     char *in = NULL;
@@ -86,12 +88,13 @@ ctl_verify(int argc, char **argv)
 
     memset(&mo, 0, sizeof(mo));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:u:s:n:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:u:s:n:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'u': user = optarg; break;
         case 's': service = optarg; break;
         case 'n': now_arg = optarg; break;
+        case 'v': verbose = 1; break;
         case 'h': fputs(verify_usage, stdout); return CTL_OK;
         default: fputs(verify_usage, stderr); return CTL_USAGE;
         }
@@ -150,6 +153,8 @@ ctl_verify(int argc, char **argv)
     if (pjwt_verifier_prepare(mo.v, 0, &e) != 0 ||
         pjwt_modopts_expand_audience(&mo, service, &e) != 0) {
         ctl_err("configuration: %s", e.msg);
+        if (verbose && e.where)
+            ctl_err("configuration: refused by %s", e.where);
         goto out;
     }
 
@@ -180,6 +185,8 @@ ctl_verify(int argc, char **argv)
         r = CTL_OK;
     } else {
         printf("result     FAIL  %s\n", e.msg[0] ? e.msg : pjwt_strerror(rc));
+        if (verbose && e.where)
+            printf("where      %s\n", e.where);
         r = CTL_FAIL;
     }
     fflush(stdout);

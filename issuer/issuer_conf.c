@@ -26,11 +26,11 @@ add_str(char **arr, size_t *n, size_t max, const char *key, const char *value,
         pjwt_err *err)
 {
     if (*n >= max)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "too many %s (at most %zu)", key, max);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "too many %s (at most %zu)", key, max);
     arr[*n] = NULL;
     if (pjwt_conf_str(&arr[*n], key, value, err) != 0)
-        return err ? err->code : PJWT_ERR_CONF;
+        return pjwt_err_code(err);
     (*n)++;
     return 0;
 }
@@ -46,7 +46,7 @@ each_item(const char *key, const char *value,
     int r;
 
     if (value == NULL)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s needs a value", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s needs a value", key);
     while (*p != '\0') {
         size_t len = strcspn(p, ", \t");
 
@@ -55,8 +55,8 @@ each_item(const char *key, const char *value,
             continue;
         }
         if (len >= sizeof(item))
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "%s: item too long", key);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "%s: item too long", key);
         memcpy(item, p, len);
         item[len] = '\0';
         p += len;
@@ -104,11 +104,11 @@ add_proxy(void *ctx, const char *key, const char *item, pjwt_err *err)
         return 0;
     }
     if (c->n_proxies >= CONF_MAX_PROXIES)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "too many %s (at most %d)", key, CONF_MAX_PROXIES);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "too many %s (at most %d)", key, CONF_MAX_PROXIES);
     pjwt_err_clear(&e);
     if (netaddr_prefix_parse(item, &c->proxies[c->n_proxies], &e) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: %s", key, e.msg);
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: %s", key, e.msg);
     c->n_proxies++;
     return 0;
 }
@@ -121,8 +121,8 @@ set_user_key(struct issuer_conf *c, const char *key, const char *value, pjwt_err
     else if (value != NULL && strcmp(value, "user+ip") == 0)
         c->rate_user_ip = 1;
     else
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: expected user or user+ip", key);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: expected user or user+ip", key);
     return 0;
 }
 
@@ -149,13 +149,13 @@ set_claim(struct issuer_conf *c, const char *value, pjwt_err *err)
     int r;
 
     if (c->n_claims >= CONF_MAX_CLAIMS)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "too many claim lines");
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "too many claim lines");
     r = pjwt_conf_pair("claim", value, &name, &val, err);
     if (r != 0)
         return r;
     for (i = 0; reserved[i]; i++) {
         if (strcmp(reserved[i], name) == 0) {
-            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+            r = PJWT_FAIL(err, PJWT_ERR_CONF,
                              "claim: %s is set by the issuer", reserved[i]);
             free(name);
             free(val);
@@ -179,8 +179,8 @@ set_scope_groups(struct issuer_conf *c, const char *value, pjwt_err *err)
     int r = 0;
 
     if (colon == NULL || colon == value || colon[1] == '\0')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "scope_groups: expected SCOPE:GROUP[,GROUP...]");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "scope_groups: expected SCOPE:GROUP[,GROUP...]");
     if ((r = add_list("scope_groups", colon + 1, groups, &n,
                       CONF_MAX_SCOPE_GROUPS, err)) != 0)
         goto out;
@@ -188,14 +188,14 @@ set_scope_groups(struct issuer_conf *c, const char *value, pjwt_err *err)
         struct issuer_scope_group *g = &c->scope_groups[c->n_scope_groups];
 
         if (c->n_scope_groups >= CONF_MAX_SCOPE_GROUPS) {
-            r = pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                             "too many scope_groups (at most %d pairs)",
-                             CONF_MAX_SCOPE_GROUPS);
+            r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                          "too many scope_groups (at most %d pairs)",
+                          CONF_MAX_SCOPE_GROUPS);
             goto out;
         }
         g->scope = strndup(value, (size_t)(colon - value));
         if (g->scope == NULL) {
-            r = pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+            r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
             goto out;
         }
         g->group = groups[i];
@@ -290,38 +290,38 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
     size_t i;
 
     if (c->issuer == NULL)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "%s: issuer is required",
-                            file);
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: issuer is required",
+                         file);
     if ((c->signing_key == NULL) == (c->hmac_secret == NULL))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: exactly one of signing_key and hmac_secret is required",
-                            file);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: exactly one of signing_key and hmac_secret is required",
+                         file);
     if ((c->tls_cert == NULL) != (c->tls_key == NULL))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "%s: tls_cert and tls_key go together", file);
     if (c->audience == NULL && pjwt_conf_str(&c->audience, "audience",
                                        DEFAULT_AUDIENCE, err) != 0)
-        return err ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     if (c->pam_service == NULL && pjwt_conf_str(&c->pam_service, "pam_service",
                                           DEFAULT_SERVICE, err) != 0)
-        return err ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     if (c->n_listen == 0 && add_str(c->listen, &c->n_listen, CONF_MAX_LISTEN,
                                     "listen", "127.0.0.1:8080", err) != 0)
-        return err ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     if (c->pam_queue == 0)
         c->pam_queue = c->pam_workers * 16;
     if (c->n_auth_audiences == 0
         && add_str(c->auth_audiences, &c->n_auth_audiences, CONF_MAX_AUDIENCES,
                    "auth_audience", c->audience, err) != 0)
-        return err ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     for (i = 0; i < c->n_auth_audiences; i++)
         if (!issuer_conf_audience_ok(c, c->auth_audiences[i]))
             /* This issuer's keys are the only ones /auth trusts: a token
                for any other audience could never pass. */
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "%s: auth_audience %s is neither audience nor "
-                                "in allowed_audiences", file,
-                                c->auth_audiences[i]);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "%s: auth_audience %s is neither audience nor "
+                             "in allowed_audiences", file,
+                             c->auth_audiences[i]);
     return scope_conf_check(c, err);
 }
 
@@ -333,12 +333,12 @@ issuer_conf_load(const char *path, pjwt_err *err)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
     if (c == NULL) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
     c->path = strdup(path);
     if (c->path == NULL) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
     c->token_lifetime = 300;
@@ -451,19 +451,19 @@ issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err)
 
     if (s == NULL || *s == '\0' || strchr(s, '/') != NULL
         || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: pam_service: a service name, not a path",
-                            c->path);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: pam_service: a service name, not a path",
+                         c->path);
     pjwt_err_clear(&e);
     if (c->pam_confdir != NULL) {
         /* pam_start_confdir reads confdir/service, else confdir/other. */
         if (pjwt_path_trusted(c->pam_confdir, owner, PJWT_PATH_DIR, &e) != 0)
-            return pjwt_err_set(err, e.code, __func__, "pam_confdir %s",
-                                e.msg);
+            return PJWT_FAIL(err, e.code, "pam_confdir %s",
+                             e.msg);
         if ((size_t)snprintf(path, sizeof(path), "%s/%s", c->pam_confdir, s)
             >= sizeof(path))
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "pam_confdir: path too long");
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "pam_confdir: path too long");
     } else {
         /* libpam: /etc/pam.d/SERVICE, else the vendor directory's. */
         for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -475,8 +475,8 @@ issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err)
             snprintf(path, sizeof(path), "%s/%s", dirs[0], s);
     }
     if (pjwt_path_trusted(path, owner, PJWT_PATH_FILE, &e) != 0)
-        return pjwt_err_set(err, e.code, __func__, "pam_service %s%s", e.msg,
-                            e.code == PJWT_ERR_IO
-                            ? " (libpam would use \"other\")" : "");
+        return PJWT_FAIL(err, e.code, "pam_service %s%s", e.msg,
+                         e.code == PJWT_ERR_IO
+                         ? " (libpam would use \"other\")" : "");
     return 0;
 }

@@ -18,7 +18,7 @@ parse_group(const char *name, size_t len, struct listen_spec *out, pjwt_err *err
     int rc;
 
     if (len == 0 || len >= sizeof(buf))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "listen: bad group=");
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "listen: bad group=");
     memcpy(buf, name, len);
     buf[len] = '\0';
     rc = getgrnam_r(buf, &gr, sbuf, sizeof(sbuf), &res);
@@ -35,7 +35,7 @@ parse_group(const char *name, size_t len, struct listen_spec *out, pjwt_err *err
         out->has_group = 1;
         return 0;
     }
-    return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "listen: no group %s", buf);
+    return PJWT_FAIL(err, PJWT_ERR_CONF, "listen: no group %s", buf);
 }
 
 static int
@@ -45,14 +45,14 @@ parse_mode(const char *s, size_t len, struct listen_spec *out, pjwt_err *err)
     unsigned long m;
 
     if (len == 0 || len >= sizeof(buf))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "listen: mode= wants octal permission bits (0660)");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "listen: mode= wants octal permission bits (0660)");
     memcpy(buf, s, len);
     buf[len] = '\0';
     m = strtoul(buf, &end, 8);
     if (*end != '\0' || m > 0777 || buf[0] < '0' || buf[0] > '7')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "listen: mode= wants octal permission bits (0660)");
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "listen: mode= wants octal permission bits (0660)");
     out->mode = (mode_t)m;
     return 0;
 }
@@ -64,12 +64,12 @@ parse_unix(const char *spec, struct listen_spec *out, pjwt_err *err)
     const char *p = spec + len;
 
     if (spec[0] != '/')
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "listen unix:%.*s: the path must be absolute", (int)len, spec);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "listen unix:%.*s: the path must be absolute", (int)len, spec);
     if (len >= sizeof(out->path))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "listen unix:...: path longer than %zu bytes",
-                            sizeof(out->path) - 1);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "listen unix:...: path longer than %zu bytes",
+                         sizeof(out->path) - 1);
     memcpy(out->path, spec, len);
     out->path[len] = '\0';
     out->is_unix = 1;
@@ -88,9 +88,9 @@ parse_unix(const char *spec, struct listen_spec *out, pjwt_err *err)
             if (parse_group(p + 6, n - 6, out, err) != 0)
                 return PJWT_ERR_CONF;
         } else {
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "listen unix:%s: unknown attribute '%.*s' "
-                                "(mode=OCTAL, group=NAME)", out->path, (int)n, p);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "listen unix:%s: unknown attribute '%.*s' "
+                             "(mode=OCTAL, group=NAME)", out->path, (int)n, p);
         }
         p += n;
     }
@@ -131,7 +131,7 @@ listen_spec_parse(const char *spec, struct listen_spec *out, pjwt_err *err)
     memcpy(out->port, colon + 1, strlen(colon + 1) + 1);   /* length checked above */
     return 0;
 bad:
-    return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                        "listen %s: expected HOST:PORT, [V6]:PORT or "
-                        "unix:/PATH [mode=OCTAL] [group=NAME]", spec);
+    return PJWT_FAIL(err, PJWT_ERR_CONF,
+                     "listen %s: expected HOST:PORT, [V6]:PORT or "
+                     "unix:/PATH [mode=OCTAL] [group=NAME]", spec);
 }

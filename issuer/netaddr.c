@@ -101,8 +101,8 @@ netaddr_prefix_parse(const char *s, struct netaddr_prefix *out, pjwt_err *err)
     int mapped;
 
     if (netaddr_parse(s, alen, &out->net) != 0)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "'%s' is not an IP address or ADDRESS/BITS", s);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "'%s' is not an IP address or ADDRESS/BITS", s);
     /* ::ffff:10.0.0.0/104 names 10.0.0.0/8: the length counts IPv6 bits. */
     mapped = out->net.family == AF_INET && memchr(s, ':', alen) != NULL;
     limit = mapped ? 128u : max_bits(&out->net);
@@ -112,15 +112,15 @@ netaddr_prefix_parse(const char *s, struct netaddr_prefix *out, pjwt_err *err)
         unsigned long b;
 
         if (slash[1] < '0' || slash[1] > '9')
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "'%s': prefix length missing", s);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "'%s': prefix length missing", s);
         b = strtoul(slash + 1, &end, 10);
         if (*end != '\0' || b > limit)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "'%s': prefix length must be 0-%u", s, limit);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "'%s': prefix length must be 0-%u", s, limit);
         if (mapped && b < 96)
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "'%s': an IPv4-mapped prefix needs 96 bits or more", s);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "'%s': an IPv4-mapped prefix needs 96 bits or more", s);
         out->bits = (unsigned)(mapped ? b - 96 : b);
     }
     masked = out->net;
@@ -129,9 +129,9 @@ netaddr_prefix_parse(const char *s, struct netaddr_prefix *out, pjwt_err *err)
         char net[NETADDR_STRLEN];
 
         netaddr_format(&masked, net, sizeof(net));
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "'%s' has host bits set (the network is %s/%u)", s, net,
-                            out->bits);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "'%s' has host bits set (the network is %s/%u)", s, net,
+                         out->bits);
     }
     return 0;
 }

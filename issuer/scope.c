@@ -79,24 +79,24 @@ scope_conf_check(const struct issuer_conf *c, pjwt_err *err)
 
     for (i = 0; i < c->n_scopes; i++)
         if (!signer_scope_ok(c->scopes[i]) || strchr(c->scopes[i], ' '))
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "%s: allowed_scopes: '%s' is not a scope token "
-                                "(1..%d of A-Z a-z 0-9 . _ : / -)", c->path,
-                                c->scopes[i], ISSUER_MAX_SCOPE_LEN);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "%s: allowed_scopes: '%s' is not a scope token "
+                             "(1..%d of A-Z a-z 0-9 . _ : / -)", c->path,
+                             c->scopes[i], ISSUER_MAX_SCOPE_LEN);
     for (i = 0; i < c->n_scope_groups; i++) {
         const struct issuer_scope_group *g = &c->scope_groups[i];
 
         if (!allowed(c, g->scope, strlen(g->scope)))
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "%s: scope_groups: scope %s is not in "
-                                "allowed_scopes", c->path, g->scope);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "%s: scope_groups: scope %s is not in "
+                             "allowed_scopes", c->path, g->scope);
         /* The helper reports only such names: any other would never
            match, and the scope would silently be nobody's. */
         if (!signer_name_ok(g->group, ISSUER_MAX_GROUP_LEN))
-            return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                                "%s: scope_groups: group '%s' cannot be "
-                                "matched (1..%d of A-Z a-z 0-9 . _ @ + -)",
-                                c->path, g->group, ISSUER_MAX_GROUP_LEN);
+            return PJWT_FAIL(err, PJWT_ERR_CONF,
+                             "%s: scope_groups: group '%s' cannot be "
+                             "matched (1..%d of A-Z a-z 0-9 . _ @ + -)",
+                             c->path, g->group, ISSUER_MAX_GROUP_LEN);
     }
     return 0;
 }

@@ -107,7 +107,7 @@ sign_claims(const struct issuer_state *st, json_t *claims, pjwt_err *err)
     json_auto_t *hdr = json_pack("{s:s}", "typ", "JWT");
 
     if (hdr == NULL) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     return pjwt_jws_sign(st->sign_key, st->alg, hdr, claims, err);
@@ -123,13 +123,13 @@ signer_issue(const struct issuer_state *st, const char *sub, const char *aud,
     json_auto_t *claims = NULL;
 
     if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "RAND_bytes failed");
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "RAND_bytes failed");
         return NULL;
     }
     pjwt_b64url_encode(rnd, sizeof(rnd), jti);
     claims = make_claims(st, sub, aud, scope, groups, ngroups, (json_int_t)now, jti);
     if (claims == NULL) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
     return sign_claims(st, claims, err);
@@ -163,17 +163,17 @@ signer_check_size(const struct issuer_state *st, size_t *len, pjwt_err *err)
     claims = make_claims(st, sub, aud, scope, groups, ISSUER_MAX_GROUPS,
                          (json_int_t)1 << 40, "AAAAAAAAAAAAAAAAAAAAAA");
     if (claims == NULL)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     tok = sign_claims(st, claims, err);
     if (tok == NULL)
-        return err && err->code ? err->code : PJWT_ERR_INTERNAL;
+        return pjwt_err_code(err);
     n = strlen(tok);
     free(tok);
     *len = n;
     if (n >= ISSUER_MAX_TOKEN_LEN)
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__,
-                            "%s: tokens could reach %zu bytes (limit %d): use a "
-                            "smaller key, shorter issuer/audience/claims or "
-                            "claims_groups = no", c->path, n, ISSUER_MAX_TOKEN_LEN - 1);
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: tokens could reach %zu bytes (limit %d): use a "
+                         "smaller key, shorter issuer/audience/claims or "
+                         "claims_groups = no", c->path, n, ISSUER_MAX_TOKEN_LEN - 1);
     return 0;
 }

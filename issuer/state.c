@@ -62,7 +62,7 @@ read_file(const char *path, int secret, pjwt_err *err)
         return NULL;
     pjwt_err_clear(&e);
     if (pjwt_pem_check((const char *)buf, len, secret ? 1 : 0, &e) != 0) {
-        pjwt_err_set(err, e.code, __func__, "%s: %s", path, e.msg);
+        PJWT_FAIL(err, e.code, "%s: %s", path, e.msg);
         pjwt_file_free(buf, len);
         return NULL;
     }
@@ -80,7 +80,7 @@ load_keys(struct issuer_state *st, pjwt_err *err)
 
     st->keys = pjwt_keyset_new();
     if (st->keys == NULL)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     if (c->signing_key != NULL)
         r = pjwt_keyset_load_file(st->keys, c->signing_key, priv, err);
     else
@@ -88,15 +88,15 @@ load_keys(struct issuer_state *st, pjwt_err *err)
     if (r != 0)
         return r;
     if (pjwt_keyset_count(st->keys) != 1)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
                             "%s: expected exactly one key", c->signing_key);
     st->sign_key = pjwt_keyset_get(st->keys, 0);
     if (!pjwt_key_is_private(st->sign_key))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
                             "%s: not a private key", c->signing_key);
     st->alg = pjwt_key_default_alg(st->sign_key);
     if (st->alg == PJWT_ALG_INVALID)
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__, "signing key has no algorithm");
+        return PJWT_FAIL(err, PJWT_ERR_KEY, "signing key has no algorithm");
     for (i = 0; i < c->n_publish; i++) {
         r = pjwt_keyset_load_file(st->keys, c->publish[i], pub, err);
         if (r != 0)
@@ -115,7 +115,7 @@ build_jwks(struct issuer_state *st, pjwt_err *err)
     size_t i, j;
 
     if (jwks == NULL || out == NULL)
-        return err && err->code ? err->code : PJWT_ERR_NOMEM;
+        return pjwt_err_code(err);
     keys = json_object_get(jwks, "keys");
     json_array_foreach(keys, i, k) {
         int dup = 0;
@@ -125,7 +125,7 @@ build_jwks(struct issuer_state *st, pjwt_err *err)
             if (json_equal(json_object_get(json_array_get(out, j), "kid"), kid))
                 dup = 1;
         if (!dup && json_array_append(out, k) != 0)
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     }
     {
         json_auto_t *doc = json_pack("{s:O}", "keys", out);
@@ -133,7 +133,7 @@ build_jwks(struct issuer_state *st, pjwt_err *err)
         st->jwks = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     }
     if (st->jwks == NULL)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     return 0;
 }
 
@@ -150,7 +150,7 @@ build_metadata(struct issuer_state *st, pjwt_err *err)
     while (n > 0 && iss[n - 1] == '/')
         n--;
     if (n >= sizeof(base))
-        return pjwt_err_set(err, PJWT_ERR_CONF, __func__, "issuer URL too long");
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "issuer URL too long");
     memcpy(base, iss, n);
     base[n] = '\0';
     snprintf(tok, sizeof(tok), "%s/token", base);
@@ -170,11 +170,11 @@ build_metadata(struct issuer_state *st, pjwt_err *err)
                      "subject_types_supported", "public",
                      "id_token_signing_alg_values_supported", alg);
     if (as == NULL || oidc == NULL)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     st->as_metadata = json_dumps(as, JSON_COMPACT);
     st->oidc_metadata = json_dumps(oidc, JSON_COMPACT);
     if (st->as_metadata == NULL || st->oidc_metadata == NULL)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     return 0;
 }
 
@@ -199,7 +199,7 @@ add_public_keys(const struct issuer_state *st, pjwt_verifier *v, pjwt_err *err)
         if (pjwt_key_kty(k) == PJWT_KTY_OCT)
             continue;               /* from hmac_secret, see below */
         if (!(jwk = pjwt_key_to_public_jwk(k, err)))
-            return err && err->code ? err->code : PJWT_ERR_INTERNAL;
+            return pjwt_err_code(err);
         if ((r = pjwt_verifier_add_key(v, pjwt_key_from_jwk(jwk, 0, err), err)))
             return r;
     }
@@ -232,7 +232,7 @@ build_verifiers(struct issuer_state *st, pjwt_err *err)
         pjwt_verifier *v = pjwt_verifier_new();
 
         if (v == NULL)
-            return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         st->verifiers[st->n_verifiers++] = v;
         if ((r = vset(v, "issuer", c->issuer, err)) != 0
             || (r = vset(v, "audience", aud, err)) != 0
@@ -255,7 +255,7 @@ issuer_state_load(const char *path, pjwt_err *err)
     char desc[200];
 
     if (st == NULL) {
-        pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
     st->refs = 1;

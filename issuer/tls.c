@@ -49,15 +49,15 @@ tls_cert_check(const char *cert_pem, const char *key_pem,
         || (g = gnutls_certificate_set_x509_key_mem2(cred, &c, &k,
                                                      GNUTLS_X509_FMT_PEM,
                                                      NULL, 0)) < 0) {
-        pjwt_err_set(err, PJWT_ERR_KEY, __func__, "%s: %s", cert_path,
-                     gnutls_strerror(g));
+        PJWT_FAIL(err, PJWT_ERR_KEY, "%s: %s", cert_path,
+                  gnutls_strerror(g));
         goto out;
     }
     if ((g = gnutls_x509_crt_init(&crt)) < 0
         || (g = gnutls_x509_crt_import(crt, &c, GNUTLS_X509_FMT_PEM)) < 0
         || (g = gnutls_x509_crt_get_serial(crt, serial, &slen)) < 0) {
-        pjwt_err_set(err, PJWT_ERR_KEY, __func__, "%s: %s", cert_path,
-                     gnutls_strerror(g));
+        PJWT_FAIL(err, PJWT_ERR_KEY, "%s: %s", cert_path,
+                  gnutls_strerror(g));
         goto out;
     }
     exp = gnutls_x509_crt_get_expiration_time(crt);

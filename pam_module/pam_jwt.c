@@ -270,6 +270,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
         pjm_log_decision(pamh, LOG_NOTICE, "fail", user,
                          rv == PAM_USER_UNKNOWN ? "user unknown"
                          : err.msg[0] ? err.msg : pjwt_strerror(r), &shape);
+        if (c.debug && err.where)
+            pjm_log(pamh, LOG_DEBUG, "refused by %s", err.where);
         goto err;
     }
 

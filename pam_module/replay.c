@@ -78,13 +78,13 @@ record_name(const char *iss, size_t iss_len, const char *jti, size_t jti_len,
     int r = PJWT_ERR_INTERNAL;
 
     if (!ctx)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(ctx, iss, iss_len) != 1 ||
         EVP_DigestUpdate(ctx, "", 1) != 1 ||
         EVP_DigestUpdate(ctx, jti, jti_len) != 1 ||
         EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
-        r = pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "SHA-256 failed");
+        r = PJWT_FAIL(err, PJWT_ERR_INTERNAL, "SHA-256 failed");
         goto out;
     }
     for (unsigned int i = 0; i < mdlen; i++) {
@@ -112,12 +112,12 @@ open_dir(const char *dir, pjwt_err *err)
     pjwt_err_clear(&e);
     fd = pjwt_path_open(dir, geteuid(), PJWT_PATH_DIR, &st, &e);
     if (fd < 0)
-        return pjwt_err_set(err, fd, __func__, "replay_dir %s", e.msg);
+        return PJWT_FAIL(err, fd, "replay_dir %s", e.msg);
     if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
         close(fd);
-        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "replay_dir %s: must be owned by uid %u, mode 0700",
-                            dir, (unsigned)geteuid());
+        return PJWT_FAIL(err, PJWT_ERR_PERM,
+                         "replay_dir %s: must be owned by uid %u, mode 0700",
+                         dir, (unsigned)geteuid());
     }
     return fd;
 }
@@ -242,22 +242,22 @@ make_tmp(int dfd, char *tmp, size_t cap, time_t until, pjwt_err *err)
     int fd, n, r = PJWT_ERR_IO;
 
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-        return pjwt_err_set(err, PJWT_ERR_INTERNAL, __func__, "RAND_bytes failed");
+        return PJWT_FAIL(err, PJWT_ERR_INTERNAL, "RAND_bytes failed");
     snprintf(tmp, cap, "tmp.%ld.%02x%02x%02x%02x%02x%02x%02x%02x",
              (long)getpid(), rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],
              rnd[6], rnd[7]);
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                 0600);
     if (fd < 0)
-        return pjwt_err_set(err, errno == ENOENT ? PJWT_ERR_MISSING : PJWT_ERR_IO,
-                            __func__, "replay record: %s", strerror(errno));
+        return PJWT_FAIL(err, errno == ENOENT ? PJWT_ERR_MISSING : PJWT_ERR_IO,
+                         "replay record: %s", strerror(errno));
     /* The content is informative only (for an administrator's ls). */
     n = snprintf(body, sizeof(body), "%lld\n", (long long)until);
     ts[0].tv_sec = ts[1].tv_sec = until;
     ts[0].tv_nsec = ts[1].tv_nsec = 0;
     if (write(fd, body, (size_t)n) != n || futimens(fd, ts) != 0) {
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay record: %s",
-                         strerror(errno));
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "replay record: %s",
+                      strerror(errno));
         unlinkat(dfd, tmp, 0);
         goto out;
     }
@@ -278,20 +278,19 @@ open_bucket(int dfd, const char *dir, time_t exp, char *bname, size_t cap,
     snprintf(bname, cap, "%lld",
              (long long)(exp - exp % BUCKET_SECONDS));
     if (mkdirat(dfd, bname, 0700) != 0 && errno != EEXIST)
-        return pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay_dir %s: %s",
-                            dir, strerror(errno));
+        return PJWT_FAIL(err, PJWT_ERR_IO, "replay_dir %s: %s",
+                         dir, strerror(errno));
     bfd = openat(dfd, bname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (bfd < 0)
-        return pjwt_err_set(err, errno == ENOENT ? PJWT_ERR_MISSING
-                                                 : PJWT_ERR_IO,
-                            __func__, "replay_dir %s: %s", dir,
-                            strerror(errno));
+        return PJWT_FAIL(err, errno == ENOENT ? PJWT_ERR_MISSING
+                                              : PJWT_ERR_IO,
+                         "replay_dir %s: %s", dir, strerror(errno));
     if (fstat(bfd, &st) != 0 || st.st_uid != geteuid() ||
         (st.st_mode & 077) != 0) {
         close(bfd);
-        return pjwt_err_set(err, PJWT_ERR_PERM, __func__,
-                            "replay_dir %s: bucket %s must be owned by uid %u, "
-                            "mode 0700", dir, bname, (unsigned)geteuid());
+        return PJWT_FAIL(err, PJWT_ERR_PERM,
+                         "replay_dir %s: bucket %s must be owned by uid %u, "
+                         "mode 0700", dir, bname, (unsigned)geteuid());
     }
     return bfd;
 }
@@ -307,12 +306,12 @@ pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
 
     if (!dir || !jti || !iss || exp < 0 || leeway < 0 ||
         leeway > PJWT_VERIFIER_LEEWAY_MAX)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__, "bad argument");
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
     /* The caller verified the token at now: a token already dead at now
        would be a caller's bug, and recording it would help nobody. */
     if (exp + leeway <= now)
-        return pjwt_err_set(err, PJWT_ERR_ARG, __func__,
-                            "token not valid at this time");
+        return PJWT_FAIL(err, PJWT_ERR_ARG,
+                         "token not valid at this time");
     r = record_name(iss, iss_len, jti, jti_len, name, err);
     if (r != 0)
         return r;
@@ -321,12 +320,12 @@ pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
         return dfd;
     /* A record of the flat layout counts as well. */
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        r = pjwt_err_set(err, PJWT_ERR_REPLAY, __func__, "jti already used");
+        r = PJWT_FAIL(err, PJWT_ERR_REPLAY, "jti already used");
         goto out;
     }
     if (errno != ENOENT) {
-        r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay record: %s",
-                         strerror(errno));
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "replay record: %s",
+                      strerror(errno));
         goto out;
     }
 
@@ -353,13 +352,13 @@ pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
             goto out;
         }
         if (errno == EEXIST) {
-            r = pjwt_err_set(err, PJWT_ERR_REPLAY, __func__,
-                             "jti already used");
+            r = PJWT_FAIL(err, PJWT_ERR_REPLAY,
+                          "jti already used");
             goto out;
         }
         if (errno != ENOENT) {
-            r = pjwt_err_set(err, PJWT_ERR_IO, __func__, "replay record: %s",
-                             strerror(errno));
+            r = PJWT_FAIL(err, PJWT_ERR_IO, "replay record: %s",
+                          strerror(errno));
             goto out;
         }
         unlinkat(bfd, tmp, 0);
@@ -368,8 +367,8 @@ again:
         close(bfd);
         bfd = -1;
     }
-    r = pjwt_err_set(err, PJWT_ERR_IO, __func__,
-                     "replay record: bucket removed while recording");
+    r = PJWT_FAIL(err, PJWT_ERR_IO,
+                  "replay record: bucket removed while recording");
 out:
     if (have_tmp)
         unlinkat(bfd, tmp, 0);

@@ -110,15 +110,15 @@ load_file(const uint8_t *data, size_t size, unsigned flags)
             const char *kid = pjwt_key_kid(k);
 
             if (kid)
-                (void)pjwt_keyset_find(ks, kid, strlen(kid), pjwt_key_default_alg(k),
-                                       NULL, NULL);
+                (void)pjwt_keyset_by_kid(ks, kid, strlen(kid),
+                                         pjwt_key_default_alg(k), NULL);
         }
         for (i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
-            (void)pjwt_keyset_find(ks, kids[i], strlen(kids[i]), PJWT_ALG_ES256,
-                                   NULL, NULL);
-        idx = 0;
-        while (pjwt_keyset_find(ks, NULL, 0, PJWT_ALG_RS256, &idx, NULL) && idx < 64)
-            idx++;
+            (void)pjwt_keyset_by_kid(ks, kids[i], strlen(kids[i]),
+                                     PJWT_ALG_ES256, NULL);
+        /* every candidate in turn: idx moves past each, built or not */
+        for (idx = 0; idx < pjwt_keyset_count(ks);)
+            (void)pjwt_keyset_next(ks, PJWT_ALG_RS256, &idx, NULL);
         json_decref(pjwt_keyset_to_jwks(ks, NULL));
         (void)pjwt_keyset_algs(ks);
     }

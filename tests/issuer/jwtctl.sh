@@ -200,6 +200,11 @@ has "iss        FAIL"
 run 1 $J verify $OPTS --user bob --now $((NOW + 10000)) "$es_tok"
 has "exp        FAIL"; has "user       FAIL"
 ok "verify explains: expired, iat in the future, wrong aud, wrong user, wrong iss"
+# -v names the function that refused, and only with -v
+hasnt "^where "
+run 1 $J verify -v $OPTS --user alice --now $((NOW + 10000)) "$es_tok"
+has "result     FAIL"; has "^where      [a-z_]"
+ok "verify -v names the refusing function"
 
 # tampered signature: flip one character of it
 sig=${es_tok##*.}

@@ -80,6 +80,8 @@ fi
 ${VALGRIND:-} "$HARNESS" -d "$CONF" -s t -u alice -p "@$TOK/kid_inject" -l "$T/syslog.debug" >/dev/null
 grep -q '^pam_jwt(t:auth): check signature: ' "$T/syslog.debug" || grep -q 'check key: ' "$T/syslog.debug" &&
     ok "debug logs the token's checks" || bad "debug: $(cat "$T/syslog.debug")"
+grep -q '^pam_jwt(t:auth): refused by [a-z_]*$' "$T/syslog.debug" &&
+    ok "debug names the refusing function" || bad "debug: no 'refused by': $(cat "$T/syslog.debug")"
 n=$(wc -c < "$TOK/kid_inject")
 if grep -qE "length.*[0-9]|\\b$n\\b|\\b$((n - 1))\\b" "$T/syslog.debug"; then
     bad "debug logs the token's length: $(grep -E 'length' "$T/syslog.debug")"

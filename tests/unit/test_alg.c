@@ -26,6 +26,52 @@ test_every_name_roundtrips(void **state)
     assert_null(pjwt_alg_name((pjwt_alg)-1));
 }
 
+/* The table's rows agree with the family sets the headers name, and each
+   row is its own algorithm's. */
+static void
+test_alg_table(void **state)
+{
+    (void)state;
+    assert_int_equal(pjwt_algset_family(PJWT_FAM_HS), PJWT_ALGSET_HS);
+    assert_int_equal(pjwt_algset_family(PJWT_FAM_RS), PJWT_ALGSET_RS);
+    assert_int_equal(pjwt_algset_family(PJWT_FAM_PS), PJWT_ALGSET_PS);
+    assert_int_equal(pjwt_algset_family(PJWT_FAM_ED), PJWT_ALGSET_ED);
+    assert_int_equal(pjwt_algset_family(PJWT_FAM_NONE), 0);
+    for (int a = PJWT_ALG_INVALID + 1; a < PJWT_ALG_COUNT; a++)
+        assert_int_equal(pjwt_alg_info_of((pjwt_alg)a)->alg, a);
+    assert_null(pjwt_alg_info_of(PJWT_ALG_INVALID));
+    assert_null(pjwt_alg_info_of(PJWT_ALG_COUNT));
+    assert_int_equal(pjwt_alg_info_of(PJWT_ALG_ES384)->sig_len, 96);
+    assert_int_equal(pjwt_alg_info_of(PJWT_ALG_ES512)->sig_len, 132);
+    assert_int_equal(pjwt_alg_info_of(PJWT_ALG_HS384)->md_len, 48);
+    assert_null(pjwt_alg_info_of(PJWT_ALG_EDDSA)->md);
+}
+
+/* PJWT_FAIL names the function it is called in. */
+static int
+fail_here(pjwt_err *e)
+{
+    return PJWT_FAIL(e, PJWT_ERR_KEY, "bad %s", "key");
+}
+
+static void
+test_fail_macro(void **state)
+{
+    pjwt_err e;
+
+    (void)state;
+    pjwt_err_clear(&e);
+    assert_int_equal(fail_here(&e), PJWT_ERR_KEY);
+    assert_int_equal(e.code, PJWT_ERR_KEY);
+    assert_string_equal(e.msg, "bad key");
+    assert_string_equal(e.where, "fail_here");
+    assert_int_equal(fail_here(NULL), PJWT_ERR_KEY);
+    /* a callee that recorded nothing still fails */
+    pjwt_err_clear(&e);
+    assert_int_equal(pjwt_err_code(&e), PJWT_ERR_INTERNAL);
+    assert_int_equal(pjwt_err_code(NULL), PJWT_ERR_INTERNAL);
+}
+
 static void
 test_none_any_case_invalid(void **state)
 {
@@ -125,6 +171,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_name_roundtrips),
+        cmocka_unit_test(test_alg_table),
+        cmocka_unit_test(test_fail_macro),
         cmocka_unit_test(test_none_any_case_invalid),
         cmocka_unit_test(test_case_and_length_exact),
         cmocka_unit_test(test_algset_parse),

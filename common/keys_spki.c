@@ -1,5 +1,5 @@
 /*
- * spki.c: public keys from DER without OpenSSL's generic decoder.
+ * keys_spki.c: public keys from DER without OpenSSL's generic decoder.
  *
  * In OpenSSL 3.0, d2i_PUBKEY and d2i_X509 hand the key to OSSL_DECODER,
  * which searches every decoder of every provider: ~110 us per key warm,
@@ -9,7 +9,7 @@
  * parser split them (d2i_ASN1_SEQUENCE_ANY, d2i_X509_ALGOR) and keep the
  * members, exactly as for a JWK: the key is lazy, its thumbprint comes
  * from the members, and EVP_PKEY_fromdata builds it only when a token
- * selects it (jwkpkey.c; the EC import checks the point is on the curve).
+ * selects it (keys_build.c; the EC import checks the point is on the curve).
  */
 #include <string.h>
 #include <openssl/asn1.h>
@@ -71,8 +71,9 @@ static int
 set_public(pjwt_key *key, pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
            size_t al, const uint8_t *b, size_t bl, pjwt_err *err)
 {
+    const struct pjwt_crv_info *ci = pjwt_crv_info(crv);
     struct pjwt_jwk_parts *p;
-    size_t cl = pjwt_crv_len(crv);
+    size_t cl = ci ? ci->len : 0;
     EVP_PKEY *pk;
     int r, bad;
 
@@ -82,8 +83,8 @@ set_public(pjwt_key *key, pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
         /* A compressed point has no y to keep: import it now. */
         pk = pjwt_pkey_public(kty, crv, a, al, NULL, 0);
         if (!pk)
-            return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                                "EC point not on the curve");
+            return PJWT_FAIL(err, PJWT_ERR_KEY,
+                             "EC point not on the curve");
         r = pjwt_key_adopt_pkey(key, pk, 0, err);
         if (r != 0)
             EVP_PKEY_free(pk);
@@ -91,11 +92,11 @@ set_public(pjwt_key *key, pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
     }
     if ((kty == PJWT_KTY_EC && (al != 1 + 2 * cl || a[0] != 4))
         || (kty == PJWT_KTY_OKP && al != cl))
-        return pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                            "malformed public key");
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "malformed public key");
     p = calloc(1, sizeof(*p));
     if (!p)
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     if (kty == PJWT_KTY_RSA)
         bad = keep(p, PJWT_M_N, a, al) || keep(p, PJWT_M_E, b, bl);
     else if (kty == PJWT_KTY_EC)
@@ -104,7 +105,7 @@ set_public(pjwt_key *key, pjwt_kty kty, enum pjwt_crv crv, const uint8_t *a,
         bad = keep(p, PJWT_M_X, a, al);
     if (bad) {
         pjwt_jwk_parts_free(p);
-        return pjwt_err_set(err, PJWT_ERR_NOMEM, __func__, "out of memory");
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     }
     key->kty = kty;
     key->crv = crv;
@@ -130,8 +131,8 @@ rsa_from_pkcs1(pjwt_key *key, const uint8_t *der, size_t len, pjwt_err *err)
                        ASN1_STRING_get0_data(e), (size_t)ASN1_STRING_length(e),
                        err);
     else
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                         "malformed RSA public key");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                      "malformed RSA public key");
     free_seq(seq);
     return r;
 }
@@ -154,20 +155,20 @@ pjwt_spki_load(pjwt_key *key, const uint8_t *der, size_t len, pjwt_err *err)
     const uint8_t *kd;
     size_t kl;
     int ptype = 0, nid, cnid, r = PJWT_ERR_KEY;
-    enum pjwt_crv crv = PJWT_CRV_NONE;
+    const struct pjwt_crv_info *ci;
 
     if (!seq || sk_ASN1_TYPE_num(seq) != 2
         || !(alg = member(seq, 0, V_ASN1_SEQUENCE))
         || !(bits = member(seq, 1, V_ASN1_BIT_STRING))
         /* a key is whole octets: no unused bits */
         || ((bits->flags & ASN1_STRING_FLAG_BITS_LEFT) && (bits->flags & 7))) {
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__, "malformed PUBLIC KEY");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY, "malformed PUBLIC KEY");
         goto out;
     }
     p = ASN1_STRING_get0_data(alg);
     algor = d2i_X509_ALGOR(NULL, &p, ASN1_STRING_length(alg));
     if (!algor || p != ASN1_STRING_get0_data(alg) + ASN1_STRING_length(alg)) {
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__, "malformed PUBLIC KEY");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY, "malformed PUBLIC KEY");
         goto out;
     }
     X509_ALGOR_get0(&oid, &ptype, &pval, algor);
@@ -180,25 +181,22 @@ pjwt_spki_load(pjwt_key *key, const uint8_t *der, size_t len, pjwt_err *err)
         if (ptype == V_ASN1_NULL || ptype == V_ASN1_UNDEF)
             r = rsa_from_pkcs1(key, kd, kl, err);
         else
-            r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                             "RSA key with parameters");
+            r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                          "RSA key with parameters");
         break;
     case NID_X9_62_id_ecPublicKey:
         if (ptype != V_ASN1_OBJECT) {
-            r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                             "EC key with explicit curve parameters");
+            r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                          "EC key with explicit curve parameters");
             goto out;
         }
         cnid = OBJ_obj2nid(pval);
-        crv = cnid == NID_X9_62_prime256v1 ? PJWT_CRV_P256
-            : cnid == NID_secp384r1 ? PJWT_CRV_P384
-            : cnid == NID_secp521r1 ? PJWT_CRV_P521 : PJWT_CRV_NONE;
-        if (crv == PJWT_CRV_NONE)
-            r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                             "unsupported EC curve %s",
-                             cnid != NID_undef ? OBJ_nid2sn(cnid) : "?");
+        ci = pjwt_crv_by_nid(cnid);
+        if (!ci || ci->kty != PJWT_KTY_EC)
+            r = PJWT_FAIL(err, PJWT_ERR_KEY, "unsupported EC curve %s",
+                          cnid != NID_undef ? OBJ_nid2sn(cnid) : "?");
         else
-            r = set_public(key, PJWT_KTY_EC, crv, kd, kl, NULL, 0, err);
+            r = set_public(key, PJWT_KTY_EC, ci->crv, kd, kl, NULL, 0, err);
         break;
     case NID_ED25519:
         /* RFC 8410: parameters absent. */
@@ -206,13 +204,13 @@ pjwt_spki_load(pjwt_key *key, const uint8_t *der, size_t len, pjwt_err *err)
             r = set_public(key, PJWT_KTY_OKP, PJWT_CRV_ED25519, kd, kl, NULL,
                            0, err);
         else
-            r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                             "Ed25519 key with parameters");
+            r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                          "Ed25519 key with parameters");
         break;
     default:
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__,
-                         "unsupported key type %s",
-                         nid != NID_undef ? OBJ_nid2sn(nid) : "?");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY,
+                      "unsupported key type %s",
+                      nid != NID_undef ? OBJ_nid2sn(nid) : "?");
     }
 out:
     X509_ALGOR_free(algor);
@@ -237,14 +235,14 @@ pjwt_cert_load(pjwt_key *key, const uint8_t *der, size_t len, pjwt_err *err)
         || !(t = member(cert, 0, V_ASN1_SEQUENCE))
         || !(tbs = parse_seq(ASN1_STRING_get0_data(t),
                              (size_t)ASN1_STRING_length(t)))) {
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__, "malformed CERTIFICATE");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY, "malformed CERTIFICATE");
         goto out;
     }
     first = sk_ASN1_TYPE_value(tbs, 0);
     off = first && ASN1_TYPE_get(first) == V_ASN1_OTHER ? 1 : 0;
     if (sk_ASN1_TYPE_num(tbs) < off + 7
         || !(spki = member(tbs, off + 5, V_ASN1_SEQUENCE))) {
-        r = pjwt_err_set(err, PJWT_ERR_KEY, __func__, "malformed CERTIFICATE");
+        r = PJWT_FAIL(err, PJWT_ERR_KEY, "malformed CERTIFICATE");
         goto out;
     }
     r = pjwt_spki_load(key, ASN1_STRING_get0_data(spki),

@@ -1,5 +1,5 @@
 /*
- * test_jwk.c: JWK parsing (RFC 7517/7518/8037), family binding and alg
+ * test_keys_jwk.c: JWK parsing (RFC 7517/7518/8037), family binding and alg
  * pins, private members, RFC 7638 / RFC 8037 thumbprints.
  */
 #include <stdarg.h>

@@ -58,8 +58,8 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 # Products: in-tree for the default build, inside $(B) for any other.
 ifeq ($(B),build)
 PAM_SO   = pam_module/pam_jwt.so
-ISSUERD  = issuer/jwt-issuerd
-JWTCTL   = issuer/jwtctl
+ISSUERD  = issuer/jwt-issuerd/jwt-issuerd
+JWTCTL   = issuer/jwtctl/jwtctl
 else
 PAM_SO   = $(B)/pam_jwt.so
 ISSUERD  = $(B)/jwt-issuerd
@@ -69,10 +69,9 @@ LIBPJWT = $(B)/libpjwt.a
 
 COMMON_SRC  = $(wildcard common/*.c)
 MODULE_SRC  = $(wildcard pam_module/*.c)
-# jwtctl is issuer/jwtctl.c plus issuer/ctl_*.c; everything else in issuer/
-# (and issuer/shared_*.c, used by both) is the daemon.
-CTL_SRC     = $(wildcard issuer/jwtctl.c issuer/ctl_*.c issuer/shared_*.c)
-ISSUERD_SRC = $(filter-out issuer/jwtctl.c $(wildcard issuer/ctl_*.c),$(wildcard issuer/*.c))
+# Two programs, one folder each.
+ISSUERD_SRC = $(wildcard issuer/jwt-issuerd/*.c)
+CTL_SRC     = $(wildcard issuer/jwtctl/*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
@@ -92,7 +91,7 @@ all: lib $(if $(MODULE_SRC),module) $(if $(ISSUERD_SRC),issuer)
 
 lib: $(LIBPJWT)
 module: $(PAM_SO)
-issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(wildcard issuer/jwtctl.c),$(JWTCTL))
+issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(CTL_SRC),$(JWTCTL))
 tests: all $(TEST_BINS) $(BENCH_BINS)
 
 $(B)/%.o: %.c
@@ -163,7 +162,7 @@ run: deps all
 # no login), and uninstall removes them only while they are unchanged.
 systemdunitdir ?= $(libdir)/systemd/system
 sysusersdir    ?= $(libdir)/sysusers.d
-MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd.8 issuer/jwtctl.1
+MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jwt-issuerd.8 issuer/jwtctl/jwtctl.1
 # etc/X is installed as $(docdir)/examples/X.
 EXAMPLES  = pam_jwt.conf jwt-issuerd.conf pam.d/jwt-issuer pam.d/sshd.example \
             pam.d/sudo.example sshd_config.d/pam_jwt.conf \
@@ -183,7 +182,7 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jwt.so
 	$(if $(ISSUERD_SRC),install -m 0755 $(ISSUERD) $(DESTDIR)$(sbindir)/jwt-issuerd)
-	$(if $(wildcard issuer/jwtctl.c),install -m 0755 $(JWTCTL) $(DESTDIR)$(bindir)/jwtctl)
+	$(if $(CTL_SRC),install -m 0755 $(JWTCTL) $(DESTDIR)$(bindir)/jwtctl)
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s && \
 	    install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/ || exit 1; \
@@ -228,7 +227,8 @@ uninstall:
 	rmdir $(DESTDIR)$(sysconfdir)/pamjwt 2>/dev/null || true
 
 clean:
-	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd issuer/jwtctl
+	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd/jwt-issuerd \
+	      issuer/jwtctl/jwtctl
 
 # ---- fuzzing (tests/fuzz: clang libFuzzer with ASan + UBSan) -------------
 # make fuzz [FUZZ_SECONDS=N]  build every tests/fuzz/fuzz_*.c target into
@@ -264,18 +264,18 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBPJWT)
 
 # fuzz_issuer links the daemon's objects (all but main.c) and drives a real
 # in-process libmicrohttpd daemon over loopback.
-FUZZ_ISSUER_OBJ = $(call obj,$(filter-out issuer/main.c,$(ISSUERD_SRC)))
+FUZZ_ISSUER_OBJ = $(call obj,$(filter-out issuer/jwt-issuerd/main.c,$(ISSUERD_SRC)))
 FUZZ_ISSUER_LIBS = $(LIBPJWT) $(MHD_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
 
 $(B)/tests/fuzz/replay_fuzz_issuer: tests/fuzz/fuzz_issuer.c tests/fuzz/replay.c \
 		$(FUZZ_ISSUER_OBJ) $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer -o $@ $< tests/fuzz/replay.c \
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer/jwt-issuerd -o $@ $< tests/fuzz/replay.c \
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) $(FUZZ_ISSUER_LIBS)
 
 $(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer/jwt-issuerd -fsanitize=fuzzer -o $@ $< \
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) -fsanitize=fuzzer $(FUZZ_ISSUER_LIBS)
 
 # Sanitizer builds (make B=build-asan SAN=address,undefined check): ASan's

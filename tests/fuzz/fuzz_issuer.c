@@ -33,8 +33,8 @@
 #include "fuzz_keys.h"
 #include "http.h"
 #include "log.h"
-#include "pam_supervisor.h"
-#include "pam_pool.h"
+#include "helper_supervisor.h"
+#include "helper_pool.h"
 #include "state.h"
 #include "../lib/testdir.h"
 

@@ -18,7 +18,7 @@
 
 #include "faildelay.h"
 #include "log.h"
-#include "pam_pool.h"
+#include "helper_pool.h"
 #include "ratelimit.h"
 #include "routes.h"
 #include "scope.h"

@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #include "issuer_conf.h"
-#include "pam_proto.h"
+#include "helper_proto.h"
 
 #define GUARD_MAX_SLOTS 256
 

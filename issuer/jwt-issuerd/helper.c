@@ -30,9 +30,9 @@
 #include "faildelay.h"
 #include "issuer_conf.h"
 #include "log.h"
-#include "pam_guard.h"
-#include "pam_helper.h"
-#include "pam_proto.h"
+#include "helper_guard.h"
+#include "helper.h"
+#include "helper_proto.h"
 #include "signer.h"
 
 struct conv_data {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pam_pool.h"
+#include "helper_pool.h"
 #include "routes.h"
 #include "state.h"
 

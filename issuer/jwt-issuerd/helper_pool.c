@@ -26,8 +26,8 @@
 
 #include "log.h"
 #include "metrics.h"
-#include "pam_supervisor.h"
-#include "pam_pool.h"
+#include "helper_supervisor.h"
+#include "helper_pool.h"
 
 #define MAX_WORKERS 256
 #define TAG_EVENT  (-1)

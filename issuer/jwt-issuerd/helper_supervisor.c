@@ -21,9 +21,9 @@
 
 #include "issuer_conf.h"
 #include "log.h"
-#include "pam_guard.h"
-#include "pam_helper.h"
-#include "pam_supervisor.h"
+#include "helper_guard.h"
+#include "helper.h"
+#include "helper_supervisor.h"
 
 /* After pam_timeout the daemon gives up on a helper; the supervisor kills
    it this much later, so that the daemon has answered 503 by then. */

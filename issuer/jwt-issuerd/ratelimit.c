@@ -10,7 +10,7 @@
 
 #include "keytable.h"
 #include "log.h"
-#include "pam_proto.h"
+#include "helper_proto.h"
 #include "ratelimit.h"
 
 /* The longest key, "v:" bucket "|" user (a bucket never contains '|'). */

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "pam_proto.h"
+#include "helper_proto.h"
 
 struct wbuf {
     uint8_t *b;

@@ -9,7 +9,7 @@
 #define ISSUER_PAM_POOL_H
 
 #include <stdint.h>
-#include "pam_proto.h"
+#include "helper_proto.h"
 
 struct pool_timer {
     uint64_t due_ns;                   /* CLOCK_MONOTONIC nanoseconds; never

@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "pam_guard.h"
+#include "helper_guard.h"
 
 #define GUARD_USERS 4096
 #define GUARD_PROBES 64

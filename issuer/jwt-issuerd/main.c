@@ -28,8 +28,8 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
-#include "pam_supervisor.h"
-#include "pam_pool.h"
+#include "helper_supervisor.h"
+#include "helper_pool.h"
 #include "sockets.h"
 #include "state.h"
 

@@ -1,5 +1,5 @@
 /*
- * pam_guard.c: the helpers' shared table (see pam_guard.h).
+ * helper_guard.c: the helpers' shared table (see helper_guard.h).
  */
 #include <ctype.h>
 #include <errno.h>

@@ -32,8 +32,8 @@
 
 #include <stdint.h>
 
-#include "issuer_conf.h"
 #include "helper_proto.h"
+#include "issuer_conf.h"
 
 #define GUARD_MAX_SLOTS 256
 

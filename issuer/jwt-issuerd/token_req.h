@@ -7,9 +7,9 @@
 
 #include <microhttpd.h>
 
+#include "helper_pool.h"
 #include "http.h"
 #include "issuer_conf.h"
-#include "helper_pool.h"
 
 enum tstate { T_NEW = 0, T_PENDING, T_DONE };
 

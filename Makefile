@@ -5,10 +5,11 @@
 #   make bench           benchmarks, printed beside baselines measured in the same run
 #   make run             the demo issuer on 127.0.0.1:8080
 #   make install / uninstall   honour PREFIX, DESTDIR, PAMDIR, sysconfdir
-#   make asan-check      unit tests built with -fsanitize=address,undefined
+#   make asan / ubsan    make check again, built with ASan+UBSan / UBSan
+#   make asan-check      the unit tests only, built with ASan+UBSan
 #
 # Objects go to $(B)/ (default build/); a sanitizer build uses another B so
-# the two never mix:  make B=build-asan SAN=address,undefined check-unit
+# the two never mix:  make B=build-asan SAN=address,undefined check
 
 PREFIX     ?= /usr/local
 exec_prefix ?= $(PREFIX)
@@ -45,21 +46,36 @@ GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
 GNUTLS_LIBS := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
+# Sanitizer builds (SAN=address,undefined or SAN=undefined): halt on the
+# first error.  ASan's crypt() interceptor looks up the real crypt() once,
+# at startup; when libcrypt only arrives later (pam_unix dlopened by libpam)
+# it stays NULL and pam_unix jumps to address 0, so every sanitized binary
+# links libcrypt from the start.  pam_wrapper/nss_wrapper dlopen with
+# RTLD_DEEPBIND, which ASan refuses: the tests run with it off.
 SANFLAGS =
+SAN_LIBS =
+SAN_ENV  =
 ifneq ($(SAN),)
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recover=all
+SAN_LIBS = -Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state
+SAN_ENV  = PAM_WRAPPER_DISABLE_DEEPBIND=1 NSS_WRAPPER_DISABLE_DEEPBIND=1
 endif
 
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Icommon \
-             $(WARNINGS) $(CORE_CFLAGS) $(MHD_CFLAGS) $(GNUTLS_CFLAGS) $(CFLAGS) $(SANFLAGS) \
+# PIC and DAEMON_CFLAGS are set per object below: -fPIC only where the code
+# ends up in pam_jwt.so (the module's objects and libpjwt, which it links),
+# libmicrohttpd's and GnuTLS's flags only where their headers are read.
+PIC =
+DAEMON_CFLAGS =
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(PIC) -fvisibility=hidden -Icommon \
+             $(WARNINGS) $(CORE_CFLAGS) $(DAEMON_CFLAGS) $(CFLAGS) $(SANFLAGS) \
              -MMD -MP
-ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) $(SAN_LIBS)
 
 # Products: in-tree for the default build, inside $(B) for any other.
 ifeq ($(B),build)
 PAM_SO   = pam_module/pam_jwt.so
-ISSUERD  = issuer/jwt-issuerd
-JWTCTL   = issuer/jwtctl
+ISSUERD  = issuer/jwt-issuerd/jwt-issuerd
+JWTCTL   = issuer/jwtctl/jwtctl
 else
 PAM_SO   = $(B)/pam_jwt.so
 ISSUERD  = $(B)/jwt-issuerd
@@ -69,12 +85,14 @@ LIBPJWT = $(B)/libpjwt.a
 
 COMMON_SRC  = $(wildcard common/*.c)
 MODULE_SRC  = $(wildcard pam_module/*.c)
-# jwtctl is issuer/jwtctl.c plus issuer/ctl_*.c; everything else in issuer/
-# (and issuer/shared_*.c, used by both) is the daemon.
-CTL_SRC     = $(wildcard issuer/jwtctl.c issuer/ctl_*.c issuer/shared_*.c)
-ISSUERD_SRC = $(filter-out issuer/jwtctl.c $(wildcard issuer/ctl_*.c),$(wildcard issuer/*.c))
+# Two programs, one folder each.
+ISSUERD_SRC = $(wildcard issuer/jwt-issuerd/*.c)
+CTL_SRC     = $(wildcard issuer/jwtctl/*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+$(call obj,$(COMMON_SRC) $(MODULE_SRC)): PIC = -fPIC
+$(call obj,$(ISSUERD_SRC)): DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
 
 # Test and bench programs: every tests/<group>/*.c and bench/*.c is one
 # program linked against libpjwt and the libraries it may need.
@@ -84,16 +102,26 @@ BENCH_C     = $(wildcard bench/*.c)
 BENCH_BINS  = $(patsubst %.c,$(B)/%,$(BENCH_C))
 PROG_LIBS   = $(LIBPJWT) $(CMOCKA_LIBS) $(MHD_LIBS) $(PAM_LIBS) -lpam_misc \
               $(CORE_LIBS) -lpthread -ldl
+# Programs that read the daemon's (or libmicrohttpd's) headers.
+$(B)/tests/issuer/ratelimit_full $(B)/bench/bench_issue_baseline: \
+	private DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
+
+# The fuzz targets (tests/fuzz/fuzz_*.c); make tests builds their replays,
+# $(B)/tests/fuzz/replay_<target>, but for replay_fuzz_issuer, which reaches
+# into the daemon's internals: make fuzz-replay and make fuzz build it, so a
+# change there never breaks make tests.
+FUZZ_TARGETS    = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAYS    = $(patsubst %,$(B)/tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
 .PHONY: all lib module issuer tests check check-unit check-pam check-issuer \
-        check-e2e check-interop check-dist check-fuzz asan-check bench run deps install uninstall \
-        clean fuzz
+        check-e2e check-interop check-dist check-fuzz asan ubsan asan-check bench run \
+        deps install uninstall clean fuzz
 all: lib $(if $(MODULE_SRC),module) $(if $(ISSUERD_SRC),issuer)
 
 lib: $(LIBPJWT)
 module: $(PAM_SO)
-issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(wildcard issuer/jwtctl.c),$(JWTCTL))
-tests: all $(TEST_BINS) $(BENCH_BINS)
+issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(CTL_SRC),$(JWTCTL))
+tests: all $(TEST_BINS) $(BENCH_BINS) $(filter-out %/replay_fuzz_issuer,$(FUZZ_REPLAYS))
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -134,7 +162,7 @@ deps:
 # or all.
 TEST_ENV = PAMJWT_B=$(abspath $(B)) PAMJWT_MODULE=$(abspath $(PAM_SO)) \
            PAMJWT_ISSUERD=$(abspath $(ISSUERD)) PAMJWT_JWTCTL=$(abspath $(JWTCTL)) \
-           PAMJWT_SAN=$(SAN)
+           PAMJWT_SAN=$(SAN) $(SAN_ENV)
 
 check: deps
 	$(MAKE) tests
@@ -144,7 +172,14 @@ check-unit check-pam check-issuer check-e2e check-interop check-dist check-fuzz:
 	$(MAKE) tests
 	$(TEST_ENV) sh tests/run.sh $(patsubst check-%,%,$@)
 
-asan-check: deps
+# The whole check again under the sanitizers, each in its own build tree.
+asan:
+	$(MAKE) B=build-asan SAN=address,undefined check
+
+ubsan:
+	$(MAKE) B=build-ubsan SAN=undefined check
+
+asan-check:
 	$(MAKE) B=build-asan SAN=address,undefined check-unit
 
 bench: deps
@@ -163,7 +198,7 @@ run: deps all
 # no login), and uninstall removes them only while they are unchanged.
 systemdunitdir ?= $(libdir)/systemd/system
 sysusersdir    ?= $(libdir)/sysusers.d
-MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd.8 issuer/jwtctl.1
+MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jwt-issuerd.8 issuer/jwtctl/jwtctl.1
 # etc/X is installed as $(docdir)/examples/X.
 EXAMPLES  = pam_jwt.conf jwt-issuerd.conf pam.d/jwt-issuer pam.d/sshd.example \
             pam.d/sudo.example sshd_config.d/pam_jwt.conf \
@@ -183,7 +218,7 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jwt.so
 	$(if $(ISSUERD_SRC),install -m 0755 $(ISSUERD) $(DESTDIR)$(sbindir)/jwt-issuerd)
-	$(if $(wildcard issuer/jwtctl.c),install -m 0755 $(JWTCTL) $(DESTDIR)$(bindir)/jwtctl)
+	$(if $(CTL_SRC),install -m 0755 $(JWTCTL) $(DESTDIR)$(bindir)/jwtctl)
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s && \
 	    install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/ || exit 1; \
@@ -228,7 +263,8 @@ uninstall:
 	rmdir $(DESTDIR)$(sysconfdir)/pamjwt 2>/dev/null || true
 
 clean:
-	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd issuer/jwtctl
+	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd/jwt-issuerd \
+	      issuer/jwtctl/jwtctl
 
 # ---- fuzzing (tests/fuzz: clang libFuzzer with ASan + UBSan) -------------
 # make fuzz [FUZZ_SECONDS=N]  build every tests/fuzz/fuzz_*.c target into
@@ -243,13 +279,8 @@ FUZZ_CI_SECONDS ?= 20
 FUZZ_B          ?= build-fuzz
 FUZZ_CC         ?= clang
 FUZZ_SAN        = fuzzer-no-link,address,undefined
-FUZZ_TARGETS    = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_REPLAYS    = $(patsubst %,$(B)/tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
 .PHONY: fuzz-ci fuzz-build fuzz-replay
-# replay_fuzz_issuer reaches into the daemon's internals: it is built by
-# make fuzz-replay and make fuzz only, so a change there never breaks make tests.
-tests: $(filter-out %/replay_fuzz_issuer,$(FUZZ_REPLAYS))
 fuzz-replay: $(FUZZ_REPLAYS)
 
 $(B)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBPJWT)
@@ -264,30 +295,22 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBPJWT)
 
 # fuzz_issuer links the daemon's objects (all but main.c) and drives a real
 # in-process libmicrohttpd daemon over loopback.
-FUZZ_ISSUER_OBJ = $(call obj,$(filter-out issuer/main.c,$(ISSUERD_SRC)))
+FUZZ_ISSUER_OBJ = $(call obj,$(filter-out issuer/jwt-issuerd/main.c,$(ISSUERD_SRC)))
 FUZZ_ISSUER_LIBS = $(LIBPJWT) $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
+$(B)/tests/fuzz/replay_fuzz_issuer $(B)/fuzz/fuzz_issuer: \
+	private DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
 
 $(B)/tests/fuzz/replay_fuzz_issuer: tests/fuzz/fuzz_issuer.c tests/fuzz/replay.c \
 		$(FUZZ_ISSUER_OBJ) $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer -o $@ $< tests/fuzz/replay.c \
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer/jwt-issuerd -o $@ $< tests/fuzz/replay.c \
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) $(FUZZ_ISSUER_LIBS)
 
 $(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer/jwt-issuerd -fsanitize=fuzzer -o $@ $< \
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) -fsanitize=fuzzer $(FUZZ_ISSUER_LIBS)
 
-# Sanitizer builds (make B=build-asan SAN=address,undefined check): ASan's
-# crypt() interceptor looks up the real crypt() once, at startup; when
-# libcrypt only arrives later (pam_unix dlopened by libpam) it stays NULL and
-# pam_unix jumps to address 0.  Linking libcrypt into every sanitized
-# binary puts it there from the start.
-# And pam_wrapper/nss_wrapper dlopen with RTLD_DEEPBIND, which ASan refuses.
-ifneq ($(SAN),)
-ALL_LDFLAGS += -Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state
-TEST_ENV += PAM_WRAPPER_DISABLE_DEEPBIND=1 NSS_WRAPPER_DISABLE_DEEPBIND=1
-endif
 
 fuzz-build:
 	$(MAKE) CC=$(FUZZ_CC) B=$(FUZZ_B) SAN=$(FUZZ_SAN) WERROR= lib \

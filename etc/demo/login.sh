@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 TOP=$(pwd)
 STATE=${PAMJWT_DEMO_STATE:-$TOP/state}
-JWTCTL=${PAMJWT_JWTCTL:-$(cat "$STATE/jwtctl.path" 2>/dev/null || echo "$TOP/issuer/jwtctl")}
+JWTCTL=${PAMJWT_JWTCTL:-$(cat "$STATE/jwtctl.path" 2>/dev/null || echo "$TOP/issuer/jwtctl/jwtctl")}
 
 [ $# -ge 1 ] || { echo "usage: $0 USER [TOKEN]" >&2; exit 2; }
 user=$1

@@ -18,8 +18,8 @@ TOP=$(pwd)
 
 PORT=${PORT:-8080}
 STATE=${PAMJWT_DEMO_STATE:-$TOP/state}
-ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd}
-JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl}
+ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
+JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
 MODULE=${PAMJWT_MODULE:-$TOP/pam_module/pam_jwt.so}
 PAM_MATRIX=${PAM_MATRIX:-/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so}
 

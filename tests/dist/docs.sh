@@ -19,8 +19,8 @@
 set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
-ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd}
-JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl}
+ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
+JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
 
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -99,44 +99,43 @@ else
 fi
 
 # The daemon.
-if [ -f issuer/issuer_conf.c ]; then
+if [ -f issuer/jwt-issuerd/issuer_conf.c ]; then
     daemon_src=""
-    for f in issuer/*.c; do
-        case $f in issuer/jwtctl.c|issuer/ctl_*) continue ;; esac
+    for f in issuer/jwt-issuerd/*.c; do
         grep -q 'pjwt_conf_parse' "$f" && daemon_src="$daemon_src $f"
     done
     # shellcheck disable=SC2086
     { code_table $daemon_src; code_strcmp $daemon_src; } > "$T/d.code"
-    man_opts issuer/jwt-issuerd.8 CONFIGURATION > "$T/d.man"
+    man_opts issuer/jwt-issuerd/jwt-issuerd.8 CONFIGURATION > "$T/d.man"
     same_set "jwt-issuerd(8)" "$T/d.code" "$T/d.man"
     conf_opts etc/jwt-issuerd.conf > "$T/d.etc"
     same_set "etc/jwt-issuerd.conf" "$T/d.code" "$T/d.etc"
 else
-    skip "jwt-issuerd option table (issuer/issuer_conf.c) not there yet"
+    skip "jwt-issuerd option table (issuer/jwt-issuerd/issuer_conf.c) not there yet"
 fi
 
 # jwtctl: getopt_long tables vs the man page's --options, and commands.
-ctl_src=$(ls issuer/jwtctl.c issuer/ctl_*.c 2>/dev/null || true)
+ctl_src=$(ls issuer/jwtctl/*.c 2>/dev/null || true)
 if [ -n "$ctl_src" ]; then
     # shellcheck disable=SC2086
     grep -hoE '\{ "[a-z-]+", (required|no|optional)_argument' $ctl_src |
         sed 's/{ "\([^"]*\)".*/\1/' | grep -vx help > "$T/ctl.code"
-    sed -n 's/^\.B[IR]\{0,1\} \\-\\-\([a-z-]*\).*/\1/p' issuer/jwtctl.1 | grep -vx help > "$T/ctl.man"
+    sed -n 's/^\.B[IR]\{0,1\} \\-\\-\([a-z-]*\).*/\1/p' issuer/jwtctl/jwtctl.1 | grep -vx help > "$T/ctl.man"
     same_set "jwtctl(1) options" "$T/ctl.code" "$T/ctl.man"
     # shellcheck disable=SC2086
     grep -hoE '\{ "[a-z]+", ctl_[a-z]+ \}' $ctl_src | sed 's/{ "\([^"]*\)".*/\1/' > "$T/cmd.code"
-    man_opts issuer/jwtctl.1 COMMANDS > "$T/cmd.man"
+    man_opts issuer/jwtctl/jwtctl.1 COMMANDS > "$T/cmd.man"
     same_set "jwtctl(1) commands" "$T/cmd.code" "$T/cmd.man"
 else
     skip "jwtctl sources not there yet"
 fi
 
 # Every man page names its exit status / return values, and renders cleanly.
-for m in pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd.8 issuer/jwtctl.1; do
+for m in pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jwt-issuerd.8 issuer/jwtctl/jwtctl.1; do
     w=$(groff -man -Tutf8 -ww -z "$m" 2>&1 || true)
     [ -z "$w" ] || bad "$m: groff warnings: $w"
 done
-grep -q '^\.SH EXIT STATUS' issuer/jwt-issuerd.8 && grep -q '^\.SH EXIT STATUS' issuer/jwtctl.1 &&
+grep -q '^\.SH EXIT STATUS' issuer/jwt-issuerd/jwt-issuerd.8 && grep -q '^\.SH EXIT STATUS' issuer/jwtctl/jwtctl.1 &&
     grep -q '^\.SH RETURN VALUES' pam_module/pam_jwt.8 ||
     bad "a man page lacks EXIT STATUS / RETURN VALUES"
 for rc in PAM_SUCCESS PAM_AUTH_ERR PAM_IGNORE PAM_USER_UNKNOWN PAM_AUTHINFO_UNAVAIL PAM_SERVICE_ERR PAM_BUF_ERR; do

@@ -11,8 +11,8 @@ set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
 . tests/lib/harness.sh
-: "${PAMJWT_ISSUERD:=$TOP/issuer/jwt-issuerd}"
-: "${PAMJWT_JWTCTL:=$TOP/issuer/jwtctl}"
+: "${PAMJWT_ISSUERD:=$TOP/issuer/jwt-issuerd/jwt-issuerd}"
+: "${PAMJWT_JWTCTL:=$TOP/issuer/jwtctl/jwtctl}"
 : "${PAMJWT_MODULE:=$TOP/pam_module/pam_jwt.so}"
 export PAMJWT_ISSUERD PAMJWT_JWTCTL PAMJWT_MODULE
 PY=/usr/bin/python3

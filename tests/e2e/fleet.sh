@@ -13,9 +13,9 @@ set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
 . tests/lib/harness.sh
-ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd}
+ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
 PAMJWT_ISSUERD=$ISSUERD
-JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl}
+JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
 MODULE=${PAMJWT_MODULE:-$TOP/pam_module/pam_jwt.so}
 PAM_MATRIX=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so
 for f in "$ISSUERD" "$JWTCTL" "$MODULE"; do

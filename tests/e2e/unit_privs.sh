@@ -20,8 +20,8 @@
 set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
-ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd}
-JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl}
+ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
+JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
 [ -x "$ISSUERD" ] && [ -x "$JWTCTL" ] || { echo "not built yet: jwt-issuerd/jwtctl"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "needs root (throwaway users)"; exit 77; }
 for c in setpriv useradd userdel chpasswd curl pgrep; do

@@ -33,8 +33,8 @@
 #include "fuzz_keys.h"
 #include "http.h"
 #include "log.h"
-#include "pam_supervisor.h"
-#include "pam_pool.h"
+#include "helper_supervisor.h"
+#include "helper_pool.h"
 #include "state.h"
 #include "../lib/testdir.h"
 
@@ -123,8 +123,8 @@ setup(void)
         abort();
     }
     issuer_state_set(st);
-    if (pam_supervisor_start(st->conf, &ctl) < 0
-        || pam_pool_start(ctl, 1, 64, st->conf->pam_timeout) != 0)
+    if (helper_supervisor_start(st->conf, &ctl) < 0
+        || helper_pool_start(ctl, 1, 64, st->conf->pam_timeout) != 0)
         abort();
 
     ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

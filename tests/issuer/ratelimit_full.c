@@ -2,15 +2,15 @@
  * ratelimit_full.c: the rate-limit table, when it is full of live keys,
  * refuses an attempt it cannot count (it used to let it through uncounted:
  * a flood from many addresses switched the limits off for newcomers).
- * Builds issuer/ratelimit.c with a table of 64 keys and drives it
+ * Builds issuer/jwt-issuerd/ratelimit.c with a table of 64 keys and drives it
  * directly; nothing else of the daemon is needed.
  */
 #define RATELIMIT_MAX_KEYS 64
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include "../../issuer/ratelimit.c"
-#include "../../issuer/keytable.c"
+#include "../../issuer/jwt-issuerd/ratelimit.c"
+#include "../../issuer/jwt-issuerd/keytable.c"
 
 static int warned;
 

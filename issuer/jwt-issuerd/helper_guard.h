@@ -1,5 +1,5 @@
 /*
- * pam_guard.h: what the PAM helpers enforce whatever the unprivileged side
+ * helper_guard.h: what the PAM helpers enforce whatever the unprivileged side
  * asks, kept in one small table of memory shared by the supervisor and its
  * helpers only (MAP_SHARED | MAP_ANONYMOUS, mapped by the supervisor before
  * it forks the helpers, so the HTTP process never has it), under one
@@ -27,13 +27,13 @@
  * took a request (helpers that keep dying before their first one mean the
  * supervisor cannot keep helpers).
  */
-#ifndef ISSUER_PAM_GUARD_H
-#define ISSUER_PAM_GUARD_H
+#ifndef ISSUER_HELPER_GUARD_H
+#define ISSUER_HELPER_GUARD_H
 
 #include <stdint.h>
 
+#include "helper_proto.h"
 #include "issuer_conf.h"
-#include "pam_proto.h"
 
 #define GUARD_MAX_SLOTS 256
 

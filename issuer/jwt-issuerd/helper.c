@@ -1,8 +1,8 @@
 /*
- * pam_helper.c: one PAM helper process (see pam_helper.h).
+ * helper.c: one PAM helper process (see helper.h).
  *
- * A helper checks each request (pam_proto.c's strict decoding, a name a
- * token can carry), asks the guard (pam_guard.h) whether the user may try
+ * A helper checks each request (helper_proto.c's strict decoding, a name a
+ * token can carry), asks the guard (helper_guard.h) whether the user may try
  * now, and runs pam_start[_confdir] -> PAM_RHOST -> pam_authenticate
  * (PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK) -> pam_acct_mgmt -> pam_end with
  * the service and confdir the supervisor read.  It installs a
@@ -31,9 +31,9 @@
 #include "faildelay.h"
 #include "issuer_conf.h"
 #include "log.h"
-#include "pam_guard.h"
-#include "pam_helper.h"
-#include "pam_proto.h"
+#include "helper_guard.h"
+#include "helper.h"
+#include "helper_proto.h"
 #include "signer.h"
 
 struct conv_data {
@@ -171,7 +171,7 @@ run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
     const void *item = NULL;
     int rc;
 
-    p->outcome = PAM_OUT_ERROR;
+    p->outcome = HELPER_OUT_ERROR;
     if (gc->confdir[0] != '\0')
         rc = pam_start_confdir(gc->service, q->user, &pc, gc->confdir, &ph);
     else
@@ -199,10 +199,10 @@ run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
         switch (rc) {
         case PAM_ABORT: case PAM_BUF_ERR: case PAM_SYSTEM_ERR:
         case PAM_SERVICE_ERR: case PAM_AUTHINFO_UNAVAIL:
-            p->outcome = PAM_OUT_ERROR;
+            p->outcome = HELPER_OUT_ERROR;
             break;
         default:
-            p->outcome = PAM_OUT_DENIED;
+            p->outcome = HELPER_OUT_DENIED;
         }
         snprintf(p->reason, sizeof(p->reason), "%s", pam_strerror(ph, rc));
         goto out;
@@ -210,17 +210,17 @@ run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
     rc = pam_acct_mgmt(ph, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
     p->pam_rc = rc;
     if (rc == PAM_NEW_AUTHTOK_REQD) {
-        p->outcome = PAM_OUT_AUTHTOK_EXPIRED;
+        p->outcome = HELPER_OUT_AUTHTOK_EXPIRED;
         snprintf(p->reason, sizeof(p->reason), "password expired, change required");
         goto out;
     }
     if (rc == PAM_ACCT_EXPIRED) {
-        p->outcome = PAM_OUT_ACCT_EXPIRED;
+        p->outcome = HELPER_OUT_ACCT_EXPIRED;
         snprintf(p->reason, sizeof(p->reason), "account expired");
         goto out;
     }
     if (rc != PAM_SUCCESS) {
-        p->outcome = PAM_OUT_ACCT_DENIED;
+        p->outcome = HELPER_OUT_ACCT_DENIED;
         snprintf(p->reason, sizeof(p->reason), "account: %s", pam_strerror(ph, rc));
         goto out;
     }
@@ -236,7 +236,7 @@ run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
        groups. */
     if (q->flags & PROTO_WANT_GROUPS)
         add_groups(p->user, p);
-    p->outcome = PAM_OUT_OK;
+    p->outcome = HELPER_OUT_OK;
     snprintf(p->reason, sizeof(p->reason), "authenticated");
 out:
     OPENSSL_cleanse(q->password, sizeof(q->password));
@@ -275,14 +275,14 @@ serve(struct proto_req *q, struct proto_reply *p)
 
     guard_conf_get(&gc);
     if ((why = request_refusal(q)) != NULL) {
-        p->outcome = PAM_OUT_ERROR;
+        p->outcome = HELPER_OUT_ERROR;
         snprintf(p->reason, sizeof(p->reason), "request refused: %s", why);
         log_warn("PAM helper: refused a request from the HTTP side: %s", why);
         return;
     }
     v = guard_admit(q->user, &gc);
     if (v != GUARD_OK) {
-        p->outcome = PAM_OUT_DENIED;
+        p->outcome = HELPER_OUT_DENIED;
         snprintf(p->reason, sizeof(p->reason), "refused before PAM: %s",
                  guard_verdict_str(v));
         p->delay_usec = faildelay_usec(gc.fail_delay_ms, guard_asked());
@@ -294,11 +294,11 @@ serve(struct proto_req *q, struct proto_reply *p)
     run_pam(q, &gc, p);
     if (p->asked_usec > 0)
         guard_asked_set(p->asked_usec);
-    if (p->outcome != PAM_OUT_OK)
+    if (p->outcome != HELPER_OUT_OK)
         p->delay_usec = faildelay_usec(gc.fail_delay_ms, p->asked_usec > 0
                                                              ? p->asked_usec
                                                              : guard_asked());
-    guard_done(q->user, p->outcome != PAM_OUT_OK, p->delay_usec);
+    guard_done(q->user, p->outcome != HELPER_OUT_OK, p->delay_usec);
 }
 
 /*
@@ -324,7 +324,7 @@ reset_signals(void)
 }
 
 void
-pam_helper_main(int fd, int slot)
+helper_main(int fd, int slot)
 {
     static uint8_t buf[PROTO_MAX_MSG];
     static struct proto_req q;
@@ -355,7 +355,7 @@ pam_helper_main(int fd, int slot)
             /* Not something the daemon sends: refused whole, PAM unseen. */
             if ((size_t)n >= sizeof(p.seq))
                 memcpy(&p.seq, buf, sizeof(p.seq));
-            p.outcome = PAM_OUT_ERROR;
+            p.outcome = HELPER_OUT_ERROR;
             snprintf(p.reason, sizeof(p.reason), "malformed request refused");
             log_warn("PAM helper: refused a malformed request (%zd bytes%s) "
                      "from the HTTP side", n,

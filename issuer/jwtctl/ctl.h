@@ -1,5 +1,5 @@
 /*
- * ctl.h: the pieces of jwtctl, one subcommand per issuer/ctl_*.c file.
+ * ctl.h: the pieces of jwtctl, one subcommand per file in issuer/jwtctl/.
  *
  * Exit codes, the same for every subcommand (jwtctl(1)):
  *   0  success (verify: every check passed)

@@ -7,9 +7,9 @@
 
 #include <microhttpd.h>
 
+#include "helper_pool.h"
 #include "http.h"
 #include "issuer_conf.h"
-#include "pam_pool.h"
 
 enum tstate { T_NEW = 0, T_PENDING, T_DONE };
 
@@ -25,12 +25,12 @@ struct token_req {
     char grant[32];
     char scope[ISSUER_MAX_SCOPE_LEN + 1];
     char audience[256];
-    struct pam_job job;            /* user, password and otp live in job.req */
+    struct helper_job job;         /* user, password and otp live in job.req */
     struct pool_timer timer;
     uint64_t arrival_ns;           /* the request was complete (fail delays
                                       are measured from here) */
     /* result */
-    enum pam_outcome outcome;
+    enum helper_outcome outcome;
     unsigned delay_ms;             /* how long the answer was held */
     int throttled;
     unsigned retry_after;

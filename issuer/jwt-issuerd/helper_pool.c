@@ -1,5 +1,5 @@
 /*
- * pam_pool.c: queue, dispatch and timers on one event thread (epoll over an
+ * helper_pool.c: queue, dispatch and timers on one event thread (epoll over an
  * eventfd, a timerfd, the supervisor's control socket and every helper
  * socket).  Only this thread touches helper sockets and timers' order; HTTP
  * threads add work under one mutex and wake it through the eventfd.
@@ -26,8 +26,8 @@
 
 #include "log.h"
 #include "metrics.h"
-#include "pam_supervisor.h"
-#include "pam_pool.h"
+#include "helper_supervisor.h"
+#include "helper_pool.h"
 
 #define MAX_WORKERS 256
 #define TAG_EVENT  (-1)
@@ -36,13 +36,13 @@
 
 struct worker {
     int fd;                   /* -1: dead, waiting for the supervisor */
-    struct pam_job *job;      /* in flight, or NULL when idle */
+    struct helper_job *job;      /* in flight, or NULL when idle */
     uint64_t started;         /* ns, when job was sent */
 };
 
 static struct {
     pthread_mutex_t lock;
-    struct pam_job *head, *tail;   /* queued jobs */
+    struct helper_job *head, *tail;   /* queued jobs */
     long queued, reserved, cap;
     long timeout_s;                /* pam_timeout */
     struct pool_timer *timers;     /* new timers, unsorted */
@@ -65,7 +65,7 @@ static struct {
         .ctl = -1 };
 
 uint64_t
-pam_pool_now_ns(void)
+helper_pool_now_ns(void)
 {
     struct timespec ts;
 
@@ -83,7 +83,7 @@ wake(void)
 }
 
 int
-pam_pool_reserve(void)
+helper_pool_reserve(void)
 {
     int r = -1;
 
@@ -97,7 +97,7 @@ pam_pool_reserve(void)
 }
 
 void
-pam_pool_submit(struct pam_job *job)
+helper_pool_submit(struct helper_job *job)
 {
     job->next = NULL;
     pthread_mutex_lock(&P.lock);
@@ -113,7 +113,7 @@ pam_pool_submit(struct pam_job *job)
 }
 
 void
-pam_pool_timer_add(struct pool_timer *t)
+helper_pool_timer_add(struct pool_timer *t)
 {
     pthread_mutex_lock(&P.lock);
     t->next = P.timers;
@@ -123,7 +123,7 @@ pam_pool_timer_add(struct pool_timer *t)
 }
 
 void
-pam_pool_reload(long queue_cap, long timeout_s)
+helper_pool_reload(long queue_cap, long timeout_s)
 {
     pthread_mutex_lock(&P.lock);
     P.cap = queue_cap;
@@ -131,19 +131,19 @@ pam_pool_reload(long queue_cap, long timeout_s)
     pthread_mutex_unlock(&P.lock);
     /* The supervisor reads the file itself: nothing but the request to do
        so crosses over. */
-    if (P.ctl >= 0 && pam_supervisor_reload(P.ctl) != 0)
+    if (P.ctl >= 0 && helper_supervisor_reload(P.ctl) != 0)
         log_err("cannot ask the PAM supervisor to reload: %s", strerror(errno));
     wake();
 }
 
 int
-pam_pool_alive(void)
+helper_pool_alive(void)
 {
     return __atomic_load_n(&P.alive, __ATOMIC_RELAXED);
 }
 
 int
-pam_pool_lost(void)
+helper_pool_lost(void)
 {
     return __atomic_load_n(&P.lost, __ATOMIC_RELAXED);
 }
@@ -160,7 +160,7 @@ timeout_s(void)
 }
 
 long
-pam_pool_queue_depth(void)
+helper_pool_queue_depth(void)
 {
     long n;
 
@@ -171,7 +171,7 @@ pam_pool_queue_depth(void)
 }
 
 static void
-finish(struct pam_job *job)
+finish(struct helper_job *job)
 {
     OPENSSL_cleanse(job->req.password, sizeof(job->req.password));
     OPENSSL_cleanse(job->req.otp, sizeof(job->req.otp));
@@ -179,7 +179,7 @@ finish(struct pam_job *job)
 }
 
 static void
-fail_job(struct pam_job *job, enum pam_outcome outcome, const char *why)
+fail_job(struct helper_job *job, enum helper_outcome outcome, const char *why)
 {
     memset(&job->reply, 0, sizeof(job->reply));
     job->reply.outcome = outcome;
@@ -188,7 +188,7 @@ fail_job(struct pam_job *job, enum pam_outcome outcome, const char *why)
 }
 
 static void
-worker_close(int i, enum pam_outcome outcome, const char *why)
+worker_close(int i, enum helper_outcome outcome, const char *why)
 {
     struct worker *w = &P.w[i];
 
@@ -199,7 +199,7 @@ worker_close(int i, enum pam_outcome outcome, const char *why)
         __atomic_sub_fetch(&P.alive, 1, __ATOMIC_RELAXED);
     }
     if (w->job != NULL) {
-        struct pam_job *job = w->job;
+        struct helper_job *job = w->job;
 
         w->job = NULL;
         fail_job(job, outcome, why);
@@ -218,7 +218,7 @@ overdue(uint64_t started, uint64_t now, long limit)
 static int
 watch_timeouts(void)
 {
-    uint64_t now = pam_pool_now_ns(), next = UINT64_MAX;
+    uint64_t now = helper_pool_now_ns(), next = UINT64_MAX;
     long limit = timeout_s();
     int i;
 
@@ -231,7 +231,7 @@ watch_timeouts(void)
         if (overdue(w->started, now, limit)) {
             log_err("PAM helper %d: no answer after pam_timeout (%ld s); "
                     "giving up on it", i, limit);
-            worker_close(i, PAM_OUT_TIMEOUT, "PAM call timed out (pam_timeout)");
+            worker_close(i, HELPER_OUT_TIMEOUT, "PAM call timed out (pam_timeout)");
             continue;
         }
         due = w->started + (uint64_t)limit * 1000000000u;
@@ -244,10 +244,10 @@ watch_timeouts(void)
 /* Without a supervisor and without a live helper, queued logins would
    wait forever: fail them. */
 /* Take the oldest queued login, or NULL when none waits. */
-static struct pam_job *
+static struct helper_job *
 queue_pop(void)
 {
-    struct pam_job *job;
+    struct helper_job *job;
 
     pthread_mutex_lock(&P.lock);
     job = P.head;
@@ -264,14 +264,14 @@ queue_pop(void)
 static void
 fail_stranded(void)
 {
-    struct pam_job *job;
+    struct helper_job *job;
     int i;
 
     for (i = 0; i < P.nworkers; i++)
         if (P.w[i].fd >= 0)
             return;
     while ((job = queue_pop()) != NULL)
-        fail_job(job, PAM_OUT_ERROR, "no PAM helper left");
+        fail_job(job, HELPER_OUT_ERROR, "no PAM helper left");
 }
 
 static void
@@ -285,7 +285,7 @@ dispatch(void)
 
     for (i = 0; i < P.nworkers; i++) {
         struct worker *w = &P.w[i];
-        struct pam_job *job;
+        struct helper_job *job;
         size_t len;
 
         if (w->fd < 0 || w->job != NULL)
@@ -300,17 +300,17 @@ dispatch(void)
         if (len == 0 || send(w->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)
                             != (ssize_t)len) {
             OPENSSL_cleanse(buf, sizeof(buf));
-            fail_job(job, PAM_OUT_ERROR,
+            fail_job(job, HELPER_OUT_ERROR,
                      len == 0 ? "request too large" : "helper unreachable");
             if (len != 0)
-                worker_close(i, PAM_OUT_ERROR, "helper unreachable");
+                worker_close(i, HELPER_OUT_ERROR, "helper unreachable");
             continue;
         }
         OPENSSL_cleanse(buf, len);
         OPENSSL_cleanse(job->req.password, sizeof(job->req.password));
         OPENSSL_cleanse(job->req.otp, sizeof(job->req.otp));
         w->job = job;
-        w->started = pam_pool_now_ns();
+        w->started = helper_pool_now_ns();
     }
 }
 
@@ -319,7 +319,7 @@ worker_read(int i)
 {
     static uint8_t buf[PROTO_MAX_MSG];
     struct worker *w = &P.w[i];
-    struct pam_job *job = w->job;
+    struct helper_job *job = w->job;
     uint64_t now;
     ssize_t n;
 
@@ -329,20 +329,20 @@ worker_read(int i)
     if (n <= 0) {
         /* Killed by the supervisor for its pam_timeout a moment before we
            noticed it ourselves: still a timeout. */
-        if (job != NULL && overdue(w->started, pam_pool_now_ns(), timeout_s()))
-            worker_close(i, PAM_OUT_TIMEOUT, "PAM call timed out (pam_timeout)");
+        if (job != NULL && overdue(w->started, helper_pool_now_ns(), timeout_s()))
+            worker_close(i, HELPER_OUT_TIMEOUT, "PAM call timed out (pam_timeout)");
         else
-            worker_close(i, PAM_OUT_ERROR, "PAM helper died");
+            worker_close(i, HELPER_OUT_ERROR, "PAM helper died");
         return;
     }
     if (job == NULL || proto_reply_decode(buf, (size_t)n, &job->reply) != 0
         || job->reply.seq != job->req.seq) {
         log_err("PAM helper %d: unexpected message; closing it", i);
-        worker_close(i, PAM_OUT_ERROR, "PAM helper protocol error");
+        worker_close(i, HELPER_OUT_ERROR, "PAM helper protocol error");
         return;
     }
     w->job = NULL;
-    now = pam_pool_now_ns();
+    now = helper_pool_now_ns();
     job->seconds = (double)(now - w->started) / 1e9;
     metrics_pam_latency(job->seconds);
     finish(job);
@@ -354,7 +354,7 @@ ctl_read(void)
     struct epoll_event ev = { .events = EPOLLIN };
     int slot, fd;
 
-    if (pam_supervisor_recv(P.ctl, &slot, &fd) != 0) {
+    if (helper_supervisor_recv(P.ctl, &slot, &fd) != 0) {
         struct timespec tick = { 0, 10 * 1000 * 1000 };
         int status, n;
 
@@ -389,7 +389,7 @@ ctl_read(void)
         close(fd);
         return;
     }
-    worker_close(slot, PAM_OUT_ERROR, "PAM helper replaced");
+    worker_close(slot, HELPER_OUT_ERROR, "PAM helper replaced");
     metrics_helper_started();
     P.w[slot].fd = fd;
     ev.data.u32 = (uint32_t)slot;
@@ -423,7 +423,7 @@ timers_run(void)
         t->next = *pp;
         *pp = t;
     }
-    now = pam_pool_now_ns();
+    now = helper_pool_now_ns();
     while (P.sorted != NULL && P.sorted->due_ns <= now) {
         t = P.sorted;
         P.sorted = t->next;
@@ -495,7 +495,7 @@ watch(int fd, int tag)
 }
 
 int
-pam_pool_start(int ctl, int nworkers, long queue_cap, long timeout)
+helper_pool_start(int ctl, int nworkers, long queue_cap, long timeout)
 {
     int i;
 
@@ -520,7 +520,7 @@ pam_pool_start(int ctl, int nworkers, long queue_cap, long timeout)
 }
 
 void
-pam_pool_stop(void)
+helper_pool_stop(void)
 {
     int i;
 

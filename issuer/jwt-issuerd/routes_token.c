@@ -4,7 +4,7 @@
  *
  * Phases: the form is decoded as it arrives (token_form.c); at the end the
  * request is checked (grant, credentials, scope, audience), throttled
- * before PAM, and handed to the PAM pool on a suspended connection.  The
+ * before PAM, and handed to the helper pool on a suspended connection.  The
  * event thread records the answer and resumes at once on success, or on
  * failure once the fail delay (faildelay.h) has passed since the request
  * was complete (a timer: no thread waits).  The resumed
@@ -19,14 +19,15 @@
 #include "cleanup.h"
 #include "excerpt.h"
 #include "faildelay.h"
+#include "helper_pool.h"
 #include "log.h"
-#include "pam_pool.h"
 #include "ratelimit.h"
 #include "routes.h"
 #include "scope.h"
 #include "signer.h"
 #include "state.h"
 #include "token_req.h"
+#include "util.h"
 
 /* Bytes of a client-chosen user name and of a reason in a login line. */
 #define LOG_USER_MAX 79
@@ -81,8 +82,7 @@ log_login(struct token_req *t, const char *outcome, const char *reason)
 static void
 resume_timer(struct pool_timer *tm)
 {
-    struct token_req *t = (struct token_req *)((char *)tm
-                                               - offsetof(struct token_req, timer));
+    struct token_req *t = container_of(tm, struct token_req, timer);
 
     http_resume(t->r);
 }
@@ -95,7 +95,7 @@ delay_then_resume(struct token_req *t, unsigned delay_usec)
     t->delay_ms = delay_usec / 1000u;
     t->timer.due_ns = t->arrival_ns + (uint64_t)delay_usec * 1000u;
     t->timer.fn = resume_timer;
-    pam_pool_timer_add(&t->timer);
+    helper_pool_timer_add(&t->timer);
 }
 
 static unsigned
@@ -107,28 +107,27 @@ own_delay_usec(const struct issuer_conf *c)
 
 /* Event thread: PAM has answered. */
 static void
-pam_done(struct pam_job *job)
+helper_done(struct helper_job *job)
 {
-    struct token_req *t = (struct token_req *)((char *)job
-                                               - offsetof(struct token_req, job));
+    struct token_req *t = container_of(job, struct token_req, job);
     const struct issuer_conf *c = t->r->st->conf;
 
-    t->outcome = (enum pam_outcome)job->reply.outcome;
+    t->outcome = (enum helper_outcome)job->reply.outcome;
     t->state = T_DONE;
-    if (t->outcome == PAM_OUT_OK
+    if (t->outcome == HELPER_OUT_OK
         && !signer_name_ok(job->reply.user, ISSUER_MAX_USER_LEN)) {
         /* A module mapped the name to one no token can carry: a refusal
            after a right password, so answered and delayed like any. */
-        t->outcome = PAM_OUT_DENIED;
+        t->outcome = HELPER_OUT_DENIED;
         snprintf(job->reply.reason, sizeof(job->reply.reason),
                  "PAM user name not usable in a token");
     }
     /* The attempt was counted when it was let through; only failures keep
        that count (a timeout or a server error is not the user's). */
-    if (t->outcome == PAM_OUT_OK || t->outcome == PAM_OUT_ERROR
-        || t->outcome == PAM_OUT_TIMEOUT)
+    if (t->outcome == HELPER_OUT_OK || t->outcome == HELPER_OUT_ERROR
+        || t->outcome == HELPER_OUT_TIMEOUT)
         ratelimit_release(c, t->r->bucket, t->job.req.user);
-    if (t->outcome == PAM_OUT_OK || t->outcome == PAM_OUT_TIMEOUT) {
+    if (t->outcome == HELPER_OUT_OK || t->outcome == HELPER_OUT_TIMEOUT) {
         http_resume(t->r);
         return;
     }
@@ -147,23 +146,23 @@ answer_failure(struct token_req *t)
     const char *reason = t->job.reply.reason;
 
     switch (t->outcome) {
-    case PAM_OUT_OK:
+    case HELPER_OUT_OK:
         break;
-    case PAM_OUT_DENIED:
-    case PAM_OUT_ACCT_EXPIRED:
-    case PAM_OUT_AUTHTOK_EXPIRED:
-    case PAM_OUT_ACCT_DENIED:
+    case HELPER_OUT_DENIED:
+    case HELPER_OUT_ACCT_EXPIRED:
+    case HELPER_OUT_AUTHTOK_EXPIRED:
+    case HELPER_OUT_ACCT_DENIED:
         /* One metric too: /metrics may be as public as /token. */
         metrics_login(LOGIN_DENIED);
         log_login(t, "fail", reason);
         return token_reply_error(r, MHD_HTTP_BAD_REQUEST, TOKEN_INVALID_GRANT,
                                  REFUSED_DESC, NULL);
-    case PAM_OUT_ERROR:
+    case HELPER_OUT_ERROR:
         metrics_login(LOGIN_ERROR);
         log_login(t, "error", reason);
         return token_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                  TOKEN_SERVER_ERROR, NULL, NULL);
-    case PAM_OUT_TIMEOUT:
+    case HELPER_OUT_TIMEOUT:
         metrics_login(LOGIN_ERROR);
         log_login(t, "error", reason);
         return token_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -199,7 +198,7 @@ answer(struct token_req *t)
                                  TOKEN_TEMPORARILY_UNAVAILABLE,
                                  "too many failed attempts", h);
     }
-    if (t->outcome != PAM_OUT_OK)
+    if (t->outcome != HELPER_OUT_OK)
         return answer_failure(t);
     for (i = 0; i < p->ngroups && i < PROTO_MAX_GROUPS; i++)
         groups[i] = p->groups[i];
@@ -253,7 +252,7 @@ token_start(struct token_req *t)
     const char *bad;
     int name_ok;
 
-    t->arrival_ns = pam_pool_now_ns();
+    t->arrival_ns = helper_pool_now_ns();
     if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
         t->bad = "malformed form body";
     t->pp = NULL;
@@ -288,7 +287,7 @@ token_start(struct token_req *t)
         if (t->retry_after > 0)
             t->throttled = 1;
         else {
-            t->outcome = PAM_OUT_DENIED;
+            t->outcome = HELPER_OUT_DENIED;
             snprintf(t->job.reply.reason, sizeof(t->job.reply.reason),
                      "user name not acceptable");
         }
@@ -298,7 +297,7 @@ token_start(struct token_req *t)
         delay_then_resume(t, own_delay_usec(c));
         return MHD_YES;
     }
-    if (pam_pool_reserve() != 0) {
+    if (helper_pool_reserve() != 0) {
         static const char *const h[] = { "Retry-After", "1", NULL };
 
         ratelimit_release(c, r->bucket, t->job.req.user);
@@ -311,10 +310,10 @@ token_start(struct token_req *t)
     snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
     t->job.req.flags = c->claims_groups || scope_needs_groups(c, t->scope)
                            ? PROTO_WANT_GROUPS : 0;
-    t->job.done = pam_done;
+    t->job.done = helper_done;
     t->state = T_PENDING;
     http_suspend(r);
-    pam_pool_submit(&t->job);
+    helper_pool_submit(&t->job);
     return MHD_YES;
 }
 

@@ -1,5 +1,5 @@
 /*
- * ctl_sign.c: `jwtctl sign`: a token for automation and tests, signed with
+ * sign.c: `jwtctl sign`: a token for automation and tests, signed with
  * a private key or an HMAC secret file.
  */
 #include <getopt.h>
@@ -82,7 +82,7 @@ ctl_sign(int argc, char **argv)
         claims = pjwt_json_parse_object(claims_arg, strlen(claims_arg),
                                         CTL_INPUT_MAX, &e);
     }
-    if (!claims) {
+    if (claims == NULL) {
         ctl_err("--claims: %s", e.msg);
         goto out;
     }
@@ -95,10 +95,10 @@ ctl_sign(int argc, char **argv)
         }
     }
 
-    if (!(ks = ctl_load_signing_key(keypath, &key)))
+    if ((ks = ctl_load_signing_key(keypath, &key)) == NULL)
         goto out;
     alg = pjwt_key_default_alg(key);
-    if (algname) {
+    if (algname != NULL) {
         alg = pjwt_alg_from_name(algname, strlen(algname));
         if (alg == PJWT_ALG_INVALID) {
             ctl_err("--alg %s: unknown algorithm", algname);
@@ -111,11 +111,13 @@ ctl_sign(int argc, char **argv)
         goto out;
     }
     hdr = json_pack("{s:s}", "typ", "JWT");
-    if (!hdr || (kid && json_object_set_new(hdr, "kid", json_string(kid)) != 0)) {
+    if (hdr == NULL
+        || (kid != NULL
+            && json_object_set_new(hdr, "kid", json_string(kid)) != 0)) {
         ctl_err("--kid: not a valid UTF-8 string");
         goto out;
     }
-    if (!(tok = pjwt_jws_sign(key, alg, hdr, claims, &e))) {
+    if ((tok = pjwt_jws_sign(key, alg, hdr, claims, &e)) == NULL) {
         ctl_err("sign: %s", e.msg);
         goto out;
     }
@@ -125,7 +127,7 @@ ctl_sign(int argc, char **argv)
     }
     r = CTL_OK;
 out:
-    if (tok)
+    if (tok != NULL)
         pjwt_secret_free(tok, strlen(tok));
     pjwt_file_free(text, tlen);
     json_decref(claims);

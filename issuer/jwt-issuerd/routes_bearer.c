@@ -1,9 +1,9 @@
 /*
- * routes_bearer.c: the API half of the seed flow.  GET /userinfo answers a
- * valid token's claims; GET /auth answers an empty 200 with X-Auth-User
- * (nginx auth_request).  Tokens are checked by common/verify.h, the same
- * rules as pam_jwt.so, for the audiences named by auth_audience only (a
- * token for ssh:web1 opens no web application), and against the
+ * routes_bearer.c: the API for the tokens /token issues.  GET /userinfo
+ * answers a valid token's claims; GET /auth answers an empty 200 with
+ * X-Auth-User (nginx auth_request).  Tokens are checked by common/verify.h,
+ * the same rules as pam_jwt.so, for the audiences named by auth_audience
+ * only (a token for ssh:web1 opens no web application), and against the
  * revocation list when `revoked` is set.
  * Failures are 401 with an RFC 6750 WWW-Authenticate challenge carrying
  * error="invalid_token", a missing token included: RFC 6750 3.1 lets a

@@ -1,5 +1,5 @@
 /*
- * pam_proto.h: the messages between the daemon and its PAM helper
+ * helper_proto.h: the messages between the daemon and its PAM helper
  * processes.  One request or reply is one SOCK_SEQPACKET datagram, so a
  * message never arrives in pieces; inside it, integers are host order (both
  * ends are the same binary) and strings are a 16-bit length then bytes.
@@ -9,8 +9,8 @@
  * its own reading of the configuration, so the unprivileged side cannot
  * point a root helper at a PAM stack of its choosing.
  */
-#ifndef ISSUER_PAM_PROTO_H
-#define ISSUER_PAM_PROTO_H
+#ifndef ISSUER_HELPER_PROTO_H
+#define ISSUER_HELPER_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,16 +21,16 @@
 #define PROTO_SECRET_MAX 1024  /* password, otp */
 
 /* Outcome of one login, decided in the helper. */
-enum pam_outcome {
-    PAM_OUT_OK = 0,
-    PAM_OUT_DENIED,          /* wrong credentials, unknown user */
-    PAM_OUT_ACCT_EXPIRED,    /* PAM_ACCT_EXPIRED */
-    PAM_OUT_AUTHTOK_EXPIRED, /* PAM_NEW_AUTHTOK_REQD */
-    PAM_OUT_ACCT_DENIED,     /* other pam_acct_mgmt refusals */
-    PAM_OUT_ERROR,           /* PAM or helper failure: not the user's fault */
+enum helper_outcome {
+    HELPER_OUT_OK = 0,
+    HELPER_OUT_DENIED,          /* wrong credentials, unknown user */
+    HELPER_OUT_ACCT_EXPIRED,    /* PAM_ACCT_EXPIRED */
+    HELPER_OUT_AUTHTOK_EXPIRED, /* PAM_NEW_AUTHTOK_REQD */
+    HELPER_OUT_ACCT_DENIED,     /* other pam_acct_mgmt refusals */
+    HELPER_OUT_ERROR,           /* PAM or helper failure, not the user's */
     /* Never on the wire: set by the daemon when a helper did not answer
        within pam_timeout. */
-    PAM_OUT_TIMEOUT,
+    HELPER_OUT_TIMEOUT,
 };
 
 #define PROTO_WANT_GROUPS 0x1u   /* look up the user's groups (claims_groups) */
@@ -47,7 +47,7 @@ struct proto_req {
 
 struct proto_reply {
     uint32_t seq;
-    int32_t outcome;         /* enum pam_outcome */
+    int32_t outcome;         /* enum helper_outcome */
     int32_t pam_rc;
     uint32_t delay_usec;     /* failures: hold the answer this long after
                                 the request arrived (faildelay.h) */

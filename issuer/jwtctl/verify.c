@@ -1,5 +1,5 @@
 /*
- * ctl_verify.c: `jwtctl verify`: pam_jwt.so's checks, run through the very
+ * verify.c: `jwtctl verify`: pam_jwt.so's checks, run through the very
  * same pjwt_verifier_check, with every check printed.  The tool an
  * administrator uses to find out why a login was refused.
  *

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pam_pool.h"
+#include "helper_pool.h"
 #include "routes.h"
 #include "state.h"
 
@@ -47,7 +47,7 @@ healthz_end(struct req *r)
 {
     static const char *const nocache[] = { "Cache-Control", "no-store", NULL };
 
-    if (pam_pool_alive() == 0)
+    if (helper_pool_alive() == 0)
         return http_reply(r, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
                           "no PAM helper\n", 14, nocache);
     return http_reply(r, MHD_HTTP_OK, "text/plain", "ok\n", 3, nocache);
@@ -56,7 +56,7 @@ healthz_end(struct req *r)
 static enum MHD_Result
 metrics_end(struct req *r)
 {
-    char *text = metrics_render(pam_pool_queue_depth(), http_in_flight());
+    char *text = metrics_render(helper_pool_queue_depth(), http_in_flight());
     enum MHD_Result ret;
 
     if (text == NULL)

@@ -1,5 +1,5 @@
 /*
- * pam_guard.c: the helpers' shared table (see pam_guard.h).
+ * helper_guard.c: the helpers' shared table (see helper_guard.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "pam_guard.h"
+#include "helper_guard.h"
 
 #define GUARD_USERS 4096
 #define GUARD_PROBES 64

@@ -1,5 +1,5 @@
 /*
- * pam_supervisor.h: the privileged side.  A supervisor process, forked before
+ * helper_supervisor.h: the privileged side. A supervisor process, forked before
  * the daemon starts threads or drops privileges, keeps pam_workers helper
  * processes alive; each helper runs one PAM transaction at a time for the
  * daemon over its own socketpair (cockpit-session, OpenSSH's monitor).  A
@@ -11,11 +11,11 @@
  * shipped unit) and never see a signing key: the daemon reads its keys only
  * after the fork, and after dropping to `user`.  They take the PAM service
  * and confdir, the failure delay and the attempt budgets from their own
- * reading of the configuration (pam_guard.h), re-read on SIGHUP; nothing
+ * reading of the configuration (helper_guard.h), re-read on SIGHUP; nothing
  * the daemon sends can change them.
  */
-#ifndef ISSUER_PAM_SUPERVISOR_H
-#define ISSUER_PAM_SUPERVISOR_H
+#ifndef ISSUER_HELPER_SUPERVISOR_H
+#define ISSUER_HELPER_SUPERVISOR_H
 
 #include <sys/types.h>
 
@@ -29,15 +29,15 @@
  * any key.  The supervisor exits 0 when *ctl is closed (ending every
  * helper), and 1 when it cannot keep helpers running.
  */
-pid_t pam_supervisor_start(const struct issuer_conf *c, int *ctl);
+pid_t helper_supervisor_start(const struct issuer_conf *c, int *ctl);
 
 /*
  * Receive one helper announcement from the control socket: slot number
  * and the daemon's end of that helper's socket.  0, or -1 on EOF/error.
  */
-int pam_supervisor_recv(int ctl, int *slot, int *fd);
+int helper_supervisor_recv(int ctl, int *slot, int *fd);
 
 /* Ask the supervisor to re-read the configuration (SIGHUP).  0 or -1. */
-int pam_supervisor_reload(int ctl);
+int helper_supervisor_reload(int ctl);
 
 #endif

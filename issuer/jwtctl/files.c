@@ -1,5 +1,5 @@
 /*
- * ctl_util.c: jwtctl's file helpers: whole-file and stdin reads, atomic
+ * files.c: jwtctl's file helpers: whole-file and stdin reads, atomic
  * writes of key files, and loading a signing key.
  */
 #include <errno.h>

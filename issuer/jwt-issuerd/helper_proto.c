@@ -1,12 +1,12 @@
 /*
- * pam_proto.c: encoding of pam_proto.h messages.  Decoding is strict (no
+ * helper_proto.c: encoding of helper_proto.h messages.  Decoding is strict (no
  * trailing bytes, no NUL inside strings, no unknown flag): the helper reads
  * requests from the unprivileged side, which it must assume compromised,
  * and the daemon reads replies from processes that run PAM modules.
  */
 #include <string.h>
 
-#include "pam_proto.h"
+#include "helper_proto.h"
 
 struct wbuf {
     uint8_t *b;
@@ -154,6 +154,6 @@ proto_reply_decode(const uint8_t *buf, size_t len, struct proto_reply *p)
         return -1;
     for (i = 0; i < p->ngroups; i++)
         get_str(&r, p->groups[i], sizeof(p->groups[i]));
-    return (r.bad || r.off != r.n || p->outcome < PAM_OUT_OK
-            || p->outcome > PAM_OUT_ERROR) ? -1 : 0;
+    return (r.bad || r.off != r.n || p->outcome < HELPER_OUT_OK
+            || p->outcome > HELPER_OUT_ERROR) ? -1 : 0;
 }

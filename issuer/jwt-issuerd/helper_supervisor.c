@@ -1,5 +1,5 @@
 /*
- * pam_supervisor.c: the PAM supervisor process (see pam_supervisor.h): it
+ * helper_supervisor.c: the PAM supervisor process (see helper_supervisor.h): it
  * keeps pam_workers helpers alive and hands each to the daemon, kills one
  * that is busy past pam_timeout, re-reads its PAM settings on SIGHUP, and
  * ends every helper (and whatever they started) when the daemon goes.
@@ -21,9 +21,9 @@
 
 #include "issuer_conf.h"
 #include "log.h"
-#include "pam_guard.h"
-#include "pam_helper.h"
-#include "pam_supervisor.h"
+#include "helper_guard.h"
+#include "helper.h"
+#include "helper_supervisor.h"
 
 /* After pam_timeout the daemon gives up on a helper; the supervisor kills
    it this much later, so that the daemon has answered 503 by then. */
@@ -56,7 +56,7 @@ send_fd(int ctl, int slot, int fd)
 }
 
 int
-pam_supervisor_recv(int ctl, int *slot, int *fd)
+helper_supervisor_recv(int ctl, int *slot, int *fd)
 {
     char cbuf[CMSG_SPACE(sizeof(int))];
     int32_t s;
@@ -82,7 +82,7 @@ pam_supervisor_recv(int ctl, int *slot, int *fd)
 }
 
 int
-pam_supervisor_reload(int ctl)
+helper_supervisor_reload(int ctl)
 {
     return send(ctl, "H", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -1;
 }
@@ -218,7 +218,7 @@ spawn(int slot)
             /* Its own process group, so that a kill reaches whatever PAM
                started too. */
             setpgid(0, 0);
-            pam_helper_main(sv[1], slot);
+            helper_main(sv[1], slot);
         }
         close(sv[1]);
         if (pid > 0) {
@@ -439,7 +439,7 @@ supervisor_main(int ctl, const struct issuer_conf *c)
 }
 
 pid_t
-pam_supervisor_start(const struct issuer_conf *c, int *ctl)
+helper_supervisor_start(const struct issuer_conf *c, int *ctl)
 {
     int sv[2];
     pid_t pid;

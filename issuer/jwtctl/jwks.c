@@ -1,5 +1,5 @@
 /*
- * ctl_jwks.c: `jwtctl jwks KEY...`: the JWKS that hosts (key=) and the
+ * jwks.c: `jwtctl jwks KEY...`: the JWKS that hosts (key=) and the
  * issuer's /.well-known/jwks.json publish.  Private key files are accepted
  * and only their public halves printed; HMAC secrets are never published.
  */
@@ -43,7 +43,7 @@ ctl_jwks(int argc, char **argv)
         fputs(jwks_usage, stderr);
         return CTL_USAGE;
     }
-    if (!(ks = pjwt_keyset_new())) {
+    if ((ks = pjwt_keyset_new()) == NULL) {
         ctl_err("out of memory");
         goto out;
     }
@@ -56,7 +56,7 @@ ctl_jwks(int argc, char **argv)
         }
     }
     pjwt_err_clear(&e);
-    if (!(jwks = pjwt_keyset_to_jwks(ks, &e))) {
+    if ((jwks = pjwt_keyset_to_jwks(ks, &e)) == NULL) {
         ctl_err("jwks: %s", e.msg);
         goto out;
     }
@@ -64,7 +64,7 @@ ctl_jwks(int argc, char **argv)
         ctl_err("jwks: no public key to publish");
         goto out;
     }
-    if (!(text = json_dumps(jwks, JSON_INDENT(2)))) {
+    if ((text = json_dumps(jwks, JSON_INDENT(2))) == NULL) {
         ctl_err("out of memory");
         goto out;
     }

@@ -1,5 +1,5 @@
 /*
- * ctl_keygen.c: `jwtctl keygen`: a new signing key written atomically,
+ * keygen.c: `jwtctl keygen`: a new signing key written atomically,
  * mode 0600, never over an existing file unless --force.
  */
 #include <getopt.h>
@@ -75,12 +75,12 @@ ctl_keygen(int argc, char **argv)
     }
 
     pjwt_err_clear(&e);
-    if (!(key = pjwt_key_generate(alg, &e))) {
+    if ((key = pjwt_key_generate(alg, &e)) == NULL) {
         ctl_err("keygen: %s", e.msg);
         goto out;
     }
     if (alg == PJWT_ALG_HS256) {
-        if (!(secret = pjwt_key_secret(key, &slen))) {
+        if ((secret = pjwt_key_secret(key, &slen)) == NULL) {
             ctl_err("keygen: no secret");
             goto out;
         }
@@ -89,8 +89,8 @@ ctl_keygen(int argc, char **argv)
         r = CTL_OK;
         goto out;
     }
-    if (!(priv_pem = pjwt_key_to_private_pem(key, &e)) ||
-        !(pub_pem = pjwt_key_to_public_pem(key, &e))) {
+    if ((priv_pem = pjwt_key_to_private_pem(key, &e)) == NULL ||
+        (pub_pem = pjwt_key_to_public_pem(key, &e)) == NULL) {
         ctl_err("keygen: %s", e.msg);
         goto out;
     }
@@ -102,7 +102,7 @@ ctl_keygen(int argc, char **argv)
             pjwt_alg_name(alg), pjwt_key_kid(key), pub);
     r = CTL_OK;
 out:
-    if (priv_pem)
+    if (priv_pem != NULL)
         pjwt_secret_free(priv_pem, strlen(priv_pem));
     free(pub_pem);
     free(pub);

@@ -1,5 +1,5 @@
 /*
- * ctl_decode.c: `jwtctl decode`: show a token's header and claims without
+ * decode.c: `jwtctl decode`: show a token's header and claims without
  * verifying anything, and say so loudly.
  */
 #include <getopt.h>
@@ -31,7 +31,8 @@ show_date(const json_t *claims, const char *name)
         json_number_value(v) > 253402300799.0)
         return;
     t = (time_t)json_number_value(v);
-    if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (gmtime_r(&t, &tm) == NULL
+        || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
         return;
     printf("# %-3s %s\n", name, buf);
 }
@@ -78,7 +79,7 @@ ctl_decode(int argc, char **argv)
     }
     h = json_dumps(t.header, JSON_INDENT(2));
     p = json_dumps(t.claims, JSON_INDENT(2));
-    if (!h || !p) {
+    if (h == NULL || p == NULL) {
         ctl_err("out of memory");
         goto out;
     }

@@ -79,7 +79,7 @@ struct issuer_conf {
     size_t n_scope_groups;
     long pam_timeout;                  /* seconds a PAM call may take */
     long fail_delay_ms;                /* least failure delay (faildelay.h) */
-    long pam_attempts_per_user;        /* enforced by the helpers (pam_guard.h) */
+    long pam_attempts_per_user;     /* enforced by the helpers (helper_guard.h) */
     long pam_attempts_total;
 };
 

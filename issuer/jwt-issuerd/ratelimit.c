@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "helper_proto.h"
 #include "keytable.h"
 #include "log.h"
-#include "pam_proto.h"
 #include "ratelimit.h"
 
 /* The longest key, "v:" bucket "|" user (a bucket never contains '|'). */

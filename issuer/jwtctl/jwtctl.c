@@ -1,6 +1,7 @@
 /*
  * jwtctl: the administrator's tool for pamjwt: keygen, jwks, sign, decode
- * and verify (jwtctl(1)).  Each subcommand lives in its own ctl_*.c.
+ * and verify (jwtctl(1)).  Each subcommand lives in the file
+ * named for it (decode.c, jwks.c, keygen.c, sign.c, verify.c).
  */
 #include <stdio.h>
 #include <string.h>

@@ -28,8 +28,8 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
-#include "pam_supervisor.h"
-#include "pam_pool.h"
+#include "helper_supervisor.h"
+#include "helper_pool.h"
 #include "sockets.h"
 #include "state.h"
 
@@ -158,7 +158,7 @@ reload(const char *path)
              pjwt_key_kid(st->sign_key), pjwt_alg_name(st->alg),
              pjwt_keyset_count(st->keys));
     /* The supervisor re-reads its PAM settings itself, from the file. */
-    pam_pool_reload(st->conf->pam_queue, st->conf->pam_timeout);
+    helper_pool_reload(st->conf->pam_queue, st->conf->pam_timeout);
     issuer_state_put(old);
     issuer_state_set(st);
     metrics_reload(1);
@@ -188,7 +188,7 @@ drain(struct MHD_Daemon **d, int n, int rc)
     }
     for (i = 0; i < n; i++)
         MHD_stop_daemon(d[i]);
-    pam_pool_stop();
+    helper_pool_stop();
 }
 
 int
@@ -246,7 +246,7 @@ main(int argc, char **argv)
     }
     /* The supervisor gets this configuration, and no key: none is read
        yet. */
-    if (pam_supervisor_start(conf, &ctl) < 0) {
+    if (helper_supervisor_start(conf, &ctl) < 0) {
         log_err("cannot start the PAM helpers: %s", strerror(errno));
         return 1;
     }
@@ -276,7 +276,7 @@ main(int argc, char **argv)
     /* st stays referenced until exit: MHD keeps pointers to its TLS
        certificate and key, which a SIGHUP must not free. */
     __atomic_add_fetch(&st->refs, 1, __ATOMIC_RELAXED);
-    if (pam_pool_start(ctl, (int)conf->pam_workers, st->conf->pam_queue,
+    if (helper_pool_start(ctl, (int)conf->pam_workers, st->conf->pam_queue,
                        st->conf->pam_timeout) != 0) {
         log_err("cannot start the PAM event thread");
         return 1;
@@ -306,7 +306,7 @@ main(int argc, char **argv)
                  http_in_flight());
         break;
     }
-    rc = pam_pool_lost() ? 1 : 0;
+    rc = helper_pool_lost() ? 1 : 0;
     drain(d, n, rc);
     issuer_state_set(NULL);
     issuer_state_put(st);

@@ -212,6 +212,28 @@ check_required(struct run *r, const json_t *claims, const pjwt_claim_req *q)
     return outcome(r, "claim", 0, "%s holds \"%s\"", q->name, q->value);
 }
 
+/*
+ * nbf and iat: a NumericDate, when present, no later than now + leeway
+ * (RFC 7519 4.1.5; an iat from the future is a forged or skewed token).
+ * *has is get_date's answer, *val the date.  0 or the failure.
+ */
+static int
+not_later(struct run *r, const json_t *claims, const char *name, int code,
+          const char *why, time_t now, int *has, double *val)
+{
+    double limit = (double)now + (double)r->p->leeway;
+    int rc;
+
+    *has = get_date(claims, name, val);
+    if (*has < 0)
+        return outcome(r, name, *has, "%s is not a NumericDate", name);
+    if (!*has)
+        return 0;
+    rc = *val <= limit ? 0 : code;
+    return outcome(r, name, rc, "%s%s %.15g, now %lld, leeway %ld",
+                   rc ? why : "", name, *val, (long long)now, r->p->leeway);
+}
+
 /* The time checks: exp, nbf, iat, lifetime.  0 or the first failure. */
 static int
 check_times(struct run *r, const json_t *claims, time_t now)
@@ -236,25 +258,10 @@ check_times(struct run *r, const json_t *claims, time_t now)
                      rc ? "expired: " : "", exp, (long long)now, p->leeway));
     }
 
-    has_nbf = get_date(claims, "nbf", &nbf);
-    if (has_nbf < 0)
-        KEEP(outcome(r, "nbf", has_nbf, "nbf is not a NumericDate"));
-    else if (has_nbf) {
-        rc = nbf <= t + lw ? 0 : PJWT_ERR_NBF;
-        KEEP(outcome(r, "nbf", rc, "%snbf %.15g, now %lld, leeway %ld",
-                     rc ? "not yet valid: " : "", nbf, (long long)now,
-                     p->leeway));
-    }
-
-    has_iat = get_date(claims, "iat", &iat);
-    if (has_iat < 0)
-        KEEP(outcome(r, "iat", has_iat, "iat is not a NumericDate"));
-    else if (has_iat) {
-        rc = iat <= t + lw ? 0 : PJWT_ERR_IAT;
-        KEEP(outcome(r, "iat", rc, "%siat %.15g, now %lld, leeway %ld",
-                     rc ? "issued in the future: " : "", iat, (long long)now,
-                     p->leeway));
-    }
+    KEEP(not_later(r, claims, "nbf", PJWT_ERR_NBF, "not yet valid: ", now,
+                   &has_nbf, &nbf));
+    KEEP(not_later(r, claims, "iat", PJWT_ERR_IAT, "issued in the future: ",
+                   now, &has_iat, &iat));
 
     if (p->max_lifetime > 0 && has_exp >= 0 && has_iat >= 0) {
         /* Without exp the lifetime is unbounded: fail closed. */

@@ -209,6 +209,17 @@ fail:
     return r;
 }
 
+/* The path ends in the directory dfd (checked already): only a caller
+   asking for a directory gets it. */
+static int
+open_held(const char *path, int dfd, uid_t uid, int kind, int probe,
+          struct stat *st, pjwt_err *err)
+{
+    if (kind == PJWT_PATH_FILE)
+        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a regular file", path);
+    return open_last(path, dfd, ".", uid, kind, probe, st, err);
+}
+
 static int
 walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
      pjwt_err *err)
@@ -250,12 +261,7 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
         last = rest[end] == '\0';
         if (n == 0) {
             /* The path ends in a directory we hold ("/", "a/", "a/."). */
-            if (kind == PJWT_PATH_FILE) {
-                r = PJWT_FAIL(err, PJWT_ERR_IO,
-                              "%s: not a regular file", path);
-                goto out;
-            }
-            r = open_last(path, dfd, ".", uid, kind, probe, st, err);
+            r = open_held(path, dfd, uid, kind, probe, st, err);
             goto out;
         }
         if (n > NAME_MAX) {
@@ -350,12 +356,7 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
             goto out;
         if (last) {
             /* The path ends in ".." */
-            if (kind == PJWT_PATH_FILE) {
-                r = PJWT_FAIL(err, PJWT_ERR_IO,
-                              "%s: not a regular file", path);
-                goto out;
-            }
-            r = open_last(path, dfd, ".", uid, kind, probe, st, err);
+            r = open_held(path, dfd, uid, kind, probe, st, err);
             goto out;
         }
     }

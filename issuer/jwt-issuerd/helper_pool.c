@@ -148,26 +148,29 @@ helper_pool_lost(void)
     return __atomic_load_n(&P.lost, __ATOMIC_RELAXED);
 }
 
+/* A field the HTTP threads and the event thread share, read under the
+   lock. */
+static long
+read_locked(const long *field)
+{
+    long v;
+
+    pthread_mutex_lock(&P.lock);
+    v = *field;
+    pthread_mutex_unlock(&P.lock);
+    return v;
+}
+
 static long
 timeout_s(void)
 {
-    long t;
-
-    pthread_mutex_lock(&P.lock);
-    t = P.timeout_s;
-    pthread_mutex_unlock(&P.lock);
-    return t;
+    return read_locked(&P.timeout_s);
 }
 
 long
 helper_pool_queue_depth(void)
 {
-    long n;
-
-    pthread_mutex_lock(&P.lock);
-    n = P.queued;
-    pthread_mutex_unlock(&P.lock);
-    return n;
+    return read_locked(&P.queued);
 }
 
 static void

@@ -31,6 +31,10 @@ int ctl_verify(int argc, char **argv);
 /* "jwtctl: " + message on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Flush stdout: CTL_OK, or CTL_FAIL with a message (a full disk or a closed
+   pipe must not look like success to a script). */
+int ctl_flush(void);
+
 /*
  * Read all of a file, or stdin when path is "-", into a new NUL-terminated
  * buffer (at most CTL_INPUT_MAX bytes; a path must be a regular file),

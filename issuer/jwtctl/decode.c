@@ -88,11 +88,7 @@ ctl_decode(int argc, char **argv)
     show_date(t.claims, "iat");
     show_date(t.claims, "nbf");
     show_date(t.claims, "exp");
-    if (fflush(stdout) != 0) {
-        ctl_err("stdout: write failed");
-        goto out;
-    }
-    r = CTL_OK;
+    r = ctl_flush();
 out:
     free(h);
     free(p);

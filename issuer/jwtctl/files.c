@@ -28,6 +28,17 @@ ctl_err(const char *fmt, ...)
 }
 
 int
+ctl_flush(void)
+{
+    /* ferror too: a printf that failed before the flush leaves its mark. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        ctl_err("stdout: write failed");
+        return CTL_FAIL;
+    }
+    return CTL_OK;
+}
+
+int
 ctl_read(const char *path, char **out, size_t *outlen)
 {
     uint8_t *buf = NULL;

@@ -68,11 +68,8 @@ ctl_jwks(int argc, char **argv)
         ctl_err("out of memory");
         goto out;
     }
-    if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
-        ctl_err("stdout: write failed");
-        goto out;
-    }
-    r = CTL_OK;
+    printf("%s\n", text);
+    r = ctl_flush();
 out:
     free(text);
     json_decref(jwks);

@@ -121,11 +121,8 @@ ctl_sign(int argc, char **argv)
         ctl_err("sign: %s", e.msg);
         goto out;
     }
-    if (printf("%s\n", tok) < 0 || fflush(stdout) != 0) {
-        ctl_err("stdout: write failed");
-        goto out;
-    }
-    r = CTL_OK;
+    printf("%s\n", tok);
+    r = ctl_flush();
 out:
     if (tok != NULL)
         pjwt_secret_free(tok, strlen(tok));

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
@@ -318,7 +319,22 @@ reset_signals(void)
     sigemptyset(&sa.sa_mask);
     for (s = 1; s < NSIG; s++)
         if (s != SIGKILL && s != SIGSTOP)
-            sigaction(s, &sa, NULL);    /* EINVAL for libc's own: fine */
+            sigaction(s, &sa, NULL);    /* EINVAL for libc's own: below */
+    /* libc refuses its reserved signals (32 and 33: thread cancellation
+       and set*id broadcast), which GNU make, for one, leaves ignored for
+       everything it runs.  The kernel call resets them as well, so a
+       helper starts as from a clean shell; libc installs its own handlers
+       there again when a thread needs them. */
+    for (s = 32; s < SIGRTMIN; s++) {
+        struct {
+            void (*handler)(int);
+            unsigned long flags;
+            void (*restorer)(void);
+            unsigned long mask;
+        } k = { SIG_DFL, 0, NULL, 0 };
+
+        syscall(SYS_rt_sigaction, s, &k, NULL, sizeof(k.mask));
+    }
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 }

@@ -178,7 +178,7 @@ pjwt_conf_parse_file(const char *path, pjwt_conf_set_fn set, void *ctx,
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    int r;
+    int r = PJWT_ERR_INTERNAL;
 
     if (!path || !set)
         return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
@@ -186,11 +186,15 @@ pjwt_conf_parse_file(const char *path, pjwt_conf_set_fn set, void *ctx,
        the file must pass the trust rule (fileio.h). */
     r = pjwt_file_read(path, FILE_MAX_LEN, PJWT_FILE_CHECK_WRITE, &buf, &len,
                        err);
-    if (r == PJWT_ERR_TOO_LONG)
+    if (r == PJWT_ERR_TOO_LONG) {
         r = PJWT_FAIL(err, PJWT_ERR_CONF,
                       "%s: larger than %d bytes", path, FILE_MAX_LEN);
-    if (r == 0)
-        r = pjwt_conf_parse_buf(path, (const char *)buf, len, set, ctx, err);
+        goto out;
+    }
+    if (r != 0)
+        goto out;
+    r = pjwt_conf_parse_buf(path, (const char *)buf, len, set, ctx, err);
+out:
     pjwt_file_free(buf, len);
     return r;
 }
@@ -316,20 +320,27 @@ pjwt_conf_pair(const char *key, const char *value, char **name, char **val,
                pjwt_err *err)
 {
     const char *eq = value ? strchr(value, '=') : NULL;
+    char *n = NULL, *v = NULL;
+    int r = PJWT_ERR_INTERNAL;
 
     *name = NULL;
     *val = NULL;
-    if (!eq || eq == value)
-        return PJWT_FAIL(err, PJWT_ERR_CONF,
-                            "%s needs NAME=VALUE", key);
-    *name = strndup(value, (size_t)(eq - value));
-    *val = strdup(eq + 1);
-    if (!*name || !*val) {
-        free(*name);
-        free(*val);
-        *name = NULL;
-        *val = NULL;
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    if (!eq || eq == value) {
+        r = PJWT_FAIL(err, PJWT_ERR_CONF, "%s needs NAME=VALUE", key);
+        goto out;
     }
-    return 0;
+    n = strndup(value, (size_t)(eq - value));
+    v = strdup(eq + 1);
+    if (!n || !v) {
+        r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    *name = n;
+    *val = v;
+    n = v = NULL;
+    r = 0;
+out:
+    free(n);
+    free(v);
+    return r;
 }

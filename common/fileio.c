@@ -98,18 +98,23 @@ check_dir(const char *path, int fd, const char *where, uid_t uid,
 static int
 open_root(const char *path, uid_t uid, char *where, pjwt_err *err)
 {
-    int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), r;
+    int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int r = PJWT_ERR_INTERNAL;
 
-    if (fd < 0)
-        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: /: %s", path,
-                         strerror(errno));
+    if (fd < 0) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: /: %s", path, strerror(errno));
+        goto out;
+    }
     strcpy(where, "/");
     r = check_dir(path, fd, where, uid, err);
-    if (r != 0) {
+    if (r != 0)
+        goto out;
+    r = fd;
+    fd = -1;
+out:
+    if (fd >= 0)
         close(fd);
-        return r;
-    }
-    return fd;
+    return r;
 }
 
 /* where += "/" + name (where is canonical, PATH_MAX bytes). */
@@ -157,55 +162,63 @@ open_last(const char *path, int dfd, const char *name, uid_t uid, int kind,
           int probe, struct stat *out, pjwt_err *err)
 {
     struct stat lst, st;
-    int fd, r;
+    int fd = -1, r = PJWT_ERR_INTERNAL;
 
-    if (fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) != 0)
-        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
-                         strerror(errno));
-    if (S_ISLNK(lst.st_mode))
-        return PJWT_FAIL(err, PJWT_ERR_PERM,
-                         "%s: is a symbolic link", path);
+    if (fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (S_ISLNK(lst.st_mode)) {
+        r = PJWT_FAIL(err, PJWT_ERR_PERM, "%s: is a symbolic link", path);
+        goto out;
+    }
     /* Refuse FIFOs and devices before opening them: an open may block
        or have effects. */
-    if (kind == PJWT_PATH_FILE && !S_ISREG(lst.st_mode))
-        return PJWT_FAIL(err, PJWT_ERR_IO,
-                         "%s: not a regular file", path);
-    if (kind == PJWT_PATH_DIR && !S_ISDIR(lst.st_mode))
-        return PJWT_FAIL(err, PJWT_ERR_IO,
-                         "%s: not a directory", path);
+    if (kind == PJWT_PATH_FILE && !S_ISREG(lst.st_mode)) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a regular file", path);
+        goto out;
+    }
+    if (kind == PJWT_PATH_DIR && !S_ISDIR(lst.st_mode)) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a directory", path);
+        goto out;
+    }
     fd = openat(dfd, name, probe ? O_PATH | O_NOFOLLOW | O_CLOEXEC
                 : kind == PJWT_PATH_DIR
                 ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
                 : O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0 && errno == ELOOP)
-        return PJWT_FAIL(err, PJWT_ERR_PERM,
-                         "%s: is a symbolic link", path);
-    if (fd < 0)
-        return PJWT_FAIL(err, errno == ENOMEM ? PJWT_ERR_NOMEM
-                         : PJWT_ERR_IO, "%s: %s", path,
-                         strerror(errno));
+    if (fd < 0 && errno == ELOOP) {
+        r = PJWT_FAIL(err, PJWT_ERR_PERM, "%s: is a symbolic link", path);
+        goto out;
+    }
+    if (fd < 0) {
+        r = PJWT_FAIL(err, errno == ENOMEM ? PJWT_ERR_NOMEM : PJWT_ERR_IO,
+                      "%s: %s", path, strerror(errno));
+        goto out;
+    }
     /* What was checked is what we hold: the entry may have been replaced
        between fstatat and openat.  The rule is then applied to the
        descriptor itself. */
     if (fstat(fd, &st) != 0) {
         r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
                       strerror(errno));
-        goto fail;
+        goto out;
     }
     if (st.st_dev != lst.st_dev || st.st_ino != lst.st_ino
         || (st.st_mode & S_IFMT) != (lst.st_mode & S_IFMT)) {
         r = PJWT_FAIL(err, PJWT_ERR_PERM,
                       "%s: replaced while being opened", path);
-        goto fail;
+        goto out;
     }
     r = check_object(path, NULL, &st, uid, err);
     if (r != 0)
-        goto fail;
+        goto out;
     if (out)
         *out = st;
-    return fd;
-fail:
-    close(fd);
+    r = fd;
+    fd = -1;
+out:
+    if (fd >= 0)
+        close(fd);
     return r;
 }
 
@@ -235,20 +248,25 @@ walk(const char *path, uid_t uid, int kind, int probe, struct stat *st,
     /* A relative path starts at the current directory, whose own path
        up to / is checked like any other. */
     if (path[0] != '/') {
-        if (!getcwd(target, sizeof(target)))
-            return PJWT_FAIL(err, PJWT_ERR_IO,
-                             "%s: current directory: %s", path,
-                             strerror(errno));
+        if (!getcwd(target, sizeof(target))) {
+            r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: current directory: %s",
+                          path, strerror(errno));
+            goto out;
+        }
         n = (size_t)snprintf(rest, sizeof(rest), "%s/%s", target, path);
     } else {
         n = (size_t)snprintf(rest, sizeof(rest), "%s", path);
     }
-    if (n >= sizeof(rest))
-        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: path too long",
-                         path);
+    if (n >= sizeof(rest)) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: path too long", path);
+        goto out;
+    }
     dfd = open_root(path, uid, where, err);
-    if (dfd < 0)
-        return dfd;
+    if (dfd < 0) {
+        r = dfd;
+        dfd = -1;
+        goto out;
+    }
     for (;;) {
         int last;
 
@@ -388,24 +406,29 @@ pjwt_path_trusted(const char *path, uid_t uid, int kind, pjwt_err *err)
 static int
 open_plain(const char *path, struct stat *st, pjwt_err *err)
 {
-    int fd, r;
+    int fd, r = PJWT_ERR_INTERNAL;
 
     /* O_NONBLOCK: a FIFO planted at path must not hang us in open();
        it is refused as not regular below.  Reads of regular files ignore
        the flag. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
-                         strerror(errno));
-    if (fstat(fd, st) != 0)
-        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path,
-                      strerror(errno));
-    else if (!S_ISREG(st->st_mode))
-        r = PJWT_FAIL(err, PJWT_ERR_IO,
-                      "%s: not a regular file", path);
-    else
-        return fd;
-    close(fd);
+    if (fd < 0) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, st) != 0) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a regular file", path);
+        goto out;
+    }
+    r = fd;
+    fd = -1;
+out:
+    if (fd >= 0)
+        close(fd);
     return r;
 }
 
@@ -506,9 +529,10 @@ pjwt_fd_read(int fd, const char *name, size_t max_size, uint8_t **buf,
     /* A stream announces no size: room for the largest allowed, and one
        byte more to tell "exactly max_size" from "longer". */
     b = malloc(max_size + 1);
-    if (!b)
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM,
-                            "%s: out of memory", name);
+    if (!b) {
+        r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "%s: out of memory", name);
+        goto out;
+    }
     r = read_all(fd, name, b, max_size + 1, &got, err);
     if (r != 0)
         goto out;

@@ -38,37 +38,38 @@ alg_names(pjwt_algset set, char *buf, size_t cap)
 int
 pjwt_verifier_add_key(pjwt_verifier *v, pjwt_key *key, pjwt_err *err)
 {
+    int r = PJWT_ERR_INTERNAL;
+
     if (!v || !key || v->prepared) {
-        pjwt_key_free(key);
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+        r = PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+        goto out;
     }
     if (pjwt_key_kty(key) == PJWT_KTY_OCT) {
-        pjwt_key_free(key);
-        return PJWT_FAIL(err, PJWT_ERR_CONF,
-                         "HMAC keys come only from hmac_secret");
+        r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                      "HMAC keys come only from hmac_secret");
+        goto out;
     }
     if (!v->ks && !(v->ks = pjwt_keyset_new())) {
-        pjwt_key_free(key);
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
     }
-    return pjwt_keyset_add(v->ks, key, err);
+    /* The keyset owns key from here, also when adding fails. */
+    r = pjwt_keyset_add(v->ks, key, err);
+    key = NULL;
+out:
+    pjwt_key_free(key);
+    return r;
 }
 
-int
-pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
+/*
+ * The options prepare() cannot work with, refused before anything is
+ * loaded (a verifier that fails here keeps the keys added to it).
+ */
+static int
+check_options(pjwt_verifier *v, pjwt_err *err)
 {
-    unsigned kflags = (flags & (PJWT_KEYS_EAGER | PJWT_KEYS_PRIVATE)) |
-                      PJWT_KEYS_CHECK_WRITE;
-    pjwt_algset keyalgs, extra;
     pjwt_err e;
-    char names[128];
-    size_t i;
-    int needs, r = PJWT_ERR_INTERNAL;
 
-    if (!v)
-        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
-    if (v->prepared)
-        return 0;
     if (!v->issuer)
         return PJWT_FAIL(err, PJWT_ERR_CONF, "issuer is required");
     if (!v->aud_tmpl)
@@ -85,9 +86,30 @@ pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
     if (v->alg_list && (v->algs & PJWT_ALGSET_HS) && !v->hmac_secret)
         return PJWT_FAIL(err, PJWT_ERR_CONF,
                          "HS* algorithms allowed without an hmac_secret");
+    return 0;
+}
 
-    if (!v->ks && !(v->ks = pjwt_keyset_new()))
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+int
+pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err)
+{
+    unsigned kflags = (flags & (PJWT_KEYS_EAGER | PJWT_KEYS_PRIVATE)) |
+                      PJWT_KEYS_CHECK_WRITE;
+    pjwt_algset keyalgs, extra;
+    char names[128];
+    size_t i;
+    int needs, r = PJWT_ERR_INTERNAL;
+
+    if (!v)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+    if (v->prepared)
+        return 0;
+    if ((r = check_options(v, err)) != 0)
+        return r;
+
+    if (!v->ks && !(v->ks = pjwt_keyset_new())) {
+        r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     for (i = 0; i < v->n_keys; i++) {
         if ((r = pjwt_keyset_load_file(v->ks, v->keys[i], kflags, err)) != 0)
             goto out;

@@ -77,8 +77,10 @@ record_name(const char *iss, size_t iss_len, const char *jti, size_t jti_len,
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int r = PJWT_ERR_INTERNAL;
 
-    if (!ctx)
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    if (!ctx) {
+        r = PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(ctx, iss, iss_len) != 1 ||
         EVP_DigestUpdate(ctx, "", 1) != 1 ||
@@ -103,7 +105,7 @@ open_dir(const char *dir, pjwt_err *err)
 {
     struct stat st;
     pjwt_err e;
-    int fd;
+    int fd, r = PJWT_ERR_INTERNAL;
 
     /* Created when missing (EEXIST is the usual answer); then the trust
        rule (fileio.h) for it and every directory above it: whoever could
@@ -111,15 +113,23 @@ open_dir(const char *dir, pjwt_err *err)
     (void)mkdir(dir, 0700);
     pjwt_err_clear(&e);
     fd = pjwt_path_open(dir, geteuid(), PJWT_PATH_DIR, &st, &e);
-    if (fd < 0)
-        return PJWT_FAIL(err, fd, "replay_dir %s", e.msg);
-    if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-        close(fd);
-        return PJWT_FAIL(err, PJWT_ERR_PERM,
-                         "replay_dir %s: must be owned by uid %u, mode 0700",
-                         dir, (unsigned)geteuid());
+    if (fd < 0) {
+        r = PJWT_FAIL(err, fd, "replay_dir %s", e.msg);
+        fd = -1;
+        goto out;
     }
-    return fd;
+    if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+        r = PJWT_FAIL(err, PJWT_ERR_PERM,
+                      "replay_dir %s: must be owned by uid %u, mode 0700",
+                      dir, (unsigned)geteuid());
+        goto out;
+    }
+    r = fd;
+    fd = -1;
+out:
+    if (fd >= 0)
+        close(fd);
+    return r;
 }
 
 static int
@@ -156,17 +166,15 @@ static void
 sweep_bucket(int dfd, const char *bname, int *budget)
 {
     struct dirent *de;
-    DIR *d;
+    DIR *d = NULL;
     int bfd;
 
     bfd = openat(dfd, bname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (bfd < 0)
-        return;
-    d = fdopendir(bfd);
-    if (!d) {
-        close(bfd);
-        return;
-    }
+        goto out;
+    if (!(d = fdopendir(bfd)))
+        goto out;
+    bfd = -1;               /* d's now */
     while (*budget > 0 && (de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
@@ -174,9 +182,15 @@ sweep_bucket(int dfd, const char *bname, int *budget)
             (*budget)--;
     }
     closedir(d);
+    d = NULL;
     /* ENOTEMPTY: budget spent, or a login stalled for MARGIN seconds
        linked into it; the next sweep goes on. */
     unlinkat(dfd, bname, AT_REMOVEDIR);
+out:
+    if (d)
+        closedir(d);
+    if (bfd >= 0)
+        close(bfd);
 }
 
 /*
@@ -191,19 +205,17 @@ sweep(int dfd, time_t now)
     struct dirent *de;
     struct stat st;
     time_t start;
-    DIR *d;
-    int fd, n = 0, budget = SWEEP_MAX;
+    DIR *d = NULL;
+    int fd = -1, n = 0, budget = SWEEP_MAX;
 
     if (flock(dfd, LOCK_EX | LOCK_NB) != 0)
         return;
     fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0)
         goto out;
-    d = fdopendir(fd);
-    if (!d) {
-        close(fd);
+    if (!(d = fdopendir(fd)))
         goto out;
-    }
+    fd = -1;                /* d's now */
     while (budget > 0 && (de = readdir(d)) != NULL) {
         const char *nm = de->d_name;
 
@@ -226,9 +238,14 @@ sweep(int dfd, time_t now)
             budget--;
     }
     closedir(d);
+    d = NULL;
     for (int i = 0; i < n && budget > 0; i++)
         sweep_bucket(dfd, expired[i], &budget);
 out:
+    if (d)
+        closedir(d);
+    if (fd >= 0)
+        close(fd);
     flock(dfd, LOCK_UN);
 }
 
@@ -239,18 +256,22 @@ make_tmp(int dfd, char *tmp, size_t cap, time_t until, pjwt_err *err)
     unsigned char rnd[8];
     struct timespec ts[2];
     char body[32];
-    int fd, n, r = PJWT_ERR_IO;
+    int fd = -1, n, r = PJWT_ERR_IO;
 
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-        return PJWT_FAIL(err, PJWT_ERR_INTERNAL, "RAND_bytes failed");
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        r = PJWT_FAIL(err, PJWT_ERR_INTERNAL, "RAND_bytes failed");
+        goto out;
+    }
     snprintf(tmp, cap, "tmp.%ld.%02x%02x%02x%02x%02x%02x%02x%02x",
              (long)getpid(), rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],
              rnd[6], rnd[7]);
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                 0600);
-    if (fd < 0)
-        return PJWT_FAIL(err, errno == ENOENT ? PJWT_ERR_MISSING : PJWT_ERR_IO,
-                         "replay record: %s", strerror(errno));
+    if (fd < 0) {
+        r = PJWT_FAIL(err, errno == ENOENT ? PJWT_ERR_MISSING : PJWT_ERR_IO,
+                      "replay record: %s", strerror(errno));
+        goto out;
+    }
     /* The content is informative only (for an administrator's ls). */
     n = snprintf(body, sizeof(body), "%lld\n", (long long)until);
     ts[0].tv_sec = ts[1].tv_sec = until;
@@ -263,7 +284,8 @@ make_tmp(int dfd, char *tmp, size_t cap, time_t until, pjwt_err *err)
     }
     r = 0;
 out:
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     return r;
 }
 
@@ -273,26 +295,34 @@ open_bucket(int dfd, const char *dir, time_t exp, char *bname, size_t cap,
             pjwt_err *err)
 {
     struct stat st;
-    int bfd;
+    int bfd = -1, r = PJWT_ERR_INTERNAL;
 
     snprintf(bname, cap, "%lld",
              (long long)(exp - exp % BUCKET_SECONDS));
-    if (mkdirat(dfd, bname, 0700) != 0 && errno != EEXIST)
-        return PJWT_FAIL(err, PJWT_ERR_IO, "replay_dir %s: %s",
-                         dir, strerror(errno));
+    if (mkdirat(dfd, bname, 0700) != 0 && errno != EEXIST) {
+        r = PJWT_FAIL(err, PJWT_ERR_IO, "replay_dir %s: %s",
+                      dir, strerror(errno));
+        goto out;
+    }
     bfd = openat(dfd, bname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (bfd < 0)
-        return PJWT_FAIL(err, errno == ENOENT ? PJWT_ERR_MISSING
-                                              : PJWT_ERR_IO,
-                         "replay_dir %s: %s", dir, strerror(errno));
+    if (bfd < 0) {
+        r = PJWT_FAIL(err, errno == ENOENT ? PJWT_ERR_MISSING : PJWT_ERR_IO,
+                      "replay_dir %s: %s", dir, strerror(errno));
+        goto out;
+    }
     if (fstat(bfd, &st) != 0 || st.st_uid != geteuid() ||
         (st.st_mode & 077) != 0) {
-        close(bfd);
-        return PJWT_FAIL(err, PJWT_ERR_PERM,
-                         "replay_dir %s: bucket %s must be owned by uid %u, "
-                         "mode 0700", dir, bname, (unsigned)geteuid());
+        r = PJWT_FAIL(err, PJWT_ERR_PERM,
+                      "replay_dir %s: bucket %s must be owned by uid %u, "
+                      "mode 0700", dir, bname, (unsigned)geteuid());
+        goto out;
     }
-    return bfd;
+    r = bfd;
+    bfd = -1;
+out:
+    if (bfd >= 0)
+        close(bfd);
+    return r;
 }
 
 int
@@ -314,10 +344,13 @@ pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
                          "token not valid at this time");
     r = record_name(iss, iss_len, jti, jti_len, name, err);
     if (r != 0)
-        return r;
+        goto out;
     dfd = open_dir(dir, err);
-    if (dfd < 0)
-        return dfd;
+    if (dfd < 0) {
+        r = dfd;
+        dfd = -1;
+        goto out;
+    }
     /* A record of the flat layout counts as well. */
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         r = PJWT_FAIL(err, PJWT_ERR_REPLAY, "jti already used");
@@ -342,28 +375,27 @@ pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
             goto out;
         }
         r = make_tmp(bfd, tmp, sizeof(tmp), exp + leeway, err);
-        if (r == PJWT_ERR_MISSING)
-            goto again;
-        if (r != 0)
+        if (r != 0 && r != PJWT_ERR_MISSING)
             goto out;
-        have_tmp = 1;
-        if (linkat(bfd, tmp, bfd, name, 0) == 0) {
-            r = 0;
-            goto out;
+        if (r == 0) {
+            have_tmp = 1;
+            if (linkat(bfd, tmp, bfd, name, 0) == 0) {
+                r = 0;
+                goto out;
+            }
+            if (errno == EEXIST) {
+                r = PJWT_FAIL(err, PJWT_ERR_REPLAY,
+                              "jti already used");
+                goto out;
+            }
+            if (errno != ENOENT) {
+                r = PJWT_FAIL(err, PJWT_ERR_IO, "replay record: %s",
+                              strerror(errno));
+                goto out;
+            }
+            unlinkat(bfd, tmp, 0);
+            have_tmp = 0;
         }
-        if (errno == EEXIST) {
-            r = PJWT_FAIL(err, PJWT_ERR_REPLAY,
-                          "jti already used");
-            goto out;
-        }
-        if (errno != ENOENT) {
-            r = PJWT_FAIL(err, PJWT_ERR_IO, "replay record: %s",
-                          strerror(errno));
-            goto out;
-        }
-        unlinkat(bfd, tmp, 0);
-        have_tmp = 0;
-again:
         close(bfd);
         bfd = -1;
     }
@@ -376,6 +408,7 @@ out:
         close(bfd);
     if (r == 0)
         sweep(dfd, now);
-    close(dfd);
+    if (dfd >= 0)
+        close(dfd);
     return r;
 }

@@ -86,20 +86,20 @@ ctl_keygen(int argc, char **argv)
         }
         if (ctl_write_atomic(out, secret, slen, 0600, force) != 0)
             goto out;
-        r = CTL_OK;
-        goto out;
+    } else {
+        if ((priv_pem = pjwt_key_to_private_pem(key, &e)) == NULL ||
+            (pub_pem = pjwt_key_to_public_pem(key, &e)) == NULL) {
+            ctl_err("keygen: %s", e.msg);
+            goto out;
+        }
+        if (ctl_write_atomic(out, priv_pem, strlen(priv_pem), 0600,
+                             force) != 0)
+            goto out;
+        if (ctl_write_atomic(pub, pub_pem, strlen(pub_pem), 0644, force) != 0)
+            goto out;
+        fprintf(stderr, "jwtctl: wrote %s (private, %s, kid %s) and %s\n", out,
+                pjwt_alg_name(alg), pjwt_key_kid(key), pub);
     }
-    if ((priv_pem = pjwt_key_to_private_pem(key, &e)) == NULL ||
-        (pub_pem = pjwt_key_to_public_pem(key, &e)) == NULL) {
-        ctl_err("keygen: %s", e.msg);
-        goto out;
-    }
-    if (ctl_write_atomic(out, priv_pem, strlen(priv_pem), 0600, force) != 0)
-        goto out;
-    if (ctl_write_atomic(pub, pub_pem, strlen(pub_pem), 0644, force) != 0)
-        goto out;
-    fprintf(stderr, "jwtctl: wrote %s (private, %s, kid %s) and %s\n", out,
-            pjwt_alg_name(alg), pjwt_key_kid(key), pub);
     r = CTL_OK;
 out:
     if (priv_pem != NULL)

@@ -70,7 +70,8 @@ ctl_sign(int argc, char **argv)
         pjwt_conf_long("--lifetime", life_arg, 1, 10L * 366 * 86400, &life,
                        &e) != 0) {
         ctl_err("%s", e.msg);
-        return CTL_USAGE;
+        r = CTL_USAGE;
+        goto out;
     }
 
     /* Claims: strict JSON (no duplicate members, an object). */

@@ -104,7 +104,8 @@ ctl_verify(int argc, char **argv)
     if (config) {
         if (!(config_arg = malloc(strlen(config) + sizeof("config=")))) {
             ctl_err("out of memory");
-            return CTL_FAIL;
+            r = CTL_FAIL;
+            goto out;
         }
         memcpy(config_arg, "config=", 7);
         memcpy(config_arg + 7, config, strlen(config) + 1);

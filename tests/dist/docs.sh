@@ -14,24 +14,19 @@
 #  3. the systemd units pass `systemd-analyze verify` (that part is skipped
 #     where systemd-analyze is absent), the nginx site `nginx -t`.
 # A missing product (daemon or jwtctl not built yet) skips only the parts
-# that need it; the script then exits 77 naming them, after everything else
-# has passed.
+# that need it (skip_part, not the harness's skip, which ends the script);
+# the script then exits 77 naming them, after everything else has passed.
 set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
+. tests/lib/harness.sh
 ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
 JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
+harness_init pamjwt-docs
 umask 077
-cases=0
 skipped=""
-failures=0
-ok() { cases=$((cases + 1)); echo "ok: $*"; }
-bad() { failures=$((failures + 1)); echo "FAIL: $*"; }
-skip() { skipped="$skipped; $*"; echo "skip: $*"; }
+skip_part() { skipped="$skipped; $*"; echo "skip: $*"; }
 
 # ---- 1. option sets ------------------------------------------------------
 
@@ -95,7 +90,7 @@ if [ -f common/modopts.c ]; then
         bad "README/pam_jwt(8) do not say that %H is the module's only name lookup"
     else ok "recipes use %h only; %H documented as the only name lookup"; fi
 else
-    skip "module option table (common/modopts.c) not there yet"
+    skip_part "module option table (common/modopts.c) not there yet"
 fi
 
 # The daemon.
@@ -111,7 +106,7 @@ if [ -f issuer/jwt-issuerd/issuer_conf.c ]; then
     conf_opts etc/jwt-issuerd.conf > "$T/d.etc"
     same_set "etc/jwt-issuerd.conf" "$T/d.code" "$T/d.etc"
 else
-    skip "jwt-issuerd option table (issuer/jwt-issuerd/issuer_conf.c) not there yet"
+    skip_part "jwt-issuerd option table (issuer/jwt-issuerd/issuer_conf.c) not there yet"
 fi
 
 # jwtctl: getopt_long tables vs the man page's --options, and commands.
@@ -127,7 +122,7 @@ if [ -n "$ctl_src" ]; then
     man_opts issuer/jwtctl/jwtctl.1 COMMANDS > "$T/cmd.man"
     same_set "jwtctl(1) commands" "$T/cmd.code" "$T/cmd.man"
 else
-    skip "jwtctl sources not there yet"
+    skip_part "jwtctl sources not there yet"
 fi
 
 # Every man page names its exit status / return values, and renders cleanly.
@@ -203,7 +198,7 @@ if [ -x "$ISSUERD" ]; then
     [ "$rc" = 2 ] || bad "jwt-issuerd with a bad flag exits $rc, jwt-issuerd(8) says 2"
     ok "jwt-issuerd exit codes 1 (bad config, FILE:LINE message) and 2 (usage) as documented"
 else
-    skip "jwt-issuerd not built ($ISSUERD): example configs not loaded by it"
+    skip_part "jwt-issuerd not built ($ISSUERD): example configs not loaded by it"
 fi
 
 if [ -x "$JWTCTL" ] && "$JWTCTL" verify --help >/dev/null 2>&1; then
@@ -238,7 +233,7 @@ if [ -x "$JWTCTL" ] && "$JWTCTL" verify --help >/dev/null 2>&1; then
         { cat "$T/out"; bad "README's host pam_jwt.conf refuses a good token"; }
     ok "README host config + served-style JWKS accept a good token in jwtctl verify"
 else
-    skip "jwtctl verify not built ($JWTCTL): etc/pam_jwt.conf not loaded"
+    skip_part "jwtctl verify not built ($JWTCTL): etc/pam_jwt.conf not loaded"
 fi
 
 # ---- 3. systemd units, nginx -----------------------------------------------
@@ -272,7 +267,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
         ok "systemd units verify cleanly; hardening present"
     fi
 else
-    skip "systemd-analyze absent: units not verified"
+    skip_part "systemd-analyze absent: units not verified"
 fi
 
 if command -v nginx >/dev/null 2>&1; then
@@ -292,10 +287,10 @@ EOF
         { cat "$T/out"; bad "nginx -t rejects etc/nginx/jwt-issuer.conf"; }
     ok "etc/nginx/jwt-issuer.conf passes nginx -t"
 else
-    skip "nginx absent: etc/nginx/jwt-issuer.conf not checked"
+    skip_part "nginx absent: etc/nginx/jwt-issuer.conf not checked"
 fi
 
-echo "# cases passed: $cases"
-[ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
+done_cases
+[ "$HARNESS_BAD" = 0 ] || { echo "$HARNESS_BAD failure(s)"; exit 1; }
 if [ -n "$skipped" ]; then echo "skipped parts${skipped}"; exit 77; fi
 exit 0

@@ -20,38 +20,30 @@
 set -eu
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$TOP"
+. tests/lib/harness.sh
 ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
 JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
-[ -x "$ISSUERD" ] && [ -x "$JWTCTL" ] || { echo "not built yet: jwt-issuerd/jwtctl"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "needs root (throwaway users)"; exit 77; }
+[ -x "$ISSUERD" ] && [ -x "$JWTCTL" ] || skip "not built yet: jwt-issuerd/jwtctl"
+[ "$(id -u)" = 0 ] || skip "needs root (throwaway users)"
 for c in setpriv useradd userdel chpasswd curl pgrep; do
-    command -v "$c" >/dev/null || { echo "$c missing"; exit 77; }
+    command -v "$c" >/dev/null || skip "$c missing"
 done
-getent group shadow >/dev/null || { echo "no group shadow"; exit 77; }
+getent group shadow >/dev/null || skip "no group shadow"
 # ASan intercepts crypt_r and calls a NULL "real" function when libcrypt
 # arrives later by dlopen (pam_unix): a sanitizer artefact, not a bug here.
-case ${PAMJWT_SAN:-} in *address*) echo "pam_unix cannot run under ASan (crypt_r interceptor)"; exit 77 ;; esac
+case ${PAMJWT_SAN:-} in *address*) skip "pam_unix cannot run under ASan (crypt_r interceptor)" ;; esac
 
-T=$(mktemp -d)
+harness_init pamjwt-unit
 chmod 0755 "$T"
+FAIL_LOGS=$T/issuer.log FAIL_TAIL=20
 svc=pjwts$$
 usr=pjwtu$$
 created=""
+# $pid is the daemon while it runs.  At exit: the daemon first (its PAM
+# helpers run as root for $usr), then the throwaway users, then $T.
 pid=""
-cleanup() {
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null || true
-        i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    for u in $created; do userdel "$u" >/dev/null 2>&1 || true; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-cases=0
-fail() { echo "FAIL: $*"; echo "--- issuer log:"; tail -n 20 "$T/issuer.log" 2>/dev/null || true; exit 1; }
-ok() { cases=$((cases + 1)); echo "ok: $*"; }
+on_exit '[ -z "$pid" ] || stop_pid "$pid"
+for u in $created; do userdel "$u" >/dev/null 2>&1 || true; done'
 
 useradd -r -M -d /nonexistent -s /usr/sbin/nologin -U "$svc" || fail "useradd $svc"
 created="$svc"
@@ -65,7 +57,7 @@ shadow_gid=$(getent group shadow | cut -d: -f3)
 # 0700 (root's) gets o+x, which safe_path allows.
 case $T in "${TMPDIR:-/nonexistent}"/*) [ "$(stat -c %u "$TMPDIR")" = 0 ] && chmod o+x "$TMPDIR" ;; esac
 setpriv --reuid="$svc" --regid="$svc_gid" --clear-groups test -x "$T" \
-    || { echo "$T cannot be reached by $svc (mode of TMPDIR?)"; exit 77; }
+    || skip "$T cannot be reached by $svc (mode of TMPDIR?)"
 
 # The service's files as the README installs them: config and PAM service
 # root's, the signing key the service user's, mode 0600.
@@ -86,7 +78,7 @@ cat > "$T/probe.sh" <<EOS
 EOS
 chmod 0755 "$T/probe.sh"
 { echo "auth optional pam_exec.so quiet $T/probe.sh"; cat etc/pam.d/jwt-issuer; } > "$T/pam.d/jwt-issuer"
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 cat > "$T/etc/jwt-issuerd.conf" <<EOF
 listen = 127.0.0.1:$port
 issuer = https://login.example.com
@@ -174,4 +166,4 @@ i=0; while left && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 for p in $sup $helpers; do ! running "$p" || fail "PAM process $p outlived the daemon"; done
 pid=""
 ok "SIGTERM to the main process (KillMode=mixed): supervisor and helpers end with it"
-echo "# cases passed: $cases"
+done_cases

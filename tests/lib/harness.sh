@@ -144,6 +144,9 @@ pam_stack() {
 
 start_issuerd() {
     : "${PAMJWT_ISSUERD:?PAMJWT_ISSUERD not set (run through tests/run.sh)}"
+    # Emptied here, not only by the child's 2>: a LOG reused from a previous
+    # daemon would otherwise show its "ready" before the child truncates it.
+    : > "$2"
     ${VALGRIND:-} "$PAMJWT_ISSUERD" -c "$1" 2>"$2" &
     ISS_PID=$!
     track "$ISS_PID"

@@ -105,7 +105,7 @@ open_root(const char *path, uid_t uid, char *where, pjwt_err *err)
         r = PJWT_FAIL(err, PJWT_ERR_IO, "%s: /: %s", path, strerror(errno));
         goto out;
     }
-    strcpy(where, "/");
+    memcpy(where, "/", sizeof("/"));    /* where: PATH_MAX bytes */
     r = check_dir(path, fd, where, uid, err);
     if (r != 0)
         goto out;

@@ -188,7 +188,7 @@ bad_bearer() {   # bad_bearer WHAT TOKEN
     ok "$1 -> 401 invalid_token on /userinfo and /auth"
 }
 H=${TOK%%.*}; REST=${TOK#*.}; P=${REST%%.*}; S=${REST#*.}
-bad_bearer "tampered signature" "$H.$P.${S%??}AA"
+bad_bearer "tampered signature" "$(tamper_sig "$TOK")"
 PJ=$($PY -c 'import base64,json,sys; p=sys.argv[1]; c=json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4))); c["sub"]="root"; print(base64.urlsafe_b64encode(json.dumps(c).encode()).rstrip(b"=").decode())' "$P")
 bad_bearer "tampered claims" "$H.$PJ.$S"
 NONE=$($PY -c 'import base64,sys; print(base64.urlsafe_b64encode(b"{\"alg\":\"none\"}").rstrip(b"=").decode())')

@@ -215,3 +215,13 @@ vg_scan() {
     [ "$_n" -gt 0 ] || { echo "no valgrind logs: did anything run?"; return 1; }
     [ "$_errs" = 0 ]
 }
+
+# tamper_sig TOKEN: the token with the first signature character changed
+# (A <-> B): always a different signature.  Overwriting the last characters
+# with fixed ones left the token unchanged once in 256 ES256 signatures,
+# which end in one of only four characters.
+tamper_sig() {
+    _s=${1##*.}; _f=${_s%"${_s#?}"}
+    [ "$_f" = A ] && _f=B || _f=A
+    printf '%s.%s\n' "${1%.*}" "$_f${_s#?}"
+}

@@ -20,8 +20,11 @@ datarootdir ?= $(PREFIX)/share
 mandir     ?= $(datarootdir)/man
 docdir     ?= $(datarootdir)/doc/pamjwt
 sysconfdir ?= /etc
-# Debian keeps PAM modules in /lib/<triplet>/security; pam.pc has no securedir.
-PAMDIR     ?= $(libdir)/security
+# libpam loads bare module names only from its own directory, on Debian
+# /lib/<triplet>/security (pam.pc has no securedir): install there when it
+# exists, so the recipes' "pam_jwt.so" is found; elsewhere $(libdir)/security.
+MULTIARCH  ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+PAMDIR     ?= $(if $(and $(MULTIARCH),$(wildcard /lib/$(MULTIARCH)/security/.)),/lib/$(MULTIARCH)/security,$(libdir)/security)
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config

@@ -16,7 +16,11 @@
 
 #define PJM_DEFAULT_CONFIG "/etc/security/pam_jwt.conf"
 #define PJM_DEFAULT_REPLAY_DIR "/var/lib/pam_jwt"
-#define PJM_DEFAULT_PROMPT "Token: "
+/* What pam_unix shows, so password tools (sshpass, expect, Ansible) that
+   wait for "assword" keep working on a password-or-token stack; a
+   token-only stack says what it wants. */
+#define PJM_DEFAULT_PROMPT "Password: "
+#define PJM_TOKEN_ONLY_PROMPT "Token: "
 
 /* ---- log.c ----------------------------------------------------------- */
 

@@ -184,7 +184,9 @@ get_token(pam_handle_t *pamh, const pjwt_modopts *c, const char **token)
        password sshd hands over) and prompts only when there is none: what
        pam_unix does with try_first_pass, so that flag changes nothing. */
     rv = pam_get_authtok(pamh, PAM_AUTHTOK, token,
-                         c->prompt ? c->prompt : PJM_DEFAULT_PROMPT);
+                         c->prompt    ? c->prompt
+                         : c->token_only ? PJM_TOKEN_ONLY_PROMPT
+                                         : PJM_DEFAULT_PROMPT);
     if (rv != PAM_SUCCESS || !*token)
         return rv == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_AUTH_ERR;
     return PAM_SUCCESS;

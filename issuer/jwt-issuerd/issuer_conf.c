@@ -19,7 +19,6 @@
 #include "listen_spec.h"
 
 #define DEFAULT_SERVICE "jwt-issuer"
-#define DEFAULT_AUDIENCE "aud"
 
 static int
 add_str(char **arr, size_t *n, size_t max, const char *key, const char *value,
@@ -89,6 +88,24 @@ add_list(const char *key, const char *value, char **arr, size_t *n, size_t max,
     struct str_list l = { arr, n, max };
 
     return each_item(key, value, add_list_item, &l, err);
+}
+
+/* allowed_audiences: names, or PREFIX* for a whole fleet (ssh:*).  A bare
+   "*" would let a request name any audience at all, including ones other
+   services trust, so a pattern needs a prefix that ends in ':'. */
+static int
+add_audience(void *ctx, const char *key, const char *item, pjwt_err *err)
+{
+    struct issuer_conf *c = ctx;
+    size_t len = strlen(item);
+    const char *star = strchr(item, '*');
+
+    if (star != NULL && (star != item + len - 1 || len < 3 || item[len - 2] != ':'))
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: %s: a pattern is PREFIX:* (a '*' only at the "
+                         "end, after a ':')", key, item);
+    return add_str(c->audiences, &c->n_audiences, CONF_MAX_AUDIENCES, key,
+                   item, err);
 }
 
 /* trusted_proxies: ADDRESS, ADDRESS/BITS, or "unix" for every peer on a
@@ -262,8 +279,7 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
     if (strcmp(key, "publish_key") == 0)
         return add_str(c->publish, &c->n_publish, CONF_MAX_PUBLISH, key, value, err);
     if (strcmp(key, "allowed_audiences") == 0)
-        return add_list(key, value, c->audiences, &c->n_audiences,
-                        CONF_MAX_AUDIENCES, err);
+        return each_item(key, value, add_audience, c, err);
     if (strcmp(key, "trusted_proxies") == 0)
         return each_item(key, value, add_proxy, c, err);
     if (strcmp(key, "rate_limit_user_key") == 0)
@@ -299,8 +315,11 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
     if ((c->tls_cert == NULL) != (c->tls_key == NULL))
         return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "%s: tls_cert and tls_key go together", file);
+    /* A token nobody asked to aim elsewhere is for this issuer itself
+       (its /userinfo and /auth), as RFC 9068 has it: never a literal that
+       some host might also use. */
     if (c->audience == NULL && pjwt_conf_str(&c->audience, "audience",
-                                       DEFAULT_AUDIENCE, err) != 0)
+                                       c->issuer, err) != 0)
         return pjwt_err_code(err);
     if (c->pam_service == NULL && pjwt_conf_str(&c->pam_service, "pam_service",
                                           DEFAULT_SERVICE, err) != 0)
@@ -417,6 +436,29 @@ issuer_conf_is_proxy(const struct issuer_conf *c, const struct netaddr *addr)
     return 0;
 }
 
+/* What a PREFIX:* pattern lets a request fill in: one host name (what
+   pam_jwt's %h and %H expand to), nothing that could reach into another
+   audience's syntax. */
+static int
+audience_suffix_ok(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "0123456789.-_");
+
+    return n > 0 && n <= 253 && s[n] == '\0' && s[0] != '.' && s[0] != '-';
+}
+
+static int
+audience_matches(const char *entry, const char *aud)
+{
+    size_t len = strlen(entry);
+
+    if (len > 0 && entry[len - 1] == '*')
+        return strncmp(aud, entry, len - 1) == 0
+               && audience_suffix_ok(aud + len - 1);
+    return strcmp(aud, entry) == 0;
+}
+
 int
 issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud)
 {
@@ -425,7 +467,7 @@ issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud)
     if (strcmp(aud, c->audience) == 0)
         return 1;
     for (i = 0; i < c->n_audiences; i++)
-        if (strcmp(aud, c->audiences[i]) == 0)
+        if (audience_matches(c->audiences[i], aud))
             return 1;
     return 0;
 }

@@ -117,11 +117,17 @@ left=$(cd "$D" && find . ! -type d | sort)
 [ -z "$left" ] || { echo "$left"; fail "files left after install + uninstall"; }
 ok "install then uninstall leaves no file"
 
-# Default layout (PREFIX=/usr/local): the module under PAMDIR's default.
+# Default layout (PREFIX=/usr/local): the module in libpam's own directory,
+# where a bare "pam_jwt.so" in /etc/pam.d is found ("Module is unknown"
+# otherwise), everything else under the prefix.
 rm -rf "$D"
 make -s --no-print-directory B="$B" SAN="${PAMJWT_SAN:-}" DESTDIR="$D" install > /dev/null 2>&1 ||
     fail "make install with defaults"
-[ -f "$D/usr/local/lib/security/pam_jwt.so" ] && [ -f "$D/usr/local/sbin/jwt-issuerd" ] &&
+triplet=$(${CC:-cc} -print-multiarch)
+if [ -d "/lib/$triplet/security" ]; then pamdir=/lib/$triplet/security; else pamdir=/usr/local/lib/security; fi
+[ -f "$D$pamdir/pam_jwt.so" ] || fail "default PAMDIR: pam_jwt.so not in $pamdir"
+ok "default PAMDIR is libpam's directory $pamdir"
+[ -f "$D/usr/local/sbin/jwt-issuerd" ] && [ -f "$D/usr/local/sbin/jwt-issuerd" ] &&
     [ -f "$D/usr/local/share/man/man8/pam_jwt.8" ] && [ -f "$D/usr/local/lib/systemd/system/jwt-issuerd.service" ] ||
     fail "default PREFIX layout"
 grep -q '^ExecStart=/usr/local/sbin/jwt-issuerd' "$D/usr/local/lib/systemd/system/jwt-issuerd.service" ||

@@ -168,7 +168,10 @@ out=$(run t alice good)
 case $out in *"prompt=JWT please: "*authenticate=PAM_SUCCESS*) ok "prompt text" ;; *) bad "prompt: $out" ;; esac
 service t "auth required $MOD $BASE"
 out=$(run t alice good)
-case $out in *"prompt=Token: "*) ok "default prompt" ;; *) bad "default prompt: $out" ;; esac
+case $out in *"prompt=Password: "*) ok "default prompt is pam_unix's" ;; *) bad "default prompt: $out" ;; esac
+service t "auth required $MOD $BASE token_only"
+out=$(run t alice good)
+case $out in *"prompt=Token: "*) ok "token_only prompt" ;; *) bad "token_only prompt: $out" ;; esac
 # use_first_pass: never prompts; without an item it fails.
 service t "auth required $MOD $BASE use_first_pass"
 # pam_wrapper's pam_set_items plays the module above: it sets PAM_AUTHTOK

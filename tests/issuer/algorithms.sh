@@ -21,7 +21,7 @@ $PY - "$T/hs.key" "$TOK" <<'EOP' || fail "PyJWT rejected the HS256 token"
 import sys, jwt
 key = open(sys.argv[1], "rb").read()
 assert jwt.get_unverified_header(sys.argv[2])["alg"] == "HS256"
-c = jwt.decode(sys.argv[2], key, algorithms=["HS256"], audience="aud", issuer="https://issuer.test")
+c = jwt.decode(sys.argv[2], key, algorithms=["HS256"], audience="https://issuer.test", issuer="https://issuer.test")
 assert c["sub"] == "alice"
 EOP
 ok "HS256: PyJWT verifies the token with the secret"
@@ -53,7 +53,7 @@ $PY - "$T/jwks.json" "$TOK" <<'EOP' || fail "PyJWT rejected the RS256 token"
 import json, sys, jwt
 k = json.load(open(sys.argv[1]))["keys"][0]
 assert k["kty"] == "RSA" and "d" not in k
-c = jwt.decode(sys.argv[2], jwt.PyJWK(k).key, algorithms=["RS256"], audience="aud")
+c = jwt.decode(sys.argv[2], jwt.PyJWK(k).key, algorithms=["RS256"], audience="https://issuer.test")
 assert "groups" not in c
 EOP
 [ ${#TOK} -lt 1000 ] || fail "RS256 token ${#TOK} bytes"

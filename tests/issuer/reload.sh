@@ -50,7 +50,7 @@ import json, sys, jwt
 keys = {k["kid"]: k for k in json.load(open(sys.argv[1]))["keys"]}
 assert set(keys) == {sys.argv[2], sys.argv[3]}, keys.keys()
 assert all("d" not in k for k in keys.values())
-jwt.decode(sys.argv[4], jwt.PyJWK(keys[sys.argv[3]]).key, algorithms=["EdDSA"], audience="aud")
+jwt.decode(sys.argv[4], jwt.PyJWK(keys[sys.argv[3]]).key, algorithms=["EdDSA"], audience="https://issuer.test")
 EOP
 ok "SIGHUP with a new key: EdDSA token under the new kid, JWKS publishes both, PyJWT verifies"
 [ "$(userinfo "$TA")" = 200 ] && [ "$(userinfo "$TB")" = 200 ] || fail "userinfo after rotation"

@@ -122,7 +122,7 @@ ok "a wrong password with a group scope is invalid_grant (the password is checke
 # A host that requires scope=admin: the module's checks via jwtctl verify.
 curl -sf "$U/.well-known/jwks.json" > "$T/jwks.json" || fail "jwks"
 host_admits() {   # host_admits USER TOKEN
-    printf '%s\n' "$2" | "$PAMJWT_JWTCTL" verify issuer=https://issuer.test audience=aud \
+    printf '%s\n' "$2" | "$PAMJWT_JWTCTL" verify issuer=https://issuer.test audience=https://issuer.test \
         key="$T/jwks.json" require_claim=scope=admin --user "$1" - > "$T/verify.out" 2>&1
 }
 host_admits alice "$TOK_ADMIN_ALICE" || fail "host refused alice's admin token: $(cat "$T/verify.out")"

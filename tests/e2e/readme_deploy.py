@@ -139,7 +139,7 @@ def run_pty(log, rules, cmd):
         rx, _, ans = r.partition("=")
         pats.append((re.compile(rx.encode()), ans))
     seen = b""
-    deadline = time.time() + 600
+    deadline = time.time() + 300
     with open(log, "ab") as lf:
         while time.time() < deadline:
             r, _, _ = select.select([fd], [], [], 1.0)
@@ -166,6 +166,10 @@ def run_pty(log, rules, cmd):
                     seen = b""
                     break
             seen = seen[-4096:]
+        else:
+            # bounded: a prompt nobody answers ends the run, not the machine
+            os.write(sys.stderr.fileno(), b"pty: no end after 300 s\n")
+            os.kill(pid, 9)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
 

@@ -98,6 +98,7 @@ PW="Readme-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 umask 077
 printf '%s\n' "$PW" > "$R/alice.pw"
 printf '%s\n' "not-$PW" > "$R/wrong.pw"
+printf '%s' "$PW" > "$R/alice.form"
 umask 022
 
 # sudoedit's editor: adds the next edit.N block to the file it is given.
@@ -210,7 +211,7 @@ export HOME=$R/home CURL_CA_BUNDLE=$R/ca.pem SUDO_EDITOR=$R/bin/editor
 "$PY" "$HELPER" pty "$R/pty.log" \
     "Enter host password for user 'alice':=$R/alice.pw" \
     "\(yes/no[^)]*\)\? =:yes\n" \
-    "alice@web1's password: =$R/token" \
+    "(alice@web1's password|\\(alice@web1\\) Password): =$R/token" \
     "(^|\n)\\\$ \$=:id -un; exit\n" \
     -- sh "$R/steps.sh"
 rc=$?
@@ -244,23 +245,25 @@ login "a tampered token" "$R/tampered" fail
 login "a wrong password" "$R/wrong.pw" fail
 # A token the issuer grants for another host.
 curl -s --data-urlencode grant_type=password --data-urlencode username=alice \
-    --data-urlencode "password@$R/alice.pw" -d audience=ssh:web2 \
+    --data-urlencode "password@$R/alice.form" -d audience=ssh:web2 \
     https://login.example.com/token | jq -r .access_token > "$R/web2"
 case $(cat "$R/web2") in eyJ*) ;; *) fail "no ssh:web2 token: $(cat "$R/web2")" ;; esac
 if jwtctl verify --config /etc/security/pam_jwt.conf --user alice "$(cat "$R/web2")" > "$R/verify.out" 2>&1; then
     bad "jwtctl verify accepts a token for ssh:web2 on web1"
 else
-    ok "jwtctl verify refuses a token for ssh:web2 on web1: $(grep -m1 -i aud "$R/verify.out")"
+    ok "jwtctl verify refuses a token for ssh:web2 on web1: $(grep -m1 "^aud " "$R/verify.out")"
 fi
 login "a token for another host (ssh:web2)" "$R/web2" fail
 grep -qF "${TOKEN##*.}" "$R/sshd.log" "$R/issuerd.log" && bad "a token's signature in a log"
 stop_all
 trap - EXIT
+HARNESS_BEFORE_FINISH=save_cases
+save_cases() { echo "$cases" > "$R/cases"; }
 finish
 INNER
 printf 'alice:%s\n' "$PW" > "$R/chpasswd"; chmod 0600 "$R/chpasswd"
 
-TOP=$TOP unshare --mount --uts --net --pid --fork --propagation private \
+TOP=$TOP cases=$cases unshare --mount --uts --net --pid --fork --propagation private \
     sh "$R/inner.sh" "$R" "$secdir" "$PY" "$HELPER"
 rc=$?
 if [ "$rc" != 0 ]; then
@@ -268,6 +271,7 @@ if [ "$rc" != 0 ]; then
         [ -f "$l" ] && { echo "--- $(basename "$l")"; tr -d '\r' < "$l" | tail -n 40; }
     done
 fi
+[ -f "$R/cases" ] && cases=$(cat "$R/cases")
 # Nothing outside the namespaces changed.
 state > "$T/host.after"
 if cmp -s "$T/host.before" "$T/host.after"; then

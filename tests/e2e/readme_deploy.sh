@@ -37,7 +37,7 @@
 # /etc/passwd, /usr/local and module directory are unchanged.
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
-cd "$TOP"
+cd "$TOP" || exit 1
 . tests/lib/harness.sh
 PY=/usr/bin/python3
 HELPER=$TOP/tests/e2e/readme_deploy.py

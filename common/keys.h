@@ -190,6 +190,15 @@ int pjwt_keyset_add(pjwt_keyset *ks, pjwt_key *key, pjwt_err *err);
 int pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
                           pjwt_err *err);
 
+/*
+ * pjwt_keyset_load_file's parser on len bytes of buf (a key set read from
+ * standard input, before it is installed as a key file): the same formats,
+ * the same skipping, the same errors, read "NAME: message".  The file
+ * checks of flags do not apply.  buf is borrowed.
+ */
+int pjwt_keyset_load_mem(pjwt_keyset *ks, const char *buf, size_t len,
+                         const char *name, unsigned flags, pjwt_err *err);
+
 /* Load an HMAC secret file: the key is exactly the file's bytes. */
 int pjwt_keyset_load_secret_file(pjwt_keyset *ks, const char *path,
                                  unsigned flags, pjwt_err *err);

@@ -239,21 +239,16 @@ read_key_file(const pjwt_keyset *ks, const char *path, unsigned flags,
     return r;
 }
 
-int
-pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
-                      pjwt_err *err)
+/* Parse buf (PEM or JSON, by its first non-blank byte) into ks; errors
+   read "NAME: message". */
+static int
+load_buf(pjwt_keyset *ks, const char *s, size_t len, const char *name,
+         unsigned flags, pjwt_err *err)
 {
-    int r = PJWT_ERR_INTERNAL;
-    uint8_t *buf = NULL;
-    size_t len = 0, i = 0;
     pjwt_keyset tmp = { NULL, 0, 0 };
-    pjwt_err local;
-    const char *s;
+    size_t i = 0;
+    int r;
 
-    PJWT_ERR_OR_LOCAL(err, local);
-    if ((r = read_key_file(ks, path, flags, &buf, &len, err)) != 0)
-        goto out;
-    s = (const char *)buf;
     while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'
                        || s[i] == '\r'))
         i++;
@@ -269,13 +264,43 @@ pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
     if (r == 0)
         r = splice(ks, &tmp, err);
     if (r != 0)
-        r = with_path(err, r, path);
-out:
+        r = with_path(err, r, name);
     for (i = 0; i < tmp.n; i++)
         pjwt_key_free(tmp.keys[i]);
     free(tmp.keys);
+    return r;
+}
+
+int
+pjwt_keyset_load_file(pjwt_keyset *ks, const char *path, unsigned flags,
+                      pjwt_err *err)
+{
+    int r = PJWT_ERR_INTERNAL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    pjwt_err local;
+
+    PJWT_ERR_OR_LOCAL(err, local);
+    if ((r = read_key_file(ks, path, flags, &buf, &len, err)) != 0)
+        goto out;
+    r = load_buf(ks, (const char *)buf, len, path, flags, err);
+out:
     pjwt_file_free(buf, len);
     return r;
+}
+
+int
+pjwt_keyset_load_mem(pjwt_keyset *ks, const char *buf, size_t len,
+                     const char *name, unsigned flags, pjwt_err *err)
+{
+    pjwt_err local;
+
+    PJWT_ERR_OR_LOCAL(err, local);
+    if (!ks || !buf || !name || len > PJWT_KEYS_MAX_FILE)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+    return load_buf(ks, buf, len, name, flags & ~(PJWT_KEYS_CHECK_WRITE |
+                                                   PJWT_KEYS_CHECK_READ),
+                    err);
 }
 
 int

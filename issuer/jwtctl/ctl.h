@@ -47,10 +47,9 @@ int ctl_read(const char *path, char **buf, size_t *len);
 void ctl_rtrim(char *s, size_t *len);
 
 /*
- * Write buf to path atomically: a temp file in the same directory created
- * O_EXCL|O_CLOEXEC with mode, fsync, then rename (with force) or a
- * no-replace rename (without: an existing path is refused), then fsync the
- * directory.  The temp file never survives a failure.  0 or -1 (printed).
+ * Write buf to path atomically with common/fileio.h's pjwt_file_replace:
+ * with force an existing path is replaced, without it refused.  0 or -1
+ * (printed).
  */
 int ctl_write_atomic(const char *path, const void *buf, size_t len,
                      unsigned mode, int force);

@@ -3,8 +3,6 @@
  * writes of key files, and loading a signing key.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include "ctl.h"
 
 void
@@ -75,111 +72,21 @@ ctl_rtrim(char *s, size_t *len)
     }
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    ssize_t n;
-
-    while (len > 0) {
-        n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/*
- * Move tmp onto path.  Without force the move must not replace anything:
- * renameat2(RENAME_NOREPLACE), or link+unlink where the filesystem has no
- * such rename; both are atomic, unlike a check followed by rename.
- */
-static int
-install_file(const char *tmp, const char *path, int force)
-{
-    if (force)
-        return rename(tmp, path);
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
-        return 0;
-    if (errno != EINVAL && errno != ENOSYS)
-        return -1;
-    if (link(tmp, path) != 0)
-        return -1;
-    unlink(tmp);
-    return 0;
-}
-
 int
 ctl_write_atomic(const char *path, const void *buf, size_t len, unsigned mode,
                  int force)
 {
-    char *dcopy = NULL, *bcopy = NULL, tmp[4096];
-    const char *dir, *base;
-    unsigned char rnd[6];
-    int fd = -1, dfd = -1, r = -1, made = 0;
+    pjwt_err e;
 
-    if (!(dcopy = strdup(path)) || !(bcopy = strdup(path))) {
-        ctl_err("out of memory");
-        goto out;
-    }
-    dir = dirname(dcopy);
-    base = basename(bcopy);
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        ctl_err("no randomness for a temporary name");
-        goto out;
-    }
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-%02x%02x%02x%02x%02x%02x",
-                         dir, base, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
-                         rnd[5]) >= sizeof(tmp)) {
-        ctl_err("%s: path too long", path);
-        goto out;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-              mode & 0777);
-    if (fd < 0) {
-        ctl_err("%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    made = 1;
-    /* The umask must not loosen or tighten what was asked for. */
-    if (fchmod(fd, mode & 0777) != 0 || write_all(fd, buf, len) != 0 ||
-        fsync(fd) != 0) {
-        ctl_err("%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        ctl_err("%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (install_file(tmp, path, force) != 0) {
-        if (errno == EEXIST)
-            ctl_err("%s exists (use --force to replace it)", path);
-        else
-            ctl_err("%s: %s", path, strerror(errno));
-        goto out;
-    }
-    made = 0;
-    /* Make the rename itself durable. */
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0)
-        (void)fsync(dfd);
-    r = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (dfd >= 0)
-        close(dfd);
-    if (made)
-        unlink(tmp);
-    free(dcopy);
-    free(bcopy);
-    return r;
+    pjwt_err_clear(&e);
+    if (pjwt_file_replace(path, buf, len, (mode_t)mode,
+                          force ? 0 : PJWT_REPLACE_NOCLOBBER, &e) == 0)
+        return 0;
+    if (errno == EEXIST && !force)
+        ctl_err("%s (use --force to replace it)", e.msg);
+    else
+        ctl_err("%s", e.msg);
+    return -1;
 }
 
 /* PEM or JSON text, as opposed to the raw bytes of an HMAC secret. */

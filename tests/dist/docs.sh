@@ -183,7 +183,9 @@ if [ -x "$ISSUERD" ]; then
     "$ISSUERD" -t -c "$T/demo.conf" > "$T/out" 2>&1 || { cat "$T/out"; bad "etc/demo/jwt-issuerd.conf.in fails -t"; }
     printf 'issuer = https://login.example.com\nsigning_key = %s\n%s\n' "$T/etc/signing.key" \
         "$PAMDIR_LINE" > "$T/readme-issuer.conf"
-    awk '/^```/{ if (inb) { inb = 0; if (blk ~ /allowed_audiences/) printf "%s", blk } else { inb = 1; blk = "" } next }
+    # (the full config of "The issuer", with signing_key and user, runs
+    # for real in tests/e2e/readme_deploy.sh)
+    awk '/^```/{ if (inb) { inb = 0; if (blk ~ /allowed_audiences/ && blk !~ /(^|\n)signing_key/) printf "%s", blk } else { inb = 1; blk = "" } next }
          inb { blk = blk $0 "\n" }' README.md |
         sed -e "s|/etc/pamjwt/|$T/etc/|" -e "s|/etc/security/pam_jwt/|$T/etc/|" >> "$T/readme-issuer.conf"
     grep -q allowed_audiences "$T/readme-issuer.conf" || bad "README issuer snippet not found"

@@ -556,6 +556,75 @@ test_fd_read(void **state)
     close(p[0]);
 }
 
+/* Entries of dir/sub other than "." and ".." (a temp file left behind). */
+static int
+entries(const char *sub)
+{
+    char cmd[4200];
+    FILE *f;
+    int n = 0, c;
+
+    snprintf(cmd, sizeof(cmd), "ls -A '%s'", path_of(sub));
+    assert_non_null(f = popen(cmd, "r"));
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    pclose(f);
+    return n;
+}
+
+/* pjwt_file_replace: all or nothing, the asked-for mode whatever the
+   umask, no temp file after a failure, errors that name what is wrong. */
+static void
+test_replace(void **state)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    struct stat st;
+    const char *d = mkd("rep", 0755), *f = path_of("rep/keys.json");
+    pjwt_err e;
+    mode_t old;
+
+    (void)state;
+    old = umask(077);
+    pjwt_err_clear(&e);
+    assert_int_equal(pjwt_file_replace(f, "one", 3, 0644, 0, &e), 0);
+    umask(old);
+    assert_int_equal(stat(f, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(pjwt_file_replace(f, "second", 6, 0644, 0, &e), 0);
+    assert_int_equal(pjwt_file_read(f, 100, 0, &buf, &len, &e), 0);
+    assert_string_equal((char *)buf, "second");
+    pjwt_file_free(buf, len);
+    assert_int_equal(entries("rep"), 1);
+
+    /* NOCLOBBER: an existing file is refused with EEXIST, unchanged. */
+    pjwt_err_clear(&e);
+    assert_int_equal(pjwt_file_replace(f, "third", 5, 0600,
+                                       PJWT_REPLACE_NOCLOBBER, &e),
+                     PJWT_ERR_IO);
+    assert_int_equal(errno, EEXIST);
+    assert_non_null(strstr(e.msg, "exists"));
+    assert_int_equal(pjwt_file_read(f, 100, 0, &buf, &len, &e), 0);
+    assert_string_equal((char *)buf, "second");
+    pjwt_file_free(buf, len);
+    assert_int_equal(entries("rep"), 1);
+
+    /* A missing directory is named, not our temp file. */
+    pjwt_err_clear(&e);
+    assert_int_equal(pjwt_file_replace(path_of("nodir/k.pem"), "x", 1, 0600,
+                                       0, &e), PJWT_ERR_IO);
+    assert_non_null(strstr(e.msg, "nodir: no such directory"));
+    assert_null(strstr(e.msg, ".tmp-"));
+
+    /* A failing rename (over a directory) leaves no temp file. */
+    mkd("rep/sub", 0755);
+    pjwt_err_clear(&e);
+    assert_int_equal(pjwt_file_replace(path_of("rep/sub"), "x", 1, 0644, 0,
+                                       &e), PJWT_ERR_IO);
+    assert_int_equal(entries("rep"), 2);
+    (void)d;
+}
+
 int
 main(void)
 {
@@ -572,6 +641,7 @@ main(void)
         cmocka_unit_test(test_trust_swap),
         cmocka_unit_test(test_trust_nonregular),
         cmocka_unit_test(test_fd_read),
+        cmocka_unit_test(test_replace),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

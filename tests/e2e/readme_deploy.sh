@@ -1,0 +1,284 @@
+#!/bin/sh
+# The README's deployment path, followed literally: "## Install", "### The
+# issuer", "### Each host" and "### sshd" are read at run time
+# (tests/e2e/readme_deploy.py extract: indented blocks are commands, in
+# README order; the fenced blocks after `sudoedit`/`systemctl edit` are
+# what the administrator types in), so changing a command in the README
+# changes what runs here.  One machine plays issuer, host `web1` and
+# client, in private namespaces (unshare --mount --uts --net --pid):
+# loopback only, hostname web1, /etc a private copy bound over /etc (the
+# users, /etc/hosts, /etc/pam.d/sshd, /etc/ssh, /etc/security, /etc/pamjwt
+# stay in it), tmpfs on /usr/local, /run, /var/log and /var/tmp, a private
+# copy of libpam's module directory.  `make` and `sudo make install` run
+# for real, in a copy of this tree.
+#
+# What cannot run literally, and what stands in for it:
+#  - sudoedit FILE: real sudoedit, with SUDO_EDITOR adding the fenced block
+#    that follows in the README;
+#  - systemctl (no systemd here): a stand-in bound over /usr/bin/systemctl:
+#    `edit UNIT` writes the next fenced block as UNIT's drop-in;
+#    `enable --now jwt-issuerd.socket` binds the ListenStream= of the
+#    installed socket unit and its drop-ins, then runs the installed
+#    service's ExecStartPre and ExecStart under its privileges (setpriv, as
+#    tests/e2e/unit_privs.sh) with the socket as fd 3 (LISTEN_FDS);
+#    `reload ssh` starts /usr/sbin/sshd -D (port 22, /etc/ssh/sshd_config);
+#  - DNS: /etc/hosts says 127.0.0.1 login.example.com web1;
+#  - a certificate: a throwaway CA signs login.example.com.crt/.key (the
+#    files the README installs), curl trusts it through CURL_CA_BUNDLE;
+#  - the user: a throwaway alice with a random password; curl's and ssh's
+#    prompts are answered on a pty (readme_deploy.py pty) as a user types:
+#    alice's password for curl -u alice, "yes" for the new host key, the
+#    token for ssh's password prompt ("paste $TOKEN"), then `id -un; exit`.
+# After the README's own steps (which include `jwtctl verify ... --user
+# alice "$TOKEN"` and the scripted `sshpass -e` login), the test checks:
+# the token verifies, ssh by token and by password work (plain sshpass
+# -e), a tampered token and a token for another host (ssh:web2) are
+# refused.  Every process is ended by PID; afterwards the host's
+# /etc/passwd, /usr/local and module directory are unchanged.
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+cd "$TOP" || exit 1
+. tests/lib/harness.sh
+PY=/usr/bin/python3
+HELPER=$TOP/tests/e2e/readme_deploy.py
+
+[ "$(id -u)" = 0 ] || skip "needs root (namespaces, make install in them)"
+# The README installs the plain module into the distribution's sshd.
+[ -z "${PAMJWT_SAN:-}" ] || skip "sanitizer build: sshd needs the plain module"
+[ -x /usr/sbin/sshd ] || skip "openssh-server not installed"
+for c in ssh sshpass sudo sudoedit curl jq openssl setpriv useradd chpasswd \
+         systemd-sysusers ip make; do
+    command -v "$c" >/dev/null || skip "$c missing"
+done
+[ -x /usr/bin/systemctl ] || skip "/usr/bin/systemctl missing (bind-mount target)"
+unshare --mount --uts --net --pid --fork true 2>/dev/null || skip "unshare (mount, uts, net, pid namespaces) not permitted"
+getent passwd alice >/dev/null && skip "a user alice exists on this machine"
+getent passwd jwt-issuerd >/dev/null && skip "a user jwt-issuerd exists on this machine"
+secdir=""
+for d in /lib/*/security; do [ -f "$d/pam_unix.so" ] && secdir=$d && break; done
+[ -n "$secdir" ] || skip "no libpam module directory /lib/<triplet>/security"
+
+harness_init pamjwt-readme
+chmod 0755 "$T"
+R=$T/rd
+mkdir -p "$R/home" "$R/bin"
+chmod 0700 "$R/home"
+FAIL_LOGS="$R/pty.log $R/*.log" FAIL_TAIL=40
+
+# The host's state, compared at the end.
+state() {
+    sha256sum /etc/passwd /etc/shadow /etc/group /etc/hosts /etc/pam.d/sshd
+    find /usr/local "$secdir" /etc/ssh /etc/security -printf '%p %s %m %T@\n' 2>/dev/null | sort
+}
+state > "$T/host.before"
+
+# The tree the README's `make` and `sudo make install` run in.
+mkdir -p "$R/src"
+tar -C "$TOP" --exclude=./build/test-logs -cf - . | tar -C "$R/src" -xf - || fail "copying the tree"
+
+# The commands and blocks, from the README.
+"$PY" "$HELPER" extract README.md "$R" "Install" "The issuer" "Each host" "sshd:" ||
+    fail "README sections not found"
+grep -q '^sudoedit /etc/pamjwt/jwt-issuerd.conf' "$R/steps.sh" || fail "README: no issuer config step"
+grep -q 'jwtctl verify --config /etc/security/pam_jwt.conf --user alice "\$TOKEN"' "$R/steps.sh" ||
+    fail "README: the sshd recipe does not end in jwtctl verify"
+ok "README: $(grep -c '^printf' "$R/steps.sh") steps from Install, The issuer, Each host, sshd"
+
+# A throwaway CA and the certificate the README installs.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=pamjwt-test-ca -keyout "$R/ca.key" -out "$R/ca.pem" 2>/dev/null &&
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=login.example.com \
+    -keyout "$R/src/login.example.com.key" -out "$R/tls.csr" 2>/dev/null &&
+printf 'subjectAltName=DNS:login.example.com\n' > "$R/san.ext" &&
+openssl x509 -req -in "$R/tls.csr" -CA "$R/ca.pem" -CAkey "$R/ca.key" -CAcreateserial \
+    -days 2 -extfile "$R/san.ext" -out "$R/src/login.example.com.crt" 2>/dev/null ||
+    fail "throwaway certificate"
+
+PW="Readme-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+umask 077
+printf '%s\n' "$PW" > "$R/alice.pw"
+printf '%s\n' "not-$PW" > "$R/wrong.pw"
+printf '%s' "$PW" > "$R/alice.form"
+umask 022
+
+# sudoedit's editor: adds the next edit.N block to the file it is given.
+{ echo '#!/bin/sh'; echo "PAMJWT_RD=$R"; } > "$R/bin/editor"
+cat >> "$R/bin/editor" <<'EOF'
+n=$(( $(cat "$PAMJWT_RD/next" 2>/dev/null || echo 0) + 1 ))
+echo "$n" > "$PAMJWT_RD/next"
+[ -f "$PAMJWT_RD/edit.$n" ] || { echo "editor: no block $n" >&2; exit 1; }
+cat "$PAMJWT_RD/edit.$n" >> "$1"
+EOF
+
+# The systemctl stand-in (see the header).  sudo clears the environment:
+# the directory it works in is compiled in.
+cat > "$R/bin/systemctl" <<EOF
+#!/bin/sh
+PAMJWT_RD=$R
+PY=$PY HELPER=$HELPER
+EOF
+cat >> "$R/bin/systemctl" <<'EOF'
+set -u
+log() { echo "systemctl (test stand-in): $*" >&2; }
+unitfile() {
+    for d in /etc/systemd/system /usr/local/lib/systemd/system /lib/systemd/system; do
+        [ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
+    done
+    return 1
+}
+# KEY of unit $1 with its drop-ins: the last value after the last reset.
+unitval() {
+    f=$(unitfile "$1") || return 1
+    cat "$f" /etc/systemd/system/"$1".d/*.conf 2>/dev/null |
+        awk -v k="$2" 'index($0, k "=") == 1 { v = substr($0, length(k) + 2); if (v == "") n = 0; else a[++n] = v }
+                       END { if (n) print a[n] }'
+}
+UNIT="setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,+setuid,+setgid sh -c"
+UNIT_SH='ulimit -c 0; umask 077; exec "$@"'
+case "$*" in
+    "edit "*)
+        u=$2; n=$(( $(cat "$PAMJWT_RD/next" 2>/dev/null || echo 0) + 1 ))
+        echo "$n" > "$PAMJWT_RD/next"
+        mkdir -p "/etc/systemd/system/$u.d"
+        cat "$PAMJWT_RD/edit.$n" > "/etc/systemd/system/$u.d/override.conf"
+        log "wrote /etc/systemd/system/$u.d/override.conf" ;;
+    "enable --now jwt-issuerd.socket"|"enable --now jwt-issuerd.service")
+        svc=jwt-issuerd.service
+        pre=$(unitval $svc ExecStartPre) && start=$(unitval $svc ExecStart) || { log "no $svc"; exit 1; }
+        # shellcheck disable=SC2086
+        $UNIT "$UNIT_SH" unit $pre || { log "ExecStartPre failed"; exit 1; }
+        sock=""
+        case $3 in *.socket) sock=$(unitval jwt-issuerd.socket ListenStream) || exit 1 ;; esac
+        : > "$PAMJWT_RD/issuerd.log"
+        if [ -n "$sock" ]; then
+            # shellcheck disable=SC2086
+            setsid "$PY" "$HELPER" socket "$sock" -- $UNIT "$UNIT_SH" unit $start \
+                < /dev/null > /dev/null 2>> "$PAMJWT_RD/issuerd.log" &
+        else
+            # shellcheck disable=SC2086
+            setsid $UNIT "$UNIT_SH" unit $start < /dev/null > /dev/null 2>> "$PAMJWT_RD/issuerd.log" &
+        fi
+        echo $! >> "$PAMJWT_RD/pids"
+        i=0
+        until grep -q 'info: ready' "$PAMJWT_RD/issuerd.log"; do
+            kill -0 $! 2>/dev/null || { log "jwt-issuerd exited"; cat "$PAMJWT_RD/issuerd.log" >&2; exit 1; }
+            [ $i -lt 200 ] || { log "jwt-issuerd not ready"; exit 1; }
+            sleep 0.1; i=$((i + 1))
+        done
+        log "jwt-issuerd started${sock:+ on socket $sock} (pid $!)" ;;
+    "reload ssh")
+        setsid /usr/sbin/sshd -D -e < /dev/null > /dev/null 2>> "$PAMJWT_RD/sshd.log" &
+        echo $! >> "$PAMJWT_RD/pids"
+        i=0
+        until ss -ltnH 'sport = :22' | grep -q .; do
+            kill -0 $! 2>/dev/null || { log "sshd exited"; cat "$PAMJWT_RD/sshd.log" >&2; exit 1; }
+            [ $i -lt 200 ] || { log "sshd not listening"; exit 1; }
+            sleep 0.1; i=$((i + 1))
+        done
+        log "sshd started (pid $!)" ;;
+    *) log "not emulated: $*"; exit 1 ;;
+esac
+EOF
+chmod 0755 "$R/bin/editor" "$R/bin/systemctl"
+
+# Inside the namespaces: the private system, the README, the checks.
+cat > "$R/inner.sh" <<'INNER'
+set -u
+. "$TOP/tests/lib/harness.sh"
+R=$1 secdir=$2 PY=$3 HELPER=$4
+export PAMJWT_RD=$R
+ip link set lo up && hostname web1 &&
+cp -a /etc "$R/etc" && mount --bind "$R/etc" /etc &&
+{ echo "127.0.0.1 login.example.com web1"; cat "$R/etc/hosts"; } > "$R/hosts.new" &&
+cat "$R/hosts.new" > /etc/hosts &&
+mount -t tmpfs -o mode=0755 pjwt-local /usr/local &&
+cp -a "$secdir" "$R/security" && mount --bind "$R/security" "$secdir" &&
+mount -t tmpfs -o mode=0755 pjwt-log /var/log &&
+mount -t tmpfs -o mode=1777 pjwt-vartmp /var/tmp &&
+mount --bind "$R/bin/systemctl" /usr/bin/systemctl &&
+. "$TOP/tests/lib/tmpdir.sh" && pamjwt_fresh_run ||
+    { echo "namespace setup failed"; exit 1; }
+[ -d /var/lib/sudo ] && mount -t tmpfs -o mode=0711 pjwt-sudo /var/lib/sudo
+stop_all() { [ -f "$R/pids" ] && for p in $(cat "$R/pids"); do stop_pid "$p"; done; }
+trap stop_all EXIT
+
+useradd -M -d /nonexistent -s /bin/sh alice && chpasswd < "$R/chpasswd" ||
+    { echo "useradd alice failed"; exit 1; }
+export HOME=$R/home CURL_CA_BUNDLE=$R/ca.pem SUDO_EDITOR=$R/bin/editor
+
+# The README, on a pty: alice's password for curl, "yes" for the host key,
+# the token for ssh's password prompt, then a command in alice's shell.
+"$PY" "$HELPER" pty "$R/pty.log" \
+    "Enter host password for user 'alice':=$R/alice.pw" \
+    "\(yes/no[^)]*\)\? =:yes\n" \
+    "(alice@web1's password|\\(alice@web1\\) Password): =$R/token" \
+    "(^|\n)\\\$ \$=:id -un; exit\n" \
+    -- sh "$R/steps.sh"
+rc=$?
+[ "$rc" = 0 ] || fail "the README's steps failed (exit $rc)"
+ok "the README's Install, The issuer, Each host and sshd steps ran to the end (exit 0)"
+grep -q '^+ ssh alice@web1' "$R/pty.log" && tr -d '\r' < "$R/pty.log" |
+    sed -n '/^+ ssh alice@web1/,/^+ /p' | grep -qx 'alice' ||
+    fail "the interactive ssh alice@web1 did not print alice"
+tr -d '\r' < "$R/pty.log" | sed -n '/^+ SSHPASS=/,$p' | grep -qx 'alice' ||
+    fail "the README's sshpass line did not log in"
+ok "the README's ssh alice@web1 (token pasted at the prompt) and its sshpass -e line logged in as alice"
+
+TOKEN=$(cat "$R/token")
+case $TOKEN in eyJ*.*.*) ;; *) fail "the README's curl gave no token: $TOKEN" ;; esac
+jwtctl verify --config /etc/security/pam_jwt.conf --user alice "$TOKEN" > "$R/verify.out" 2>&1 ||
+    fail "jwtctl verify refuses the README's token: $(cat "$R/verify.out")"
+ok "jwtctl verify --config /etc/security/pam_jwt.conf --user alice: exit 0"
+
+# login NAME SECRET-FILE ok|fail: plain sshpass -e, as the README scripts it.
+login() {
+    out=$(SSHPASS=$(cat "$2") timeout 60 sshpass -e ssh -o ConnectTimeout=20 alice@web1 id -un 2> "$R/ssh.err" < /dev/null)
+    rc=$?
+    if [ "$3" = ok ] && [ "$rc" = 0 ] && [ "$out" = alice ]; then ok "$1: logged in as $out"
+    elif [ "$3" = fail ] && [ "$rc" != 0 ] && [ -z "$out" ]; then ok "$1: refused (sshpass exit $rc)"
+    else bad "$1: rc=$rc out='$out' $(cat "$R/ssh.err")"; fi
+}
+login "ssh by token (sshpass -e)" "$R/token" ok
+login "ssh by alice's password (sshpass -e)" "$R/alice.pw" ok
+tamper_sig "$TOKEN" > "$R/tampered"
+login "a tampered token" "$R/tampered" fail
+login "a wrong password" "$R/wrong.pw" fail
+# A token the issuer grants for another host.
+curl -s --data-urlencode grant_type=password --data-urlencode username=alice \
+    --data-urlencode "password@$R/alice.form" -d audience=ssh:web2 \
+    https://login.example.com/token | jq -r .access_token > "$R/web2"
+case $(cat "$R/web2") in eyJ*) ;; *) fail "no ssh:web2 token: $(cat "$R/web2")" ;; esac
+if jwtctl verify --config /etc/security/pam_jwt.conf --user alice "$(cat "$R/web2")" > "$R/verify.out" 2>&1; then
+    bad "jwtctl verify accepts a token for ssh:web2 on web1"
+else
+    ok "jwtctl verify refuses a token for ssh:web2 on web1: $(grep -m1 "^aud " "$R/verify.out")"
+fi
+login "a token for another host (ssh:web2)" "$R/web2" fail
+grep -qF "${TOKEN##*.}" "$R/sshd.log" "$R/issuerd.log" && bad "a token's signature in a log"
+stop_all
+trap - EXIT
+HARNESS_BEFORE_FINISH=save_cases
+save_cases() { echo "$cases" > "$R/cases"; }
+finish
+INNER
+printf 'alice:%s\n' "$PW" > "$R/chpasswd"; chmod 0600 "$R/chpasswd"
+
+TOP=$TOP cases=$cases unshare --mount --uts --net --pid --fork --propagation private \
+    sh "$R/inner.sh" "$R" "$secdir" "$PY" "$HELPER"
+rc=$?
+if [ "$rc" != 0 ]; then
+    for l in "$R/pty.log" "$R/issuerd.log" "$R/sshd.log"; do
+        [ -f "$l" ] && { echo "--- $(basename "$l")"; tr -d '\r' < "$l" | tail -n 40; }
+    done
+fi
+[ -f "$R/cases" ] && cases=$(cat "$R/cases")
+# Nothing outside the namespaces changed.
+state > "$T/host.after"
+if cmp -s "$T/host.before" "$T/host.after"; then
+    ok "the host's /etc/passwd, shadow, group, hosts, pam.d/sshd, /etc/ssh, /etc/security, /usr/local and $secdir are unchanged"
+else
+    diff "$T/host.before" "$T/host.after" | head -n 20
+    echo "FAIL - the host changed"; rc=1
+fi
+[ "$rc" = 0 ] && done_cases
+exit "$rc"

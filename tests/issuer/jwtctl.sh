@@ -88,15 +88,26 @@ run 0 $J keygen --alg HS256 hs.key
 ok "keygen EdDSA, RS256 (3072), HS256 (32 raw bytes, no .pub); modes despite umask"
 
 run 2 $J keygen --alg none x.pem; run 2 $J keygen --alg HS384 x.pem
-run 2 $J keygen --alg es256 x.pem; run 2 $J keygen; run 2 $J keygen a b
+run 2 $J keygen; run 2 $J keygen a b
 [ ! -e x.pem ] || fail "x.pem written"
-run 1 $J keygen "$tmp/no/such/dir/k.pem"; has "no/such/dir" err
+# A missing directory is named, not keygen's temp file in it.
+run 1 $J keygen "$tmp/no/such/dir/k.pem"; has "$tmp/no/such/dir: no such directory" err
+hasnt ".tmp-" err
 mkdir ro && chmod 555 ro
 if [ "$(id -u)" -ne 0 ]; then
     run 1 $J keygen ro/k.pem
 fi
 no_temp ro
 ok "keygen: bad --alg and arguments are usage errors; unwritable dir fails"
+
+# --alg is case-insensitive.
+run 0 $J keygen --alg es256 lc.pem
+openssl pkey -in lc.pem -noout -text 2>/dev/null | grep -q "prime256v1\|P-256" || fail "es256 is not P-256"
+run 0 $J keygen --alg eDdSa lc2.pem
+run 0 $J keygen --alg hs256 lc.key
+[ "$(wc -c < lc.key)" -eq 32 ] || fail "hs256 is not a 32-byte secret"
+rm -f lc.pem lc.pem.pub lc2.pem lc2.pem.pub lc.key
+ok "keygen --alg is case-insensitive (es256, eDdSa, hs256)"
 
 # ---- jwks -------------------------------------------------------------------
 run 0 $J jwks es.pem ed.pem.pub rs.pem
@@ -223,10 +234,17 @@ has "signature  FAIL"
 run 1 $J verify issuer=https://issuer.test audience=host1 key=$tmp/ed.pem.pub \
     --user alice "$es_tok"
 has "alg        FAIL"
-# a kid no loaded key has (a missed rotation step): named in the report
+# a kid no loaded key has (a missed rotation step): named in the report.
+# JWKS keys have kids of their own and are selected by kid only; a PEM key
+# has none and answers any kid (pam_jwt(8) KEY SELECTION).
 run 0 $J sign --key es.pem --kid next-key-2 --claims "$CL" --lifetime 60
-run 1 $J verify $OPTS --user alice "$(cat out)"
+cp out next.tok
+$J jwks es.pem > es.jwks 2>/dev/null
+run 1 $J verify issuer=https://issuer.test audience=host1 key=$tmp/es.jwks \
+    --user alice "$(cat next.tok)"
 has "key        FAIL"; has '"next-key-2"'
+run 0 $J verify $OPTS --user alice "$(cat next.tok)"
+has 'token kid "next-key-2": key .* (no kid of its own, matches any)'
 ok "verify refuses tampered signature and payload, untrusted key, unknown kid"
 
 # alg none, in several spellings, with and without a signature

@@ -389,5 +389,31 @@ EOF
 run 0 $J verify $OPTS --user alice "$py_tok"
 ok "jwtctl verify accepts a PyJWT ES256 token (aud array)"
 
+# ---- verify --check, the default config, ISO times -----------------------------
+printf 'issuer = https://issuer.test\naudience = host1\nkey = %s\n' "$tmp/es.pem.pub" > pj.conf
+chmod 0644 pj.conf
+run 0 $J verify --config "$tmp/pj.conf" --check
+has "configuration OK: $tmp/pj.conf; issuer https://issuer.test, audience host1, algorithms ES256"
+printf 'issuer = https://issuer.test\naudience = host1\nkey = %s\n' "$tmp/missing.pub" > bad.conf
+chmod 0644 bad.conf
+run 2 $J verify --config "$tmp/bad.conf" --check; has "missing.pub" err
+chmod 0666 pj.conf
+run 2 $J verify --config "$tmp/pj.conf" --check; has "writable" err
+chmod 0644 pj.conf
+run 2 $J verify --config "$tmp/pj.conf" --check "$es_tok"; has "takes no token" err
+run 0 $J verify issuer=https://issuer.test audience=host1 key=$tmp/es.pem.pub --check
+has "(arguments only)"
+ok "verify --check: a good config and its keys load (0), a missing key or an unsafe file is 2"
+if [ ! -e /etc/security/pam_jwt.conf ]; then
+    run 2 $J verify --user alice "$es_tok"
+    has "no configuration: /etc/security/pam_jwt.conf" err
+    run 2 $J verify --check; has "/etc/security/pam_jwt.conf" err
+    ok "verify without --config reads /etc/security/pam_jwt.conf (absent here: says so)"
+fi
+run 1 $J verify --config "$tmp/pj.conf" --user alice --now $((NOW + 10000)) "$es_tok"
+grep -Eq 'exp +FAIL +expired: exp [0-9]+ \([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z, [0-9]+ (min|h) ago\), now [0-9]+ \([0-9-]+T[0-9:]+Z\)' out \
+    || { cat out; fail "expired: no ISO time with an age"; }
+ok "verify prints times as epoch, ISO 8601 UTC and age"
+
 no_temp
 done_cases

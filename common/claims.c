@@ -14,6 +14,7 @@
 #include <string.h>
 #include "claims.h"
 #include "excerpt.h"
+#include "timefmt.h"
 #include "json.h"
 
 /* Longest excerpt of a token-supplied string quoted in a message. */
@@ -222,6 +223,7 @@ not_later(struct run *r, const json_t *claims, const char *name, int code,
           const char *why, time_t now, int *has, double *val)
 {
     double limit = (double)now + (double)r->p->leeway;
+    char when[PJWT_TIME_BUF], at[PJWT_TIME_BUF];
     int rc;
 
     *has = get_date(claims, name, val);
@@ -230,8 +232,11 @@ not_later(struct run *r, const json_t *claims, const char *name, int code,
     if (!*has)
         return 0;
     rc = *val <= limit ? 0 : code;
-    return outcome(r, name, rc, "%s%s %.15g, now %lld, leeway %ld",
-                   rc ? why : "", name, *val, (long long)now, r->p->leeway);
+    return outcome(r, name, rc, "%s%s %s, now %s, leeway %ld",
+                   rc ? why : "", name,
+                   pjwt_time_fmt(*val, now, 0, when, sizeof(when)),
+                   pjwt_time_fmt((double)now, now, PJWT_TIME_NO_AGE, at,
+                                 sizeof(at)), r->p->leeway);
 }
 
 /* The time checks: exp, nbf, iat, lifetime.  0 or the first failure. */
@@ -241,6 +246,7 @@ check_times(struct run *r, const json_t *claims, time_t now)
     const pjwt_policy *p = r->p;
     double t = (double)now, lw = (double)p->leeway;
     double exp = 0, nbf = 0, iat = 0;
+    char when[PJWT_TIME_BUF], at[PJWT_TIME_BUF];
     int has_exp, has_nbf, has_iat, rc, first = 0;
 
 #define KEEP(x) do { int k_ = (x); if (k_ && !first) first = k_; \
@@ -254,8 +260,11 @@ check_times(struct run *r, const json_t *claims, time_t now)
     else if (has_exp) {
         /* Expired once now - leeway reaches exp (RFC 7519 4.1.4). */
         rc = t - lw < exp ? 0 : PJWT_ERR_EXP;
-        KEEP(outcome(r, "exp", rc, "%sexp %.15g, now %lld, leeway %ld",
-                     rc ? "expired: " : "", exp, (long long)now, p->leeway));
+        KEEP(outcome(r, "exp", rc, "%sexp %s, now %s, leeway %ld",
+                     rc ? "expired: " : "",
+                     pjwt_time_fmt(exp, now, 0, when, sizeof(when)),
+                     pjwt_time_fmt(t, now, PJWT_TIME_NO_AGE, at, sizeof(at)),
+                     p->leeway));
     }
 
     KEEP(not_later(r, claims, "nbf", PJWT_ERR_NBF, "not yet valid: ", now,

@@ -220,10 +220,11 @@ out:
 
 /*
  * Find the key that verifies sig over input[0..inlen) with alg.  With a
- * kid, the one key it names (among loaded keys only).  Without, every key
- * bound to alg in turn; the error kept is the most telling: a signature
- * that does not hold says more than a key that cannot be built, and that
- * more than "no key".
+ * kid, the one key it names (among loaded keys only); when no key has that
+ * kid, the keys loaded without a kid of their own (keys.h), in turn.
+ * Without a kid, every key bound to alg in turn.  The error kept is the
+ * most telling: a signature that does not hold says more than a key that
+ * cannot be built, and that more than "no key".
  */
 static int
 try_keys(pjwt_keyset *ks, pjwt_alg alg, const char *kid, size_t kid_len,
@@ -236,16 +237,21 @@ try_keys(pjwt_keyset *ks, pjwt_alg alg, const char *kid, size_t kid_len,
     int r = PJWT_ERR_NO_KEY;
 
     if (kid) {
-        if (!(key = pjwt_keyset_by_kid(ks, kid, kid_len, alg, err)))
+        if ((key = pjwt_keyset_by_kid(ks, kid, kid_len, alg, err))) {
+            if ((r = pjwt_jws_sig_verify(key, alg, input, inlen, sig, siglen,
+                                         err)) == 0)
+                *found = key;
+            return r;
+        }
+        if (pjwt_err_code(err) != PJWT_ERR_NO_KEY)
             return pjwt_err_code(err);
-        if ((r = pjwt_jws_sig_verify(key, alg, input, inlen, sig, siglen,
-                                     err)) == 0)
-            *found = key;
-        return r;
+        /* err keeps "no matching kid" unless a kid-less key says more. */
     }
     for (;;) {
         pjwt_err_clear(&kerr);
-        if (!(key = pjwt_keyset_next(ks, alg, &idx, &kerr))) {
+        key = kid ? pjwt_keyset_next_kidless(ks, alg, &idx, &kerr)
+                  : pjwt_keyset_next(ks, alg, &idx, &kerr);
+        if (!key) {
             if (kerr.code == PJWT_ERR_NO_KEY)
                 return r;               /* no candidate left */
             if (r == PJWT_ERR_NO_KEY) { /* one that cannot be built */

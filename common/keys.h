@@ -19,6 +19,11 @@
  * Key identifiers: a key's kid is the JWK "kid" when it has one, otherwise
  * its RFC 7638 SHA-256 thumbprint (base64url).  A kid from a token is only
  * ever compared with these strings; it is never used as a path or URL.
+ * Selection (jws.c): a token's kid picks the key with that kid; when no
+ * key has it, the keys loaded without a kid of their own (PEM, JWK
+ * without "kid") are tried, as other JOSE libraries do with a single key
+ * that has no name; keys with their own kid are never tried for another
+ * kid.  A token without kid tries every key bound to its alg.
  *
  * The files behind this header, lowest last; each calls only files below
  * it, never one above or beside it (tests/e2e/layering.sh checks this over
@@ -227,6 +232,16 @@ pjwt_key *pjwt_keyset_by_kid(pjwt_keyset *ks, const char *kid, size_t kid_len,
  */
 pjwt_key *pjwt_keyset_next(pjwt_keyset *ks, pjwt_alg alg, size_t *index,
                            pjwt_err *err);
+
+/*
+ * The candidates for a token whose kid no key has: as pjwt_keyset_next,
+ * but only keys loaded without a kid of their own (a PEM key or
+ * certificate, a JWK without "kid"), which carry no name a token could
+ * use and so match a token with any kid.  A key with its own kid is only
+ * ever selected by that kid (pjwt_keyset_by_kid).
+ */
+pjwt_key *pjwt_keyset_next_kidless(pjwt_keyset *ks, pjwt_alg alg,
+                                   size_t *index, pjwt_err *err);
 
 /* JWKS of every non-oct key's public JWK: {"keys":[...]} (new reference). */
 json_t *pjwt_keyset_to_jwks(pjwt_keyset *ks, pjwt_err *err);

@@ -352,19 +352,35 @@ pjwt_keyset_by_kid(pjwt_keyset *ks, const char *kid, size_t kid_len,
     return NULL;
 }
 
-pjwt_key *
-pjwt_keyset_next(pjwt_keyset *ks, pjwt_alg alg, size_t *index, pjwt_err *err)
+/* The next candidate from *index that fits alg (and, with kidless, was
+   loaded without a kid of its own), materialised. */
+static pjwt_key *
+next_key(pjwt_keyset *ks, pjwt_alg alg, size_t *index, int kidless,
+         pjwt_err *err)
 {
     pjwt_key *k;
 
     while (ks && index && *index < ks->n) {
         k = ks->keys[(*index)++];
-        if (fits(k, alg))
+        if (fits(k, alg) && !(kidless && k->own_kid))
             return pjwt_key_materialize(k, err) == 0 ? k : NULL;
     }
     PJWT_FAIL(err, PJWT_ERR_NO_KEY, "no key for %s",
               pjwt_alg_name(alg) ? pjwt_alg_name(alg) : "this alg");
     return NULL;
+}
+
+pjwt_key *
+pjwt_keyset_next(pjwt_keyset *ks, pjwt_alg alg, size_t *index, pjwt_err *err)
+{
+    return next_key(ks, alg, index, 0, err);
+}
+
+pjwt_key *
+pjwt_keyset_next_kidless(pjwt_keyset *ks, pjwt_alg alg, size_t *index,
+                         pjwt_err *err)
+{
+    return next_key(ks, alg, index, 1, err);
 }
 
 json_t *

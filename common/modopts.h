@@ -27,6 +27,10 @@
 #include "err.h"
 #include "verify.h"
 
+/* The file pam_jwt.so reads when no config= names one (pam_jwt.conf(5)),
+   and jwtctl verify without --config. */
+#define PJWT_MODOPTS_DEFAULT_CONFIG "/etc/security/pam_jwt.conf"
+
 #define PJWT_MODOPTS_MAX_ARG_NAMES 64   /* distinct option names in argv */
 #define PJWT_MODOPTS_MAX_EXPORT 16      /* names in export_claims */
 #define PJWT_MODOPTS_NAME_MAX 32        /* option and claim names */

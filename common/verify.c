@@ -198,6 +198,25 @@ step_of(int rc)
     }
 }
 
+/* The key step's PASS line: the kid the token asked for and the key that
+   answered (a key without a kid of its own answers any kid, keys.h). */
+static void
+key_detail(char *d, size_t cap, const char *want, const pjwt_key *key)
+{
+    char kid[128];      /* 47 plain bytes, fewer when escaped */
+    const char *have = key ? pjwt_key_kid(key) : "?";
+
+    if (!want)
+        snprintf(d, cap, "token has no kid: key %.64s", have);
+    else if (key && strcmp(want, have) == 0)
+        snprintf(d, cap, "kid %.64s", have);
+    else
+        snprintf(d, cap, "token kid \"%.60s\": key %.50s (no kid of its own, "
+                 "matches any)", pjwt_excerpt(want, PJWT_EXCERPT_CSTR,
+                                              KID_EXCERPT_MAX, 0, kid,
+                                              sizeof(kid)), have);
+}
+
 /*
  * Report the signature half: every step up to the failing one.  Details
  * come from an unverified parse of the token, used for nothing else.
@@ -226,7 +245,8 @@ report_jws(const pjwt_verifier *v, const char *token, size_t len, int rc,
 
             pjwt_excerpt(pt.kid, PJWT_EXCERPT_CSTR, KID_EXCERPT_MAX, 0, kid,
                          sizeof(kid));
-            snprintf(d, sizeof(d), "no loaded key has kid \"%s\" for %s", kid,
+            snprintf(d, sizeof(d), "no loaded key has kid \"%.100s\" for %s,"
+                     " nor a kid-less one", kid,
                      pjwt_alg_name(pt.alg) ? pjwt_alg_name(pt.alg) : "?");
         } else if (src != 0)
             snprintf(d, sizeof(d), "%s", verr->msg);
@@ -246,9 +266,8 @@ report_jws(const pjwt_verifier *v, const char *token, size_t len, int rc,
         } else if (s == S_HEADER)
             snprintf(d, sizeof(d), "no crit, no b64");
         else if (s == S_KEY)
-            snprintf(d, sizeof(d), "kid %.64s",
-                     tok && tok->key ? pjwt_key_kid(tok->key) :
-                     (pt.kid ? "(given)" : "(none)"));
+            key_detail(d, sizeof(d), prc == 0 ? pt.kid : NULL,
+                       tok ? tok->key : NULL);
         else
             snprintf(d, sizeof(d), "valid");
         report(arg, step_name[s], src, d);

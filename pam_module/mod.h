@@ -14,7 +14,7 @@
 #include "modopts.h"
 #include "verify.h"
 
-#define PJM_DEFAULT_CONFIG "/etc/security/pam_jwt.conf"
+#define PJM_DEFAULT_CONFIG PJWT_MODOPTS_DEFAULT_CONFIG
 #define PJM_DEFAULT_REPLAY_DIR "/var/lib/pam_jwt"
 /* What pam_unix shows, so password tools (sshpass, expect, Ansible) that
    wait for "assword" keep working on a password-or-token stack; a

@@ -69,6 +69,29 @@ read_file(const char *path, int secret, pjwt_err *err)
     return (char *)buf;
 }
 
+/*
+ * 1 when path holds only public keys.  Checked before the private-key
+ * load, whose first complaint about a public key file would otherwise be
+ * its (correct, for a public key) mode 0644.  Reading a file anyone may
+ * read discloses nothing; the trust rule on writers still applies.
+ */
+static int
+public_only(const char *path, unsigned flags)
+{
+    pjwt_keyset *ks = pjwt_keyset_new();
+    size_t i, n = 0;
+    pjwt_err e;
+
+    pjwt_err_clear(&e);
+    if (ks != NULL && pjwt_keyset_load_file(ks, path, flags, &e) == 0)
+        n = pjwt_keyset_count(ks);
+    for (i = 0; i < n; i++)
+        if (pjwt_key_is_private(pjwt_keyset_get(ks, i)))
+            n = 0;
+    pjwt_keyset_free(ks);
+    return n > 0;
+}
+
 static int
 load_keys(struct issuer_state *st, pjwt_err *err)
 {
@@ -81,6 +104,11 @@ load_keys(struct issuer_state *st, pjwt_err *err)
     st->keys = pjwt_keyset_new();
     if (st->keys == NULL)
         return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    if (c->signing_key != NULL && public_only(c->signing_key, pub))
+        return PJWT_FAIL(err, PJWT_ERR_KEY,
+                         "%s: not a private key (a public key; signing_key is "
+                         "the private key, mode 0600, its .pub goes in "
+                         "publish_key or to the hosts)", c->signing_key);
     if (c->signing_key != NULL)
         r = pjwt_keyset_load_file(st->keys, c->signing_key, priv, err);
     else

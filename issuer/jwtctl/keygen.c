@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "ctl.h"
 
@@ -17,8 +18,32 @@ static const char keygen_usage[] =
     "random bytes (the HMAC secret) and there is no OUT.pub.  Files are\n"
     "written to a temporary name in the same directory and renamed into\n"
     "place; existing files are refused unless --force.  Default alg: ES256.\n"
+    "--alg is case-insensitive.\n"
+    "\n"
+    "Token size: ssh cuts a password at 1,023 bytes, and jwt-issuerd refuses\n"
+    "at startup a key whose largest possible token (8 groups, longest user\n"
+    "and scope) reaches 1,000 bytes.  With issuer https://login.example.com:\n"
+    "  ES256, EdDSA  fit: largest 950 bytes (a token with 4 groups: 454)\n"
+    "  HS256         fits: largest 907\n"
+    "  RS256 (3072)  does NOT fit: largest 1,376 (4 groups: 880); jwt-issuerd\n"
+    "                accepts it only with claims_groups = no (988)\n"
     "\n"
     "exit status: 0 written, 1 failed (file exists, I/O error), 2 usage.\n";
+
+/* The algorithms keygen makes keys for, by their case-insensitive name. */
+static pjwt_alg
+keygen_alg(const char *name)
+{
+    static const pjwt_alg algs[] = {
+        PJWT_ALG_ES256, PJWT_ALG_EDDSA, PJWT_ALG_RS256, PJWT_ALG_HS256,
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+        if (strcasecmp(name, pjwt_alg_name(algs[i])) == 0)
+            return algs[i];
+    return PJWT_ALG_INVALID;
+}
 
 int
 ctl_keygen(int argc, char **argv)
@@ -52,9 +77,8 @@ ctl_keygen(int argc, char **argv)
         return CTL_USAGE;
     }
     out = argv[optind];
-    alg = pjwt_alg_from_name(algname, strlen(algname));
-    if (alg != PJWT_ALG_ES256 && alg != PJWT_ALG_EDDSA &&
-        alg != PJWT_ALG_RS256 && alg != PJWT_ALG_HS256) {
+    alg = keygen_alg(algname);
+    if (alg == PJWT_ALG_INVALID) {
         ctl_err("keygen: --alg must be ES256, EdDSA, RS256 or HS256");
         return CTL_USAGE;
     }
@@ -99,6 +123,10 @@ ctl_keygen(int argc, char **argv)
             goto out;
         fprintf(stderr, "jwtctl: wrote %s (private, %s, kid %s) and %s\n", out,
                 pjwt_alg_name(alg), pjwt_key_kid(key), pub);
+        if (alg == PJWT_ALG_RS256)
+            ctl_err("warning: RS256 tokens can exceed the 1,023 bytes ssh "
+                    "reads as a password: jwt-issuerd refuses this key unless "
+                    "claims_groups = no (ES256 and EdDSA fit)");
     }
     r = CTL_OK;
 out:

@@ -4,18 +4,22 @@
  * administrator uses to find out why a login was refused.
  *
  * Options are loaded by the module's own loader (common/modopts.c): a
- * pam_jwt.conf file (--config FILE, the module's config=FILE) and
- * OPTION=VALUE arguments, with the module's rules (trust rule for the file,
- * absolute paths, an argument replacing every file line of the same name).
+ * pam_jwt.conf file (--config FILE, the module's config=FILE; without it
+ * the module's default file, when it exists) and OPTION=VALUE arguments,
+ * with the module's rules (trust rule for the file, absolute paths, an
+ * argument replacing every file line of the same name).  --check loads and
+ * checks the configuration and its key files without a token.
  * Module options that are not token checks (prompt, debug...) are checked
  * the same way so a real config loads; one_time is not simulated, because
  * doing so would have to use the token up.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "conf.h"
 #include "ctl.h"
 #include "modopts.h"
@@ -25,22 +29,42 @@
 static const char verify_usage[] =
     "usage: jwtctl verify [--config FILE] [OPTION=VALUE...] --user NAME\n"
     "                     [--service NAME] [--now EPOCH] [-v] TOKEN|-\n"
+    "       jwtctl verify [--config FILE] [OPTION=VALUE...] [--service NAME]\n"
+    "                     --check\n"
     "\n"
     "Run exactly pam_jwt.so's checks on TOKEN (- reads it from stdin, keeping\n"
     "it out of the process list) for the PAM user NAME, and print each check\n"
     "with PASS or FAIL and the reason.  Options are pam_jwt.so's: from a\n"
-    "pam_jwt.conf(5) FILE and/or as OPTION=VALUE arguments (issuer=, audience=,\n"
-    "key=, hmac_secret=, algorithms=, leeway=, max_lifetime=,\n"
-    "max_token_length=, user_claim=, require_claim=, revoked=, config=);\n"
-    "an argument replaces the file's lines of the same name, and every file\n"
-    "is named by an absolute path, as in the module.\n"
+    "pam_jwt.conf(5) FILE (default " PJWT_MODOPTS_DEFAULT_CONFIG ",\n"
+    "as for the module, when it exists) and/or as OPTION=VALUE arguments\n"
+    "(issuer=, audience=, key=, hmac_secret=, algorithms=, leeway=,\n"
+    "max_lifetime=, max_token_length=, user_claim=, require_claim=, revoked=,\n"
+    "config=); an argument replaces the file's lines of the same name, and\n"
+    "every file is named by an absolute path, as in the module.\n"
     "%s in audience becomes --service (default sshd); %h and %H this host's\n"
     "names.  --now checks at another time (seconds since the epoch).\n"
+    "--check loads the configuration and its key files as the module would,\n"
+    "without a token, and says what it would accept.\n"
     "-v also names the libpjwt function that refused (for bug reports).\n"
     "one_time is not simulated: checking it would use the token up.\n"
     "\n"
-    "exit status: 0 every check passed, 1 the token is refused,\n"
-    "2 usage or configuration error.\n";
+    "exit status: 0 every check passed (--check: the configuration loads),\n"
+    "1 the token is refused, 2 usage or configuration error.\n";
+
+/* The algorithms of set, comma-separated, into buf[cap]. */
+static const char *
+alg_list(pjwt_algset set, char *buf, size_t cap)
+{
+    size_t n = 0;
+    int a;
+
+    buf[0] = '\0';
+    for (a = 1; a < PJWT_ALG_COUNT && n < cap; a++)
+        if (set & PJWT_ALGSET(a))
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "," : "",
+                                  pjwt_alg_name((pjwt_alg)a));
+    return buf;
+}
 
 /* An argument that is an option (OPTION=VALUE or a bare option name), not
    the token. */
@@ -69,6 +93,7 @@ ctl_verify(int argc, char **argv)
         { "service", required_argument, NULL, 's' },
         { "now", required_argument, NULL, 'n' },
         { "verbose", no_argument, NULL, 'v' },
+        { "check", no_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -76,7 +101,9 @@ ctl_verify(int argc, char **argv)
                *now_arg = NULL, *token_arg = NULL;
     const char *optv[MAX_ARGS + 1];
     char *config_arg = NULL;
-    int nopt = 0, i, c, fails = 0, r = CTL_USAGE, rc, verbose = 0;
+    int nopt = 0, i, c, fails = 0, r = CTL_USAGE, rc, verbose = 0, check = 0;
+    const char *default_config = PJWT_MODOPTS_DEFAULT_CONFIG;
+    char algs[128];
     pjwt_modopts mo;
     size_t tlen = 0;
     char *in = NULL;
@@ -95,6 +122,7 @@ ctl_verify(int argc, char **argv)
         case 's': service = optarg; break;
         case 'n': now_arg = optarg; break;
         case 'v': verbose = 1; break;
+        case 'C': check = 1; break;
         case 'h': fputs(verify_usage, stdout); return CTL_OK;
         default: fputs(verify_usage, stderr); return CTL_USAGE;
         }
@@ -126,9 +154,23 @@ ctl_verify(int argc, char **argv)
             goto out;
         }
     }
-    if (!user || !token_arg) {
+    if (check && (token_arg || now_arg)) {
+        ctl_err("verify: --check takes no token and no --now");
+        fputs(verify_usage, stderr);
+        goto out;
+    }
+    if (!check && (!user || !token_arg)) {
         ctl_err("verify: %s", !user ? "--user NAME is required" : "no token given");
         fputs(verify_usage, stderr);
+        goto out;
+    }
+    /* Without --config, the module's default file, as the module reads it
+       (only when it exists); with nothing at all to go on, say so. */
+    if (config)
+        default_config = NULL;
+    if (!config && nopt == 0 && access(default_config, F_OK) != 0) {
+        ctl_err("verify: no configuration: %s: %s (give --config FILE or "
+                "OPTION=VALUE...)", default_config, strerror(errno));
         goto out;
     }
     pjwt_err_clear(&e);
@@ -142,9 +184,8 @@ ctl_verify(int argc, char **argv)
         now = time(NULL);
     }
 
-    /* Exactly the module's loader; no default file: jwtctl checks the
-       configuration it is shown. */
-    rc = pjwt_modopts_load(&mo, nopt, optv, NULL, &e);
+    /* Exactly the module's loader, with the module's default file. */
+    rc = pjwt_modopts_load(&mo, nopt, optv, default_config, &e);
     if (rc != 0) {
         if (rc == PJWT_ERR_NOMEM)
             r = CTL_FAIL;
@@ -156,6 +197,17 @@ ctl_verify(int argc, char **argv)
         ctl_err("configuration: %s", e.msg);
         if (verbose && e.where)
             ctl_err("configuration: refused by %s", e.where);
+        goto out;
+    }
+
+    if (check) {
+        printf("configuration OK: %s; issuer %s, audience %s, algorithms %s\n",
+               mo.config ? mo.config :
+               (default_config && access(default_config, F_OK) == 0 ?
+                default_config : "(arguments only)"),
+               pjwt_verifier_issuer(mo.v), pjwt_verifier_audience(mo.v),
+               alg_list(pjwt_verifier_algorithms(mo.v), algs, sizeof(algs)));
+        r = ctl_flush();
         goto out;
     }
 

@@ -88,15 +88,26 @@ run 0 $J keygen --alg HS256 hs.key
 ok "keygen EdDSA, RS256 (3072), HS256 (32 raw bytes, no .pub); modes despite umask"
 
 run 2 $J keygen --alg none x.pem; run 2 $J keygen --alg HS384 x.pem
-run 2 $J keygen --alg es256 x.pem; run 2 $J keygen; run 2 $J keygen a b
+run 2 $J keygen; run 2 $J keygen a b
 [ ! -e x.pem ] || fail "x.pem written"
-run 1 $J keygen "$tmp/no/such/dir/k.pem"; has "no/such/dir" err
+# A missing directory is named, not keygen's temp file in it.
+run 1 $J keygen "$tmp/no/such/dir/k.pem"; has "$tmp/no/such/dir: no such directory" err
+hasnt ".tmp-" err
 mkdir ro && chmod 555 ro
 if [ "$(id -u)" -ne 0 ]; then
     run 1 $J keygen ro/k.pem
 fi
 no_temp ro
 ok "keygen: bad --alg and arguments are usage errors; unwritable dir fails"
+
+# --alg is case-insensitive.
+run 0 $J keygen --alg es256 lc.pem
+openssl pkey -in lc.pem -noout -text 2>/dev/null | grep -q "prime256v1\|P-256" || fail "es256 is not P-256"
+run 0 $J keygen --alg eDdSa lc2.pem
+run 0 $J keygen --alg hs256 lc.key
+[ "$(wc -c < lc.key)" -eq 32 ] || fail "hs256 is not a 32-byte secret"
+rm -f lc.pem lc.pem.pub lc2.pem lc2.pem.pub lc.key
+ok "keygen --alg is case-insensitive (es256, eDdSa, hs256)"
 
 # ---- jwks -------------------------------------------------------------------
 run 0 $J jwks es.pem ed.pem.pub rs.pem
@@ -223,10 +234,17 @@ has "signature  FAIL"
 run 1 $J verify issuer=https://issuer.test audience=host1 key=$tmp/ed.pem.pub \
     --user alice "$es_tok"
 has "alg        FAIL"
-# a kid no loaded key has (a missed rotation step): named in the report
+# a kid no loaded key has (a missed rotation step): named in the report.
+# JWKS keys have kids of their own and are selected by kid only; a PEM key
+# has none and answers any kid (pam_jwt(8) KEY SELECTION).
 run 0 $J sign --key es.pem --kid next-key-2 --claims "$CL" --lifetime 60
-run 1 $J verify $OPTS --user alice "$(cat out)"
+cp out next.tok
+$J jwks es.pem > es.jwks 2>/dev/null
+run 1 $J verify issuer=https://issuer.test audience=host1 key=$tmp/es.jwks \
+    --user alice "$(cat next.tok)"
 has "key        FAIL"; has '"next-key-2"'
+run 0 $J verify $OPTS --user alice "$(cat next.tok)"
+has 'token kid "next-key-2": key .* (no kid of its own, matches any)'
 ok "verify refuses tampered signature and payload, untrusted key, unknown kid"
 
 # alg none, in several spellings, with and without a signature
@@ -370,6 +388,32 @@ EOF
 )
 run 0 $J verify $OPTS --user alice "$py_tok"
 ok "jwtctl verify accepts a PyJWT ES256 token (aud array)"
+
+# ---- verify --check, the default config, ISO times -----------------------------
+printf 'issuer = https://issuer.test\naudience = host1\nkey = %s\n' "$tmp/es.pem.pub" > pj.conf
+chmod 0644 pj.conf
+run 0 $J verify --config "$tmp/pj.conf" --check
+has "configuration OK: $tmp/pj.conf; issuer https://issuer.test, audience host1, algorithms ES256"
+printf 'issuer = https://issuer.test\naudience = host1\nkey = %s\n' "$tmp/missing.pub" > bad.conf
+chmod 0644 bad.conf
+run 2 $J verify --config "$tmp/bad.conf" --check; has "missing.pub" err
+chmod 0666 pj.conf
+run 2 $J verify --config "$tmp/pj.conf" --check; has "writable" err
+chmod 0644 pj.conf
+run 2 $J verify --config "$tmp/pj.conf" --check "$es_tok"; has "takes no token" err
+run 0 $J verify issuer=https://issuer.test audience=host1 key=$tmp/es.pem.pub --check
+has "(arguments only)"
+ok "verify --check: a good config and its keys load (0), a missing key or an unsafe file is 2"
+if [ ! -e /etc/security/pam_jwt.conf ]; then
+    run 2 $J verify --user alice "$es_tok"
+    has "no configuration: /etc/security/pam_jwt.conf" err
+    run 2 $J verify --check; has "/etc/security/pam_jwt.conf" err
+    ok "verify without --config reads /etc/security/pam_jwt.conf (absent here: says so)"
+fi
+run 1 $J verify --config "$tmp/pj.conf" --user alice --now $((NOW + 10000)) "$es_tok"
+grep -Eq 'exp +FAIL +expired: exp [0-9]+ \([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z, [0-9]+ (min|h) ago\), now [0-9]+ \([0-9-]+T[0-9:]+Z\)' out \
+    || { cat out; fail "expired: no ISO time with an age"; }
+ok "verify prints times as epoch, ISO 8601 UTC and age"
 
 no_temp
 done_cases

@@ -73,6 +73,7 @@ def sign(name, c, key=ec1, alg="ES256", kid=None, headers=None):
 good = sign("good", claims())
 sign("good_kid", claims(), kid="k3")
 sign("unknown_kid", claims(), kid="k9")
+sign("other_key_kid", claims(), key=ec_other, kid="whatever")
 sign("other_key", claims(), key=ec_other)
 sign("rsa", claims(), key=rsa1, alg="RS256")
 sign("ps", claims(), key=rsa1, alg="PS256")

@@ -76,6 +76,9 @@ if grep -qiE 'length|\b28\b|correct|horse|check ' "$T/syslog.debug"; then
 else
     ok "debug: nothing about the password (length, shape, text)"
 fi
+# Keys with kids of their own (a JWKS), so the injected kid is refused: a
+# PEM key, having no kid, would answer it.
+service t "auth required $MOD issuer=$ISS audience=host-a key=$K/jwks.json debug"
 : > "$T/syslog.debug"
 ${VALGRIND:-} "$HARNESS" -d "$CONF" -s t -u alice -p "@$TOK/kid_inject" -l "$T/syslog.debug" >/dev/null
 grep -q '^pam_jwt(t:auth): check signature: ' "$T/syslog.debug" || grep -q 'check key: ' "$T/syslog.debug" &&

@@ -41,6 +41,13 @@ check other-user        PAM_AUTH_ERR alice bob         "$BASE"
 check no-sub            PAM_AUTH_ERR alice no_sub      "$BASE"
 check other-key         PAM_AUTH_ERR alice other_key   "$BASE"
 check unknown-kid       PAM_AUTH_ERR alice unknown_kid "issuer=$ISS audience=host-a key=$K/jwks.json"
+# A PEM key has no kid of its own: it answers a token with any kid (its
+# signature still has to hold); beside a JWKS, the JWKS keys are still
+# selected by kid only.
+check kidless-any-kid   PAM_SUCCESS  alice unknown_kid "$BASE"
+check kidless-other-key PAM_AUTH_ERR alice other_key_kid "$BASE"
+check kidless-mixed     PAM_SUCCESS  alice unknown_kid "$BASE key=$K/jwks.json"
+check kidless-mixed-bad PAM_AUTH_ERR alice other_key_kid "$BASE key=$K/jwks.json"
 check tampered-payload  PAM_AUTH_ERR alice tampered_payload "$BASE"
 check tampered-sig      PAM_AUTH_ERR alice tampered_sig "$BASE"
 check payload-not-json  PAM_AUTH_ERR alice payload_not_json "$BASE"

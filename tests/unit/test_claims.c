@@ -125,11 +125,15 @@ test_messages(void **state)
     base_policy(&p);
     c = J("{" GOOD ",\"exp\":%ld}", NOW - 100);
     assert_int_equal(pjwt_claims_check(c, &p, NOW, &e), PJWT_ERR_EXP);
-    assert_string_equal(e.msg, "expired: exp 1699999900, now 1700000000, leeway 60");
+    assert_string_equal(e.msg, "expired: exp 1699999900 (2023-11-14T22:11:40Z, "
+                        "100 s ago), now 1700000000 (2023-11-14T22:13:20Z), "
+                        "leeway 60");
     json_decref(c);
     c = J("{" GOOD ",\"exp\":%ld,\"nbf\":%ld.5}", NOW + 100, NOW + 100);
     assert_int_equal(pjwt_claims_check(c, &p, NOW, &e), PJWT_ERR_NBF);
-    assert_string_equal(e.msg, "not yet valid: nbf 1700000100.5, now 1700000000, leeway 60");
+    assert_string_equal(e.msg, "not yet valid: nbf 1700000100.5 "
+                        "(2023-11-14T22:15:00Z, in 100 s), now 1700000000 "
+                        "(2023-11-14T22:13:20Z), leeway 60");
     json_decref(c);
     c = J("{" GOOD ",\"exp\":%ld,\"iat\":%ld}", NOW + 5000, NOW);
     assert_int_equal(pjwt_claims_check(c, &p, NOW, &e), PJWT_ERR_LIFETIME);

@@ -100,6 +100,39 @@ secret_key(const char *s)
     return k;
 }
 
+/* A public copy of k, loaded as a JWK: with kid (its own) or without. */
+static pjwt_key *
+jwk_copy(pjwt_key *k, const char *kid)
+{
+    json_t *j = pjwt_key_to_public_jwk(k, NULL);
+    pjwt_key *c;
+    pjwt_err e;
+
+    assert_non_null(j);
+    if (kid)
+        assert_int_equal(json_object_set_new(j, "kid", json_string(kid)), 0);
+    else
+        assert_int_equal(json_object_del(j, "kid"), 0);
+    pjwt_err_clear(&e);
+    c = pjwt_key_from_jwk(j, 0, &e);
+    if (!c)
+        fail_msg("jwk_copy: %s", e.msg);
+    json_decref(j);
+    return c;
+}
+
+static pjwt_key *
+named(pjwt_key *k, const char *kid)
+{
+    return jwk_copy(k, kid);
+}
+
+static pjwt_key *
+public_of(pjwt_key *k)
+{
+    return jwk_copy(k, NULL);
+}
+
 static pjwt_keyset *
 set_of(pjwt_key *k1, pjwt_key *k2)
 {
@@ -759,7 +792,7 @@ test_kid_selection(void **state)
 
     (void)state;
     assert_non_null(b);
-    ks = set_of(a, b);
+    ks = set_of(public_of(a), public_of(b));
     /* right kid */
     snprintf(hdr, sizeof(hdr), "{\"alg\":\"ES256\",\"kid\":\"%s\"}",
              pjwt_key_kid(b));
@@ -776,7 +809,15 @@ test_kid_selection(void **state)
     tok = craft("{\"alg\":\"ES256\"}", claims_json, b, PJWT_ALG_ES256, NULL, 0);
     assert_int_equal(verify(tok, ks, 0), 0);
     free(tok);
-    /* unknown kids, path-like kids, kid with embedded NUL, non-string */
+    tok = craft("{\"alg\":\"ES256\",\"kid\":5}", claims_json, b,
+                PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), PJWT_ERR_HEADER);
+    free(tok);
+    pjwt_keyset_free(ks);
+
+    /* Keys with kids of their own: unknown kids, path-like kids find none
+       (a kid-less key would answer them: test_kidless_key_any_kid). */
+    ks = set_of(named(a, "ka"), named(b, "kb"));
     tok = craft("{\"alg\":\"ES256\",\"kid\":\"nope\"}", claims_json, b,
                 PJWT_ALG_ES256, NULL, 0);
     assert_int_equal(verify(tok, ks, 0), PJWT_ERR_NO_KEY);
@@ -785,11 +826,82 @@ test_kid_selection(void **state)
                 claims_json, b, PJWT_ALG_ES256, NULL, 0);
     assert_int_equal(verify(tok, ks, 0), PJWT_ERR_NO_KEY);
     free(tok);
-    tok = craft("{\"alg\":\"ES256\",\"kid\":5}", claims_json, b,
-                PJWT_ALG_ES256, NULL, 0);
-    assert_int_equal(verify(tok, ks, 0), PJWT_ERR_HEADER);
+    /* the thumbprint is no second name for a key with its own kid */
+    snprintf(hdr, sizeof(hdr), "{\"alg\":\"ES256\",\"kid\":\"%s\"}",
+             pjwt_key_kid(b));
+    tok = craft(hdr, claims_json, b, PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), PJWT_ERR_NO_KEY);
     free(tok);
     pjwt_keyset_free(ks);
+    pjwt_key_free(a);
+    pjwt_key_free(b);
+}
+
+/*
+ * A key loaded without a kid of its own (PEM, certificate, JWK without
+ * "kid") answers a token with any kid, as PyJWT, jose, jjwt... do with a
+ * single key; keys with kids are still selected by kid only, also in a set
+ * that mixes both.
+ */
+static void
+test_kidless_key_any_kid(void **state)
+{
+    pjwt_key *a = pem_file("jws_p256.key");
+    pjwt_key *b = pjwt_key_generate(PJWT_ALG_ES256, NULL);
+    const char *any = "{\"alg\":\"ES256\",\"kid\":\"whatever\"}";
+    pjwt_keyset *ks;
+    char hdr[256];
+    char *tok;
+
+    (void)state;
+    assert_non_null(b);
+    /* The host's only key is a PEM: an IdP's own kid is accepted. */
+    ks = set_of(public_of(a), NULL);
+    tok = craft(any, claims_json, a, PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), 0);
+    free(tok);
+    /* ... but the signature still has to be that key's */
+    tok = craft(any, claims_json, b, PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), PJWT_ERR_SIG);
+    free(tok);
+    pjwt_keyset_free(ks);
+
+    /* Mixed: a has the kid "ka", b has none. */
+    ks = set_of(named(a, "ka"), public_of(b));
+    tok = craft(any, claims_json, b, PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), 0);          /* b answers any kid */
+    free(tok);
+    tok = craft(any, claims_json, a, PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), PJWT_ERR_SIG); /* a is not tried */
+    free(tok);
+    tok = craft("{\"alg\":\"ES256\",\"kid\":\"ka\"}", claims_json, a,
+                PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), 0);
+    free(tok);
+    /* a kid that names a key selects that key alone: no fallback to b */
+    tok = craft("{\"alg\":\"ES256\",\"kid\":\"ka\"}", claims_json, b,
+                PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), PJWT_ERR_SIG);
+    free(tok);
+    /* b's thumbprint still names b */
+    snprintf(hdr, sizeof(hdr), "{\"alg\":\"ES256\",\"kid\":\"%s\"}",
+             pjwt_key_kid(b));
+    tok = craft(hdr, claims_json, b, PJWT_ALG_ES256, NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), 0);
+    free(tok);
+    /* no kid in the token: every key bound to the alg, as before */
+    tok = craft("{\"alg\":\"ES256\"}", claims_json, a, PJWT_ALG_ES256,
+                NULL, 0);
+    assert_int_equal(verify(tok, ks, 0), 0);
+    free(tok);
+    /* the kid-less key must still fit the alg */
+    tok = craft("{\"alg\":\"ES384\",\"kid\":\"whatever\"}", claims_json,
+                b, PJWT_ALG_ES256, NULL, 0);
+    assert_int_not_equal(verify(tok, ks, 0), 0);
+    free(tok);
+    pjwt_keyset_free(ks);
+    pjwt_key_free(a);
+    pjwt_key_free(b);
 }
 
 static void
@@ -1261,6 +1373,7 @@ main(void)
         cmocka_unit_test(test_crit_and_b64),
         cmocka_unit_test(test_embedded_keys_ignored),
         cmocka_unit_test(test_kid_selection),
+        cmocka_unit_test(test_kidless_key_any_kid),
         cmocka_unit_test(test_strict_json_header_payload),
         cmocka_unit_test(test_broken_lazy_key),
         cmocka_unit_test(test_hmac_tags),

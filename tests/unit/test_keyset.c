@@ -134,6 +134,28 @@ test_jwks(void **state)
     assert_string_equal(pjwt_key_kid(k), "ed-1");
     assert_non_null(pjwt_keyset_next(ks, PJWT_ALG_ED25519, &(size_t){ 0 }, &e));
     assert_null(pjwt_keyset_next(ks, PJWT_ALG_HS256, &(size_t){ 0 }, &e));
+    /* A token kid no key has: only keys without a kid of their own are
+       candidates; every JWK here has one (the EC key's is its
+       thumbprint, but written in the JWK). */
+    assert_null(pjwt_keyset_next_kidless(ks, PJWT_ALG_ES256, &(size_t){ 0 },
+                                         &e));
+    assert_int_equal(e.code, PJWT_ERR_NO_KEY);
+    assert_null(pjwt_keyset_next_kidless(ks, PJWT_ALG_RS256, &(size_t){ 0 },
+                                         &e));
+    /* PEM keys (no kid of their own), added after them, are */
+    pjwt_err_clear(&e);
+    assert_int_equal(pjwt_keyset_load_file(ks, fixture("rsa2048.pub.pem"), 0,
+                                           &e), 0);
+    assert_int_equal(pjwt_keyset_load_file(ks, fixture("ec384.pub.pem"), 0,
+                                           &e), 0);
+    idx = 0;
+    k = pjwt_keyset_next_kidless(ks, PJWT_ALG_RS256, &idx, &e);
+    assert_non_null(k);
+    assert_int_equal(idx, 5);
+    assert_null(pjwt_keyset_next_kidless(ks, PJWT_ALG_RS256, &idx, &e));
+    k = pjwt_keyset_next_kidless(ks, PJWT_ALG_ES384, &(size_t){ 0 }, &e);
+    assert_non_null(k);
+    assert_int_equal(pjwt_key_kty(k), PJWT_KTY_EC);
     pjwt_keyset_free(ks);
 }
 

@@ -1,0 +1,29 @@
+/*
+ * timefmt.h: the one way a time is written into a message: the epoch
+ * seconds a token carries, then ISO 8601 UTC and how long ago (or ahead)
+ * that is, e.g. "1795893373 (2026-11-28T12:36:13Z, 6 min ago)", so a
+ * reader of a log line or of `jwtctl verify` need not convert epochs.
+ * Bounded: the result always fits PJWT_TIME_BUF bytes.
+ */
+#ifndef PJWT_TIMEFMT_H
+#define PJWT_TIMEFMT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define PJWT_TIME_BUF 64
+
+/* No relative age: for "now" itself. */
+#define PJWT_TIME_NO_AGE 0x01u
+
+/*
+ * Write t (a NumericDate, possibly fractional) seen at now into out[cap]:
+ * "%.15g (YYYY-MM-DDTHH:MM:SSZ, AGE)", AGE one of "now", "N s ago",
+ * "in N min", ... (s below 2 min, min below 2 h, h below 2 days, then d).
+ * A t outside years 0001-9999 is written as the number alone.  Returns out
+ * (truncated, NUL-terminated, when cap < PJWT_TIME_BUF).
+ */
+const char *pjwt_time_fmt(double t, time_t now, unsigned flags, char *out,
+                          size_t cap);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * test_timefmt.c: times in messages: epoch, ISO 8601 UTC and the age, in
+ * every unit and direction; values no calendar holds; bounded output.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "timefmt.h"
+
+#define NOW ((time_t)1700000000)    /* 2023-11-14T22:13:20Z */
+
+static const char *
+fmt(double t, unsigned flags)
+{
+    static char out[PJWT_TIME_BUF];
+
+    return pjwt_time_fmt(t, NOW, flags, out, sizeof(out));
+}
+
+static void
+test_ages(void **state)
+{
+    (void)state;
+    assert_string_equal(fmt(NOW, 0), "1700000000 (2023-11-14T22:13:20Z, now)");
+    assert_string_equal(fmt(NOW - 100, 0),
+                        "1699999900 (2023-11-14T22:11:40Z, 100 s ago)");
+    assert_string_equal(fmt(NOW - 360, 0),
+                        "1699999640 (2023-11-14T22:07:20Z, 6 min ago)");
+    assert_string_equal(fmt(NOW + 7200, 0),
+                        "1700007200 (2023-11-15T00:13:20Z, in 2 h)");
+    assert_string_equal(fmt(NOW - 3 * 86400, 0),
+                        "1699740800 (2023-11-11T22:13:20Z, 3 d ago)");
+    assert_string_equal(fmt(NOW + 100.5, 0),
+                        "1700000100.5 (2023-11-14T22:15:00Z, in 100 s)");
+    assert_string_equal(fmt(NOW, PJWT_TIME_NO_AGE),
+                        "1700000000 (2023-11-14T22:13:20Z)");
+}
+
+static void
+test_out_of_range(void **state)
+{
+    char small[12];
+
+    (void)state;
+    /* No calendar date, only the number. */
+    assert_string_equal(fmt(1e300, 0), "1e+300");
+    assert_string_equal(fmt(-1e20, 0), "-1e+20");
+    assert_string_equal(fmt(NAN, 0), "nan");
+    /* The widest value written in full still fits the buffer. */
+    assert_true(strlen(fmt(253402300799.0 - 0.123456789, 0)) <
+                PJWT_TIME_BUF);
+    assert_string_equal(fmt(253402300799.0, PJWT_TIME_NO_AGE),
+                        "253402300799 (9999-12-31T23:59:59Z)");
+    /* A small buffer is cut, never overrun. */
+    assert_string_equal(pjwt_time_fmt(NOW, NOW, 0, small, sizeof(small)),
+                        "1700000000 ");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ages),
+        cmocka_unit_test(test_out_of_range),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

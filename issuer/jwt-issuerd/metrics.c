@@ -8,7 +8,7 @@
 #include "metrics.h"
 
 static const char *const ep_name[EP_COUNT] = {
-    "token", "jwks", "oauth_authorization_server", "openid_configuration",
+    "token", "jwks", "oauth_authorization_server",
     "userinfo", "auth", "healthz", "metrics", "other"
 };
 static const unsigned codes[] = { 200, 400, 401, 404, 405, 413, 429, 500, 503 };

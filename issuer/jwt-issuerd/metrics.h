@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 enum metrics_endpoint {
-    EP_TOKEN = 0, EP_JWKS, EP_AS_META, EP_OIDC_META, EP_USERINFO, EP_AUTH,
+    EP_TOKEN = 0, EP_JWKS, EP_AS_META, EP_USERINFO, EP_AUTH,
     EP_HEALTHZ, EP_METRICS, EP_OTHER, EP_COUNT
 };
 

@@ -81,10 +81,8 @@ log_login(struct token_req *t, const char *outcome, const char *reason)
              outcome,
              pjwt_excerpt(reason, PJWT_EXCERPT_CSTR, LOG_REASON_MAX, 0, why,
                           sizeof(why)),
-             t->client_id[0]
-                 ? pjwt_excerpt(t->client_id, PJWT_EXCERPT_CSTR, LOG_USER_MAX,
-                                PJWT_EXCERPT_WORD, client, sizeof(client))
-                 : "-",
+             pjwt_excerpt(t->client_id, PJWT_EXCERPT_CSTR, LOG_USER_MAX,
+                          PJWT_EXCERPT_WORD, client, sizeof(client)),
              t->delay_ms);
 }
 

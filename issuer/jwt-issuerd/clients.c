@@ -10,17 +10,17 @@
 #include "fileio.h"
 
 static int
-secret_hash(const void *s, size_t len, unsigned char out[CLIENT_SECRET_HASH_LEN])
+secret_hash(const void *s, size_t len, struct client_secret *out)
 {
     unsigned int n = 0;
 
-    return EVP_Digest(s, len, out, &n, EVP_sha256(), NULL) == 1
-           && n == CLIENT_SECRET_HASH_LEN ? 0 : -1;
+    return EVP_Digest(s, len, out->sha256, &n, EVP_sha256(), NULL) == 1
+           && n == sizeof(out->sha256) ? 0 : -1;
 }
 
 int
-clients_load(const struct issuer_conf *c,
-             unsigned char hash[][CLIENT_SECRET_HASH_LEN], pjwt_err *err)
+clients_load(const struct issuer_conf *c, struct client_secret *secrets,
+             pjwt_err *err)
 {
     size_t i;
     int r = 0;
@@ -30,7 +30,7 @@ clients_load(const struct issuer_conf *c,
         uint8_t *buf = NULL;
         size_t got = 0, len;
 
-        memset(hash[i], 0, CLIENT_SECRET_HASH_LEN);
+        memset(&secrets[i], 0, sizeof(secrets[i]));
         if (cl->secret_file == NULL)
             continue;
         if (pjwt_file_read(cl->secret_file, CLIENT_SECRET_MAX + 2,
@@ -47,7 +47,7 @@ clients_load(const struct issuer_conf *c,
                           "client %s: %s: the secret must be 1 to %d bytes "
                           "without NUL", cl->id, cl->secret_file,
                           CLIENT_SECRET_MAX);
-        else if (secret_hash(buf, len, hash[i]) != 0)
+        else if (secret_hash(buf, len, &secrets[i]) != 0)
             r = PJWT_FAIL(err, PJWT_ERR_INTERNAL, "client %s: SHA-256 failed",
                           cl->id);
         pjwt_file_free(buf, got);
@@ -57,11 +57,11 @@ clients_load(const struct issuer_conf *c,
 
 int
 clients_authenticate(const struct issuer_conf *c,
-                     const unsigned char hash[][CLIENT_SECRET_HASH_LEN],
+                     const struct client_secret *secrets,
                      const char *id, const char *secret,
                      const struct issuer_client **out, const char **why)
 {
-    unsigned char got[CLIENT_SECRET_HASH_LEN];
+    struct client_secret got;
     size_t i;
     int ok;
 
@@ -92,12 +92,12 @@ clients_authenticate(const struct issuer_conf *c,
         *why = "client secret missing";
         return -1;
     }
-    if (secret_hash(secret, strlen(secret), got) != 0) {
+    if (secret_hash(secret, strlen(secret), &got) != 0) {
         *why = "SHA-256 failed";
         return -1;
     }
-    ok = CRYPTO_memcmp(got, hash[i], sizeof(got)) == 0;
-    OPENSSL_cleanse(got, sizeof(got));
+    ok = CRYPTO_memcmp(got.sha256, secrets[i].sha256, sizeof(got.sha256)) == 0;
+    OPENSSL_cleanse(&got, sizeof(got));
     if (!ok) {
         *why = "wrong client secret";
         return -1;

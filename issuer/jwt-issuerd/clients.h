@@ -10,18 +10,22 @@
 #include "err.h"
 #include "issuer_conf.h"
 
-#define CLIENT_SECRET_HASH_LEN 32      /* SHA-256 */
 #define CLIENT_SECRET_MAX 1024
+
+/* What is kept of a confidential client's secret. */
+struct client_secret {
+    unsigned char sha256[32];
+};
 
 /*
  * Read each confidential client's secret file (the trust rule of fileio.h,
- * and not readable by group or others) into the SHA-256 of its secret: the
- * secret itself is not kept.  One trailing newline is not part of it.  Runs
+ * and not readable by group or others) into secrets[i] (by conf->clients
+ * index), the SHA-256 of its secret: the secret itself is not kept.  One trailing newline is not part of it.  Runs
  * where the signing key is read, at start and on every reload.  0, or a
  * PJWT_ERR_* code with *err naming the client and file.
  */
-int clients_load(const struct issuer_conf *c,
-                 unsigned char hash[][CLIENT_SECRET_HASH_LEN], pjwt_err *err);
+int clients_load(const struct issuer_conf *c, struct client_secret *secrets,
+                 pjwt_err *err);
 
 /*
  * Authenticate the client of one /token request: id and secret as
@@ -30,7 +34,7 @@ int clients_load(const struct issuer_conf *c,
  * reason for the log (unknown client, wrong secret...).
  */
 int clients_authenticate(const struct issuer_conf *c,
-                         const unsigned char hash[][CLIENT_SECRET_HASH_LEN],
+                         const struct client_secret *secrets,
                          const char *id, const char *secret,
                          const struct issuer_client **out, const char **why);
 

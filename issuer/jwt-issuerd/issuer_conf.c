@@ -188,8 +188,12 @@ set_client(struct issuer_conf *c, const char *key, const char *value,
             r = pjwt_conf_str(&cl->secret_file, "client secret_file", word + 12,
                               err);
         else if (strncmp(word, "audiences=", 10) == 0)
-            r = each_item("client audiences", word + 10, add_client_audience,
-                          cl, err);
+            /* An empty list would mean "no restriction": refused. */
+            r = word[10] == '\0' || strspn(word + 10, ",") == len - 10
+                    ? PJWT_FAIL(err, PJWT_ERR_CONF,
+                                "%s %s: audiences= needs a value", key, cl->id)
+                    : each_item("client audiences", word + 10,
+                                add_client_audience, cl, err);
         else
             r = PJWT_FAIL(err, PJWT_ERR_CONF,
                           "%s %s: unknown option %s (secret_file=, audiences=)",

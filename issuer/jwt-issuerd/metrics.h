@@ -14,7 +14,7 @@ enum metrics_endpoint {
 
 enum metrics_login {
     LOGIN_OK = 0, LOGIN_DENIED, LOGIN_THROTTLED, LOGIN_BUSY,
-    LOGIN_INVALID, LOGIN_ERROR, LOGIN_COUNT
+    LOGIN_INVALID, LOGIN_ERROR, LOGIN_INVALID_CLIENT, LOGIN_COUNT
 };
 
 void metrics_request(enum metrics_endpoint ep, unsigned code);

@@ -214,7 +214,7 @@ answer(struct token_req *t)
             "WWW-Authenticate", "Basic realm=\"jwt-issuerd\"", NULL
         };
 
-        metrics_login(LOGIN_DENIED);
+        metrics_login(LOGIN_INVALID_CLIENT);
         log_login(t, "fail", t->job.reply.reason);
         return token_reply_error(r, MHD_HTTP_UNAUTHORIZED, TOKEN_INVALID_CLIENT,
                                  "client authentication failed",
@@ -298,8 +298,7 @@ token_start(struct token_req *t)
         return refuse(t, TOKEN_INVALID_SCOPE, "scope not allowed");
     if ((t->seen & (1u << F_AUD)) && !issuer_conf_audience_ok(c, t->audience))
         return refuse(t, TOKEN_INVALID_REQUEST, "audience not allowed");
-    client_ok = clients_authenticate(c, (const unsigned char (*)[CLIENT_SECRET_HASH_LEN])
-                                            r->st->client_secret_hash,
+    client_ok = clients_authenticate(c, r->st->client_secrets,
                                      (t->seen & (1u << F_CLIENT_ID))
                                          ? t->client_id : NULL,
                                      (t->seen & (1u << F_CLIENT_SECRET))

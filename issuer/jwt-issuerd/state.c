@@ -35,7 +35,7 @@ state_free(struct issuer_state *st)
     pjwt_keyset_free(st->keys);
     free(st->jwks);
     free(st->as_metadata);
-    OPENSSL_cleanse(st->client_secret_hash, sizeof(st->client_secret_hash));
+    OPENSSL_cleanse(st->client_secrets, sizeof(st->client_secrets));
     free(st->tls_cert_pem);
     if (st->tls_key_pem != NULL) {
         OPENSSL_cleanse(st->tls_key_pem, strlen(st->tls_key_pem));
@@ -105,20 +105,33 @@ load_keys(struct issuer_state *st, pjwt_err *err)
     return 0;
 }
 
-/* The JWKS text, without a second entry for a kid already listed. */
+/* The JWKS text, without a second entry for a kid already listed, each
+   entry with the alg this issuer signs with (RFC 7517 4.4): a JWK's own,
+   else the key's default (RS256, the curve's), as signing_key is used;
+   clients that select keys by alg need it. */
 static int
 build_jwks(struct issuer_state *st, pjwt_err *err)
 {
     json_auto_t *jwks = pjwt_keyset_to_jwks(st->keys, err);
     json_auto_t *out = json_array();
     json_t *keys, *k, *kid;
-    size_t i, j;
+    size_t i, j, n = 0;
 
     if (jwks == NULL || out == NULL)
         return pjwt_err_code(err);
     keys = json_object_get(jwks, "keys");
     json_array_foreach(keys, i, k) {
+        pjwt_alg alg;
         int dup = 0;
+
+        /* The entries follow the keyset's order, secret keys left out. */
+        while (n < pjwt_keyset_count(st->keys)
+               && pjwt_key_kty(pjwt_keyset_get(st->keys, n)) == PJWT_KTY_OCT)
+            n++;
+        alg = pjwt_key_default_alg(pjwt_keyset_get(st->keys, n++));
+        if (json_object_get(k, "alg") == NULL && alg != PJWT_ALG_INVALID
+            && json_object_set_new(k, "alg", json_string(pjwt_alg_name(alg))) != 0)
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 
         kid = json_object_get(k, "kid");
         for (j = 0; j < json_array_size(out) && json_is_string(kid); j++)
@@ -274,7 +287,7 @@ issuer_state_load(const char *path, pjwt_err *err)
     if (st->conf == NULL)
         goto out;
     if (load_keys(st, err) != 0
-        || clients_load(st->conf, st->client_secret_hash, err) != 0
+        || clients_load(st->conf, st->client_secrets, err) != 0
         || build_jwks(st, err) != 0
         || build_metadata(st, err) != 0 || build_verifiers(st, err) != 0)
         goto out;

@@ -28,7 +28,7 @@ struct issuer_state {
     char *as_metadata;                 /* RFC 8414 document */
     /* SHA-256 of each confidential client's secret, by conf->clients
        index (clients.h); cleansed on free. */
-    unsigned char client_secret_hash[CONF_MAX_CLIENTS][CLIENT_SECRET_HASH_LEN];
+    struct client_secret client_secrets[CONF_MAX_CLIENTS];
     char *tls_cert_pem;                /* NULL without TLS */
     char *tls_key_pem;                 /* cleansed on free */
     size_t max_token_len;              /* worst case, measured at load */

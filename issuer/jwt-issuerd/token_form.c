@@ -125,11 +125,6 @@ token_form_body(struct req *r, const char *data, size_t len)
 #define B64_ALPHABET \
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
-/*
- * Decode one form-urlencoded part of HTTP Basic client credentials
- * (RFC 6749 2.3.1, Appendix B) into out.  0, or -1 when malformed, too long
- * or when it decodes to a control character.
- */
 static int
 hexval(unsigned char ch)
 {
@@ -139,6 +134,11 @@ hexval(unsigned char ch)
     return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
+/*
+ * Decode one form-urlencoded part of HTTP Basic client credentials
+ * (RFC 6749 2.3.1, Appendix B) into out.  0, or -1 when malformed, too long
+ * or when it decodes to a control character.
+ */
 static int
 form_decode(const unsigned char *s, size_t len, char *out, size_t cap)
 {

@@ -126,8 +126,8 @@ expect_err 400 invalid_request "empty body" -X POST "$U/token"
 printf 'grant_type=password&username=al\000ice&password=secret' > "$T/nul.body"
 expect_err 400 invalid_request "raw NUL in the form body" \
     -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @"$T/nul.body" "$U/token"
-expect_err 400 invalid_request "Basic and form credentials" -u alice:secret \
-    -d grant_type=password -d username=alice -d password=secret "$U/token"
+expect_err 400 invalid_request "Basic user and a password in the form" -u alice:secret \
+    -d grant_type=password -d password=secret "$U/token"
 expect_err 400 invalid_request "audience not allowed" -d grant_type=password \
     -d username=alice -d password=secret -d audience=evil "$U/token"
 expect_err 400 invalid_scope "scope with a quote" -d grant_type=password \

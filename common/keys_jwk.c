@@ -347,13 +347,9 @@ pjwt_key_to_public_jwk(pjwt_key *key, pjwt_err *err)
         return NULL;
     if (json_object_set_new(m, "kid", json_string(key->kid))
         || json_object_set_new(m, "use", json_string("sig"))
-        /* The algorithm the key is used with (pinned, or its kind's
-           default, as the issuer signs and the module verifies): clients
-           that pick a key by alg need it (RFC 7517 4.4). */
-        || (pjwt_key_default_alg(key) != PJWT_ALG_INVALID
+        || (key->pin != PJWT_ALG_INVALID
             && json_object_set_new(m, "alg",
-                                   json_string(pjwt_alg_name(
-                                       pjwt_key_default_alg(key)))))) {
+                                   json_string(pjwt_alg_name(key->pin))))) {
         json_decref(m);
         PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;

@@ -160,6 +160,26 @@ grep -qi '^Retry-After: [1-9]' "$T/hdr" || fail "429 without Retry-After"
 ok "3 wrong client secrets use up rate_limit_per_ip = 3: the right one is 429 invalid_request"
 stop_issuerd
 
+# ---- client lines that could not mean what they say ---------------------------
+bad_client() {   # bad_client WHAT PATTERN LINE
+    grep -v '^client' "$T/iss.conf" > "$T/bad.conf"
+    echo "$3" >> "$T/bad.conf"
+    if "$PAMJWT_ISSUERD" -t -c "$T/bad.conf" > /dev/null 2> "$T/err"; then fail "-t accepted $1"; fi
+    grep -q "$2" "$T/err" || fail "$1: $(cat "$T/err")"
+}
+bad_client "an empty audiences=" "audiences= needs a value" "client = a audiences="
+bad_client "an audience the issuer does not allow" "neither audience nor in allowed_audiences" \
+    "client = a audiences=evil"
+bad_client "a pattern wider than allowed_audiences" "neither audience" "client = a audiences=sudo:*"
+bad_client "an unknown option" "unknown option" "client = a secret=x"
+bad_client "a client id with =" "client id" "client = a=b"
+printf 'client = a\nclient = a\n' > "$T/dup.lines"
+grep -v '^client' "$T/iss.conf" > "$T/bad.conf"; cat "$T/dup.lines" >> "$T/bad.conf"
+if "$PAMJWT_ISSUERD" -t -c "$T/bad.conf" > /dev/null 2> "$T/err"; then fail "-t accepted a client twice"; fi
+grep -q "registered twice" "$T/err" || fail "twice: $(cat "$T/err")"
+bad_client "a missing secret file" "nosuch.secret" "client = a secret_file=$T/nosuch.secret"
+ok "bad client lines are configuration errors (-t): empty or too wide audiences, unknown options, duplicates, missing secret files"
+
 # ---- no registrations: the old behaviour -------------------------------------
 grep -v '^client' "$T/iss.conf" > "$T/open.conf"
 start_issuerd "$T/open.conf" "$T/log3"

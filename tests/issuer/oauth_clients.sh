@@ -158,6 +158,9 @@ code=$(tok $up -u "webapp:$SECRET")
 grep -qi '^Retry-After: [1-9]' "$T/hdr" || fail "429 without Retry-After"
 [ "$(json_get "$T/out" error)" = invalid_request ] || fail "429 body: $(cat "$T/out")"
 ok "3 wrong client secrets use up rate_limit_per_ip = 3: the right one is 429 invalid_request"
+curl -sf $C "$ISS_URL/metrics" | grep -q '^jwt_issuerd_logins_total{outcome="invalid_client"} 3$' \
+    || fail "metrics: $(curl -s $C "$ISS_URL/metrics" | grep logins_total)"
+ok "/metrics counts them as invalid_client"
 stop_issuerd
 
 # ---- client lines that could not mean what they say ---------------------------

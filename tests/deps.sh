@@ -7,7 +7,7 @@ set -eu
 
 PKGS="gcc make pkg-config libssl-dev openssl libjansson-dev libpam0g-dev
 libpam-modules libmicrohttpd-dev libgnutls28-dev libcmocka-dev libpam-wrapper libnss-wrapper
-libpamtest0-dev python3 python3-jwt python3-jwcrypto openssh-server
+libpamtest0-dev python3 python3-jwt python3-jwcrypto python3-requests-oauthlib python3-authlib openssh-server
 openssh-client sshpass curl wrk valgrind clang libclang-rt-14-dev util-linux
 procps iproute2 passwd pamtester jq nginx-light fail2ban sudo"
 

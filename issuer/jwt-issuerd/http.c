@@ -22,7 +22,7 @@
 static long in_flight;
 
 static const struct route *const routes[] = {
-    &route_token, &route_jwks, &route_as_metadata, &route_oidc_metadata,
+    &route_token, &route_jwks, &route_as_metadata,
     &route_userinfo, &route_auth, &route_healthz, &route_metrics, NULL
 };
 

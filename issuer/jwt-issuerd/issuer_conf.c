@@ -94,9 +94,8 @@ add_list(const char *key, const char *value, char **arr, size_t *n, size_t max,
    "*" would let a request name any audience at all, including ones other
    services trust, so a pattern needs a prefix that ends in ':'. */
 static int
-add_audience(void *ctx, const char *key, const char *item, pjwt_err *err)
+audience_entry_check(const char *key, const char *item, pjwt_err *err)
 {
-    struct issuer_conf *c = ctx;
     size_t len = strlen(item);
     const char *star = strchr(item, '*');
 
@@ -104,8 +103,105 @@ add_audience(void *ctx, const char *key, const char *item, pjwt_err *err)
         return PJWT_FAIL(err, PJWT_ERR_CONF,
                          "%s: %s: a pattern is PREFIX:* (a '*' only at the "
                          "end, after a ':')", key, item);
+    return 0;
+}
+
+static int
+add_audience(void *ctx, const char *key, const char *item, pjwt_err *err)
+{
+    struct issuer_conf *c = ctx;
+    int r = audience_entry_check(key, item, err);
+
+    if (r != 0)
+        return r;
     return add_str(c->audiences, &c->n_audiences, CONF_MAX_AUDIENCES, key,
                    item, err);
+}
+
+static int
+add_client_audience(void *ctx, const char *key, const char *item, pjwt_err *err)
+{
+    struct issuer_client *cl = ctx;
+    int r = audience_entry_check(key, item, err);
+
+    if (r != 0)
+        return r;
+    return add_str(cl->audiences, &cl->n_audiences, CONF_MAX_AUDIENCES, key,
+                   item, err);
+}
+
+/* A client_id as RFC 6749 A.1 has it (visible ASCII), without blanks,
+   which end it on the line, or '=', which would make it look like an
+   option. */
+static int
+client_id_ok(const char *id, size_t len)
+{
+    size_t i;
+
+    if (len == 0 || len >= CONF_MAX_CLIENT_ID)
+        return 0;
+    for (i = 0; i < len; i++)
+        if (id[i] <= 0x20 || id[i] >= 0x7f || id[i] == '=')
+            return 0;
+    return 1;
+}
+
+/* client = ID [secret_file=PATH] [audiences=A,B,...]: one line per client. */
+static int
+set_client(struct issuer_conf *c, const char *key, const char *value,
+           pjwt_err *err)
+{
+    static const char blanks[] = " \t";
+    struct issuer_client *cl;
+    const char *p = value;
+    char word[1024];
+    size_t len, i;
+    int r;
+
+    if (value == NULL || *value == '\0')
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s needs a value", key);
+    if (c->n_clients >= CONF_MAX_CLIENTS)
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "too many %s lines (at most %d)",
+                         key, CONF_MAX_CLIENTS);
+    len = strcspn(p, blanks);
+    if (!client_id_ok(p, len))
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "%s: the client id must be 1 to %d visible characters "
+                         "without '='", key, CONF_MAX_CLIENT_ID - 1);
+    for (i = 0; i < c->n_clients; i++)
+        if (strlen(c->clients[i].id) == len
+            && strncmp(c->clients[i].id, p, len) == 0)
+            return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: %.*s registered twice",
+                             key, (int)len, p);
+    cl = &c->clients[c->n_clients];
+    memset(cl, 0, sizeof(*cl));
+    if ((cl->id = strndup(p, len)) == NULL)
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    c->n_clients++;            /* freed with the conf from here on */
+    for (p += len; *(p += strspn(p, blanks)) != '\0'; p += len) {
+        len = strcspn(p, blanks);
+        if (len >= sizeof(word))
+            return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: option too long", key);
+        memcpy(word, p, len);
+        word[len] = '\0';
+        if (strncmp(word, "secret_file=", 12) == 0)
+            r = pjwt_conf_str(&cl->secret_file, "client secret_file", word + 12,
+                              err);
+        else if (strncmp(word, "audiences=", 10) == 0)
+            /* An empty list would mean "no restriction": refused. */
+            r = word[10] == '\0' || strspn(word + 10, ",") == len - 10
+                    ? PJWT_FAIL(err, PJWT_ERR_CONF,
+                                "%s %s: audiences= needs a value", key, cl->id)
+                    : each_item("client audiences", word + 10,
+                                add_client_audience, cl, err);
+        else
+            r = PJWT_FAIL(err, PJWT_ERR_CONF,
+                          "%s %s: unknown option %s (secret_file=, audiences=)",
+                          key, cl->id, word);
+        if (r != 0)
+            return r;
+    }
+    return 0;
 }
 
 /* trusted_proxies: ADDRESS, ADDRESS/BITS, or "unix" for every peer on a
@@ -296,6 +392,8 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
                         err);
     if (strcmp(key, "scope_groups") == 0)
         return set_scope_groups(c, value, err);
+    if (strcmp(key, "client") == 0)
+        return set_client(c, key, value, err);
     return PJWT_ERR_UNKNOWN_OPT;
 }
 
@@ -341,6 +439,26 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
                              "%s: auth_audience %s is neither audience nor "
                              "in allowed_audiences", file,
                              c->auth_audiences[i]);
+    for (i = 0; i < c->n_clients; i++) {
+        const struct issuer_client *cl = &c->clients[i];
+        size_t j;
+
+        /* A client's list narrows what the issuer allows, never widens
+           it: a name must be allowed, a pattern listed as it is. */
+        for (j = 0; j < cl->n_audiences; j++) {
+            const char *a = cl->audiences[j];
+            int ok = strchr(a, '*') == NULL ? issuer_conf_audience_ok(c, a) : 0;
+            size_t k;
+
+            for (k = 0; k < c->n_audiences && !ok; k++)
+                ok = strcmp(c->audiences[k], a) == 0;
+            if (!ok)
+                return PJWT_FAIL(err, PJWT_ERR_CONF,
+                                 "%s: client %s: audience %s is neither "
+                                 "audience nor in allowed_audiences", file,
+                                 cl->id, a);
+        }
+    }
     return scope_conf_check(c, err);
 }
 
@@ -411,6 +529,14 @@ issuer_conf_free(struct issuer_conf *c)
         free(c->scope_groups[i].scope);
         free(c->scope_groups[i].group);
     }
+    for (i = 0; i < c->n_clients; i++) {
+        size_t j;
+
+        free(c->clients[i].id);
+        free(c->clients[i].secret_file);
+        for (j = 0; j < c->clients[i].n_audiences; j++)
+            free(c->clients[i].audiences[j]);
+    }
     free(c->revoked);
     free(c->path);
     free(c->issuer);
@@ -460,16 +586,21 @@ audience_matches(const char *entry, const char *aud)
 }
 
 int
-issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud)
+issuer_conf_audience_in(char *const *list, size_t n, const char *aud)
 {
     size_t i;
 
-    if (strcmp(aud, c->audience) == 0)
-        return 1;
-    for (i = 0; i < c->n_audiences; i++)
-        if (audience_matches(c->audiences[i], aud))
+    for (i = 0; i < n; i++)
+        if (audience_matches(list[i], aud))
             return 1;
     return 0;
+}
+
+int
+issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud)
+{
+    return strcmp(aud, c->audience) == 0
+           || issuer_conf_audience_in(c->audiences, c->n_audiences, aud);
 }
 
 /*

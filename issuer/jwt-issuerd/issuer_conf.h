@@ -16,6 +16,8 @@
 #define CONF_MAX_PROXIES 16
 #define CONF_MAX_SCOPES 32
 #define CONF_MAX_SCOPE_GROUPS 32
+#define CONF_MAX_CLIENTS 32
+#define CONF_MAX_CLIENT_ID 128
 
 /* Limits that bound the size of an issued token (see signer.c). */
 #define ISSUER_MAX_USER_LEN 32     /* sub */
@@ -33,6 +35,14 @@ struct issuer_claim {
 struct issuer_scope_group {
     char *scope;
     char *group;
+};
+
+/* client = ID [secret_file=PATH] [audiences=A,B,...] (clients.h). */
+struct issuer_client {
+    char *id;
+    char *secret_file;                 /* NULL: a public client */
+    char *audiences[CONF_MAX_AUDIENCES];   /* none: any the issuer allows */
+    size_t n_audiences;
 };
 
 struct issuer_conf {
@@ -81,6 +91,8 @@ struct issuer_conf {
     long fail_delay_ms;                /* least failure delay (faildelay.h) */
     long pam_attempts_per_user;     /* enforced by the helpers (helper_guard.h) */
     long pam_attempts_total;
+    struct issuer_client clients[CONF_MAX_CLIENTS];
+    size_t n_clients;
 };
 
 /*
@@ -103,5 +115,9 @@ int issuer_conf_is_proxy(const struct issuer_conf *c, const struct netaddr *addr
 
 /* 1 when tokens may be issued for aud: audience or allowed_audiences. */
 int issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud);
+
+/* 1 when aud matches one of list's entries (names or PREFIX:* patterns,
+   the one matching rule of allowed_audiences and a client's audiences). */
+int issuer_conf_audience_in(char *const *list, size_t n, const char *aud);
 
 #endif

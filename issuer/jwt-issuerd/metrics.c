@@ -8,14 +8,14 @@
 #include "metrics.h"
 
 static const char *const ep_name[EP_COUNT] = {
-    "token", "jwks", "oauth_authorization_server", "openid_configuration",
+    "token", "jwks", "oauth_authorization_server",
     "userinfo", "auth", "healthz", "metrics", "other"
 };
 static const unsigned codes[] = { 200, 400, 401, 404, 405, 413, 429, 500, 503 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 static const char *const login_name[LOGIN_COUNT] = {
     "success", "invalid_grant", "throttled", "busy",
-    "invalid_request", "error"
+    "invalid_request", "error", "invalid_client"
 };
 static const double buckets[] = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10

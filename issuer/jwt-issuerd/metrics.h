@@ -8,13 +8,13 @@
 #include <stddef.h>
 
 enum metrics_endpoint {
-    EP_TOKEN = 0, EP_JWKS, EP_AS_META, EP_OIDC_META, EP_USERINFO, EP_AUTH,
+    EP_TOKEN = 0, EP_JWKS, EP_AS_META, EP_USERINFO, EP_AUTH,
     EP_HEALTHZ, EP_METRICS, EP_OTHER, EP_COUNT
 };
 
 enum metrics_login {
     LOGIN_OK = 0, LOGIN_DENIED, LOGIN_THROTTLED, LOGIN_BUSY,
-    LOGIN_INVALID, LOGIN_ERROR, LOGIN_COUNT
+    LOGIN_INVALID, LOGIN_ERROR, LOGIN_INVALID_CLIENT, LOGIN_COUNT
 };
 
 void metrics_request(enum metrics_endpoint ep, unsigned code);

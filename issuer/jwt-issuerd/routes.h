@@ -9,7 +9,6 @@
 extern const struct route route_token;           /* routes_token.c */
 extern const struct route route_jwks;            /* routes_wellknown.c */
 extern const struct route route_as_metadata;
-extern const struct route route_oidc_metadata;
 extern const struct route route_healthz;
 extern const struct route route_metrics;
 extern const struct route route_userinfo;        /* routes_bearer.c */

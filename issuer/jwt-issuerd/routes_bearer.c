@@ -1,6 +1,9 @@
 /*
- * routes_bearer.c: the API for the tokens /token issues.  GET /userinfo
- * answers a valid token's claims; GET /auth answers an empty 200 with
+ * routes_bearer.c: the API for the tokens /token issues.  GET or POST
+ * /userinfo (OIDC Core 5.3.1) answers a valid token's claims, the token in
+ * the Authorization header only (a POST body is ignored: RFC 6750 2.2's
+ * form parameter is optional and would put tokens in request bodies that
+ * proxies log); GET /auth answers an empty 200 with
  * X-Auth-User (nginx auth_request).  Tokens are checked by common/verify.h,
  * the same rules as pam_jwt.so, for the audiences named by auth_audience
  * only (a token for ssh:web1 opens no web application), and against the
@@ -114,7 +117,7 @@ auth_end(struct req *r)
 }
 
 const struct route route_userinfo = {
-    "/userinfo", EP_USERINFO, "GET, HEAD", NULL, NULL, userinfo_end
+    "/userinfo", EP_USERINFO, "GET, HEAD, POST", NULL, NULL, userinfo_end
 };
 const struct route route_auth = {
     "/auth", EP_AUTH, "GET, HEAD", NULL, NULL, auth_end

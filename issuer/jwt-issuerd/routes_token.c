@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "cleanup.h"
+#include "clients.h"
 #include "excerpt.h"
 #include "faildelay.h"
 #include "helper_pool.h"
@@ -68,14 +69,20 @@ static void
 log_login(struct token_req *t, const char *outcome, const char *reason)
 {
     char user[PJWT_EXCERPT_BUF(LOG_USER_MAX)], why[PJWT_EXCERPT_BUF(LOG_REASON_MAX)];
+    char client[PJWT_EXCERPT_BUF(LOG_USER_MAX)];
 
-    log_info("login: addr=%s user=%s outcome=%s reason=\"%s\" delay_ms=%u",
+    /* The client id is not a secret (RFC 6749 2.2); its secret is never
+       logged.  "-" when the request named none. */
+    log_info("login: addr=%s user=%s outcome=%s reason=\"%s\" client=%s "
+             "delay_ms=%u",
              t->r->client,
              pjwt_excerpt(t->job.req.user, PJWT_EXCERPT_CSTR, LOG_USER_MAX,
                           PJWT_EXCERPT_WORD, user, sizeof(user)),
              outcome,
              pjwt_excerpt(reason, PJWT_EXCERPT_CSTR, LOG_REASON_MAX, 0, why,
                           sizeof(why)),
+             pjwt_excerpt(t->client_id, PJWT_EXCERPT_CSTR, LOG_USER_MAX,
+                          PJWT_EXCERPT_WORD, client, sizeof(client)),
              t->delay_ms);
 }
 
@@ -194,9 +201,24 @@ answer(struct token_req *t)
         snprintf(ra, sizeof(ra), "%u", t->retry_after);
         metrics_login(LOGIN_THROTTLED);
         log_login(t, "throttled", "too many failed attempts");
+        /* RFC 6749 5.2 has no code for throttling; the request is
+           refused as it stands, the status and Retry-After say why. */
         return token_reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
-                                 TOKEN_TEMPORARILY_UNAVAILABLE,
+                                 TOKEN_INVALID_REQUEST,
                                  "too many failed attempts", h);
+    }
+    if (t->client_failed) {
+        /* RFC 6749 5.2: 401, and a challenge for the scheme the client
+           used. */
+        static const char *const basic[] = {
+            "WWW-Authenticate", "Basic realm=\"jwt-issuerd\"", NULL
+        };
+
+        metrics_login(LOGIN_INVALID_CLIENT);
+        log_login(t, "fail", t->job.reply.reason);
+        return token_reply_error(r, MHD_HTTP_UNAUTHORIZED, TOKEN_INVALID_CLIENT,
+                                 "client authentication failed",
+                                 t->basic_client ? basic : NULL);
     }
     if (t->outcome != HELPER_OUT_OK)
         return answer_failure(t);
@@ -249,8 +271,9 @@ token_start(struct token_req *t)
 {
     struct req *r = t->r;
     const struct issuer_conf *c = r->st->conf;
-    const char *bad;
-    int name_ok;
+    const struct issuer_client *client = NULL;
+    const char *bad, *why = NULL;
+    int name_ok, client_ok;
 
     t->arrival_ns = helper_pool_now_ns();
     if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
@@ -275,18 +298,40 @@ token_start(struct token_req *t)
         return refuse(t, TOKEN_INVALID_SCOPE, "scope not allowed");
     if ((t->seen & (1u << F_AUD)) && !issuer_conf_audience_ok(c, t->audience))
         return refuse(t, TOKEN_INVALID_REQUEST, "audience not allowed");
+    client_ok = clients_authenticate(c, r->st->client_secrets,
+                                     (t->seen & (1u << F_CLIENT_ID))
+                                         ? t->client_id : NULL,
+                                     (t->seen & (1u << F_CLIENT_SECRET))
+                                         ? t->client_secret : NULL,
+                                     &client, &why) == 0;
+    OPENSSL_cleanse(t->client_secret, sizeof(t->client_secret));
+    /* The token's audience, asked for or the default, must be one the
+       client is registered for. */
+    if (client_ok && client != NULL && client->n_audiences > 0
+        && !issuer_conf_audience_in(client->audiences, client->n_audiences,
+                                    t->audience[0] ? t->audience : c->audience))
+        return refuse(t, TOKEN_INVALID_REQUEST,
+                      "audience not allowed for this client");
 
-    /* Throttled, or a name no token can carry: answered like a PAM failure,
-       after the same delay, without calling PAM.  The check also counts the
-       attempt (one step: concurrent attempts cannot all pass it before any
-       is counted); a refused name counts against the address only. */
+    /* Throttled, a name no token can carry or a client that failed to
+       authenticate: answered like a PAM failure, after the same delay,
+       without calling PAM.  The check also counts the attempt (one step:
+       concurrent attempts cannot all pass it before any is counted); a
+       refused name or client counts against the address only (the user
+       did nothing wrong), so guessing a client secret costs what guessing
+       a password does. */
     name_ok = signer_name_ok(t->job.req.user, ISSUER_MAX_USER_LEN);
-    if (ratelimit_acquire(c, r->bucket, name_ok ? t->job.req.user : NULL,
+    if (ratelimit_acquire(c, r->bucket,
+                          name_ok && client_ok ? t->job.req.user : NULL,
                           &t->retry_after) != 0
-        || !name_ok) {
+        || !name_ok || !client_ok) {
         if (t->retry_after > 0)
             t->throttled = 1;
-        else {
+        else if (!client_ok) {
+            t->client_failed = 1;
+            snprintf(t->job.reply.reason, sizeof(t->job.reply.reason),
+                     "client authentication failed: %s", why);
+        } else {
             t->outcome = HELPER_OUT_DENIED;
             snprintf(t->job.reply.reason, sizeof(t->job.reply.reason),
                      "user name not acceptable");

@@ -1,6 +1,6 @@
 /*
- * routes_wellknown.c: the public documents (JWKS, RFC 8414 metadata, a
- * minimal openid-configuration), /healthz and /metrics.  The documents are
+ * routes_wellknown.c: the public documents (JWKS, RFC 8414 metadata),
+ * /healthz and /metrics.  The documents are
  * rendered once per configuration load (state.c) and served as they are.
  */
 #include <stdlib.h>
@@ -31,12 +31,6 @@ static enum MHD_Result
 as_end(struct req *r)
 {
     return doc(r, r->st->as_metadata);
-}
-
-static enum MHD_Result
-oidc_end(struct req *r)
-{
-    return doc(r, r->st->oidc_metadata);
 }
 
 /* Not healthy while no PAM helper could take a login: a load balancer
@@ -73,10 +67,6 @@ const struct route route_jwks = {
 const struct route route_as_metadata = {
     "/.well-known/oauth-authorization-server", EP_AS_META, "GET, HEAD", NULL,
     NULL, as_end
-};
-const struct route route_oidc_metadata = {
-    "/.well-known/openid-configuration", EP_OIDC_META, "GET, HEAD", NULL, NULL,
-    oidc_end
 };
 const struct route route_healthz = {
     "/healthz", EP_HEALTHZ, "GET, HEAD", NULL, NULL, healthz_end

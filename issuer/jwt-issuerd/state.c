@@ -35,7 +35,7 @@ state_free(struct issuer_state *st)
     pjwt_keyset_free(st->keys);
     free(st->jwks);
     free(st->as_metadata);
-    free(st->oidc_metadata);
+    OPENSSL_cleanse(st->client_secrets, sizeof(st->client_secrets));
     free(st->tls_cert_pem);
     if (st->tls_key_pem != NULL) {
         OPENSSL_cleanse(st->tls_key_pem, strlen(st->tls_key_pem));
@@ -133,20 +133,33 @@ load_keys(struct issuer_state *st, pjwt_err *err)
     return 0;
 }
 
-/* The JWKS text, without a second entry for a kid already listed. */
+/* The JWKS text, without a second entry for a kid already listed, each
+   entry with the alg this issuer signs with (RFC 7517 4.4): a JWK's own,
+   else the key's default (RS256, the curve's), as signing_key is used;
+   clients that select keys by alg need it. */
 static int
 build_jwks(struct issuer_state *st, pjwt_err *err)
 {
     json_auto_t *jwks = pjwt_keyset_to_jwks(st->keys, err);
     json_auto_t *out = json_array();
     json_t *keys, *k, *kid;
-    size_t i, j;
+    size_t i, j, n = 0;
 
     if (jwks == NULL || out == NULL)
         return pjwt_err_code(err);
     keys = json_object_get(jwks, "keys");
     json_array_foreach(keys, i, k) {
+        pjwt_alg alg;
         int dup = 0;
+
+        /* The entries follow the keyset's order, secret keys left out. */
+        while (n < pjwt_keyset_count(st->keys)
+               && pjwt_key_kty(pjwt_keyset_get(st->keys, n)) == PJWT_KTY_OCT)
+            n++;
+        alg = pjwt_key_default_alg(pjwt_keyset_get(st->keys, n++));
+        if (json_object_get(k, "alg") == NULL && alg != PJWT_ALG_INVALID
+            && json_object_set_new(k, "alg", json_string(pjwt_alg_name(alg))) != 0)
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 
         kid = json_object_get(k, "kid");
         for (j = 0; j < json_array_size(out) && json_is_string(kid); j++)
@@ -165,15 +178,25 @@ build_jwks(struct issuer_state *st, pjwt_err *err)
     return 0;
 }
 
+/*
+ * RFC 8414 metadata, only what is true: the password grant at the token
+ * endpoint, the client authentication methods /token takes (clients.h;
+ * none of them signs anything, so no auth-signing-alg list).  RFC 8414
+ * requires a non-empty response_types_supported although there is no
+ * authorization endpoint: "none" (OAuth 2.0 Multiple Response Type
+ * Encoding Practices) is the registered value for a response that issues
+ * nothing.  No openid-configuration: OIDC Discovery requires ID tokens
+ * and an authorization endpoint this issuer does not have.
+ */
 static int
 build_metadata(struct issuer_state *st, pjwt_err *err)
 {
-    const char *iss = st->conf->issuer;
-    size_t n = strlen(iss);
-    char base[1024], tok[1100], jwks[1100], ui[1100];
-    const char *alg = pjwt_alg_name(st->alg);
+    const struct issuer_conf *c = st->conf;
+    const char *iss = c->issuer;
+    size_t n = strlen(iss), i;
+    char base[1024], tok[1100], jwks[1100];
     json_auto_t *as = NULL;
-    json_auto_t *oidc = NULL;
+    json_t *scopes;
 
     while (n > 0 && iss[n - 1] == '/')
         n--;
@@ -183,25 +206,24 @@ build_metadata(struct issuer_state *st, pjwt_err *err)
     base[n] = '\0';
     snprintf(tok, sizeof(tok), "%s/token", base);
     snprintf(jwks, sizeof(jwks), "%s/.well-known/jwks.json", base);
-    snprintf(ui, sizeof(ui), "%s/userinfo", base);
-    as = json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:[], s:[s]}",
+    as = json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:[sss]}",
                    "issuer", iss, "token_endpoint", tok, "jwks_uri", jwks,
                    "grant_types_supported", "password",
-                   "token_endpoint_auth_methods_supported", "none",
-                   "response_types_supported",
-                   "token_endpoint_auth_signing_alg_values_supported", alg);
-    oidc = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[s], s:[s], s:[s]}",
-                     "issuer", iss, "token_endpoint", tok, "jwks_uri", jwks,
-                     "userinfo_endpoint", ui,
-                     "grant_types_supported", "password",
-                     "response_types_supported", "token",
-                     "subject_types_supported", "public",
-                     "id_token_signing_alg_values_supported", alg);
-    if (as == NULL || oidc == NULL)
+                   "response_types_supported", "none",
+                   "token_endpoint_auth_methods_supported",
+                   "client_secret_basic", "client_secret_post", "none");
+    if (as == NULL)
         return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    if (c->n_scopes > 0) {
+        if ((scopes = json_array()) == NULL
+            || json_object_set_new(as, "scopes_supported", scopes) != 0)
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        for (i = 0; i < c->n_scopes; i++)
+            if (json_array_append_new(scopes, json_string(c->scopes[i])) != 0)
+                return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    }
     st->as_metadata = json_dumps(as, JSON_COMPACT);
-    st->oidc_metadata = json_dumps(oidc, JSON_COMPACT);
-    if (st->as_metadata == NULL || st->oidc_metadata == NULL)
+    if (st->as_metadata == NULL)
         return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     return 0;
 }
@@ -292,7 +314,9 @@ issuer_state_load(const char *path, pjwt_err *err)
        the supervisor on each re-read): this may run as the HTTP user. */
     if (st->conf == NULL)
         goto out;
-    if (load_keys(st, err) != 0 || build_jwks(st, err) != 0
+    if (load_keys(st, err) != 0
+        || clients_load(st->conf, st->client_secrets, err) != 0
+        || build_jwks(st, err) != 0
         || build_metadata(st, err) != 0 || build_verifiers(st, err) != 0)
         goto out;
     if (st->conf->tls_cert != NULL) {

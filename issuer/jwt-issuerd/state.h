@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include "alg.h"
+#include "clients.h"
 #include "err.h"
 #include "issuer_conf.h"
 #include "keys.h"
@@ -25,7 +26,9 @@ struct issuer_state {
     size_t n_verifiers;
     char *jwks;                        /* JSON text */
     char *as_metadata;                 /* RFC 8414 document */
-    char *oidc_metadata;               /* openid-configuration */
+    /* SHA-256 of each confidential client's secret, by conf->clients
+       index (clients.h); cleansed on free. */
+    struct client_secret client_secrets[CONF_MAX_CLIENTS];
     char *tls_cert_pem;                /* NULL without TLS */
     char *tls_key_pem;                 /* cleansed on free */
     size_t max_token_len;              /* worst case, measured at load */

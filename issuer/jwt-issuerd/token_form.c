@@ -3,8 +3,10 @@
  * processor (application/x-www-form-urlencoded only) straight into the
  * request's fixed buffers, each parameter at most once (RFC 6749 3.2);
  * HTTP Basic credentials (RFC 7617) are decoded here too.  The password
- * buffer is cleansed when the request ends, whatever happened.
+ * and client secret buffers are cleansed when the request ends, whatever
+ * happened.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +25,7 @@ token_form_free(void *p)
     if (t->pp != NULL)
         MHD_destroy_post_processor(t->pp);
     OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
+    OPENSSL_cleanse(t->client_secret, sizeof(t->client_secret));
     free(t);
 }
 
@@ -33,15 +36,17 @@ field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
 {
     struct token_req *t = cls;
     static const char *const names[F_COUNT] = {
-        "grant_type", "username", "password", "scope", "audience", "otp"
+        "grant_type", "username", "password", "scope", "audience", "otp",
+        "client_id", "client_secret"
     };
     char *dst[F_COUNT] = {
         t->grant, t->job.req.user, t->job.req.password, t->scope, t->audience,
-        t->job.req.otp
+        t->job.req.otp, t->client_id, t->client_secret
     };
     size_t cap[F_COUNT] = {
         sizeof(t->grant), sizeof(t->job.req.user), sizeof(t->job.req.password),
-        sizeof(t->scope), sizeof(t->audience), sizeof(t->job.req.otp)
+        sizeof(t->scope), sizeof(t->audience), sizeof(t->job.req.otp),
+        sizeof(t->client_id), sizeof(t->client_secret)
     };
     int i;
 
@@ -120,12 +125,79 @@ token_form_body(struct req *r, const char *data, size_t len)
 #define B64_ALPHABET \
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
+static int
+hexval(unsigned char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = (unsigned char)tolower(ch);
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
 /*
- * Fill user/password from HTTP Basic when the form has none.  Parsed here
- * rather than by libmicrohttpd 0.9.75, which matches the scheme
- * case-sensitively (RFC 7617 2: case-insensitive) and silently cuts the
- * password at a NUL byte.  Other schemes are not credentials for this
- * grant and are ignored.
+ * Decode one form-urlencoded part of HTTP Basic client credentials
+ * (RFC 6749 2.3.1, Appendix B) into out.  0, or -1 when malformed, too long
+ * or when it decodes to a control character.
+ */
+static int
+form_decode(const unsigned char *s, size_t len, char *out, size_t cap)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < len; i++, o++) {
+        int ch = s[i], hi, lo;
+
+        if (o + 1 >= cap)
+            return -1;
+        if (ch == '+')
+            ch = ' ';
+        else if (ch == '%') {
+            if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0
+                || (lo = hexval(s[i + 2])) < 0)
+                return -1;
+            ch = hi << 4 | lo;
+            i += 2;
+        }
+        if (ch < 0x20 || ch == 0x7f)
+            return -1;
+        out[o] = (char)ch;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* HTTP Basic as the client's credentials (the form has the user's). */
+static const char *
+basic_client(struct token_req *t, const unsigned char *dec, size_t len,
+             const unsigned char *colon)
+{
+    char id[sizeof(t->client_id)];
+    size_t ilen = (size_t)(colon - dec);
+
+    /* RFC 6749 2.3: one authentication method per request. */
+    if (t->seen & (1u << F_CLIENT_SECRET))
+        return "client authentication in both HTTP Basic and the form";
+    if (form_decode(dec, ilen, id, sizeof(id)) != 0
+        || form_decode(colon + 1, len - ilen - 1, t->client_secret,
+                       sizeof(t->client_secret)) != 0) {
+        OPENSSL_cleanse(t->client_secret, sizeof(t->client_secret));
+        return "malformed HTTP Basic client credentials";
+    }
+    /* A client_id in the form too only identifies, and must agree. */
+    if ((t->seen & (1u << F_CLIENT_ID)) && strcmp(id, t->client_id) != 0)
+        return "client_id in the form differs from HTTP Basic";
+    memcpy(t->client_id, id, sizeof(id));
+    t->seen |= (1u << F_CLIENT_ID) | (1u << F_CLIENT_SECRET);
+    t->basic_client = 1;
+    return NULL;
+}
+
+/*
+ * HTTP Basic: the client's credentials when the form has a username, else
+ * the user's.  Parsed here rather than by libmicrohttpd 0.9.75, which
+ * matches the scheme case-sensitively (RFC 7617 2: case-insensitive) and
+ * silently cuts the password at a NUL byte.  Other schemes are not
+ * credentials for this grant and are ignored.
  */
 const char *
 token_form_basic(struct token_req *t)
@@ -134,6 +206,7 @@ token_form_basic(struct token_req *t)
     const char *h = MHD_lookup_connection_value(t->r->conn, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
     unsigned char dec[(sizeof(t->job.req.user) + sizeof(t->job.req.password)
+                       + sizeof(t->client_id) * 3 + sizeof(t->client_secret) * 3
                        + 2) / 3 * 3];
     const char *b64, *bad = NULL;
     const unsigned char *colon;
@@ -143,7 +216,7 @@ token_form_basic(struct token_req *t)
     if (h == NULL || strncasecmp(h, "Basic", 5) != 0
         || (h[5] != ' ' && h[5] != '\t' && h[5] != '\0'))
         return NULL;
-    if (t->seen & ((1u << F_USER) | (1u << F_PASS)))
+    if (!(t->seen & (1u << F_USER)) && (t->seen & (1u << F_PASS)))
         return "credentials in both the form and HTTP Basic";
     b64 = h + 5 + strspn(h + 5, " \t");
     n = strlen(b64);
@@ -170,6 +243,10 @@ token_form_basic(struct token_req *t)
         goto out;
     if (colon == NULL) {
         bad = malformed;
+        goto out;
+    }
+    if (t->seen & (1u << F_USER)) {
+        bad = basic_client(t, dec, len, colon);
         goto out;
     }
     ulen = (size_t)(colon - dec);

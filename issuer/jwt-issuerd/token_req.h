@@ -7,6 +7,7 @@
 
 #include <microhttpd.h>
 
+#include "clients.h"
 #include "helper_pool.h"
 #include "http.h"
 #include "issuer_conf.h"
@@ -14,7 +15,8 @@
 enum tstate { T_NEW = 0, T_PENDING, T_DONE };
 
 /* Form fields we read; each may appear once (RFC 6749 3.2). */
-enum { F_GRANT, F_USER, F_PASS, F_SCOPE, F_AUD, F_OTP, F_COUNT };
+enum { F_GRANT, F_USER, F_PASS, F_SCOPE, F_AUD, F_OTP, F_CLIENT_ID,
+       F_CLIENT_SECRET, F_COUNT };
 
 struct token_req {
     struct req *r;
@@ -25,6 +27,10 @@ struct token_req {
     char grant[32];
     char scope[ISSUER_MAX_SCOPE_LEN + 1];
     char audience[256];
+    char client_id[CONF_MAX_CLIENT_ID];
+    char client_secret[CLIENT_SECRET_MAX + 1];   /* cleansed on free */
+    int basic_client;              /* HTTP Basic authenticated the client */
+    int client_failed;             /* answered 401 invalid_client */
     struct helper_job job;         /* user, password and otp live in job.req */
     struct pool_timer timer;
     uint64_t arrival_ns;           /* the request was complete (fail delays
@@ -63,8 +69,11 @@ void token_form_body(struct req *r, const char *data, size_t len);
 void token_form_free(void *ctx);
 
 /*
- * Take user and password from HTTP Basic when present.  NULL, or a static
- * reason to refuse the request (credentials in both places, malformed).
+ * Read HTTP Basic when present: when the form carries a username it is
+ * client authentication (client_id:client_secret, each form-urlencoded,
+ * RFC 6749 2.3.1); without one it is the user's credentials (the curl -u
+ * convenience).  NULL, or a static reason to refuse the request (two
+ * client authentication methods, credentials in both places, malformed).
  */
 const char *token_form_basic(struct token_req *t);
 

@@ -31,13 +31,13 @@ for i in 1 2 3; do
 done
 set -- $(as 198.51.100.2 alice secret)
 [ "$1" = 429 ] || fail "4th attempt for alice: $1 $(cat "$T/out")"
-[ "$(json_get "$T/out" error)" = temporarily_unavailable ] || fail "429 body $(cat "$T/out")"
+[ "$(json_get "$T/out" error)" = invalid_request ] || fail "429 body $(cat "$T/out")"
 ra=$(sed -n 's/^Retry-After: *\([0-9]*\).*/\1/ip' "$T/hdr" | tr -d '\r')
 [ -n "$ra" ] && [ "$ra" -ge 1 ] || fail "Retry-After missing: $(cat "$T/hdr")"
 d=$(sed -n 's/.*user=alice outcome=throttled .* delay_ms=\([0-9]*\)$/\1/p' "$T/log" | head -n 1)
 [ -n "$d" ] && [ "$d" -gt 0 ] || fail "throttled attempt without a delay: $(grep throttled "$T/log")"
 awk -v s="$2" -v d="$d" 'BEGIN { exit !(s * 1000 >= d) }' || fail "429 answered before its delay ($2 s < $d ms)"
-ok "per user: 4th attempt -> 429 temporarily_unavailable, Retry-After $ra, after the fail delay"
+ok "per user: 4th attempt -> 429 invalid_request (an RFC 6749 5.2 code), Retry-After $ra, after the fail delay"
 helpers_before=$(metric 'jwt_issuerd_pam_seconds_count')
 set -- $(as 198.51.100.3 alice secret)
 [ "$1" = 429 ] || fail "alice from another address: $1"

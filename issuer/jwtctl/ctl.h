@@ -47,7 +47,7 @@ int ctl_read(const char *path, char **buf, size_t *len);
 void ctl_rtrim(char *s, size_t *len);
 
 /*
- * Write buf to path atomically with common/fileio.h's pjwt_file_replace:
+ * Write buf to path atomically with common/filewrite.h's pjwt_file_replace:
  * with force an existing path is replaced, without it refused.  0 or -1
  * (printed).
  */

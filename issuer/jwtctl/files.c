@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include "ctl.h"
+#include "filewrite.h"
 
 void
 ctl_err(const char *fmt, ...)

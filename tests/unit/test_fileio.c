@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "fileio.h"
+#include "filewrite.h"
 #include "testdir.h"
 
 static char *dir;

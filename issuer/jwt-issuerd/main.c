@@ -32,6 +32,7 @@
 #include "helper_supervisor.h"
 #include "helper_pool.h"
 #include "sockets.h"
+#include "startup_warn.h"
 #include "state.h"
 #include "version.h"
 
@@ -252,6 +253,7 @@ main(int argc, char **argv)
         issuer_conf_free(conf);
         return 1;
     }
+    startup_warn_pam(conf);
     if (check) {
         rc = check_config(path, conf);
         issuer_conf_free(conf);
@@ -266,6 +268,7 @@ main(int argc, char **argv)
     n = sockets_open(conf, ls);
     if (n < 0)
         return 1;
+    startup_warn_listeners(conf, ls, n);
     if (conf->user != NULL && drop_privileges(conf->user) != 0)
         return 1;
     if (conf->user == NULL && geteuid() == 0)

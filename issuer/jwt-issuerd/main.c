@@ -305,8 +305,9 @@ main(int argc, char **argv)
         }
         log_info("listening on %s%s", ls[i].name, st->tls_cert_pem ? " (TLS)" : "");
     }
-    log_info("ready: jwt-issuerd %s, issuer %s, signing %s kid %s, %ld PAM helper(s)",
-             PJWT_VERSION, st->conf->issuer, pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
+    log_info("ready: jwt-issuerd %s, issuer %s, signing %s kid %s, "
+             "%ld PAM helper(s)", PJWT_VERSION, st->conf->issuer,
+             pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
              st->conf->pam_workers);
     for (;;) {
         int sig = 0;

@@ -34,6 +34,7 @@
 #include <security/pam_modules.h>
 #include "json.h"
 #include "mod.h"
+#include "version.h"
 
 #define PW_BUF_MAX (1024 * 1024)
 
@@ -254,8 +255,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     now = time(NULL);
     pjwt_err_clear(&err);
     if (c.debug)
-        pjm_log(pamh, LOG_DEBUG, "issuer=%s audience=%s",
-                pjwt_verifier_issuer(c.v), pjwt_verifier_audience(c.v));
+        pjm_log(pamh, LOG_DEBUG, "pam_jwt %s: issuer=%s audience=%s",
+                PJWT_VERSION, pjwt_verifier_issuer(c.v),
+                pjwt_verifier_audience(c.v));
     r = pjwt_verifier_check(c.v, token, len, user, now,
                             c.debug ? debug_report : NULL, pamh, &tok, &err);
     if (r != 0) {

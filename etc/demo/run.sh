@@ -7,7 +7,8 @@
 # outside the state folder is read or written, and only loopback is used.
 #
 # make builds first; this script builds nothing.  Environment:
-#   PORT                 TCP port on 127.0.0.1 (default 8080)
+#   PORT                 TCP port on 127.0.0.1 (default 8080); a port in use
+#                        stops the script before anything is printed
 #   PAMJWT_DEMO_STATE    state folder (default ./state)
 #   PAMJWT_ISSUERD, PAMJWT_JWTCTL, PAMJWT_MODULE   products (default: in-tree
 #                        build, as `make all` leaves them)
@@ -32,6 +33,20 @@ done
 [ -f "$PAM_MATRIX" ] ||
     { echo "run.sh: $PAM_MATRIX is missing: install libpam-wrapper (make deps)" >&2; exit 1; }
 case $STATE in /*) ;; *) STATE=$TOP/$STATE ;; esac
+# A busy port would only make the daemon fail after the instructions below
+# have been printed: look first.  A listener conflicts on 127.0.0.1, on
+# 0.0.0.0 or on a dual-stack wildcard (ss shows it as *; a v6-only [::]
+# does not conflict).  ss is iproute2's, on every Debian; without it the
+# daemon's own bind error is the answer.
+if command -v ss >/dev/null 2>&1; then
+    busy=$(ss -Hltn "sport = :$PORT" 2>/dev/null | awk '{ print $4 }' |
+        grep -E '^(127\.0\.0\.1|0\.0\.0\.0|\*|\[::ffff:127\.0\.0\.1\]):' | head -n 1) || true
+    if [ -n "$busy" ]; then
+        echo "run.sh: port $PORT is already in use (a listener on $busy);" \
+             "choose another one: make run PORT=$((PORT + 1))" >&2
+        exit 1
+    fi
+fi
 
 # Keys and secrets only for us; the module and issuer refuse group/other
 # writable key files and world-readable private keys anyway.

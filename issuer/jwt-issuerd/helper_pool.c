@@ -535,12 +535,15 @@ helper_pool_stop(void)
     wake();
     pthread_join(P.thr, NULL);
     P.running = 0;
+    /* The control socket first: by the time a helper sees its socket close
+       and exits, the supervisor can already tell the daemon is stopping,
+       and does not report the exit as a helper lost. */
+    close(P.ctl);
     for (i = 0; i < P.nworkers; i++)
         if (P.w[i].fd >= 0) {
             close(P.w[i].fd);
             P.w[i].fd = -1;
         }
-    close(P.ctl);
     close(P.ep);
     close(P.evfd);
     close(P.tfd);

@@ -243,6 +243,17 @@ spawn(int slot)
     S.pid[slot] = pid;
 }
 
+/* The daemon closes the control socket before the helpers' sockets when
+   it stops (helper_pool_stop): a hang-up here means helpers exiting now
+   are the shutdown, not a failure. */
+static int
+daemon_stopping(void)
+{
+    struct pollfd pf = { S.ctl, POLLIN, 0 };
+
+    return poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static void
 reap(void)
 {
@@ -270,6 +281,10 @@ reap(void)
             continue;       /* an orphan kill_orphans ended */
         S.pid[i] = 0;
         kill_orphans();
+        if (daemon_stopping()) {
+            log_debug("PAM helper %ld ended with the daemon", (long)pid);
+            supervisor_exit(0);
+        }
         if (WIFSIGNALED(status))
             log_err("PAM helper %ld killed by signal %d; respawning",
                     (long)pid, WTERMSIG(status));

@@ -612,15 +612,32 @@ issuer_conf_audience_ok(const struct issuer_conf *c, const char *aud)
  * the daemon's own user may own them too.  A missing service file or
  * confdir is an error: libpam would silently use the "other" stack.
  */
+void
+issuer_conf_pam_file(const struct issuer_conf *c, char *path, size_t cap)
+{
+    static const char *const dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
+    size_t i;
+
+    if (c->pam_confdir != NULL) {
+        snprintf(path, cap, "%s/%s", c->pam_confdir, c->pam_service);
+        return;
+    }
+    /* libpam: /etc/pam.d/SERVICE, else the vendor directory's. */
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        snprintf(path, cap, "%s/%s", dirs[i], c->pam_service);
+        if (access(path, F_OK) == 0 || errno != ENOENT)
+            return;
+    }
+    snprintf(path, cap, "%s/%s", dirs[0], c->pam_service);
+}
+
 int
 issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err)
 {
-    static const char *const dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
     const char *s = c->pam_service;
     uid_t owner = c->user != NULL ? 0 : geteuid();
     char path[PATH_MAX];
     pjwt_err e;
-    size_t i;
 
     if (s == NULL || *s == '\0' || strchr(s, '/') != NULL
         || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
@@ -638,14 +655,7 @@ issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err)
             return PJWT_FAIL(err, PJWT_ERR_CONF,
                              "pam_confdir: path too long");
     } else {
-        /* libpam: /etc/pam.d/SERVICE, else the vendor directory's. */
-        for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-            snprintf(path, sizeof(path), "%s/%s", dirs[i], s);
-            if (access(path, F_OK) == 0 || errno != ENOENT)
-                break;
-        }
-        if (i == sizeof(dirs) / sizeof(dirs[0]))
-            snprintf(path, sizeof(path), "%s/%s", dirs[0], s);
+        issuer_conf_pam_file(c, path, sizeof(path));
     }
     if (pjwt_path_trusted(path, owner, PJWT_PATH_FILE, &e) != 0)
         return PJWT_FAIL(err, e.code, "pam_service %s%s", e.msg,

@@ -110,6 +110,10 @@ void issuer_conf_free(struct issuer_conf *c);
  */
 int issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err);
 
+/* The PAM service file libpam reads for c (pam_confdir/SERVICE, else
+   /etc/pam.d/SERVICE or the vendor directory's), into path. */
+void issuer_conf_pam_file(const struct issuer_conf *c, char *path, size_t cap);
+
 /* 1 when addr is inside one of the trusted_proxies prefixes. */
 int issuer_conf_is_proxy(const struct issuer_conf *c, const struct netaddr *addr);
 

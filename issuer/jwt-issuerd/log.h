@@ -1,7 +1,8 @@
 /*
  * log.h: the daemon's logging (ssh log.h in miniature).  Everything goes to
  * stderr, one line per event, so journald or a file catches it; lines start
- * with an ISO 8601 UTC time so fail2ban's date detection finds it.
+ * with an ISO 8601 UTC time so fail2ban's date detection finds it, or, when
+ * stderr is the journal (JOURNAL_STREAM), with a "<N>" priority only.
  * Never pass tokens, passwords or key material.
  */
 #ifndef ISSUER_LOG_H

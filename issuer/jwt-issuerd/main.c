@@ -14,6 +14,7 @@
  * helpers) stops the same way with exit status 1.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -31,7 +32,9 @@
 #include "helper_supervisor.h"
 #include "helper_pool.h"
 #include "sockets.h"
+#include "startup_warn.h"
 #include "state.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG "/etc/pamjwt/jwt-issuerd.conf"
 #define DRAIN_SECONDS 30
@@ -39,10 +42,12 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: jwt-issuerd [-t] [-d] [-c FILE]\n"
-               "  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
-               "  -t       check the configuration and keys, then exit\n"
-               "  -d       debug logging\n");
+    fprintf(f, "usage: jwt-issuerd [-h] [-t] [-d] [-c FILE]\n"
+               "  -c FILE    configuration (default " DEFAULT_CONFIG ")\n"
+               "  -t         check the configuration and keys, then exit\n"
+               "  -d         debug logging\n"
+               "  -h, --help this help\n"
+               "  --version  print the version and exit\n");
 }
 
 /*
@@ -203,12 +208,21 @@ main(int argc, char **argv)
     pjwt_err err;
     int check = 0, opt, n, i, ctl = -1, rc;
 
-    while ((opt = getopt(argc, argv, "c:tdh")) != -1) {
+    /* The GNU long options every daemon is tried with; no other long
+       option exists, so getopt_long's table stays this small. */
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+
+    while ((opt = getopt_long(argc, argv, "c:tdh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c': path = optarg; break;
         case 't': check = 1; break;
         case 'd': log_set_level(LOG_LVL_DEBUG); break;
         case 'h': usage(stdout); return 0;
+        case 'V': printf("jwt-issuerd (pamjwt) %s\n", PJWT_VERSION); return 0;
         default: usage(stderr); return 2;
         }
     }
@@ -239,6 +253,7 @@ main(int argc, char **argv)
         issuer_conf_free(conf);
         return 1;
     }
+    startup_warn_pam(conf);
     if (check) {
         rc = check_config(path, conf);
         issuer_conf_free(conf);
@@ -253,6 +268,7 @@ main(int argc, char **argv)
     n = sockets_open(conf, ls);
     if (n < 0)
         return 1;
+    startup_warn_listeners(conf, ls, n);
     if (conf->user != NULL && drop_privileges(conf->user) != 0)
         return 1;
     if (conf->user == NULL && geteuid() == 0)
@@ -289,8 +305,9 @@ main(int argc, char **argv)
         }
         log_info("listening on %s%s", ls[i].name, st->tls_cert_pem ? " (TLS)" : "");
     }
-    log_info("ready: issuer %s, signing %s kid %s, %ld PAM helper(s)",
-             st->conf->issuer, pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
+    log_info("ready: jwt-issuerd %s, issuer %s, signing %s kid %s, "
+             "%ld PAM helper(s)", PJWT_VERSION, st->conf->issuer,
+             pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
              st->conf->pam_workers);
     for (;;) {
         int sig = 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctl.h"
+#include "version.h"
 
 static void
 usage(FILE *f)
@@ -27,7 +28,8 @@ usage(FILE *f)
           "  verify [--config FILE] [OPTION=VALUE...] --check\n"
           "                      the configuration and its keys, no token\n"
           "\n"
-          "`jwtctl COMMAND --help` describes each command.\n"
+          "`jwtctl COMMAND --help` describes each command; `jwtctl --version`\n"
+          "prints the version.\n"
           "\n"
           "exit status: 0 success (verify: token accepted), 1 failure (verify:\n"
           "token refused), 2 bad command line or configuration.\n", f);
@@ -52,6 +54,10 @@ main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return CTL_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("jwtctl (pamjwt) %s\n", PJWT_VERSION);
         return CTL_OK;
     }
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

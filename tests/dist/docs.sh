@@ -115,6 +115,10 @@ if [ -n "$ctl_src" ]; then
     # shellcheck disable=SC2086
     grep -hoE '\{ "[a-z-]+", (required|no|optional)_argument' $ctl_src |
         sed 's/{ "\([^"]*\)".*/\1/' | grep -vx help > "$T/ctl.code"
+    # Options of jwtctl itself, before any command (jwtctl --version).
+    # shellcheck disable=SC2086
+    grep -hoE 'strcmp\(argv\[1\], "--[a-z-]+"\)' $ctl_src |
+        sed 's/.*"--\([^"]*\)".*/\1/' | grep -vx help >> "$T/ctl.code" || true
     sed -n 's/^\.B[IR]\{0,1\} \\-\\-\([a-z-]*\).*/\1/p' issuer/jwtctl/jwtctl.1 | grep -vx help > "$T/ctl.man"
     same_set "jwtctl(1) options" "$T/ctl.code" "$T/ctl.man"
     # shellcheck disable=SC2086

@@ -9,6 +9,7 @@
 #    X-Forwarded-For is ignored;
 #  - auth_request: /app/ is 401 without a token, 200 with one, and the
 #    backend gets the user as X-Remote-User;
+#  - /metrics and /healthz answer 403 to clients, 200 to the machine;
 #  - plain http redirects to https.
 . "$(dirname "$0")/nginx.inc"
 start_issuer
@@ -42,6 +43,25 @@ code=$($C -o "$T/app.out" -w '%{http_code}' -H "Authorization: Bearer $tok" "$S/
 [ "$code" = 200 ] || fail "/app/ with a token: $code, want 200"
 grep -q '^app user=alice$' "$T/app.out" || { cat "$T/app.out"; fail "the backend did not get X-Remote-User: alice"; }
 ok "auth_request: /app/ 401 without or with a bad token, 200 with a good one, X-Remote-User alice"
+
+# ---- /metrics and /healthz stay off the public site -------------------------
+# (review finding: the shipped site proxied them to anybody.)  From
+# 127.0.0.2 (a client) 403, however the path is spelled; from 127.0.0.1 (the
+# machine's own monitoring) through nginx 200; /token keeps working.
+for path in /metrics /healthz /%6detrics //metrics /healthz?x=1; do
+    code=$($C -o /dev/null -w '%{http_code}' "$S$path")
+    [ "$code" = 403 ] || fail "$path through nginx from a client: $code, want 403"
+done
+code=$($C -o /dev/null -w '%{http_code}' "$S/metrics/")
+[ "$code" = 404 ] || fail "/metrics/ through nginx: $code, want 404"
+L="curl -s --max-time 20 --cacert $T/tls.crt --interface 127.0.0.1"
+code=$($L -o "$T/metrics.out" -w '%{http_code}' "$S/metrics")
+[ "$code" = 200 ] && grep -q '^jwt_issuerd_' "$T/metrics.out" || fail "/metrics from 127.0.0.1 through nginx: $code"
+code=$($L -o /dev/null -w '%{http_code}' "$S/healthz")
+[ "$code" = 200 ] || fail "/healthz from 127.0.0.1 through nginx: $code"
+code=$($C -o /dev/null -w '%{http_code}' -u alice:secret -d grant_type=password "$S/token")
+[ "$code" = 200 ] || fail "/token through nginx after the metrics checks: $code"
+ok "/metrics and /healthz: 403 for clients through nginx (also /%6detrics, //metrics), 200 from the machine itself; /token still 200"
 
 # ---- http -> https --------------------------------------------------------
 loc=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$hport/token")

@@ -5,6 +5,7 @@
 # module did not choose is quoted, with \" \\ and \xNN escapes; parsing
 # each line back gives exactly the fields the module wrote, with the
 # token's text inside its own field.  debug says nothing about a password.
+# debug also names the module's version.
 set -u
 . "$(dirname "$0")/testlib"
 
@@ -85,6 +86,11 @@ grep -q '^pam_jwt(t:auth): check signature: ' "$T/syslog.debug" || grep -q 'chec
     ok "debug logs the token's checks" || bad "debug: $(cat "$T/syslog.debug")"
 grep -q '^pam_jwt(t:auth): refused by [a-z_]*$' "$T/syslog.debug" &&
     ok "debug names the refusing function" || bad "debug: no 'refused by': $(cat "$T/syslog.debug")"
+# The version, from its one home, so a debug log says which build wrote it.
+ver=$(sed -n 's/^#define PJWT_VERSION "\(.*\)"$/\1/p' "$TOP/common/version.h")
+[ -n "$ver" ] || bad "no PJWT_VERSION in common/version.h"
+grep -qF "pam_jwt(t:auth): pam_jwt $ver: issuer=" "$T/syslog.debug" &&
+    ok "debug names the module's version ($ver)" || bad "debug: no version line: $(cat "$T/syslog.debug")"
 n=$(wc -c < "$TOK/kid_inject")
 if grep -qE "length.*[0-9]|\\b$n\\b|\\b$((n - 1))\\b" "$T/syslog.debug"; then
     bad "debug logs the token's length: $(grep -E 'length' "$T/syslog.debug")"

@@ -19,10 +19,7 @@ keygen ES256 "$T/k/sign.pem"
 keygen ES256 "$T/k/next.pem"
 openssl pkey -in "$T/k/next.pem" -pubout -out "$T/k/next.pub" 2>/dev/null
 chmod 0644 "$T/k/next.pub"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/k/tls.key" -out "$T/k/tls.crt" -days 1 -subj /CN=127.0.0.1 \
-    2>/dev/null || { echo "openssl req failed" >&2; exit 77; }
-chmod 0600 "$T/k/tls.key"
+tls_cert "$T/k/tls"
 chmod 0644 "$T/k/tls.crt"
 matrix_stack                                  # $T/pam.d/jwt-issuer
 

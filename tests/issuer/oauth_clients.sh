@@ -13,10 +13,7 @@
 
 $PY -c 'import requests_oauthlib, authlib' 2>/dev/null \
     || skip "python3-requests-oauthlib or python3-authlib missing (tests/deps.sh)"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 1 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 2>/dev/null || skip "openssl req failed"
-chmod 600 "$T/tls.key"
+tls_cert
 keygen ES256 "$T/sign.pem"
 matrix_stack
 SECRET=webapp-S3cret.value_~1

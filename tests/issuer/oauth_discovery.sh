@@ -11,10 +11,7 @@
 
 $PY -c 'import authlib.oauth2.rfc8414' 2>/dev/null \
     || skip "python3-authlib missing (tests/deps.sh)"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 1 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 2>/dev/null || skip "openssl req failed"
-chmod 600 "$T/tls.key"
+tls_cert
 keygen ES256 "$T/sign.pem"
 keygen RS2048 "$T/old.pem"
 openssl pkey -in "$T/old.pem" -pubout -out "$T/old.pub" 2>/dev/null

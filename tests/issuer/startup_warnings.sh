@@ -11,10 +11,7 @@
 
 keygen ES256 "$T/sign.pem"
 matrix_stack
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 1 -subj /CN=issuer.test \
-    2>/dev/null || fail "openssl req failed"
-chmod 600 "$T/tls.key"
+tls_cert
 conf() {   # conf FILE LINE...: a configuration with these extra lines
     _f=$1; shift
     printf 'issuer = https://issuer.test\nsigning_key = %s\npam_confdir = %s\n' \

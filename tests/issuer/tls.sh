@@ -4,10 +4,7 @@
 # and a TLS key readable by others refused at startup.
 . "$(dirname "$0")/helpers.inc"
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 1 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 2>/dev/null || { echo "openssl req failed" >&2; exit 77; }
-chmod 600 "$T/tls.key"
+tls_cert
 keygen ES256 "$T/sign.pem"
 matrix_stack
 cat > "$T/iss.conf" <<EOC

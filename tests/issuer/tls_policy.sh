@@ -9,18 +9,9 @@
 
 command -v openssl >/dev/null || { echo "openssl missing" >&2; exit 77; }
 
-# cert SERIAL NAME: a self-signed P-256 certificate $T/NAME.crt, key
-# $T/NAME.key (0600), for 127.0.0.1, with the given serial.
-cert() {
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout "$T/$2.key" -out "$T/$2.crt" -days 2 -subj /CN=127.0.0.1 \
-        -addext subjectAltName=IP:127.0.0.1 -set_serial "0x$1" 2>/dev/null \
-        || { echo "openssl req failed" >&2; exit 77; }
-    chmod 600 "$T/$2.key"
-}
-cert 1001 one
-cert 2002 two
-cert 3003 three
+tls_cert "$T/one" -set_serial 0x1001
+tls_cert "$T/two" -set_serial 0x2002
+tls_cert "$T/three" -set_serial 0x3003
 cp "$T/one.crt" "$T/tls.crt"
 cp "$T/one.key" "$T/tls.key"
 chmod 600 "$T/tls.key"

@@ -210,7 +210,7 @@ sysusersdir    ?= $(libdir)/sysusers.d
 MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jwt-issuerd.8 issuer/jwtctl/jwtctl.1
 # etc/X is installed as $(docdir)/examples/X.
 EXAMPLES  = pam_jwt.conf jwt-issuerd.conf pam.d/jwt-issuer pam.d/sshd.example \
-            pam.d/sudo.example sshd_config.d/pam_jwt.conf \
+            pam.d/sudo.example pam.d/jwt-issuer-otp sshd_config.d/pam_jwt.conf \
             systemd/jwt-issuerd.service systemd/jwt-issuerd.socket \
             sysusers.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
             fail2ban/filter.d/jwt-issuerd.conf fail2ban/jail.d/jwt-issuerd.local

@@ -16,7 +16,7 @@ RUN_PKGS="gcc make pkg-config libssl-dev libjansson-dev libpam0g-dev
 libpam-modules libmicrohttpd-dev libgnutls28-dev libpam-wrapper pamtester
 curl jq"
 
-# The test set: everything above and what the tests use.
+# The test set: what the tests use (the run set is added below).
 PKGS="gcc make pkg-config libssl-dev openssl libjansson-dev libpam0g-dev
 libpam-modules libmicrohttpd-dev libgnutls28-dev libcmocka-dev libpam-wrapper libnss-wrapper
 libpamtest0-dev python3 python3-jwt python3-jwcrypto openssh-server
@@ -33,6 +33,7 @@ esac
 
 missing=""
 for p in $PKGS; do
+    case " $missing " in *" $p "*) continue ;; esac
     if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed"; then
         missing="$missing $p"
     fi

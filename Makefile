@@ -3,7 +3,8 @@
 #   make                 build libpjwt, pam_jwt.so, jwt-issuerd, jwtctl
 #   make check           build and run every test (installs test deps as root)
 #   make bench           benchmarks, printed beside baselines measured in the same run
-#   make run             the demo issuer on 127.0.0.1:8080
+#   make run             the demo issuer on 127.0.0.1:8080 (installs only the demo's deps)
+#   make deps-run / deps  install the build+demo packages / those and the test set
 #   make install / uninstall   honour PREFIX, DESTDIR, PAMDIR, sysconfdir
 #   make asan / ubsan    make check again, built with ASan+UBSan / UBSan
 #   make asan-check      the unit tests only, built with ASan+UBSan
@@ -118,7 +119,7 @@ FUZZ_REPLAYS    = $(patsubst %,$(B)/tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
 .PHONY: all lib module issuer tests check check-unit check-pam check-issuer \
         check-e2e check-interop check-dist check-fuzz asan ubsan asan-check bench run \
-        deps install uninstall clean fuzz
+        deps deps-run install uninstall clean fuzz
 all: lib $(if $(MODULE_SRC),module) $(if $(ISSUERD_SRC),issuer)
 
 lib: $(LIBPJWT)
@@ -157,8 +158,13 @@ $(B)/bench/%: bench/%.c $(LIBPJWT)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
 
 # ---- dependencies -------------------------------------------------------
+# deps-run: what the build and `make run` need; deps: that and every test
+# package (tests/deps.sh lists both sets).
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh test
+
+deps-run:
+	@sh tests/deps.sh run
 
 # ---- tests --------------------------------------------------------------
 # tests/run.sh runs one group (unit, interop, pam, issuer, e2e, dist, fuzz)
@@ -189,7 +195,7 @@ bench: deps
 	$(MAKE) CFLAGS="-O2 -g" tests
 	$(TEST_ENV) sh bench/run.sh
 
-run: deps all
+run: deps-run all
 	$(TEST_ENV) sh etc/demo/run.sh
 
 # ---- install ------------------------------------------------------------
@@ -204,7 +210,7 @@ sysusersdir    ?= $(libdir)/sysusers.d
 MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jwt-issuerd.8 issuer/jwtctl/jwtctl.1
 # etc/X is installed as $(docdir)/examples/X.
 EXAMPLES  = pam_jwt.conf jwt-issuerd.conf pam.d/jwt-issuer pam.d/sshd.example \
-            pam.d/sudo.example sshd_config.d/pam_jwt.conf \
+            pam.d/sudo.example pam.d/jwt-issuer-otp sshd_config.d/pam_jwt.conf \
             systemd/jwt-issuerd.service systemd/jwt-issuerd.socket \
             sysusers.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
             fail2ban/filter.d/jwt-issuerd.conf fail2ban/jail.d/jwt-issuerd.local
@@ -315,7 +321,7 @@ $(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBPJWT)
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) -fsanitize=fuzzer $(FUZZ_ISSUER_LIBS)
 
 
-fuzz-build:
+fuzz-build: deps
 	$(MAKE) CC=$(FUZZ_CC) B=$(FUZZ_B) SAN=$(FUZZ_SAN) WERROR= lib \
 	  $(patsubst %,$(FUZZ_B)/fuzz/%,$(FUZZ_TARGETS))
 

@@ -1,18 +1,39 @@
 #!/bin/sh
-# make deps: install the Debian 12 packages the build and the tests need.
+# tests/deps.sh [run|test]: install the Debian 12 packages that the build
+# and the demo need (run: `make deps-run`, which `make run` uses) or those
+# and everything the tests need (test, the default: `make deps`, which
+# `make check`, the check-* targets and CI use).
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get line is printed and we stop, so nothing is changed behind the
-# user's back.
+# user's back.  No service is started on install (policy-rc.d below), and
+# the demo set has no package with a service at all.
 set -eu
 
+# The build (compiler, OpenSSL, jansson, libpam, libmicrohttpd with
+# GnuTLS) and the demo (pam_matrix from libpam-wrapper, pamtester for
+# etc/demo/login.sh, curl and jq for the README's commands).
+RUN_PKGS="gcc make pkg-config libssl-dev libjansson-dev libpam0g-dev
+libpam-modules libmicrohttpd-dev libgnutls28-dev libpam-wrapper pamtester
+curl jq"
+
+# The test set: what the tests use (the run set is added below).
 PKGS="gcc make pkg-config libssl-dev openssl libjansson-dev libpam0g-dev
 libpam-modules libmicrohttpd-dev libgnutls28-dev libcmocka-dev libpam-wrapper libnss-wrapper
 libpamtest0-dev python3 python3-jwt python3-jwcrypto python3-requests-oauthlib python3-authlib openssh-server
 openssh-client sshpass curl wrk valgrind clang libclang-rt-14-dev util-linux
 procps iproute2 passwd pamtester jq nginx-light fail2ban sudo"
+# The OTP recipe (etc/pam.d/jwt-issuer-otp): pam_oath, oathtool for codes.
+PKGS="$PKGS libpam-oath oathtool"
+
+case ${1:-test} in
+    run)  PKGS=$RUN_PKGS; what=deps-run ;;
+    test) PKGS="$RUN_PKGS $PKGS"; what=deps ;;
+    *)    echo "usage: tests/deps.sh [run|test]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
+    case " $missing " in *" $p "*) continue ;; esac
     if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed"; then
         missing="$missing $p"
     fi
@@ -20,12 +41,12 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
-    echo "make deps: missing Debian packages; as root run:" >&2
+    echo "make $what: missing Debian packages; as root run:" >&2
     echo "  apt-get install -y --no-install-recommends$missing" >&2
     exit 1
 fi
 
-echo "make deps: installing$missing"
+echo "make $what: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # Never start services on install (openssh-server would start sshd on :22).
 policy=/usr/sbin/policy-rc.d

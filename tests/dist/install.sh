@@ -45,6 +45,7 @@ cat > "$T/expected" <<'EOF'
 ./usr/share/doc/pamjwt/examples/jwt-issuerd.conf
 ./usr/share/doc/pamjwt/examples/nginx/jwt-issuer.conf
 ./usr/share/doc/pamjwt/examples/pam.d/jwt-issuer
+./usr/share/doc/pamjwt/examples/pam.d/jwt-issuer-otp
 ./usr/share/doc/pamjwt/examples/pam.d/sshd.example
 ./usr/share/doc/pamjwt/examples/pam.d/sudo.example
 ./usr/share/doc/pamjwt/examples/pam_jwt.conf

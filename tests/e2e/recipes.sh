@@ -3,6 +3,10 @@
 # shipped (etc/pam.d/sshd.example, etc/pam.d/sudo.example,
 # etc/sshd_config.d/pam_jwt.conf), not retyped here.
 #
+# sshd.example is also compared with openssh-server's own /etc/pam.d/sshd
+# (only its @include common-auth line may differ) and run whole, Debian's
+# common-account included, for auth + account.
+#
 # The pam.d examples run through pamtester with pam_wrapper (service files
 # from a temp dir; /etc/pam.d untouched).  Only two things are changed in
 # them: pam_jwt.so becomes the built module's absolute path plus
@@ -181,6 +185,83 @@ if [ "$have_user" = 1 ]; then
     grep -q "pam_jwt.conf.bad" "$T/svc/sshd" || fail "could not point the variant at the bad config"
     login sshd "$user" "$pw" || { cat "$T/out"; fail "README variant: password refused with a bad config"; }
     ok "README variant keeps passwords working with a broken pam_jwt.conf (service_err)"
+fi
+
+# A missing pam_jwt.so (make install put it where libpam does not look):
+# README's variant with module_unknown=ignore keeps the password working
+# through pam_unix; the plain recipe is not success.
+if [ "$have_user" = 1 ]; then
+    gone=/nonexistent/pamjwt/pam_jwt.so
+    variant=$(grep -m 1 'authinfo_unavail=ignore service_err=ignore' "$TOP/README.md" | sed 's/^ *//')
+    case $variant in *module_unknown=ignore*) ;; *) fail "README's variant lacks module_unknown=ignore: $variant" ;; esac
+    { printf '%s\n' "$variant" | sed "s|pam_jwt\.so|$gone|"
+      echo "auth required pam_unix.so try_first_pass"; } > "$T/svc/sshd"
+    login sshd "$user" "$pw" || { cat "$T/out"; fail "README variant: password refused with pam_jwt.so missing"; }
+    login sshd "$user" "wrong-$pw" && fail "README variant: wrong password accepted with pam_jwt.so missing"
+    ok "README variant (module_unknown=ignore): pam_jwt.so missing, the password still works, a wrong one does not"
+    sed -e "s|pam_jwt\.so|$gone|" -e '/^@include/d' "$TOP/etc/pam.d/sshd.example" > "$T/svc/sshd"
+    grep -q "$gone" "$T/svc/sshd" || fail "could not point sshd.example at a missing module"
+    login sshd "$user" "$pw" && fail "sshd.example with pam_jwt.so missing: the password was accepted"
+    ok "sshd.example as shipped with pam_jwt.so missing: not success (fails closed)"
+fi
+
+# ---- sshd.example is Debian's whole /etc/pam.d/sshd, one line changed ----
+# The package's own copy: /etc/pam.d/sshd when its md5 is the conffile's
+# (pristine), else the .deb in apt's cache, unpacked in $T.
+deb_sshd=""
+if command -v dpkg-query >/dev/null && dpkg-query -W openssh-server >/dev/null 2>&1; then
+    want=$(dpkg-query -W -f='${Conffiles}\n' openssh-server | awk '$1 == "/etc/pam.d/sshd" { print $2 }')
+    if [ -n "$want" ] && [ "$(md5sum < /etc/pam.d/sshd | cut -d' ' -f1)" = "$want" ]; then
+        deb_sshd=/etc/pam.d/sshd
+    else
+        v=$(dpkg-query -W -f='${Version}' openssh-server | sed 's/:/%3a/')
+        d=/var/cache/apt/archives/openssh-server_${v}_$(dpkg --print-architecture).deb
+        if [ -f "$d" ]; then
+            dpkg-deb -x "$d" "$T/deb" && deb_sshd=$T/deb/etc/pam.d/sshd
+        fi
+    fi
+fi
+if [ -n "$deb_sshd" ] && [ -f "$deb_sshd" ]; then
+    ex=$TOP/etc/pam.d/sshd.example
+    marker=$(grep -n '^# ---- Debian 12.s /etc/pam.d/sshd from here on' "$ex" | cut -d: -f1)
+    [ -n "$marker" ] || fail "sshd.example: no marker line before Debian's file"
+    head -n "$marker" "$ex" | grep -v '^#' | grep -q . && fail "sshd.example: a non-comment line in the header"
+    tail -n "+$((marker + 1))" "$ex" > "$T/body"
+    diff "$deb_sshd" "$T/body" > "$T/diff" && fail "sshd.example: identical to Debian's (no pam_jwt line)"
+    grep '^<' "$T/diff" > "$T/removed" || true
+    grep '^>' "$T/diff" > "$T/added" || true
+    [ "$(cat "$T/removed")" = "< @include common-auth" ] ||
+        { cat "$T/diff"; fail "sshd.example: Debian's file changed beyond its @include common-auth line"; }
+    printf '> auth       [success=done ignore=ignore default=die]  pam_jwt.so audience=ssh:%%h\n> auth       required   pam_unix.so try_first_pass\n' > "$T/want-added"
+    cmp -s "$T/added" "$T/want-added" || { cat "$T/diff"; fail "sshd.example: not the two recipe lines in its place"; }
+    [ "$(grep -c '^[0-9]' "$T/diff")" = 1 ] || { cat "$T/diff"; fail "sshd.example: more than one change"; }
+    ok "sshd.example = header + Debian's /etc/pam.d/sshd ($deb_sshd) with @include common-auth replaced by the two lines"
+
+    if [ "$have_user" = 1 ]; then
+        # The whole file, @includes and all: Debian's common-* files beside
+        # it in the service dir (copies of this machine's).
+        mkdir -p "$T/full"
+        for f in common-account common-session common-password; do cp "/etc/pam.d/$f" "$T/full/$f"; done
+        sed "s|pam_jwt\.so|$MODULE config=$T/pam_jwt.conf|" "$ex" > "$T/full/sshd"
+        printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/full/other"
+        full() {   # full USER INPUT: auth + account through the whole file
+            printf '%s\n' "$2" | LD_PRELOAD=$PAMWRAP PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/full" \
+                pamtester sshd "$1" authenticate acct_mgmt > "$T/out" 2>&1
+        }
+        full "$user" "$(token "$user" "ssh:$host")" || { cat "$T/out"; fail "whole sshd.example: token refused (auth + account)"; }
+        ok "whole sshd.example (with Debian's common-account): token -> authenticate + acct_mgmt succeed"
+        full "$user" "$pw" || { cat "$T/out"; fail "whole sshd.example: password refused (auth + account)"; }
+        ok "whole sshd.example: password -> authenticate + acct_mgmt succeed"
+        full "$user" "wrong-$pw" && fail "whole sshd.example: wrong password accepted"
+        full "$user" "$(token "$user" "other:$host")" && fail "whole sshd.example: token for another audience accepted"
+        ok "whole sshd.example: wrong password, wrong-audience token refused"
+        # Sessions are not opened: pam_motd would run update-motd and
+        # rewrite /run/motd.dynamic, pam_systemd register a logind session,
+        # pam_loginuid set this process's loginuid: each changes the machine.
+        echo "session stack not opened: pam_motd, pam_systemd and pam_loginuid change the machine"
+    fi
+else
+    echo "Debian's /etc/pam.d/sshd not available pristine (no cached .deb): sshd.example not compared"
 fi
 
 # The sudo recipe's prompt says what it accepts (bracketed argument).

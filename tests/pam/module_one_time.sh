@@ -33,6 +33,13 @@ nojti=$(run t alice good | sed -n 's/^authenticate=//p')
 [ "$nojti" = PAM_AUTH_ERR ] && ok "no jti refused" || bad "no jti: $nojti"
 mode=$(stat -c %a "$R")
 [ "$mode" = 700 ] && ok "replay_dir created 0700" || bad "replay_dir mode $mode"
+[ "$(stat -c %u "$R")" = "$(id -u)" ] && ok "replay_dir owned by the module's user" ||
+    bad "replay_dir owner $(stat -c %u "$R")"
+# What the man pages say it does (created when missing, not its parent).
+grep -q 'is missing the module creates it, mode 0700' "$TOP/pam_module/pam_jwt.8" &&
+    grep -q 'Created by the module when missing' "$TOP/pam_module/pam_jwt.conf.5" &&
+    ok "pam_jwt(8), pam_jwt.conf(5): replay_dir created when missing" ||
+    bad "the man pages do not say that replay_dir is created"
 [ -f "$(recpath jti1 one-1)" ] && ok "record named by hash, in its exp's bucket" ||
     bad "record missing: $(find "$R")"
 # A jti that looks like a path is only ever hashed.
@@ -77,6 +84,7 @@ ln -s "$R" "$T/link"
 # a symbolic link in its place breaks the file trust rule: unsafe, not unreadable
 check replay-dir-link   PAM_SERVICE_ERR alice jti2 "$BASE one_time replay_dir=$T/link"
 check replay-dir-noparent PAM_AUTHINFO_UNAVAIL alice jti2 "$BASE one_time replay_dir=$T/no/such/dir"
+[ ! -e "$T/no" ] && ok "a missing parent of replay_dir is not created" || bad "the module created $T/no"
 if [ "$(id -u)" = 0 ]; then
     mkdir -p "$T/foreign"; chmod 700 "$T/foreign"; chown 65534 "$T/foreign"
     check replay-dir-owner PAM_SERVICE_ERR alice jti2 "$BASE one_time replay_dir=$T/foreign"

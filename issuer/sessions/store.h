@@ -1,0 +1,103 @@
+/*
+ * store.h: where refresh sessions live.  One small interface, so that the
+ * embedded SQLite store (store_sqlite.c, the default) and a shared store for
+ * replicas (Redis, later) sit behind the same calls; jwt-issuerd and
+ * `jwtctl sessions` both use it.
+ *
+ * A session is what one password grant started: the user, the client, the
+ * limits, and the SHA-256 of its one live refresh token.  The store never
+ * sees a refresh token, only hashes, so a copy of the store lets nobody
+ * refresh.  Every refresh rotates: the presented hash must be the live
+ * one, and is replaced by the next one in the same atomic step (a
+ * compare-and-set); a hash that was live once and has been rotated away is
+ * remembered until its session ends, so presenting it again is recognised
+ * as reuse (RFC 9700 4.14.2) and ends the whole session.
+ *
+ * Every call returns one of enum store_rc; STORE_ERROR comes with a message
+ * in err (never a token or a hash), and callers answer 503, never a token.
+ * A store handle may be used by several threads at once.
+ */
+#ifndef ISSUER_SESSIONS_STORE_H
+#define ISSUER_SESSIONS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define STORE_HASH_LEN 32      /* SHA-256 of a refresh token */
+#define STORE_ID_LEN 22        /* public session id: 128 random bits, base64url */
+#define STORE_NAME_MAX 256     /* user, client id, rhost, reason */
+
+enum store_rc {
+    STORE_OK = 0,
+    STORE_NOT_FOUND,     /* no session has this hash, live or past */
+    STORE_REUSED,        /* a rotated-away hash: the session is now ended */
+    STORE_ENDED,         /* the session expired (absolute or idle) or was revoked */
+    STORE_ERROR,         /* the store failed: see err */
+};
+
+struct store_session {
+    char id[STORE_ID_LEN + 1];
+    char user[STORE_NAME_MAX];
+    char client_id[STORE_NAME_MAX];   /* "" when the grant named none */
+    char rhost[STORE_NAME_MAX];       /* where the login came from */
+    int64_t created;                  /* epoch seconds */
+    int64_t last_used;                /* last login or refresh */
+    int64_t expires;                  /* absolute end: created + session_lifetime */
+    int64_t idle;                     /* seconds without a refresh that end it */
+    uint32_t refreshes;               /* how many rotations so far */
+};
+
+struct store;
+
+/*
+ * Open (and on first use create) the store named by spec: "sqlite:PATH".
+ * owner is the uid that must own the file (the daemon's user after the
+ * privilege drop; jwtctl passes the file's expected owner): a file with
+ * another owner, group/other permission bits, a symbolic link, or content
+ * that is not this store's is STORE_ERROR with a message naming the file.
+ * Creates a missing file 0600; never creates a missing directory.
+ */
+enum store_rc store_open(const char *spec, uid_t owner, struct store **out,
+                         pjwt_err *err);
+void store_close(struct store *s);
+
+/* A new session with the hash of its first refresh token; s->id is filled
+   by the caller (random). */
+enum store_rc store_create(struct store *st, const struct store_session *s,
+                           const uint8_t hash[STORE_HASH_LEN], pjwt_err *err);
+
+/*
+ * The refresh step, atomically: when old is the live hash of a session
+ * that has not ended at now, make next its live hash, remember old as
+ * used, set last_used = now, count the refresh, fill *out: STORE_OK.  When
+ * old was live once: end the session, STORE_REUSED (*out filled, for the
+ * log).  When the session ended (expires or last_used + idle passed, or
+ * revoked): STORE_ENDED (*out filled).  Otherwise STORE_NOT_FOUND.
+ */
+enum store_rc store_rotate(struct store *st, const uint8_t old[STORE_HASH_LEN],
+                           const uint8_t next[STORE_HASH_LEN], int64_t now,
+                           struct store_session *out, pjwt_err *err);
+
+/* End sessions: the one whose live or past hash is hash (RFC 7009 /revoke;
+   STORE_NOT_FOUND when none), the one with this id, or all of a user's.
+   *n (may be NULL) is how many ended. */
+enum store_rc store_revoke_hash(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+                                struct store_session *out, pjwt_err *err);
+enum store_rc store_revoke_id(struct store *st, const char *id, pjwt_err *err);
+enum store_rc store_revoke_user(struct store *st, const char *user, size_t *n,
+                                pjwt_err *err);
+
+/* Call fn for each live session at now (of user, or all when user is NULL),
+   oldest first; fn returning non-zero stops the walk. */
+enum store_rc store_list(struct store *st, const char *user, int64_t now,
+                         int (*fn)(const struct store_session *s, void *ctx),
+                         void *ctx, pjwt_err *err);
+
+/* Forget sessions that ended before now, with their used hashes. */
+enum store_rc store_expire(struct store *st, int64_t now, size_t *n,
+                           pjwt_err *err);
+
+#endif

@@ -9,8 +9,9 @@ a pty that answers prompts as a user would, and a socket-activated start.
       Prose steps become commands too:
         "`/etc/X` (...):" then a fenced block    -> /etc/X gets the block
                                                    (OUTDIR/block.N);
-        "`/etc/X` ...: replace the first line `L` with" then a fenced
-        block                                      -> L in /etc/X becomes it.
+        "`/etc/X` ...: replace the [first] line `L` with" then a fenced
+        block                                      -> L in /etc/X becomes it;
+      any other paragraph naming /etc/X before a block stops the test.
       Other fenced blocks are examples, not steps.  Each command is echoed
       before it runs; after a line that sets TOKEN=, the token is saved to
       $PAMJWT_RD/token (the pty answers ssh's prompt with it: "paste").
@@ -80,7 +81,7 @@ def extract(readme, outdir, headings):
                 i = j + 1
                 text = " ".join(para)
                 target = re.match(r"^`(/etc/[^`]+)`", text)
-                repl = re.search(r"replace the first line `([^`]+)` with$", text)
+                repl = re.search(r"replace the (?:first )?line `([^`]+)` with$", text)
                 if pending_edit:
                     nedit += 1
                     with open(os.path.join(outdir, "edit.%d" % nedit), "w") as f:
@@ -103,6 +104,12 @@ def extract(readme, outdir, headings):
                         f.write(block)
                     out.append("printf '+ %%s\\n' %s" % shlex.quote("[write %s]" % target.group(1)))
                     out.append("cat %s > %s" % (shlex.quote(bf), shlex.quote(target.group(1))))
+                elif target:
+                    # A file named before a block, with words this reader
+                    # does not know: never skip a step of the README.
+                    sys.exit("%s: in '%s', the paragraph before a block names %s "
+                             "but says neither 'replace the line `L` with' nor ends "
+                             "with ':': %s" % (readme, head, target.group(1), text))
                 para = []
                 continue
             if ln.startswith("    ") and (i == 0 or body[i - 1].strip() == "" or body[i - 1].startswith("    ")):

@@ -49,6 +49,9 @@ MHD_LIBS    := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
 GNUTLS_LIBS := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# The session store (issuer/sessions: SQLite) and jwtctl's HTTP client (libcurl).
+SQLITE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
+CURL_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 
 # Sanitizer builds (SAN=address,undefined or SAN=undefined): halt on the
 # first error.  ASan's crypt() interceptor looks up the real crypt() once,
@@ -70,7 +73,8 @@ endif
 # libmicrohttpd's and GnuTLS's flags only where their headers are read.
 PIC =
 DAEMON_CFLAGS =
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(PIC) -fvisibility=hidden -Icommon \
+SESSIONS_INC =
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(PIC) -fvisibility=hidden -Icommon $(SESSIONS_INC) \
              $(WARNINGS) $(CORE_CFLAGS) $(DAEMON_CFLAGS) $(CFLAGS) $(SANFLAGS) \
              -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) $(SAN_LIBS)
@@ -86,17 +90,22 @@ ISSUERD  = $(B)/jwt-issuerd
 JWTCTL   = $(B)/jwtctl
 endif
 LIBPJWT = $(B)/libpjwt.a
+# The refresh-session store, shared by jwt-issuerd and jwtctl (and tests).
+LIBSTORE = $(B)/libstore.a
 
 COMMON_SRC  = $(wildcard common/*.c)
 MODULE_SRC  = $(wildcard pam_module/*.c)
 # Two programs, one folder each.
 ISSUERD_SRC = $(wildcard issuer/jwt-issuerd/*.c)
 CTL_SRC     = $(wildcard issuer/jwtctl/*.c)
+# The session store both programs read (store.h): one folder of its own.
+SESSIONS_SRC = $(wildcard issuer/sessions/*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
 $(call obj,$(COMMON_SRC) $(MODULE_SRC)): PIC = -fPIC
 $(call obj,$(ISSUERD_SRC)): DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
+$(call obj,$(ISSUERD_SRC) $(CTL_SRC) $(SESSIONS_SRC)): SESSIONS_INC = -Iissuer/sessions
 
 # Test and bench programs: every tests/<group>/*.c and bench/*.c is one
 # program linked against libpjwt and the libraries it may need.
@@ -104,8 +113,8 @@ TEST_C      = $(wildcard tests/unit/*.c tests/interop/*.c tests/pam/*.c tests/is
 TEST_BINS   = $(patsubst %.c,$(B)/%,$(TEST_C))
 BENCH_C     = $(wildcard bench/*.c)
 BENCH_BINS  = $(patsubst %.c,$(B)/%,$(BENCH_C))
-PROG_LIBS   = $(LIBPJWT) $(CMOCKA_LIBS) $(MHD_LIBS) $(PAM_LIBS) -lpam_misc \
-              $(CORE_LIBS) -lpthread -ldl
+PROG_LIBS   = $(LIBSTORE) $(LIBPJWT) $(CMOCKA_LIBS) $(MHD_LIBS) $(PAM_LIBS) -lpam_misc \
+              $(SQLITE_LIBS) $(CURL_LIBS) $(CORE_LIBS) -lpthread -ldl
 # Programs that read the daemon's (or libmicrohttpd's) headers.
 $(B)/tests/issuer/ratelimit_full $(B)/bench/bench_issue_baseline: \
 	private DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
@@ -136,22 +145,28 @@ $(LIBPJWT): $(call obj,$(COMMON_SRC))
 	rm -f $@
 	$(AR) rcs $@ $^
 
+$(LIBSTORE): $(call obj,$(SESSIONS_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
 $(PAM_SO): $(call obj,$(MODULE_SRC)) $(LIBPJWT) pam_module/pam_jwt.map
 	$(CC) -shared -o $@ $(call obj,$(MODULE_SRC)) $(LIBPJWT) $(ALL_LDFLAGS) \
 	  -Wl,--version-script=pam_module/pam_jwt.map -Wl,--no-undefined \
 	  -Wl,-z,relro,-z,now $(PAM_LIBS) $(CORE_LIBS)
 
-$(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBPJWT)
-	$(CC) -o $@ $(call obj,$(ISSUERD_SRC)) $(LIBPJWT) $(ALL_LDFLAGS) \
-	  -Wl,-z,relro,-z,now $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
+$(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBSTORE) $(LIBPJWT)
+	$(CC) -o $@ $(call obj,$(ISSUERD_SRC)) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \
+	  -Wl,-z,relro,-z,now $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) $(SQLITE_LIBS) \
+	  $(CORE_LIBS) -lpthread
 
-$(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBPJWT)
-	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(LIBPJWT) $(ALL_LDFLAGS) \
-	  -Wl,-z,relro,-z,now $(CORE_LIBS)
+$(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBSTORE) $(LIBPJWT)
+	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \
+	  -Wl,-z,relro,-z,now $(CURL_LIBS) $(SQLITE_LIBS) $(CORE_LIBS) -lpthread
 
-$(B)/tests/%: tests/%.c $(LIBPJWT)
+$(B)/tests/%: tests/%.c $(LIBSTORE) $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/lib -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Iissuer/sessions -Itests/lib -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIBPJWT)
 	@mkdir -p $(dir $@)
@@ -305,24 +320,25 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBPJWT)
 # fuzz_issuer links the daemon's objects (all but main.c) and drives a real
 # in-process libmicrohttpd daemon over loopback.
 FUZZ_ISSUER_OBJ = $(call obj,$(filter-out issuer/jwt-issuerd/main.c,$(ISSUERD_SRC)))
-FUZZ_ISSUER_LIBS = $(LIBPJWT) $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) $(CORE_LIBS) -lpthread
+FUZZ_ISSUER_LIBS = $(LIBSTORE) $(LIBPJWT) $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) \
+                   $(SQLITE_LIBS) $(CORE_LIBS) -lpthread
 $(B)/tests/fuzz/replay_fuzz_issuer $(B)/fuzz/fuzz_issuer: \
 	private DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
 
 $(B)/tests/fuzz/replay_fuzz_issuer: tests/fuzz/fuzz_issuer.c tests/fuzz/replay.c \
-		$(FUZZ_ISSUER_OBJ) $(LIBPJWT)
+		$(FUZZ_ISSUER_OBJ) $(LIBSTORE) $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer/jwt-issuerd -o $@ $< tests/fuzz/replay.c \
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer/jwt-issuerd -Iissuer/sessions -o $@ $< tests/fuzz/replay.c \
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) $(FUZZ_ISSUER_LIBS)
 
-$(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBPJWT)
+$(B)/fuzz/fuzz_issuer: tests/fuzz/fuzz_issuer.c $(FUZZ_ISSUER_OBJ) $(LIBSTORE) $(LIBPJWT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer/jwt-issuerd -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Iissuer/jwt-issuerd -Iissuer/sessions -fsanitize=fuzzer -o $@ $< \
 	  $(FUZZ_ISSUER_OBJ) $(ALL_LDFLAGS) -fsanitize=fuzzer $(FUZZ_ISSUER_LIBS)
 
 
 fuzz-build: deps
-	$(MAKE) CC=$(FUZZ_CC) B=$(FUZZ_B) SAN=$(FUZZ_SAN) WERROR= lib \
+	$(MAKE) CC=$(FUZZ_CC) B=$(FUZZ_B) SAN=$(FUZZ_SAN) WERROR= lib $(FUZZ_B)/libstore.a \
 	  $(patsubst %,$(FUZZ_B)/fuzz/%,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build

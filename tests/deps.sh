@@ -9,10 +9,11 @@
 # the demo set has no package with a service at all.
 set -eu
 
-# The build (compiler, OpenSSL, jansson, libpam, libmicrohttpd with
-# GnuTLS) and the demo (pam_matrix from libpam-wrapper, pamtester for
+# The build (compiler, OpenSSL, jansson, libpam, SQLite for the issuer's
+# sessions, libcurl for jwtctl's client, libmicrohttpd with GnuTLS) and the
+# demo (pam_matrix from libpam-wrapper, pamtester for
 # etc/demo/login.sh, curl and jq for the README's commands).
-RUN_PKGS="gcc make pkg-config libssl-dev libjansson-dev libpam0g-dev
+RUN_PKGS="gcc make pkg-config libssl-dev libjansson-dev libpam0g-dev libsqlite3-dev libcurl4-openssl-dev
 libpam-modules libmicrohttpd-dev libgnutls28-dev libpam-wrapper pamtester
 curl jq"
 

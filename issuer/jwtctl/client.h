@@ -1,0 +1,103 @@
+/*
+ * client.h: jwtctl as the user's client (login, token, logout, status,
+ * askpass, ssh).  The pieces, one per file:
+ *
+ *   clientconf.c   ~/.config/pamjwt/client.conf, then /etc/pamjwt/client.conf
+ *   http.c         POST a form with libcurl, TLS verified, JSON answer
+ *   session_file.c the stored session: $XDG_RUNTIME_DIR/pamjwt/ (fallback
+ *                  ~/.cache/pamjwt/), 0700 directory, 0600 files, atomic
+ *   tty.c          a line from /dev/tty with echo off
+ *   login.c token.c logout.c status.c askpass.c ssh.c   the verbs
+ *
+ * The wire (jwt-issuerd(8)):
+ *   POST /token  grant_type=password&username=U&password=P[&otp=C]
+ *                [&audience=A][&client_id=ID]
+ *   POST /token  grant_type=refresh_token&refresh_token=RT[&audience=A]
+ *                [&client_id=ID]
+ *     200 {"access_token", "token_type":"Bearer", "expires_in",
+ *          "refresh_token", "pamjwt_session" (id), "pamjwt_session_expires"
+ *          (epoch), "pamjwt_session_idle" (seconds)}; every refresh answer
+ *          carries a new refresh_token and the old one is dead.
+ *     400 {"error":"invalid_grant", ...}: the session is over (expired,
+ *          revoked, reused, the account refused): forget it.
+ *     400 {"error":"invalid_grant", "pamjwt_prompt":"Verification code: "}:
+ *          PAM asked a second prompt; ask the user, retry with otp.
+ *   POST /revoke token=RT[&token_type_hint=refresh_token]   200 always
+ *
+ * A refresh token is a secret: it is never in argv, the environment or a
+ * message; it lives in the session file and in memory that is cleansed.
+ */
+#ifndef PJWT_CTL_CLIENT_H
+#define PJWT_CTL_CLIENT_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#define CTL_URL_MAX 512
+#define CTL_NAME_MAX 256
+
+/* The client configuration (jwtctl(1) "CLIENT CONFIGURATION"); "" = unset. */
+struct ctl_client_conf {
+    char issuer[CTL_URL_MAX];         /* https://login.example.com */
+    char audience[CTL_NAME_MAX];      /* ssh template, default "ssh:%h" */
+    char sudo_audience[CTL_NAME_MAX]; /* sudo template, default "sudo:%h" */
+    char cacert[CTL_URL_MAX];         /* a private CA's bundle (PEM) */
+    char user[CTL_NAME_MAX];          /* default: the login name */
+    char client_id[CTL_NAME_MAX];     /* OAuth client_id, "" for none */
+    char path[CTL_URL_MAX];           /* the file read, "" when none */
+};
+
+/*
+ * Fill c: defaults, then the first of $PAMJWT_CLIENT_CONF (tests, and
+ * people with several issuers), ~/.config/pamjwt/client.conf and
+ * /etc/pamjwt/client.conf that exists.  A file that is not safe to trust
+ * (owned by another user than the caller or root, group/other writable)
+ * or has a bad line is an error.  0, or -1 with a message printed.
+ */
+int ctl_client_conf_load(struct ctl_client_conf *c);
+
+/* Expand %h (host) and %% in an audience template into out: 0, or -1 when
+   it does not fit or the template has another % sequence. */
+int ctl_audience_expand(const char *tmpl, const char *host, char *out,
+                        size_t cap);
+
+/*
+ * POST form (already encoded) to url with libcurl: TLS verification on,
+ * c->cacert when set, http:// only to a loopback address, no redirects,
+ * an answer of at most 64 KiB that must be a JSON object.  *status is the
+ * HTTP status, *body the parsed answer (a new reference).  0, or -1 with a
+ * message printed (no connection, TLS failure, not JSON).
+ */
+int ctl_http_post(const struct ctl_client_conf *c, const char *url,
+                  const char *form, long *status, json_t **body);
+
+/* Append name=value, form-encoded (curl_easy_escape), to *form (a
+   malloc'd string, NULL to start).  0, or -1 out of memory.  The old
+   string is cleansed: it may hold a password. */
+int ctl_form_add(char **form, const char *name, const char *value);
+
+/*
+ * Read one line from /dev/tty after writing prompt there, echo off unless
+ * echo; at most cap - 1 bytes, the newline dropped.  0, or -1 (no
+ * terminal: message printed).
+ */
+int ctl_tty_read(const char *prompt, int echo, char *buf, size_t cap);
+
+/*
+ * A fresh access token for audience (NULL: the issuer's default) from the
+ * stored session of issuer (NULL: the client configuration's), refreshing
+ * it under the session's lock and storing the rotated refresh token.  *tok
+ * is malloc'd (free with pjwt_secret_free).  CTL_OK; CTL_FAIL with a
+ * message ("no session for URL: run jwtctl login" when there is none or
+ * it ended).  askpass and ssh use this, as `jwtctl token` does.
+ */
+int ctl_client_token(const char *issuer, const char *audience, char **tok);
+
+int ctl_login(int argc, char **argv);
+int ctl_token(int argc, char **argv);
+int ctl_logout(int argc, char **argv);
+int ctl_status(int argc, char **argv);
+int ctl_askpass(int argc, char **argv);
+int ctl_ssh(int argc, char **argv);
+
+#endif

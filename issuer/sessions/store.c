@@ -93,6 +93,21 @@ store_rotate(struct store *st, const uint8_t old[STORE_HASH_LEN],
 }
 
 enum store_rc
+store_find(struct store *st, const uint8_t hash[STORE_HASH_LEN], int64_t now,
+           struct store_session *out, pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (hash == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_find: no hash");
+        return STORE_ERROR;
+    }
+    if (bad_now(now, err))
+        return STORE_ERROR;
+    return st->ops->find(st, hash, now, out, err);
+}
+
+enum store_rc
 store_revoke_hash(struct store *st, const uint8_t hash[STORE_HASH_LEN],
                   struct store_session *out, pjwt_err *err)
 {

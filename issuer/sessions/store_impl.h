@@ -17,6 +17,9 @@ struct store_ops {
     enum store_rc (*rotate)(struct store *st, const uint8_t old[STORE_HASH_LEN],
                             const uint8_t next[STORE_HASH_LEN], int64_t now,
                             struct store_session *out, pjwt_err *err);
+    enum store_rc (*find)(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+                          int64_t now, struct store_session *out,
+                          pjwt_err *err);
     enum store_rc (*revoke_hash)(struct store *st,
                                  const uint8_t hash[STORE_HASH_LEN],
                                  struct store_session *out, pjwt_err *err);

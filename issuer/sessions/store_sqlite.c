@@ -387,6 +387,32 @@ out:
     return r;
 }
 
+/* store_find: a read, one statement at a time under the lock (the two
+   lookups see one state: nothing else writes while it is held). */
+static enum store_rc
+sq_find(struct store *base, const uint8_t hash[STORE_HASH_LEN], int64_t now,
+        struct store_session *out, pjwt_err *err)
+{
+    struct sq *q = (struct sq *)base;
+    struct store_session s;
+    int64_t ended = 0;
+    enum store_rc r;
+
+    pthread_mutex_lock(&q->lock);
+    r = find(q, 0, hash, &s, &ended, err);
+    if (r == STORE_OK && !alive(&s, ended, now))
+        r = STORE_ENDED;
+    else if (r == STORE_NOT_FOUND) {
+        r = find(q, 1, hash, &s, &ended, err);
+        if (r == STORE_OK)
+            r = STORE_REUSED;
+    }
+    pthread_mutex_unlock(&q->lock);
+    if (out != NULL && r != STORE_NOT_FOUND && r != STORE_ERROR)
+        *out = s;
+    return r;
+}
+
 /* The clock for revocations, whose calls take no now: only the ended
    stamp uses it, which decides when store_expire forgets the session. */
 static int64_t
@@ -564,6 +590,7 @@ static const struct store_ops sq_ops = {
     .close = sq_close,
     .create = sq_create,
     .rotate = sq_rotate,
+    .find = sq_find,
     .revoke_hash = sq_revoke_hash,
     .revoke_id = sq_revoke_id,
     .revoke_user = sq_revoke_user,

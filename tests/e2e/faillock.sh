@@ -59,6 +59,7 @@ cat > "$T/iss.conf" <<EOF
 listen = 127.0.0.1:$port
 issuer = https://login.example.com
 signing_key = $T/signing.key
+session_lifetime = 0
 pam_confdir = $T/pam.d
 claims_groups = no
 rate_limit_per_user = 0

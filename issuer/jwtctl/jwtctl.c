@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "client.h"
 #include "ctl.h"
 #include "version.h"
 
@@ -27,6 +28,8 @@ usage(FILE *f)
           "                      pam_jwt.so's checks, each printed PASS/FAIL\n"
           "  verify [--config FILE] [OPTION=VALUE...] --check\n"
           "                      the configuration and its keys, no token\n"
+          "  ssh [SSH ARGS...]   ssh answering token prompts from the session\n"
+          "  askpass PROMPT      SSH_ASKPASS/SUDO_ASKPASS (also as jwtctl-askpass)\n"
           "\n"
           "`jwtctl COMMAND --help` describes each command; `jwtctl --version`\n"
           "prints the version.\n"
@@ -44,8 +47,17 @@ main(int argc, char **argv)
     } cmds[] = {
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
+        { "askpass", ctl_askpass }, { "ssh", ctl_ssh },
     };
+    const char *base;
     size_t i;
+
+    /* ssh and sudo run their askpass program with the prompt as its only
+       argument: the name jwtctl-askpass (a symlink) selects the verb. */
+    base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    base = base ? base + 1 : argc > 0 ? argv[0] : "";
+    if (strcmp(base, "jwtctl-askpass") == 0)
+        return ctl_askpass(argc, argv);
 
     if (argc < 2) {
         usage(stderr);

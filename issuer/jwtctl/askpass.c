@@ -209,6 +209,20 @@ answer_token(const char *tmpl, const char *host)
     return r;
 }
 
+/* The question of a multi-line prompt (ssh's host-key text ends in it). */
+static const char *
+last_line(const char *prompt)
+{
+    const char *nl;
+    size_t n = strlen(prompt);
+
+    while (n > 0 && prompt[n - 1] == '\n')
+        n--;
+    for (nl = prompt + n; nl > prompt && nl[-1] != '\n'; nl--)
+        ;
+    return nl;
+}
+
 /* Put prompt to the user; print the answer. */
 static int
 answer_user(const char *prompt)
@@ -219,8 +233,12 @@ answer_user(const char *prompt)
     /* A yes/no question is answered in the open; anything else may be a
        passphrase. */
     echo = strstr(prompt, "(yes/no") != NULL;
-    if (ctl_tty_read(prompt, echo, buf, sizeof(buf)) != 0)
+    if (ctl_tty_read(prompt, echo, buf, sizeof(buf)) != 0) {
+        /* Say which question went unanswered: with ssh's host-key prompt
+           the user sees why the connection failed. */
+        ctl_err("askpass: not answered (no terminal): %s", last_line(prompt));
         return CTL_FAIL;
+    }
     printf("%s\n", buf);
     explicit_bzero(buf, sizeof(buf));
     r = ctl_flush();

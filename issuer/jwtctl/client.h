@@ -71,6 +71,11 @@ int ctl_audience_expand(const char *tmpl, const char *host, char *out,
 int ctl_http_post(const struct ctl_client_conf *c, const char *url,
                   const char *form, long *status, json_t **body);
 
+/* The rule ctl_http_post applies to a URL before connecting, for callers
+   that want to refuse before asking for a password: 0 https, 1 http to a
+   loopback address, -1 refused (message printed). */
+int ctl_http_check_url(const char *url);
+
 /* Append name=value, form-encoded (curl_easy_escape), to *form (a
    malloc'd string, NULL to start).  0, or -1 out of memory.  The old
    string is cleansed: it may hold a password. */

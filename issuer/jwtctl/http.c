@@ -82,8 +82,8 @@ host_is_loopback(const char *host)
 
 /* The URL's scheme and host, judged before curl connects: 0 https, 1
    loopback http, -1 refused (message printed). */
-static int
-check_url(const char *url)
+int
+ctl_http_check_url(const char *url)
 {
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL;
@@ -147,7 +147,7 @@ ctl_http_post(const struct ctl_client_conf *c, const char *url,
 
     *status = 0;
     *body = NULL;
-    if ((plain = check_url(url)) < 0 || global_init() != 0)
+    if ((plain = ctl_http_check_url(url)) < 0 || global_init() != 0)
         return -1;
     if (!(h = curl_easy_init()) ||
         !(hdrs = curl_slist_append(NULL, "Accept: application/json"))) {

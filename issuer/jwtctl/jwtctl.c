@@ -28,6 +28,14 @@ usage(FILE *f)
           "                      pam_jwt.so's checks, each printed PASS/FAIL\n"
           "  verify [--config FILE] [OPTION=VALUE...] --check\n"
           "                      the configuration and its keys, no token\n"
+          "\n"
+          "the user's client (client.conf: jwtctl(1) CLIENT CONFIGURATION):\n"
+          "  login [--issuer URL] [-u USER] [--password-stdin] [--cacert FILE]\n"
+          "                      log in with your password, keep the session\n"
+          "  token [--audience A] [--issuer URL] [--json]\n"
+          "                      a fresh access token from the session\n"
+          "  logout [--issuer URL]  end the session, here and at the issuer\n"
+          "  status [--issuer URL]  the stored session (no network)\n"
           "  ssh [SSH ARGS...]   ssh answering token prompts from the session\n"
           "  askpass PROMPT      SSH_ASKPASS/SUDO_ASKPASS (also as jwtctl-askpass)\n"
           "\n"
@@ -47,6 +55,8 @@ main(int argc, char **argv)
     } cmds[] = {
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
+        { "login", ctl_login }, { "token", ctl_token },
+        { "logout", ctl_logout }, { "status", ctl_status },
         { "askpass", ctl_askpass }, { "ssh", ctl_ssh },
     };
     const char *base;

@@ -5,8 +5,10 @@
  *  1. Find the destination in the arguments as ssh's getopt does (OpenSSH
  *     9.2 ssh.c: options taking a value are -B -b -c -D -E -e -F -I -i -J
  *     -L -l -m -O -o -p -Q -R -S -W -w, attached or in the next argument;
- *     "--" ends them).
- *  2. `ssh -G ARGS` (fork/exec, no shell) resolves the configuration:
+ *     "--" ends them; options may follow the destination, up to the
+ *     command).
+ *  2. `ssh -G OPTIONS DESTINATION` (fork/exec, no shell) resolves the
+ *     configuration:
  *     hostname, hostkeyalias.
  *  3. The audience host: hostname's short name (up to the first dot), or,
  *     when hostname is an IP address (a test ssh_config "Host web1 /
@@ -27,6 +29,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,24 +55,30 @@ static const char ssh_usage[] =
     "exit status: ssh's; 2 usage or no destination.\n";
 
 /* execvp takes char *const[]: writable copies, no casts. */
-static char arg_ssh[] = "ssh", arg_G[] = "-G", arg_o[] = "-o";
+static char arg_ssh[] = "ssh", arg_G[] = "-GT", arg_o[] = "-o";
 static char arg_pref[] = "PreferredAuthentications=keyboard-interactive,password";
 static char arg_npp[] = "NumberOfPasswordPrompts=1";
 
 /* OpenSSH 9.2 ssh.c getopt: the options that take a value. */
 static const char ssh_value_opts[] = "BbcDEeFIiJLlmOopQRSWw";
 
-/* The index of the destination in argv (1..argc-1), or -1. */
+/*
+ * The index of the first argument from i on that is not an option or an
+ * option's value (argc when none).  ssh takes options both before and
+ * after the destination: the first such argument from 1 is the
+ * destination, the first after it starts the command.  "--" ends the
+ * options (*dashdash set: nothing after it is an option).
+ */
 static int
-find_destination(int argc, char **argv)
+skip_options(int argc, char **argv, int i, int *dashdash)
 {
-    int i;
-
-    for (i = 1; i < argc; i++) {
+    for (; i < argc && !*dashdash; i++) {
         const char *a = argv[i];
 
-        if (strcmp(a, "--") == 0)
-            return i + 1 < argc ? i + 1 : -1;
+        if (strcmp(a, "--") == 0) {
+            *dashdash = 1;
+            return i + 1;
+        }
         if (a[0] != '-' || a[1] == '\0')
             return i;
         for (a++; *a; a++) {
@@ -80,7 +89,7 @@ find_destination(int argc, char **argv)
             }
         }
     }
-    return -1;
+    return i;
 }
 
 /* "ssh://[user@]host[:port]" or "[user@]host": host into out. */
@@ -140,22 +149,24 @@ read_all(int fd)
 }
 
 /*
- * Run ssh -G with argv's options and destination; copy the values of
+ * Run ssh -GT with argv[1..n) (options and destination, not the command;
+ * -T and stdin /dev/null: it reads nothing and wants no terminal); copy
+ * the values of
  * hostname and hostkeyalias ("" when none) out.  0, or -1 (printed).
  */
 static int
-ssh_config(int argc, char **argv, char *hostname, char *alias, size_t cap)
+ssh_config(int n, char **argv, char *hostname, char *alias, size_t cap)
 {
     char **av = NULL, *out = NULL, *line, *save = NULL;
     int p[2] = { -1, -1 }, st, r = -1, i;
     pid_t pid;
 
     hostname[0] = alias[0] = '\0';
-    if ((av = calloc((size_t)argc + 2, sizeof(*av))) == NULL)
+    if ((av = calloc((size_t)n + 2, sizeof(*av))) == NULL)
         goto out;
     av[0] = arg_ssh;
     av[1] = arg_G;
-    for (i = 1; i < argc; i++)
+    for (i = 1; i < n; i++)
         av[i + 1] = argv[i];
     if (pipe(p) != 0) {
         ctl_err("ssh: pipe: %s", strerror(errno));
@@ -171,6 +182,11 @@ ssh_config(int argc, char **argv, char *hostname, char *alias, size_t cap)
         if (dup2(p[1], STDOUT_FILENO) < 0)
             _exit(127);
         close(p[1]);
+        /* ssh -G reads nothing: keep it off the user's stdin. */
+        if ((i = open("/dev/null", O_RDONLY)) >= 0 && i != STDIN_FILENO) {
+            dup2(i, STDIN_FILENO);
+            close(i);
+        }
         execvp(av[0], av);
         ctl_err("ssh: %s: %s", av[0], strerror(errno));
         _exit(127);
@@ -254,13 +270,15 @@ ctl_ssh(int argc, char **argv)
     char aud_host[CTL_NAME_MAX], askpass[PATH_MAX];
     const char *src;
     char **av;
-    int d, i, n;
+    int d, cmd, i, n, dashdash = 0;
 
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         fputs(ssh_usage, stdout);
         return CTL_OK;
     }
-    if ((d = find_destination(argc, argv)) < 0) {
+    d = skip_options(argc, argv, 1, &dashdash);
+    cmd = d < argc ? skip_options(argc, argv, d + 1, &dashdash) : argc;
+    if (d >= argc) {
         ctl_err("ssh: no destination");
         fputs(ssh_usage, stderr);
         return CTL_USAGE;
@@ -269,7 +287,7 @@ ctl_ssh(int argc, char **argv)
         ctl_err("ssh: bad destination '%s'", argv[d]);
         return CTL_USAGE;
     }
-    if (ssh_config(argc, argv, hostname, alias, sizeof(hostname)) != 0)
+    if (ssh_config(cmd, argv, hostname, alias, sizeof(hostname)) != 0)
         return CTL_FAIL;
     src = is_ip(hostname) ? typed : hostname;
     if (is_ip(src)) {

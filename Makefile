@@ -89,6 +89,9 @@ PAM_SO   = $(B)/pam_jwt.so
 ISSUERD  = $(B)/jwt-issuerd
 JWTCTL   = $(B)/jwtctl
 endif
+# ssh and sudo run their askpass program with only the prompt: this name
+# (a symlink to jwtctl) selects `jwtctl askpass`.
+JWTCTL_ASKPASS = $(dir $(JWTCTL))jwtctl-askpass
 LIBPJWT = $(B)/libpjwt.a
 # The refresh-session store, shared by jwt-issuerd and jwtctl (and tests).
 LIBSTORE = $(B)/libstore.a
@@ -133,7 +136,7 @@ all: lib $(if $(MODULE_SRC),module) $(if $(ISSUERD_SRC),issuer)
 
 lib: $(LIBPJWT)
 module: $(PAM_SO)
-issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(CTL_SRC),$(JWTCTL))
+issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(CTL_SRC),$(JWTCTL) $(JWTCTL_ASKPASS))
 tests: all $(TEST_BINS) $(BENCH_BINS) $(filter-out %/replay_fuzz_issuer,$(FUZZ_REPLAYS))
 
 $(B)/%.o: %.c
@@ -163,6 +166,9 @@ $(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBSTORE) $(LIBPJWT)
 $(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBSTORE) $(LIBPJWT)
 	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \
 	  -Wl,-z,relro,-z,now $(CURL_LIBS) $(SQLITE_LIBS) $(CORE_LIBS) -lpthread
+
+$(JWTCTL_ASKPASS): | $(JWTCTL)
+	ln -sfn jwtctl $@
 
 $(B)/tests/%: tests/%.c $(LIBSTORE) $(LIBPJWT)
 	@mkdir -p $(dir $@)
@@ -243,6 +249,7 @@ install: all
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jwt.so
 	$(if $(ISSUERD_SRC),install -m 0755 $(ISSUERD) $(DESTDIR)$(sbindir)/jwt-issuerd)
 	$(if $(CTL_SRC),install -m 0755 $(JWTCTL) $(DESTDIR)$(bindir)/jwtctl)
+	$(if $(CTL_SRC),ln -sfn jwtctl $(DESTDIR)$(bindir)/jwtctl-askpass)
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s && \
 	    install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/ || exit 1; \
@@ -267,7 +274,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_jwt.so $(DESTDIR)$(sbindir)/jwt-issuerd \
-	      $(DESTDIR)$(bindir)/jwtctl
+	      $(DESTDIR)$(bindir)/jwtctl $(DESTDIR)$(bindir)/jwtctl-askpass
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; \
 	done
@@ -288,7 +295,7 @@ uninstall:
 
 clean:
 	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd/jwt-issuerd \
-	      issuer/jwtctl/jwtctl
+	      issuer/jwtctl/jwtctl issuer/jwtctl/jwtctl-askpass
 
 # ---- fuzzing (tests/fuzz: clang libFuzzer with ASan + UBSan) -------------
 # make fuzz [FUZZ_SECONDS=N]  build every tests/fuzz/fuzz_*.c target into

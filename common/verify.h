@@ -60,6 +60,17 @@ int pjwt_verifier_add_key(pjwt_verifier *v, pjwt_key *key, pjwt_err *err);
 int pjwt_verifier_prepare(pjwt_verifier *v, unsigned flags, pjwt_err *err);
 
 /*
+ * The one %-expander of audience templates, shared by the verifier (below)
+ * and jwtctl's client (which knows only the host it logs in to): %h, %H,
+ * %s and %% in tmpl into out[cap].  A NULL or empty value that the
+ * template needs, another %-sequence, or a result that does not fit is
+ * PJWT_ERR_CONF; else 0.
+ */
+int pjwt_audience_expand(const char *tmpl, const char *host, const char *fqdn,
+                         const char *service, char *out, size_t cap,
+                         pjwt_err *err);
+
+/*
  * Replace %h (short host name), %H (FQDN), %s (service), %% in audience.
  * host/fqdn/service may be NULL when the caller knows them not to be
  * needed; a needed NULL is PJWT_ERR_CONF.

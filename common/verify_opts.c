@@ -159,23 +159,19 @@ pjwt_verifier_set(void *ctx, const char *key, const char *value,
 }
 
 int
-pjwt_verifier_expand_audience(pjwt_verifier *v, const char *host,
-                              const char *fqdn, const char *service,
-                              pjwt_err *err)
+pjwt_audience_expand(const char *tmpl, const char *host, const char *fqdn,
+                     const char *service, char *out, size_t cap,
+                     pjwt_err *err)
 {
-    char out[1024];
     const char *t, *ins;
     size_t n = 0, k;
     int needs;
 
-    if (!v)
+    if (!tmpl || !out || cap == 0)
         return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
-    if (!v->aud_tmpl)
-        return PJWT_FAIL(err, PJWT_ERR_CONF,
-                         "audience is required");
-    if (pjwt_verifier_aud_template(v->aud_tmpl, &needs, err) != 0)
+    if (pjwt_verifier_aud_template(tmpl, &needs, err) != 0)
         return PJWT_ERR_CONF;
-    for (t = v->aud_tmpl; *t; t++) {
+    for (t = tmpl; *t; t++) {
         char one[2] = { *t, '\0' };
 
         ins = one;
@@ -194,13 +190,31 @@ pjwt_verifier_expand_audience(pjwt_verifier *v, const char *host,
                                  "audience: %%%c is not known here", *t);
         }
         k = strlen(ins);
-        if (n + k >= sizeof(out))
+        if (n + k >= cap)
             return PJWT_FAIL(err, PJWT_ERR_CONF,
                              "audience too long after expansion");
         memcpy(out + n, ins, k);
         n += k;
     }
     out[n] = '\0';
+    return 0;
+}
+
+int
+pjwt_verifier_expand_audience(pjwt_verifier *v, const char *host,
+                              const char *fqdn, const char *service,
+                              pjwt_err *err)
+{
+    char out[1024];
+
+    if (!v)
+        return PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
+    if (!v->aud_tmpl)
+        return PJWT_FAIL(err, PJWT_ERR_CONF,
+                         "audience is required");
+    if (pjwt_audience_expand(v->aud_tmpl, host, fqdn, service, out,
+                             sizeof(out), err) != 0)
+        return PJWT_ERR_CONF;
     free(v->aud);
     if (!(v->aud = strdup(out)))
         return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");

@@ -71,10 +71,21 @@ int ctl_audience_expand(const char *tmpl, const char *host, char *out,
 int ctl_http_post(const struct ctl_client_conf *c, const char *url,
                   const char *form, long *status, json_t **body);
 
+/* The rule ctl_http_post applies to a URL before connecting, for callers
+   that want to refuse before asking for a password: 0 https, 1 http to a
+   loopback address, -1 refused (message printed). */
+int ctl_http_check_url(const char *url);
+
 /* Append name=value, form-encoded (curl_easy_escape), to *form (a
    malloc'd string, NULL to start).  0, or -1 out of memory.  The old
    string is cleansed: it may hold a password. */
 int ctl_form_add(char **form, const char *name, const char *value);
+
+/* The string member name of an answer, with every byte that is not
+   printable ASCII replaced by '?' (the issuer's words may reach a
+   terminal), into buf[cap]: buf, or NULL when there is no such string. */
+const char *ctl_answer_text(const json_t *body, const char *name, char *buf,
+                            size_t cap);
 
 /*
  * Read one line from /dev/tty after writing prompt there, echo off unless
@@ -82,6 +93,12 @@ int ctl_form_add(char **form, const char *name, const char *value);
  * terminal: message printed).
  */
 int ctl_tty_read(const char *prompt, int echo, char *buf, size_t cap);
+
+/* One line from fd (stdin for --password-stdin), read a byte at a time so
+   nothing after the newline is consumed; the newline (and a CR before it)
+   dropped.  0; 1 at end of input with nothing read; -1 on a read error or
+   a line of cap bytes or more (message printed, names what). */
+int ctl_fd_line(int fd, const char *what, char *buf, size_t cap);
 
 /*
  * A fresh access token for audience (NULL: the issuer's default) from the

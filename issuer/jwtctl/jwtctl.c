@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "client.h"
 #include "ctl.h"
 #include "version.h"
 
@@ -28,6 +29,16 @@ usage(FILE *f)
           "  verify [--config FILE] [OPTION=VALUE...] --check\n"
           "                      the configuration and its keys, no token\n"
           "\n"
+          "the user's client (client.conf: jwtctl(1) CLIENT CONFIGURATION):\n"
+          "  login [--issuer URL] [-u USER] [--password-stdin] [--cacert FILE]\n"
+          "                      log in with your password, keep the session\n"
+          "  token [--audience A] [--issuer URL] [--json]\n"
+          "                      a fresh access token from the session\n"
+          "  logout [--issuer URL]  end the session, here and at the issuer\n"
+          "  status [--issuer URL]  the stored session (no network)\n"
+          "  ssh [SSH ARGS...]   ssh answering token prompts from the session\n"
+          "  askpass PROMPT      SSH_ASKPASS/SUDO_ASKPASS (also as jwtctl-askpass)\n"
+          "\n"
           "`jwtctl COMMAND --help` describes each command; `jwtctl --version`\n"
           "prints the version.\n"
           "\n"
@@ -44,8 +55,19 @@ main(int argc, char **argv)
     } cmds[] = {
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
+        { "login", ctl_login }, { "token", ctl_token },
+        { "logout", ctl_logout }, { "status", ctl_status },
+        { "askpass", ctl_askpass }, { "ssh", ctl_ssh },
     };
+    const char *base;
     size_t i;
+
+    /* ssh and sudo run their askpass program with the prompt as its only
+       argument: the name jwtctl-askpass (a symlink) selects the verb. */
+    base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    base = base ? base + 1 : argc > 0 ? argv[0] : "";
+    if (strcmp(base, "jwtctl-askpass") == 0)
+        return ctl_askpass(argc, argv);
 
     if (argc < 2) {
         usage(stderr);

@@ -35,6 +35,7 @@ cat > "$T/expected" <<'EOF'
 ./etc/security/pam_jwt.conf
 ./lib/x86_64-linux-gnu/security/pam_jwt.so
 ./usr/bin/jwtctl
+./usr/bin/jwtctl-askpass
 ./usr/lib/systemd/system/jwt-issuerd.service
 ./usr/lib/systemd/system/jwt-issuerd.socket
 ./usr/lib/sysusers.d/jwt-issuerd.conf
@@ -72,6 +73,7 @@ mode() { stat -c %a "$D/$1"; }
 [ "$(mode lib/x86_64-linux-gnu/security/pam_jwt.so)" = 644 ] || fail "pam_jwt.so mode"
 [ "$(mode usr/sbin/jwt-issuerd)" = 755 ] || fail "jwt-issuerd mode"
 [ "$(mode usr/bin/jwtctl)" = 755 ] || fail "jwtctl mode"
+[ "$(readlink "$D/usr/bin/jwtctl-askpass")" = jwtctl ] || fail "jwtctl-askpass is not a relative link to jwtctl"
 [ "$(mode usr/share/man/man8/pam_jwt.8)" = 644 ] || fail "man page mode"
 cmp -s "${PAMJWT_MODULE:-pam_module/pam_jwt.so}" "$D/lib/x86_64-linux-gnu/security/pam_jwt.so" ||
     fail "installed pam_jwt.so is not the built one"

@@ -1,0 +1,91 @@
+/*
+ * status.c: `jwtctl status`: what the stored session says, read locally
+ * (no network: it must answer on a train, and says nothing the file does
+ * not).  The refresh token is never shown.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "client.h"
+#include "ctl.h"
+#include "session_file.h"
+#include "timefmt.h"
+
+static const char status_usage[] =
+    "usage: jwtctl status [--issuer URL]\n"
+    "\n"
+    "Show the stored session: user, issuer, session id, when it ends and\n"
+    "when it ends if unused (last use + idle timeout).  No network.\n"
+    "\n"
+    "exit status: 0 a live session, 1 none (or ended), 2 usage.\n";
+
+int
+ctl_status(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "issuer", required_argument, NULL, 'i' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct ctl_session_slot slot = { .dirfd = -1, .lockfd = -1 };
+    struct ctl_client_conf c;
+    struct ctl_session s;
+    char iss[CTL_URL_MAX], t1[PJWT_TIME_BUF], t2[PJWT_TIME_BUF];
+    const char *opt_iss = NULL;
+    time_t now = time(NULL);
+    int ch, rc, r = CTL_FAIL, ended;
+
+    memset(&s, 0, sizeof(s));
+    ctl_json_cleansing();
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'i': opt_iss = optarg; break;
+        case 'h': fputs(status_usage, stdout); return CTL_OK;
+        default: fputs(status_usage, stderr); return CTL_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fputs(status_usage, stderr);
+        return CTL_USAGE;
+    }
+    if (ctl_client_conf_load(&c) != 0)
+        return CTL_USAGE;
+    if (opt_iss)
+        snprintf(c.issuer, sizeof(c.issuer), "%s", opt_iss);
+    if (!c.issuer[0]) {
+        ctl_err("no issuer: give --issuer URL or set issuer in client.conf");
+        return CTL_USAGE;
+    }
+    if (ctl_issuer_norm(c.issuer, iss, sizeof(iss)) != 0)
+        return CTL_USAGE;
+    if ((rc = ctl_session_open(iss, 0, &slot)) == 1 ||
+        (rc == 0 && (rc = ctl_session_load(&slot, &s)) == 1)) {
+        ctl_err("no session for %s: run jwtctl login", iss);
+        goto out;
+    }
+    if (rc != 0)
+        goto out;
+    ended = (s.expires && s.expires <= now) ||
+            (s.idle && s.last_used + s.idle <= now);
+    printf("user:       %s\n", s.user);
+    printf("issuer:     %s\n", s.issuer);
+    printf("session:    %s\n", s.session[0] ? s.session : "(unknown)");
+    printf("expires:    %s\n", s.expires ?
+           pjwt_time_fmt((double)s.expires, now, 0, t1, sizeof(t1)) :
+           "(unknown)");
+    printf("idle until: %s\n", s.idle ?
+           pjwt_time_fmt((double)(s.last_used + s.idle), now, 0, t2,
+                         sizeof(t2)) : "(no idle timeout)");
+    if ((r = ctl_flush()) != CTL_OK)
+        goto out;
+    if (ended) {
+        ctl_err("the session has ended: run jwtctl login");
+        r = CTL_FAIL;
+    }
+out:
+    ctl_session_close(&slot);
+    ctl_session_clear(&s);
+    return r;
+}

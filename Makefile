@@ -228,14 +228,15 @@ run: deps-run all
 # no login), and uninstall removes them only while they are unchanged.
 systemdunitdir ?= $(libdir)/systemd/system
 sysusersdir    ?= $(libdir)/sysusers.d
+tmpfilesdir    ?= $(libdir)/tmpfiles.d
 MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jwt-issuerd.8 issuer/jwtctl/jwtctl.1
 # etc/X is installed as $(docdir)/examples/X.
 EXAMPLES  = pam_jwt.conf jwt-issuerd.conf pam.d/jwt-issuer pam.d/sshd.example \
             pam.d/sudo.example pam.d/jwt-issuer-otp sshd_config.d/pam_jwt.conf \
             systemd/jwt-issuerd.service systemd/jwt-issuerd.socket \
-            sysusers.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
+            sysusers.d/jwt-issuerd.conf tmpfiles.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
             fail2ban/filter.d/jwt-issuerd.conf fail2ban/jail.d/jwt-issuerd.local
-EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d nginx fail2ban/filter.d \
+EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d tmpfiles.d nginx fail2ban/filter.d \
             fail2ban/jail.d fail2ban
 # source in etc/ -> path under $(sysconfdir)
 CONFFILES = pam_jwt.conf:security/pam_jwt.conf \
@@ -254,12 +255,13 @@ install: all
 	    s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s && \
 	    install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/ || exit 1; \
 	done
-	install -d $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysusersdir)
+	install -d $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysusersdir) $(DESTDIR)$(tmpfilesdir)
 	for u in jwt-issuerd.service jwt-issuerd.socket; do \
 	    $(UNIT_SED) etc/systemd/$$u > $(DESTDIR)$(systemdunitdir)/$$u && \
 	    chmod 0644 $(DESTDIR)$(systemdunitdir)/$$u || exit 1; \
 	done
 	install -m 0644 etc/sysusers.d/jwt-issuerd.conf $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf
+	install -m 0644 etc/tmpfiles.d/jwt-issuerd.conf $(DESTDIR)$(tmpfilesdir)/jwt-issuerd.conf
 	install -d $(DESTDIR)$(docdir)/examples
 	install -m 0644 README.md $(DESTDIR)$(docdir)/README.md
 	for f in $(EXAMPLES); do \
@@ -280,7 +282,8 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(systemdunitdir)/jwt-issuerd.service \
 	      $(DESTDIR)$(systemdunitdir)/jwt-issuerd.socket \
-	      $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf
+	      $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf \
+	      $(DESTDIR)$(tmpfilesdir)/jwt-issuerd.conf
 	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(docdir)/examples/$$f; done
 	rm -f $(DESTDIR)$(docdir)/README.md
 	for d in $(EXAMPLE_DIRS); do \

@@ -39,6 +39,7 @@ cat > "$T/expected" <<'EOF'
 ./usr/lib/systemd/system/jwt-issuerd.service
 ./usr/lib/systemd/system/jwt-issuerd.socket
 ./usr/lib/sysusers.d/jwt-issuerd.conf
+./usr/lib/tmpfiles.d/jwt-issuerd.conf
 ./usr/sbin/jwt-issuerd
 ./usr/share/doc/pamjwt/README.md
 ./usr/share/doc/pamjwt/examples/fail2ban/filter.d/jwt-issuerd.conf
@@ -54,6 +55,7 @@ cat > "$T/expected" <<'EOF'
 ./usr/share/doc/pamjwt/examples/sysusers.d/jwt-issuerd.conf
 ./usr/share/doc/pamjwt/examples/systemd/jwt-issuerd.service
 ./usr/share/doc/pamjwt/examples/systemd/jwt-issuerd.socket
+./usr/share/doc/pamjwt/examples/tmpfiles.d/jwt-issuerd.conf
 ./usr/share/man/man1/jwtctl.1
 ./usr/share/man/man5/pam_jwt.conf.5
 ./usr/share/man/man8/jwt-issuerd.8

@@ -387,6 +387,8 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         return set_user_key(c, key, value, err);
     if (strcmp(key, "claims_groups") == 0)
         return pjwt_conf_bool(key, value, &c->claims_groups, err);
+    if (strcmp(key, "session_account_check") == 0)
+        return pjwt_conf_bool(key, value, &c->session_acct_check, err);
     if (strcmp(key, "claim") == 0)
         return set_claim(c, value, err);
     if (strcmp(key, "auth_audience") == 0)
@@ -507,6 +509,7 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->session_lifetime = 8 * 3600;
     c->session_idle = 3600;
     c->rate_per_session = 120;
+    c->session_acct_check = 1;
     if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
         goto out;
     if (fill_defaults(c, err) != 0)

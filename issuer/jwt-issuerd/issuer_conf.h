@@ -98,6 +98,7 @@ struct issuer_conf {
     long session_lifetime;             /* seconds, absolute */
     long session_idle;                 /* seconds without a refresh */
     long rate_per_session;             /* refreshes a minute per session */
+    int session_acct_check;            /* PAM account stack on every refresh */
     char *state_dir;                   /* sessions.db lives here */
 };
 

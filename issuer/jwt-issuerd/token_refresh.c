@@ -12,7 +12,7 @@
  * rate_limit_per_session; then the PAM account stack runs in a helper
  * (PROTO_ACCT_ONLY, PAM_RHOST the client's address), so an account locked,
  * expired or deleted since the login ends the session at its next
- * refresh.  Only then is the token signed and the refresh token rotated
+ * refresh (session_account_check = no skips it when no groups are needed).  Only then is the token signed and the refresh token rotated
  * (store_rotate, a compare-and-set: of two requests with one token one
  * wins, the other is reuse).  A PAM error or timeout leaves the refresh
  * token as it was, so the client may try again.  A store error answers
@@ -124,6 +124,7 @@ token_refresh_start(struct token_req *t, int client_ok, const char *why)
     struct req *r = t->r;
     const struct issuer_conf *c = r->st->conf;
     pjwt_err err;
+    int want_groups;
 
     /* A refresh token cannot be guessed, but presenting dead ones (or a
        wrong client secret) counts against the address like a wrong
@@ -187,6 +188,15 @@ token_refresh_start(struct token_req *t, int client_ok, const char *why)
                                  TOKEN_INVALID_REQUEST,
                                  "too many refreshes", h);
     }
+    /* session_account_check = no: the login's account check stands for
+       the whole session, unless a helper must look up groups anyway. */
+    want_groups = c->claims_groups || scope_needs_groups(c, t->scope);
+    if (!c->session_acct_check && !want_groups) {
+        t->outcome = HELPER_OUT_OK;
+        snprintf(t->job.reply.user, sizeof(t->job.reply.user), "%s", t->sess.user);
+        snprintf(t->job.reply.reason, sizeof(t->job.reply.reason), "no account check");
+        return token_refresh_answer(t);
+    }
     if (helper_pool_reserve() != 0) {
         static const char *const h[] = { "Retry-After", "1", NULL };
 
@@ -196,9 +206,7 @@ token_refresh_start(struct token_req *t, int client_ok, const char *why)
                                  TOKEN_TEMPORARILY_UNAVAILABLE, "server busy", h);
     }
     snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
-    t->job.req.flags = PROTO_ACCT_ONLY
-                       | (c->claims_groups || scope_needs_groups(c, t->scope)
-                              ? PROTO_WANT_GROUPS : 0);
+    t->job.req.flags = PROTO_ACCT_ONLY | (want_groups ? PROTO_WANT_GROUPS : 0);
     t->job.done = token_helper_done;
     t->state = T_PENDING;
     http_suspend(r);

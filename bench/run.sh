@@ -22,6 +22,7 @@ PROGRAMS="
 bench/bench_jws
 bench/bench_keys
 bench/bench_issue.sh
+bench/bench_refresh.sh
 bench/bench_login
 "
 

@@ -105,6 +105,10 @@ printf 'demo:x:4242:\nalice:x:4244:\npamjwt-users:x:4243:demo,alice\n' > "$STATE
 "$ISSUERD" -t -c "$STATE/jwt-issuerd.conf"
 
 URL=http://127.0.0.1:$PORT
+# jwtctl as typed from the checkout (the client; http:// is fine to
+# loopback, which is all the demo listens on).
+CTL=$JWTCTL
+case $CTL in "$TOP"/*) CTL=${CTL#"$TOP"/} ;; esac
 login="sh etc/demo/login.sh"
 [ "$STATE" = "$TOP/state" ] || login="PAMJWT_DEMO_STATE=$STATE $login"
 cat <<EOF
@@ -112,15 +116,21 @@ cat <<EOF
 pamjwt demo: jwt-issuerd on $URL (loopback only), state in $STATE
 Account demo / demo.  In a second terminal, in $TOP:
 
-  1. Get a token (OAuth 2.0 password grant):
-  \$ curl -s -u demo:demo -d grant_type=password $URL/token
+  1. Log in once (the password is demo); jwtctl keeps the session:
+  \$ $CTL login --issuer $URL -u demo
 
-  2. Keep one in a variable and log in with it through pam_jwt.so:
-  \$ TOKEN=\$(curl -s -u demo:demo -d grant_type=password $URL/token | jq -r .access_token)
+  2. A fresh token from the session, no password, and a login with it
+     through pam_jwt.so, as sshd would take it:
+  \$ TOKEN=\$($CTL token --issuer $URL)
   \$ $login demo "\$TOKEN"
 
   3. The same token against the API half (RFC 6750 bearer):
   \$ curl -s -H "Authorization: Bearer \$TOKEN" $URL/userinfo
+
+  4. Scripts and other languages: the password grant itself (OAuth 2.0):
+  \$ curl -s -u demo:demo -d grant_type=password $URL/token
+
+  jwtctl status shows the session, jwtctl logout ends it.
 
 Why a login was refused: $JWTCTL verify --config $STATE/pam_jwt.conf --user demo "\$TOKEN"
 Ctrl-C stops the issuer.

@@ -79,12 +79,22 @@ n=$(wc -l < "$T/cmds.sh")
 [ "$n" -ge 3 ] || fail "expected at least 3 printed commands, got $n"
 grep -q "127.0.0.1:$port/token" "$T/cmds.sh" || fail "printed curl does not use the port"
 grep -q 'etc/demo/login.sh' "$T/cmds.sh" || fail "no printed login command"
-sh -e "$T/cmds.sh" > "$T/cmds.out" 2>&1 || { cat "$T/cmds.out"; fail "the printed commands failed"; }
+grep -q 'jwtctl login' "$T/cmds.sh" || fail "no printed jwtctl login"
+# On a terminal, as a person runs them: jwtctl login asks the password
+# there, typed once (the pty answers jwtctl's "Password for demo@..."
+# with demo; login.sh reads its token from the command line).  The session
+# goes to a private XDG_RUNTIME_DIR, never to this machine's home.
+mkdir -m 0700 "$T/xdg"
+XDG_RUNTIME_DIR=$T/xdg $PY tests/e2e/readme_deploy.py pty "$T/cmds.out" 'Password for demo@=:demo\n' -- \
+    sh -e "$T/cmds.sh" || { cat "$T/cmds.out"; fail "the printed commands failed"; }
+n_pw=$(grep -c 'Password for demo@' "$T/cmds.out" || true)
+[ "$n_pw" = 1 ] || { cat "$T/cmds.out"; fail "the password was asked $n_pw times, not once"; }
+grep -q 'logged in as demo' "$T/cmds.out" || { cat "$T/cmds.out"; fail "jwtctl login did not say it logged in"; }
 grep -q '"access_token":"ey' "$T/cmds.out" || { cat "$T/cmds.out"; fail "no token from the printed curl"; }
 grep -q '"token_type":"Bearer"' "$T/cmds.out" || fail "token_type is not Bearer"
 grep -q 'successfully authenticated' "$T/cmds.out" || { cat "$T/cmds.out"; fail "the printed login did not authenticate"; }
 grep -q '"sub":"demo"' "$T/cmds.out" || { cat "$T/cmds.out"; fail "/userinfo did not answer sub demo"; }
-ok "the $n printed commands work as printed: token, pam_jwt.so login, /userinfo"
+ok "the $n printed commands work as printed on a terminal: jwtctl login (password typed once), jwtctl token, pam_jwt.so login, /userinfo, curl"
 
 # Negative paths of the same flow.
 url=http://127.0.0.1:$port

@@ -8,7 +8,7 @@
 # client, in private namespaces (unshare --mount --uts --net --pid):
 # loopback only, hostname web1, /etc a private copy bound over /etc (the
 # users, /etc/hosts, /etc/pam.d/sshd, /etc/ssh, /etc/security, /etc/pamjwt
-# stay in it), tmpfs on /usr/local, /run, /var/log and /var/tmp, a private
+# stay in it), tmpfs on /usr/local, /run, /var/lib, /var/log and /var/tmp, a private
 # copy of libpam's module directory.  `make` and `sudo make install` run
 # for real, in a copy of this tree.
 #
@@ -23,11 +23,13 @@
 #    tests/e2e/unit_privs.sh) with the socket as fd 3 (LISTEN_FDS);
 #    `reload ssh` starts /usr/sbin/sshd -D (port 22, /etc/ssh/sshd_config);
 #  - DNS: /etc/hosts says 127.0.0.1 login.example.com web1;
+#  - /var/lib (the issuer's state_dir): a tmpfs;
 #  - a certificate: a throwaway CA signs login.example.com.crt/.key (the
 #    files the README installs), curl trusts it through CURL_CA_BUNDLE;
 #  - the user: a throwaway alice with a random password; curl's and ssh's
 #    prompts are answered on a pty (readme_deploy.py pty) as a user types:
-#    alice's password for curl -u alice, "yes" for the new host key, the
+#    alice's password for jwtctl login and curl -u alice, "yes" for the new host key
+#    (jwtctl ssh's askpass puts that question to the terminal), the
 #    token for ssh's password prompt ("paste $TOKEN"), then `id -un; exit`.
 # After the README's own steps (which include `jwtctl verify ... --user
 # alice "$TOKEN"` and the scripted `sshpass -e` login), the test checks:
@@ -195,6 +197,7 @@ mount -t tmpfs -o mode=0755 pjwt-local /usr/local &&
 cp -a "$secdir" "$R/security" && mount --bind "$R/security" "$secdir" &&
 mount -t tmpfs -o mode=0755 pjwt-log /var/log &&
 mount -t tmpfs -o mode=1777 pjwt-vartmp /var/tmp &&
+mount -t tmpfs -o mode=0755 pjwt-varlib /var/lib && mkdir /var/lib/sudo &&
 mount --bind "$R/bin/systemctl" /usr/bin/systemctl &&
 . "$TOP/tests/lib/tmpdir.sh" && pamjwt_fresh_run ||
     { echo "namespace setup failed"; exit 1; }
@@ -205,11 +208,16 @@ trap stop_all EXIT
 useradd -M -d /nonexistent -s /bin/sh alice && chpasswd < "$R/chpasswd" ||
     { echo "useradd alice failed"; exit 1; }
 export HOME=$R/home CURL_CA_BUNDLE=$R/ca.pem SUDO_EDITOR=$R/bin/editor
+# jwtctl (libcurl) trusts the system's CA bundle, as on a real client with
+# a company CA installed: the throwaway CA joins the private /etc's.
+cat "$R/ca.pem" >> /etc/ssl/certs/ca-certificates.crt ||
+    { echo "cannot add the test CA to the private CA bundle"; exit 1; }
 
 # The README, on a pty: alice's password for curl, "yes" for the host key,
 # the token for ssh's password prompt, then a command in alice's shell.
 "$PY" "$HELPER" pty "$R/pty.log" \
     "Enter host password for user 'alice':=$R/alice.pw" \
+    "Password for alice@\\S*: =$R/alice.pw" \
     "\(yes/no[^)]*\)\? =:yes\n" \
     "(alice@web1's password|\\(alice@web1\\) Password): =$R/token" \
     "(^|\n)\\\$ \$=:id -un; exit\n" \
@@ -217,6 +225,13 @@ export HOME=$R/home CURL_CA_BUNDLE=$R/ca.pem SUDO_EDITOR=$R/bin/editor
 rc=$?
 [ "$rc" = 0 ] || fail "the README's steps failed (exit $rc)"
 ok "the README's Install, The issuer, Each host and sshd steps ran to the end (exit 0)"
+tr -d '\r' < "$R/pty.log" | sed -n '/^+ jwtctl ssh alice@web1 id -un/,/^+ /p' | grep -qx 'alice' ||
+    fail "the README's jwtctl ssh alice@web1 id -un did not print alice"
+n_pw=$(grep -c 'Password for alice@' "$R/pty.log" || true)
+[ "$n_pw" = 1 ] || fail "alice's password was asked $n_pw times by jwtctl, not once"
+grep -q 'outcome=success reason="refreshed".* aud=ssh:web1' "$R/issuerd.log" ||
+    fail "no refresh for ssh:web1 in the issuer's log"
+ok "the README's jwtctl login (password typed once) and jwtctl ssh alice@web1 logged in as alice"
 grep -q '^+ ssh alice@web1' "$R/pty.log" && tr -d '\r' < "$R/pty.log" |
     sed -n '/^+ ssh alice@web1/,/^+ /p' | grep -qx 'alice' ||
     fail "the interactive ssh alice@web1 did not print alice"

@@ -89,6 +89,9 @@ PAM_SO   = $(B)/pam_jwt.so
 ISSUERD  = $(B)/jwt-issuerd
 JWTCTL   = $(B)/jwtctl
 endif
+# ssh and sudo run their askpass program with only the prompt: this name
+# (a symlink to jwtctl) selects `jwtctl askpass`.
+JWTCTL_ASKPASS = $(dir $(JWTCTL))jwtctl-askpass
 LIBPJWT = $(B)/libpjwt.a
 # The refresh-session store, shared by jwt-issuerd and jwtctl (and tests).
 LIBSTORE = $(B)/libstore.a
@@ -133,7 +136,7 @@ all: lib $(if $(MODULE_SRC),module) $(if $(ISSUERD_SRC),issuer)
 
 lib: $(LIBPJWT)
 module: $(PAM_SO)
-issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(CTL_SRC),$(JWTCTL))
+issuer: $(if $(ISSUERD_SRC),$(ISSUERD)) $(if $(CTL_SRC),$(JWTCTL) $(JWTCTL_ASKPASS))
 tests: all $(TEST_BINS) $(BENCH_BINS) $(filter-out %/replay_fuzz_issuer,$(FUZZ_REPLAYS))
 
 $(B)/%.o: %.c
@@ -163,6 +166,9 @@ $(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBSTORE) $(LIBPJWT)
 $(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBSTORE) $(LIBPJWT)
 	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \
 	  -Wl,-z,relro,-z,now $(CURL_LIBS) $(SQLITE_LIBS) $(CORE_LIBS) -lpthread
+
+$(JWTCTL_ASKPASS): | $(JWTCTL)
+	ln -sfn jwtctl $@
 
 $(B)/tests/%: tests/%.c $(LIBSTORE) $(LIBPJWT)
 	@mkdir -p $(dir $@)
@@ -222,14 +228,15 @@ run: deps-run all
 # no login), and uninstall removes them only while they are unchanged.
 systemdunitdir ?= $(libdir)/systemd/system
 sysusersdir    ?= $(libdir)/sysusers.d
+tmpfilesdir    ?= $(libdir)/tmpfiles.d
 MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jwt-issuerd.8 issuer/jwtctl/jwtctl.1
 # etc/X is installed as $(docdir)/examples/X.
 EXAMPLES  = pam_jwt.conf jwt-issuerd.conf pam.d/jwt-issuer pam.d/sshd.example \
             pam.d/sudo.example pam.d/jwt-issuer-otp sshd_config.d/pam_jwt.conf \
             systemd/jwt-issuerd.service systemd/jwt-issuerd.socket \
-            sysusers.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
+            sysusers.d/jwt-issuerd.conf tmpfiles.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
             fail2ban/filter.d/jwt-issuerd.conf fail2ban/jail.d/jwt-issuerd.local
-EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d nginx fail2ban/filter.d \
+EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d tmpfiles.d nginx fail2ban/filter.d \
             fail2ban/jail.d fail2ban
 # source in etc/ -> path under $(sysconfdir)
 CONFFILES = pam_jwt.conf:security/pam_jwt.conf \
@@ -243,16 +250,18 @@ install: all
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jwt.so
 	$(if $(ISSUERD_SRC),install -m 0755 $(ISSUERD) $(DESTDIR)$(sbindir)/jwt-issuerd)
 	$(if $(CTL_SRC),install -m 0755 $(JWTCTL) $(DESTDIR)$(bindir)/jwtctl)
+	$(if $(CTL_SRC),ln -sfn jwtctl $(DESTDIR)$(bindir)/jwtctl-askpass)
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(mandir)/man$$s && \
 	    install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/ || exit 1; \
 	done
-	install -d $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysusersdir)
+	install -d $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysusersdir) $(DESTDIR)$(tmpfilesdir)
 	for u in jwt-issuerd.service jwt-issuerd.socket; do \
 	    $(UNIT_SED) etc/systemd/$$u > $(DESTDIR)$(systemdunitdir)/$$u && \
 	    chmod 0644 $(DESTDIR)$(systemdunitdir)/$$u || exit 1; \
 	done
 	install -m 0644 etc/sysusers.d/jwt-issuerd.conf $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf
+	install -m 0644 etc/tmpfiles.d/jwt-issuerd.conf $(DESTDIR)$(tmpfilesdir)/jwt-issuerd.conf
 	install -d $(DESTDIR)$(docdir)/examples
 	install -m 0644 README.md $(DESTDIR)$(docdir)/README.md
 	for f in $(EXAMPLES); do \
@@ -267,13 +276,14 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_jwt.so $(DESTDIR)$(sbindir)/jwt-issuerd \
-	      $(DESTDIR)$(bindir)/jwtctl
+	      $(DESTDIR)$(bindir)/jwtctl $(DESTDIR)$(bindir)/jwtctl-askpass
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; \
 	done
 	rm -f $(DESTDIR)$(systemdunitdir)/jwt-issuerd.service \
 	      $(DESTDIR)$(systemdunitdir)/jwt-issuerd.socket \
-	      $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf
+	      $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf \
+	      $(DESTDIR)$(tmpfilesdir)/jwt-issuerd.conf
 	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(docdir)/examples/$$f; done
 	rm -f $(DESTDIR)$(docdir)/README.md
 	for d in $(EXAMPLE_DIRS); do \
@@ -288,7 +298,7 @@ uninstall:
 
 clean:
 	rm -rf build build-* pam_module/pam_jwt.so issuer/jwt-issuerd/jwt-issuerd \
-	      issuer/jwtctl/jwtctl
+	      issuer/jwtctl/jwtctl issuer/jwtctl/jwtctl-askpass
 
 # ---- fuzzing (tests/fuzz: clang libFuzzer with ASan + UBSan) -------------
 # make fuzz [FUZZ_SECONDS=N]  build every tests/fuzz/fuzz_*.c target into

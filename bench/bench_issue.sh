@@ -72,6 +72,7 @@ for ALG in ES256 EdDSA; do
 listen = 127.0.0.1:0
 issuer = https://issuer.test
 signing_key = $T/k.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 threads = $NCPU
 pam_workers = $NCPU

@@ -38,15 +38,30 @@
 #include "signer.h"
 
 struct conv_data {
-    const char *password;
+    const char *password;      /* NULL: answer no prompt (account only) */
     const char *otp;
     int prompts;
     unsigned asked_usec;
+    char *prompt;              /* the unanswered second prompt, for the reply */
 };
+
+/* The text of a second prompt we had no answer for, printable ASCII only
+   (it goes into a JSON answer and the client shows it on a terminal). */
+static void
+keep_prompt(struct conv_data *cd, const char *msg)
+{
+    size_t i, o = 0;
+
+    for (i = 0; msg != NULL && msg[i] != '\0' && o + 1 < PROTO_NAME_MAX; i++)
+        if ((unsigned char)msg[i] >= 0x20 && (unsigned char)msg[i] < 0x7f)
+            cd->prompt[o++] = msg[i];
+    cd->prompt[o] = '\0';
+}
 
 /*
  * First prompt: the password.  Second prompt (an OTP module): the otp form
- * field, or fail.  Informational messages are ignored (PAM_SILENT).
+ * field, or fail, keeping the prompt's text so the client can ask it.
+ * Informational messages are ignored (PAM_SILENT).
  */
 static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp,
@@ -67,8 +82,11 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
         switch (msg[i]->msg_style) {
         case PAM_PROMPT_ECHO_OFF:
         case PAM_PROMPT_ECHO_ON:
-            ans = cd->prompts == 0 ? cd->password
+            ans = cd->password == NULL ? NULL
+                  : cd->prompts == 0 ? cd->password
                   : (cd->prompts == 1 && cd->otp[0] != '\0') ? cd->otp : NULL;
+            if (ans == NULL && cd->password != NULL && cd->prompts == 1)
+                keep_prompt(cd, msg[i]->msg);
             cd->prompts++;
             if (ans == NULL || (r[i].resp = strdup(ans)) == NULL)
                 goto fail;
@@ -163,10 +181,17 @@ pin_modules(void)
     dl_iterate_phdr(pin_one, NULL);
 }
 
+/*
+ * pam_start -> PAM_RHOST -> [pam_authenticate ->] pam_acct_mgmt -> pam_end;
+ * with PROTO_ACCT_ONLY (a refresh) the account stack only, and any prompt
+ * fails.
+ */
 static void
 run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
 {
-    struct conv_data cd = { q->password, q->otp, 0, 0 };
+    int acct_only = (q->flags & PROTO_ACCT_ONLY) != 0;
+    struct conv_data cd = { acct_only ? NULL : q->password, q->otp, 0, 0,
+                            p->prompt };
     struct pam_conv pc = { conv, &cd };
     pam_handle_t *ph = NULL;
     const void *item = NULL;
@@ -191,7 +216,8 @@ run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
                  pam_strerror(ph, rc));
         goto out;
     }
-    rc = pam_authenticate(ph, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+    rc = acct_only ? PAM_SUCCESS
+                   : pam_authenticate(ph, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
     /* The password is not needed any more, whatever happened. */
     OPENSSL_cleanse(q->password, sizeof(q->password));
     OPENSSL_cleanse(q->otp, sizeof(q->otp));
@@ -205,7 +231,8 @@ run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
         default:
             p->outcome = HELPER_OUT_DENIED;
         }
-        snprintf(p->reason, sizeof(p->reason), "%s", pam_strerror(ph, rc));
+        snprintf(p->reason, sizeof(p->reason), "%s%s", pam_strerror(ph, rc),
+                 p->prompt[0] ? " (a second prompt, no otp given)" : "");
         goto out;
     }
     rc = pam_acct_mgmt(ph, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
@@ -238,7 +265,7 @@ run_pam(struct proto_req *q, const struct guard_conf *gc, struct proto_reply *p)
     if (q->flags & PROTO_WANT_GROUPS)
         add_groups(p->user, p);
     p->outcome = HELPER_OUT_OK;
-    snprintf(p->reason, sizeof(p->reason), "authenticated");
+    snprintf(p->reason, sizeof(p->reason), acct_only ? "account ok" : "authenticated");
 out:
     OPENSSL_cleanse(q->password, sizeof(q->password));
     OPENSSL_cleanse(q->otp, sizeof(q->otp));
@@ -258,6 +285,10 @@ request_refusal(const struct proto_req *q)
 
     if (!signer_name_ok(q->user, ISSUER_MAX_USER_LEN))
         return "user name not acceptable";
+    /* An account check carries no credential: one that does is not
+       something the daemon sends. */
+    if ((q->flags & PROTO_ACCT_ONLY) && (q->password[0] || q->otp[0]))
+        return "account check with a password";
     for (i = 0; q->rhost[i] != '\0'; i++)
         if ((unsigned char)q->rhost[i] <= 0x20 || (unsigned char)q->rhost[i] >= 0x7f
             || i >= 64)
@@ -279,6 +310,12 @@ serve(struct proto_req *q, struct proto_reply *p)
         p->outcome = HELPER_OUT_ERROR;
         snprintf(p->reason, sizeof(p->reason), "request refused: %s", why);
         log_warn("PAM helper: refused a request from the HTTP side: %s", why);
+        return;
+    }
+    /* The guard limits password guesses; an account check guesses
+       nothing, and its refusal is no failed login. */
+    if (q->flags & PROTO_ACCT_ONLY) {
+        run_pam(q, &gc, p);
         return;
     }
     v = guard_admit(q->user, &gc);

@@ -130,6 +130,7 @@ proto_reply_encode(const struct proto_reply *p, uint8_t *buf)
     put_u32(&w, p->asked_usec);
     put_str(&w, p->user);
     put_str(&w, p->reason);
+    put_str(&w, p->prompt);
     put_u32(&w, p->ngroups);
     for (i = 0; i < p->ngroups && i < PROTO_MAX_GROUPS; i++)
         put_str(&w, p->groups[i]);
@@ -149,6 +150,7 @@ proto_reply_decode(const uint8_t *buf, size_t len, struct proto_reply *p)
     p->asked_usec = get_u32(&r);
     get_str(&r, p->user, sizeof(p->user));
     get_str(&r, p->reason, sizeof(p->reason));
+    get_str(&r, p->prompt, sizeof(p->prompt));
     p->ngroups = get_u32(&r);
     if (p->ngroups > PROTO_MAX_GROUPS)
         return -1;

@@ -34,7 +34,13 @@ enum helper_outcome {
 };
 
 #define PROTO_WANT_GROUPS 0x1u   /* look up the user's groups (claims_groups) */
-#define PROTO_FLAGS_KNOWN PROTO_WANT_GROUPS
+/* A refresh: the PAM account stack only (pam_acct_mgmt), no
+   authentication; password and otp must be empty.  It tells the caller no
+   more than whether the account may log in now: it proves nothing about
+   any credential, and nothing is signed on its say-so that the session's
+   first login, with a password, did not already allow. */
+#define PROTO_ACCT_ONLY 0x2u
+#define PROTO_FLAGS_KNOWN (PROTO_WANT_GROUPS | PROTO_ACCT_ONLY)
 
 struct proto_req {
     uint32_t seq;
@@ -54,6 +60,9 @@ struct proto_reply {
     uint32_t asked_usec;     /* what PAM_FAIL_DELAY asked for, 0: nothing */
     char user[PROTO_NAME_MAX];   /* PAM_USER after authentication */
     char reason[PROTO_NAME_MAX]; /* short text for the log */
+    /* A prompt PAM asked after the password that the request had no
+       answer for (an OTP module's): the client may ask the user. */
+    char prompt[PROTO_NAME_MAX];
     uint32_t ngroups;
     char groups[PROTO_MAX_GROUPS][PROTO_NAME_MAX];
 };

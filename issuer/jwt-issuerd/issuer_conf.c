@@ -343,6 +343,10 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "fail_delay_ms", offsetof(struct issuer_conf, fail_delay_ms), 0, 60000 },
         { "pam_attempts_per_user", offsetof(struct issuer_conf, pam_attempts_per_user), 0, 1000000 },
         { "pam_attempts_total", offsetof(struct issuer_conf, pam_attempts_total), 0, 1000000 },
+        /* A work day is the point; a month is the most anyone needs. */
+        { "session_lifetime", offsetof(struct issuer_conf, session_lifetime), 0, 31 * 86400 },
+        { "session_idle", offsetof(struct issuer_conf, session_idle), 1, 31 * 86400 },
+        { "rate_limit_per_session", offsetof(struct issuer_conf, rate_per_session), 0, 1000000 },
     };
     static const struct {
         const char *name;
@@ -358,6 +362,7 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "tls_key", offsetof(struct issuer_conf, tls_key) },
         { "user", offsetof(struct issuer_conf, user) },
         { "revoked", offsetof(struct issuer_conf, revoked) },
+        { "state_dir", offsetof(struct issuer_conf, state_dir) },
     };
     struct issuer_conf *c = ctx;
     size_t i;
@@ -382,6 +387,8 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         return set_user_key(c, key, value, err);
     if (strcmp(key, "claims_groups") == 0)
         return pjwt_conf_bool(key, value, &c->claims_groups, err);
+    if (strcmp(key, "session_account_check") == 0)
+        return pjwt_conf_bool(key, value, &c->session_acct_check, err);
     if (strcmp(key, "claim") == 0)
         return set_claim(c, value, err);
     if (strcmp(key, "auth_audience") == 0)
@@ -427,6 +434,12 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
         return pjwt_err_code(err);
     if (c->pam_queue == 0)
         c->pam_queue = c->pam_workers * 16;
+    if (c->state_dir == NULL && pjwt_conf_str(&c->state_dir, "state_dir",
+                                        DEFAULT_STATE_DIR, err) != 0)
+        return pjwt_err_code(err);
+    if (c->state_dir[0] != '/')
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: state_dir must be an "
+                         "absolute path", file);
     if (c->n_auth_audiences == 0
         && add_str(c->auth_audiences, &c->n_auth_audiences, CONF_MAX_AUDIENCES,
                    "auth_audience", c->audience, err) != 0)
@@ -493,6 +506,10 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->fail_delay_ms = 2000;
     c->pam_attempts_per_user = 20;
     c->pam_attempts_total = 600;
+    c->session_lifetime = 8 * 3600;
+    c->session_idle = 3600;
+    c->rate_per_session = 120;
+    c->session_acct_check = 1;
     if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
         goto out;
     if (fill_defaults(c, err) != 0)
@@ -538,6 +555,7 @@ issuer_conf_free(struct issuer_conf *c)
             free(c->clients[i].audiences[j]);
     }
     free(c->revoked);
+    free(c->state_dir);
     free(c->path);
     free(c->issuer);
     free(c->audience);

@@ -93,7 +93,17 @@ struct issuer_conf {
     long pam_attempts_total;
     struct issuer_client clients[CONF_MAX_CLIENTS];
     size_t n_clients;
+    /* Refresh sessions (issuer/sessions/store.h): a password grant starts
+       one unless session_lifetime is 0. */
+    long session_lifetime;             /* seconds, absolute */
+    long session_idle;                 /* seconds without a refresh */
+    long rate_per_session;             /* refreshes a minute per session */
+    int session_acct_check;            /* PAM account stack on every refresh */
+    char *state_dir;                   /* sessions.db lives here */
 };
+
+#define DEFAULT_STATE_DIR "/var/lib/jwt-issuerd"
+
 
 /*
  * Read FILE into a new conf: defaults first, then the file, then derived

@@ -6,7 +6,7 @@
  * daemon reads them) and stop.  Otherwise fork the PAM supervisor while
  * still single threaded and privileged, and before any key is read; bind;
  * drop to `user` (no supplementary groups); make the process non-dumpable;
- * only then read the keys, start the PAM event thread and the HTTP
+ * only then read the keys and open the session store, start the PAM event thread and the HTTP
  * daemons.  The main thread then only waits for signals: SIGHUP reloads
  * config and keys as `user` (a failed load keeps the old state) and has the
  * supervisor re-read its PAM settings; SIGTERM/SIGINT stop accepting, drain
@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "helper_supervisor.h"
 #include "helper_pool.h"
+#include "session_store.h"
 #include "sockets.h"
 #include "startup_warn.h"
 #include "state.h"
@@ -131,6 +132,10 @@ check_config(const char *path, const struct issuer_conf *c)
                 as_user_hint(c, hint, sizeof(hint)));
         return 1;
     }
+    if (session_store_open(st->conf, 1) != 0) {
+        issuer_state_put(st);
+        return 1;
+    }
     fprintf(stdout, "%s: configuration OK; signing %s kid %s; largest token %zu bytes\n",
             path, pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
             st->max_token_len);
@@ -159,6 +164,10 @@ reload(const char *path)
         || old->conf->threads != st->conf->threads
         || (old->conf->tls_cert == NULL) != (st->conf->tls_cert == NULL))
         log_warn("reload: listen, threads, pam_workers and TLS changes need a restart");
+    if ((old->conf->session_lifetime == 0) != (st->conf->session_lifetime == 0)
+        || strcmp(old->conf->state_dir, st->conf->state_dir) != 0)
+        log_warn("reload: turning sessions on or off and state_dir changes "
+                 "need a restart");
     log_info("reloaded %s: signing kid %s (%s), %zu key(s) published", path,
              pjwt_key_kid(st->sign_key), pjwt_alg_name(st->alg),
              pjwt_keyset_count(st->keys));
@@ -288,6 +297,10 @@ main(int argc, char **argv)
                 as_user_hint(conf, hint, sizeof(hint)));
         return 1;
     }
+    /* The store belongs to this user, like the key, and is opened, or
+       created, only now. */
+    if (session_store_open(st->conf, 0) != 0)
+        return 1;
     issuer_state_set(st);
     /* st stays referenced until exit: MHD keeps pointers to its TLS
        certificate and key, which a SIGHUP must not free. */
@@ -310,10 +323,15 @@ main(int argc, char **argv)
              pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
              st->conf->pam_workers);
     for (;;) {
-        int sig = 0;
+        /* Once a minute, when no signal came: forget ended sessions. */
+        struct timespec minute = { 60, 0 };
+        int sig = sigtimedwait(&sigs, NULL, &minute);
 
-        if (sigwait(&sigs, &sig) != 0)
+        if (sig < 0) {
+            if (errno == EAGAIN)
+                session_store_expire();
             continue;
+        }
         if (sig == SIGHUP) {
             log_info("SIGHUP: reloading %s", path);
             reload(path);
@@ -327,6 +345,7 @@ main(int argc, char **argv)
     drain(d, n, rc);
     issuer_state_set(NULL);
     issuer_state_put(st);
+    session_store_close();
     issuer_conf_free(conf);
     log_info(rc ? "stopped: no PAM helpers" : "stopped");
     return rc;

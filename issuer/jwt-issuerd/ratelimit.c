@@ -40,17 +40,18 @@ decay(struct kt_entry *e, long limit, double now)
 }
 
 struct limits {
-    long per_ip, per_user;
+    long per_ip, per_user, per_session;
     double now;
 };
 
 /* Keys are "i:BUCKET" (address), "u:USER" or "v:BUCKET|USER" (user, or
    user+ip: another prefix, so a reload between the two never mixes
-   them); the limit of that kind. */
+   them), "s:SESSION" (refreshes); the limit of that kind. */
 static long
 limit_of(const struct kt_entry *e, const struct limits *l)
 {
-    return e->key[0] == 'i' ? l->per_ip : l->per_user;
+    return e->key[0] == 'i' ? l->per_ip
+           : e->key[0] == 's' ? l->per_session : l->per_user;
 }
 
 static int
@@ -140,7 +141,8 @@ ratelimit_acquire(const struct issuer_conf *c, const char *bucket, const char *u
                   unsigned *retry_after)
 {
     char ip_key[KEY_MAX], user_key[KEY_MAX];
-    struct limits l = { c->rate_per_ip, c->rate_per_user, now_s() };
+    struct limits l = { c->rate_per_ip, c->rate_per_user, c->rate_per_session,
+                        now_s() };
     unsigned a, b;
 
     make_keys(c, bucket, user, ip_key, user_key);
@@ -180,4 +182,30 @@ ratelimit_release(const struct issuer_conf *c, const char *bucket, const char *u
     add(ip_key, c->rate_per_ip, now, -1);
     add(user_key, c->rate_per_user, now, -1);
     pthread_mutex_unlock(&lock);
+}
+
+int
+ratelimit_session(const struct issuer_conf *c, const char *session,
+                  unsigned *retry_after)
+{
+    char key[KEY_MAX];
+    struct limits l = { c->rate_per_ip, c->rate_per_user, c->rate_per_session,
+                        now_s() };
+
+    *retry_after = 0;
+    if (l.per_session <= 0)
+        return 0;
+    snprintf(key, sizeof(key), "s:%s", session);
+    pthread_mutex_lock(&lock);
+    *retry_after = over(key, l.per_session, l.now);
+    if (*retry_after == 0) {
+        if (table.n >= RATELIMIT_MAX_KEYS - 2)
+            keytable_sweep(&table, leaked_away, &l);
+        if (!room_for(key, l.per_session))
+            *retry_after = 1;   /* cannot be counted: refused, as above */
+        else
+            add(key, l.per_session, l.now, 1);
+    }
+    pthread_mutex_unlock(&lock);
+    return *retry_after > 0;
 }

@@ -29,6 +29,15 @@
 
 #ifndef RATELIMIT_MAX_KEYS      /* a test builds ratelimit.c with a small table */
 #define RATELIMIT_MAX_KEYS 65536
+/*
+ * Refreshes of one session (rate_limit_per_session a minute, 0: no
+ * limit): every refresh counts, none is given back, so a client stuck in a
+ * loop, or a stolen refresh token racing its owner, is slowed down.  0, or
+ * 1 with *retry_after set.
+ */
+int ratelimit_session(const struct issuer_conf *c, const char *session,
+                      unsigned *retry_after);
+
 #endif
 
 /* Check bucket and user (NULL: the address only) against c's limits (0
@@ -42,5 +51,14 @@ int ratelimit_acquire(const struct issuer_conf *c, const char *bucket,
    fail (success, server error, refused for load): take it back. */
 void ratelimit_release(const struct issuer_conf *c, const char *bucket,
                        const char *user);
+
+/*
+ * Refreshes of one session (rate_limit_per_session a minute, 0: no
+ * limit): every refresh counts, none is given back, so a client stuck in a
+ * loop, or a stolen refresh token racing its owner, is slowed down.  0, or
+ * 1 with *retry_after set.
+ */
+int ratelimit_session(const struct issuer_conf *c, const char *session,
+                      unsigned *retry_after);
 
 #endif

@@ -7,6 +7,7 @@
 #include "http.h"
 
 extern const struct route route_token;           /* routes_token.c */
+extern const struct route route_revoke;          /* routes_revoke.c */
 extern const struct route route_jwks;            /* routes_wellknown.c */
 extern const struct route route_as_metadata;
 extern const struct route route_healthz;

@@ -1,6 +1,8 @@
 /*
  * routes_token.c: POST /token, the OAuth 2.0 resource-owner password grant
- * (RFC 6749 4.3, errors 5.2).
+ * (RFC 6749 4.3, errors 5.2), and what it shares with the refresh_token
+ * grant (token_refresh.c): the checks of the form, the client and the
+ * audience, the held answers, signing and the answer.
  *
  * Phases: the form is decoded as it arrives (token_form.c); at the end the
  * request is checked (grant, credentials, scope, audience), throttled
@@ -25,6 +27,7 @@
 #include "ratelimit.h"
 #include "routes.h"
 #include "scope.h"
+#include "session_store.h"
 #include "signer.h"
 #include "state.h"
 #include "token_req.h"
@@ -65,8 +68,9 @@ token_reply_error(struct req *r, unsigned status, enum token_error e,
     return http_reply_oauth_error(r, status, token_error_name[e], desc, headers);
 }
 
-static void
-log_login(struct token_req *t, const char *outcome, const char *reason)
+void
+token_log(struct token_req *t, const char *outcome, const char *reason,
+          const char *extra)
 {
     char user[PJWT_EXCERPT_BUF(LOG_USER_MAX)], why[PJWT_EXCERPT_BUF(LOG_REASON_MAX)];
     char client[PJWT_EXCERPT_BUF(LOG_USER_MAX)];
@@ -74,7 +78,7 @@ log_login(struct token_req *t, const char *outcome, const char *reason)
     /* The client id is not a secret (RFC 6749 2.2); its secret is never
        logged.  "-" when the request named none. */
     log_info("login: addr=%s user=%s outcome=%s reason=\"%s\" client=%s "
-             "delay_ms=%u",
+             "delay_ms=%u%s%s",
              t->r->client,
              pjwt_excerpt(t->job.req.user, PJWT_EXCERPT_CSTR, LOG_USER_MAX,
                           PJWT_EXCERPT_WORD, user, sizeof(user)),
@@ -83,7 +87,13 @@ log_login(struct token_req *t, const char *outcome, const char *reason)
                           sizeof(why)),
              pjwt_excerpt(t->client_id, PJWT_EXCERPT_CSTR, LOG_USER_MAX,
                           PJWT_EXCERPT_WORD, client, sizeof(client)),
-             t->delay_ms);
+             t->delay_ms, t->is_refresh ? " grant=refresh" : "", extra);
+}
+
+static void
+log_login(struct token_req *t, const char *outcome, const char *reason)
+{
+    token_log(t, outcome, reason, "");
 }
 
 static void
@@ -94,10 +104,8 @@ resume_timer(struct pool_timer *tm)
     http_resume(t->r);
 }
 
-/* Resume the suspended connection delay_usec after the request was
-   complete (at once when that has passed). */
-static void
-delay_then_resume(struct token_req *t, unsigned delay_usec)
+void
+token_delay_then_resume(struct token_req *t, unsigned delay_usec)
 {
     t->delay_ms = delay_usec / 1000u;
     t->timer.due_ns = t->arrival_ns + (uint64_t)delay_usec * 1000u;
@@ -105,16 +113,16 @@ delay_then_resume(struct token_req *t, unsigned delay_usec)
     helper_pool_timer_add(&t->timer);
 }
 
-static unsigned
-own_delay_usec(const struct issuer_conf *c)
+unsigned
+token_fail_delay_usec(const struct issuer_conf *c)
 {
     return faildelay_usec(c->fail_delay_ms,
                           __atomic_load_n(&last_asked_usec, __ATOMIC_RELAXED));
 }
 
 /* Event thread: PAM has answered. */
-static void
-helper_done(struct helper_job *job)
+void
+token_helper_done(struct helper_job *job)
 {
     struct token_req *t = container_of(job, struct token_req, job);
     const struct issuer_conf *c = t->r->st->conf;
@@ -133,8 +141,10 @@ helper_done(struct helper_job *job)
        that count (a timeout or a server error is not the user's). */
     if (t->outcome == HELPER_OUT_OK || t->outcome == HELPER_OUT_ERROR
         || t->outcome == HELPER_OUT_TIMEOUT)
-        ratelimit_release(c, t->r->bucket, t->job.req.user);
-    if (t->outcome == HELPER_OUT_OK || t->outcome == HELPER_OUT_TIMEOUT) {
+        ratelimit_release(c, t->r->bucket, t->rl_user);
+    /* An account check guessed nothing: its answer is not held. */
+    if (t->outcome == HELPER_OUT_OK || t->outcome == HELPER_OUT_TIMEOUT
+        || t->is_refresh) {
         http_resume(t->r);
         return;
     }
@@ -142,8 +152,32 @@ helper_done(struct helper_job *job)
         __atomic_store_n(&last_asked_usec, job->reply.asked_usec, __ATOMIC_RELAXED);
     /* The helper's delay; our own when it gave none (it died, or the
        refusal came after PAM said yes). */
-    delay_then_resume(t, job->reply.delay_usec > 0 ? job->reply.delay_usec
-                                                   : own_delay_usec(c));
+    token_delay_then_resume(t, job->reply.delay_usec > 0 ? job->reply.delay_usec
+                                                   : token_fail_delay_usec(c));
+}
+
+/*
+ * A refused password grant; with the text of a second prompt PAM asked and
+ * the request did not answer (an OTP module), so a client can ask its user
+ * and retry with otp.  The prompt is part of the PAM stack, not of the
+ * answer to the password: a stack that asks it whatever the password was
+ * (pam_unix `required`, as in etc/pam.d/jwt-issuer-otp) tells nothing.
+ */
+static enum MHD_Result
+reply_refused(struct token_req *t)
+{
+    static const char *const nostore[] = {
+        "Cache-Control", "no-store", "Pragma", "no-cache", NULL
+    };
+    json_auto_t *j = NULL;
+
+    if (t->job.reply.prompt[0] == '\0')
+        return token_reply_error(t->r, MHD_HTTP_BAD_REQUEST, TOKEN_INVALID_GRANT,
+                                 REFUSED_DESC, NULL);
+    j = json_pack("{s:s, s:s, s:s}", "error", "invalid_grant",
+                  "error_description", "a second prompt needs an answer (otp)",
+                  "pamjwt_prompt", t->job.reply.prompt);
+    return j ? http_reply_json(t->r, MHD_HTTP_BAD_REQUEST, j, nostore) : MHD_NO;
 }
 
 static enum MHD_Result
@@ -162,8 +196,7 @@ answer_failure(struct token_req *t)
         /* One metric too: /metrics may be as public as /token. */
         metrics_login(LOGIN_DENIED);
         log_login(t, "fail", reason);
-        return token_reply_error(r, MHD_HTTP_BAD_REQUEST, TOKEN_INVALID_GRANT,
-                                 REFUSED_DESC, NULL);
+        return reply_refused(t);
     case HELPER_OUT_ERROR:
         metrics_login(LOGIN_ERROR);
         log_login(t, "error", reason);
@@ -178,21 +211,96 @@ answer_failure(struct token_req *t)
     return MHD_NO;
 }
 
-static enum MHD_Result
-answer(struct token_req *t)
+int
+token_grant_claims(struct token_req *t, const char **groups, size_t *ngroups,
+                   char *scope)
+{
+    const struct proto_reply *p = &t->job.reply;
+    uint32_t i;
+
+    for (i = 0; i < p->ngroups && i < PROTO_MAX_GROUPS; i++)
+        groups[i] = p->groups[i];
+    *ngroups = i;
+    scope[0] = '\0';
+    /* The password was right (or the session's was) and the account is
+       good: telling that the user may not have this scope reveals no more
+       than a token would. */
+    if (t->scope[0]
+        && !scope_grant(t->r->st->conf, t->scope, groups, i, scope,
+                        ISSUER_MAX_SCOPE_LEN + 1))
+        return -1;
+    return 0;
+}
+
+char *
+token_sign(struct token_req *t, const char *user, const char *scope,
+           const char *const *groups, size_t ngroups, char *jti, pjwt_err *err)
+{
+    const struct issuer_state *st = t->r->st;
+
+    return signer_issue(st, user, t->audience[0] ? t->audience : st->conf->audience,
+                        scope[0] ? scope : NULL, groups, ngroups, time(NULL),
+                        jti, err);
+}
+
+enum MHD_Result
+token_reply_ok(struct token_req *t, char *tok, const char *scope,
+               const struct store_session *s, const char *rt)
 {
     static const char *const nostore[] = {
         "Cache-Control", "no-store", "Pragma", "no-cache", NULL
     };
+    const struct issuer_state *st = t->r->st;
+    json_auto_t *body = json_pack("{s:s, s:s, s:I}", "access_token", tok,
+                                  "token_type", "Bearer", "expires_in",
+                                  (json_int_t)st->conf->token_lifetime);
+
+    pjwt_secret_free(tok, strlen(tok));
+    if (body == NULL)
+        return MHD_NO;
+    if (scope[0])
+        json_object_set_new(body, "scope", json_string(scope));
+    /* RFC 6749 5.1 refresh_token; the session's limits, so a client can
+       say when its user must log in again. */
+    if (s != NULL
+        && (json_object_set_new(body, "refresh_token", json_string(rt)) != 0
+            || json_object_set_new(body, "pamjwt_session", json_string(s->id)) != 0
+            || json_object_set_new(body, "pamjwt_session_expires",
+                                   json_integer(s->expires)) != 0
+            || json_object_set_new(body, "pamjwt_session_idle",
+                                   json_integer(s->idle)) != 0))
+        return MHD_NO;
+    return http_reply_json(t->r, MHD_HTTP_OK, body, nostore);
+}
+
+/* " session=ID jti=J aud=A" for the success line (no secret in it). */
+void
+token_log_issued(char *buf, size_t cap, const struct token_req *t,
+                 const char *session, const char *jti)
+{
+    char aud[PJWT_EXCERPT_BUF(LOG_REASON_MAX)];
+
+    snprintf(buf, cap, " session=%s jti=%s aud=%s", session[0] ? session : "-",
+             jti, pjwt_excerpt(t->audience[0] ? t->audience
+                                              : t->r->st->conf->audience,
+                               PJWT_EXCERPT_CSTR, LOG_REASON_MAX,
+                               PJWT_EXCERPT_WORD, aud, sizeof(aud)));
+}
+
+static enum MHD_Result
+answer(struct token_req *t)
+{
     struct req *r = t->r;
-    const struct issuer_state *st = r->st;
     const struct proto_reply *p = &t->job.reply;
     const char *groups[PROTO_MAX_GROUPS];
-    char scope[ISSUER_MAX_SCOPE_LEN + 1];
-    json_auto_t *body = NULL;
+    char scope[ISSUER_MAX_SCOPE_LEN + 1], jti[SIGNER_JTI_LEN + 1];
+    char rt[REFRESH_TOKEN_LEN + 1], extra[400];
+    struct store_session sess;
+    enum MHD_Result res;
+    size_t ng;
     pjwt_err err;
     char *tok;
-    uint32_t i;
+    int with_session;
 
     if (t->throttled) {
         char ra[16];
@@ -220,50 +328,77 @@ answer(struct token_req *t)
                                  "client authentication failed",
                                  t->basic_client ? basic : NULL);
     }
+    if (t->is_refresh)
+        return token_refresh_answer(t);
     if (t->outcome != HELPER_OUT_OK)
         return answer_failure(t);
-    for (i = 0; i < p->ngroups && i < PROTO_MAX_GROUPS; i++)
-        groups[i] = p->groups[i];
-    /* The password was right and the account is good: telling that the
-       user may not have this scope reveals no more than a token would. */
-    if (t->scope[0]
-        && !scope_grant(st->conf, t->scope, groups, i, scope, sizeof(scope))) {
+    if (token_grant_claims(t, groups, &ng, scope) != 0) {
         metrics_login(LOGIN_INVALID);
         log_login(t, "invalid", "scope not permitted to this user");
         return token_reply_error(r, MHD_HTTP_BAD_REQUEST, TOKEN_INVALID_SCOPE,
                                  "scope not allowed", NULL);
     }
+    /* The session first: a store that fails gives no token at all. */
+    memset(&sess, 0, sizeof(sess));
+    rt[0] = '\0';
+    with_session = r->st->conf->session_lifetime > 0 && session_store() != NULL;
+    if (with_session && token_session_create(t, p->user, &sess, rt, &err) != 0) {
+        metrics_login(LOGIN_ERROR);
+        log_login(t, "error", err.msg);
+        return token_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                 TOKEN_TEMPORARILY_UNAVAILABLE,
+                                 "session store unavailable", NULL);
+    }
     pjwt_err_clear(&err);
-    tok = signer_issue(st, p->user, t->audience[0] ? t->audience : st->conf->audience,
-                       t->scope[0] ? scope : NULL, groups, i, time(NULL), &err);
+    tok = token_sign(t, p->user, scope, groups, ng, jti, &err);
     if (tok == NULL) {
+        OPENSSL_cleanse(rt, sizeof(rt));
         metrics_login(LOGIN_ERROR);
         log_login(t, "error", err.msg);
         return token_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                  TOKEN_SERVER_ERROR, NULL, NULL);
     }
-    body = json_pack("{s:s, s:s, s:I}", "access_token", tok, "token_type", "Bearer",
-                     "expires_in", (json_int_t)st->conf->token_lifetime);
-    pjwt_secret_free(tok, strlen(tok));
-    if (body == NULL)
-        return MHD_NO;
-    if (t->scope[0])
-        json_object_set_new(body, "scope", json_string(scope));
     metrics_login(LOGIN_OK);
+    token_log_issued(extra, sizeof(extra), t, sess.id, jti);
     /* Log the PAM user when a module mapped the name (log_login escapes
        it as it does every reason). */
-    log_login(t, "success", strcmp(p->user, t->job.req.user) == 0
-                                ? "authenticated" : p->user);
-    return http_reply_json(r, MHD_HTTP_OK, body, nostore);
+    token_log(t, "success", strcmp(p->user, t->job.req.user) == 0
+                                ? "authenticated" : p->user, extra);
+    res = token_reply_ok(t, tok, scope, with_session ? &sess : NULL, rt);
+    OPENSSL_cleanse(rt, sizeof(rt));
+    return res;
 }
 
-static enum MHD_Result
-refuse(struct token_req *t, enum token_error e, const char *desc)
+enum MHD_Result
+token_refuse(struct token_req *t, enum token_error e, const char *desc)
 {
     metrics_login(LOGIN_INVALID);
     log_login(t, "invalid", desc);
     OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
+    OPENSSL_cleanse(t->refresh, sizeof(t->refresh));
     return token_reply_error(t->r, MHD_HTTP_BAD_REQUEST, e, desc, NULL);
+}
+
+/* What each grant needs in the form: NULL, or why the request is refused. */
+static const char *
+grant_fields(const struct token_req *t)
+{
+    unsigned user_fields = (1u << F_USER) | (1u << F_PASS) | (1u << F_OTP);
+
+    if (t->is_refresh) {
+        if (!(t->seen & (1u << F_REFRESH)) || t->refresh[0] == '\0')
+            return "refresh_token required";
+        /* RFC 6749 6 has none of these; a client that sends them has
+           mixed two grants up. */
+        if (t->seen & user_fields)
+            return "username, password and otp are not part of a refresh";
+        return NULL;
+    }
+    if (t->job.req.user[0] == '\0' || !(t->seen & (1u << F_PASS)))
+        return "username and password required";
+    if (t->seen & (1u << F_REFRESH))
+        return "refresh_token is not part of the password grant";
+    return NULL;
 }
 
 static enum MHD_Result
@@ -276,28 +411,34 @@ token_start(struct token_req *t)
     int name_ok, client_ok;
 
     t->arrival_ns = helper_pool_now_ns();
+    t->rl_user = t->job.req.user;
     if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
         t->bad = "malformed form body";
     t->pp = NULL;
     if (t->bad == NULL && r->body_len == 0)
         t->bad = "form body with grant_type required";
     if (t->bad != NULL)
-        return refuse(t, TOKEN_INVALID_REQUEST, t->bad);
+        return token_refuse(t, TOKEN_INVALID_REQUEST, t->bad);
     if ((bad = token_form_basic(t)) != NULL)
-        return refuse(t, TOKEN_INVALID_REQUEST, bad);
+        return token_refuse(t, TOKEN_INVALID_REQUEST, bad);
     if (!(t->seen & (1u << F_GRANT)))
-        return refuse(t, TOKEN_INVALID_REQUEST, "grant_type missing");
-    if (strcmp(t->grant, "password") != 0)
-        return refuse(t, TOKEN_UNSUPPORTED_GRANT_TYPE,
-                      "only the password grant is supported");
-    if (t->job.req.user[0] == '\0' || !(t->seen & (1u << F_PASS)))
-        return refuse(t, TOKEN_INVALID_REQUEST, "username and password required");
+        return token_refuse(t, TOKEN_INVALID_REQUEST, "grant_type missing");
+    t->is_refresh = strcmp(t->grant, "refresh_token") == 0;
+    if (!t->is_refresh && strcmp(t->grant, "password") != 0)
+        return token_refuse(t, TOKEN_UNSUPPORTED_GRANT_TYPE,
+                            "only the password and refresh_token grants are "
+                            "supported");
+    if (t->is_refresh && (c->session_lifetime == 0 || session_store() == NULL))
+        return token_refuse(t, TOKEN_UNSUPPORTED_GRANT_TYPE,
+                            "refresh tokens are not enabled here");
+    if ((bad = grant_fields(t)) != NULL)
+        return token_refuse(t, TOKEN_INVALID_REQUEST, bad);
     /* Before PAM, so asking for an unlisted scope tells nothing about the
        password; group-restricted scopes are decided after it (answer). */
     if ((t->seen & (1u << F_SCOPE)) && !scope_listed(c, t->scope))
-        return refuse(t, TOKEN_INVALID_SCOPE, "scope not allowed");
+        return token_refuse(t, TOKEN_INVALID_SCOPE, "scope not allowed");
     if ((t->seen & (1u << F_AUD)) && !issuer_conf_audience_ok(c, t->audience))
-        return refuse(t, TOKEN_INVALID_REQUEST, "audience not allowed");
+        return token_refuse(t, TOKEN_INVALID_REQUEST, "audience not allowed");
     client_ok = clients_authenticate(c, r->st->client_secrets,
                                      (t->seen & (1u << F_CLIENT_ID))
                                          ? t->client_id : NULL,
@@ -310,8 +451,13 @@ token_start(struct token_req *t)
     if (client_ok && client != NULL && client->n_audiences > 0
         && !issuer_conf_audience_in(client->audiences, client->n_audiences,
                                     t->audience[0] ? t->audience : c->audience))
-        return refuse(t, TOKEN_INVALID_REQUEST,
-                      "audience not allowed for this client");
+        return token_refuse(t, TOKEN_INVALID_REQUEST,
+                            "audience not allowed for this client");
+    /* The client a session is bound to: the authenticated one's id. */
+    snprintf(t->session_client, sizeof(t->session_client), "%s",
+             client_ok && client != NULL ? client->id : "");
+    if (t->is_refresh)
+        return token_refresh_start(t, client_ok, why);
 
     /* Throttled, a name no token can carry or a client that failed to
        authenticate: answered like a PAM failure, after the same delay,
@@ -339,7 +485,7 @@ token_start(struct token_req *t)
         OPENSSL_cleanse(&t->job.req.password, sizeof(t->job.req.password));
         t->state = T_DONE;
         http_suspend(r);
-        delay_then_resume(t, own_delay_usec(c));
+        token_delay_then_resume(t, token_fail_delay_usec(c));
         return MHD_YES;
     }
     if (helper_pool_reserve() != 0) {
@@ -355,7 +501,7 @@ token_start(struct token_req *t)
     snprintf(t->job.req.rhost, sizeof(t->job.req.rhost), "%s", r->client);
     t->job.req.flags = c->claims_groups || scope_needs_groups(c, t->scope)
                            ? PROTO_WANT_GROUPS : 0;
-    t->job.done = helper_done;
+    t->job.done = token_helper_done;
     t->state = T_PENDING;
     http_suspend(r);
     helper_pool_submit(&t->job);

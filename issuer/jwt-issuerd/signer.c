@@ -116,10 +116,10 @@ sign_claims(const struct issuer_state *st, json_t *claims, pjwt_err *err)
 char *
 signer_issue(const struct issuer_state *st, const char *sub, const char *aud,
              const char *scope, const char *const *groups, size_t ngroups,
-             time_t now, pjwt_err *err)
+             time_t now, char *jti_out, pjwt_err *err)
 {
     unsigned char rnd[16];
-    char jti[32];
+    char jti[SIGNER_JTI_LEN + 1];
     json_auto_t *claims = NULL;
 
     if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
@@ -127,6 +127,8 @@ signer_issue(const struct issuer_state *st, const char *sub, const char *aud,
         return NULL;
     }
     pjwt_b64url_encode(rnd, sizeof(rnd), jti);
+    if (jti_out != NULL)
+        memcpy(jti_out, jti, sizeof(jti));
     claims = make_claims(st, sub, aud, scope, groups, ngroups, (json_int_t)now, jti);
     if (claims == NULL) {
         PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");

@@ -24,12 +24,14 @@ int signer_scope_ok(const char *s);
  * Sign a token for sub (already checked with signer_name_ok) with audience
  * aud, optional scope and groups (names failing signer_name_ok or beyond
  * ISSUER_MAX_GROUPS are left out).  Returns a malloc'd token (caller
- * frees) or NULL with *err set.
+ * frees) or NULL with *err set; jti (NULL: not wanted) gets the token's
+ * jti, for the log line that ties it to the login.
  */
+#define SIGNER_JTI_LEN 22
 char *signer_issue(const struct issuer_state *st, const char *sub,
                    const char *aud, const char *scope,
                    const char *const *groups, size_t ngroups, time_t now,
-                   pjwt_err *err);
+                   char *jti, pjwt_err *err);
 
 /*
  * Sign the largest token this configuration can produce and refuse

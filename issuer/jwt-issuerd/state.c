@@ -194,7 +194,7 @@ build_metadata(struct issuer_state *st, pjwt_err *err)
     const struct issuer_conf *c = st->conf;
     const char *iss = c->issuer;
     size_t n = strlen(iss), i;
-    char base[1024], tok[1100], jwks[1100];
+    char base[1024], tok[1100], jwks[1100], rev[1100];
     json_auto_t *as = NULL;
     json_t *scopes;
 
@@ -206,6 +206,7 @@ build_metadata(struct issuer_state *st, pjwt_err *err)
     base[n] = '\0';
     snprintf(tok, sizeof(tok), "%s/token", base);
     snprintf(jwks, sizeof(jwks), "%s/.well-known/jwks.json", base);
+    snprintf(rev, sizeof(rev), "%s/revoke", base);
     as = json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:[sss]}",
                    "issuer", iss, "token_endpoint", tok, "jwks_uri", jwks,
                    "grant_types_supported", "password",
@@ -213,6 +214,15 @@ build_metadata(struct issuer_state *st, pjwt_err *err)
                    "token_endpoint_auth_methods_supported",
                    "client_secret_basic", "client_secret_post", "none");
     if (as == NULL)
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    /* Sessions: the refresh_token grant and RFC 7009 revocation, whose
+       client authentication is the token endpoint's. */
+    if (c->session_lifetime > 0
+        && (json_array_append_new(json_object_get(as, "grant_types_supported"),
+                                  json_string("refresh_token")) != 0
+            || json_object_set_new(as, "revocation_endpoint", json_string(rev)) != 0
+            || json_object_set(as, "revocation_endpoint_auth_methods_supported",
+                               json_object_get(as, "token_endpoint_auth_methods_supported")) != 0))
         return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     if (c->n_scopes > 0) {
         if ((scopes = json_array()) == NULL

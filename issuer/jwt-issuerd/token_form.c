@@ -26,6 +26,8 @@ token_form_free(void *p)
         MHD_destroy_post_processor(t->pp);
     OPENSSL_cleanse(&t->job.req, sizeof(t->job.req));
     OPENSSL_cleanse(t->client_secret, sizeof(t->client_secret));
+    OPENSSL_cleanse(t->refresh, sizeof(t->refresh));
+    OPENSSL_cleanse(t->token, sizeof(t->token));
     free(t);
 }
 
@@ -37,16 +39,19 @@ field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
     struct token_req *t = cls;
     static const char *const names[F_COUNT] = {
         "grant_type", "username", "password", "scope", "audience", "otp",
-        "client_id", "client_secret"
+        "client_id", "client_secret", "refresh_token", "token",
+        "token_type_hint"
     };
     char *dst[F_COUNT] = {
         t->grant, t->job.req.user, t->job.req.password, t->scope, t->audience,
-        t->job.req.otp, t->client_id, t->client_secret
+        t->job.req.otp, t->client_id, t->client_secret, t->refresh, t->token,
+        t->hint
     };
     size_t cap[F_COUNT] = {
         sizeof(t->grant), sizeof(t->job.req.user), sizeof(t->job.req.password),
         sizeof(t->scope), sizeof(t->audience), sizeof(t->job.req.otp),
-        sizeof(t->client_id), sizeof(t->client_secret)
+        sizeof(t->client_id), sizeof(t->client_secret), sizeof(t->refresh),
+        sizeof(t->token), sizeof(t->hint)
     };
     int i;
 
@@ -211,12 +216,15 @@ token_form_basic(struct token_req *t)
     const char *b64, *bad = NULL;
     const unsigned char *colon;
     size_t n, k, pad, len, i, ulen;
-    int dl;
+    int dl, user_grant;
 
     if (h == NULL || strncasecmp(h, "Basic", 5) != 0
         || (h[5] != ' ' && h[5] != '\t' && h[5] != '\0'))
         return NULL;
-    if (!(t->seen & (1u << F_USER)) && (t->seen & (1u << F_PASS)))
+    /* Only the password grant has user credentials; for the others (a
+       refresh, /revoke) HTTP Basic is the client's. */
+    user_grant = strcmp(t->grant, "password") == 0;
+    if (user_grant && !(t->seen & (1u << F_USER)) && (t->seen & (1u << F_PASS)))
         return "credentials in both the form and HTTP Basic";
     b64 = h + 5 + strspn(h + 5, " \t");
     n = strlen(b64);
@@ -245,7 +253,7 @@ token_form_basic(struct token_req *t)
         bad = malformed;
         goto out;
     }
-    if (t->seen & (1u << F_USER)) {
+    if ((t->seen & (1u << F_USER)) || !user_grant) {
         bad = basic_client(t, dec, len, colon);
         goto out;
     }

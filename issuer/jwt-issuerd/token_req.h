@@ -11,12 +11,18 @@
 #include "helper_pool.h"
 #include "http.h"
 #include "issuer_conf.h"
+#include "session_store.h"
 
 enum tstate { T_NEW = 0, T_PENDING, T_DONE };
 
-/* Form fields we read; each may appear once (RFC 6749 3.2). */
+/* Form fields we read; each may appear once (RFC 6749 3.2).  /revoke
+   (RFC 7009) reads the same form: token, token_type_hint, the client's. */
 enum { F_GRANT, F_USER, F_PASS, F_SCOPE, F_AUD, F_OTP, F_CLIENT_ID,
-       F_CLIENT_SECRET, F_COUNT };
+       F_CLIENT_SECRET, F_REFRESH, F_TOKEN, F_HINT, F_COUNT };
+
+/* Longer than any refresh token; an access token given to /revoke may be
+   this long and is not ours to revoke. */
+#define TOKEN_FIELD_MAX 2048
 
 struct token_req {
     struct req *r;
@@ -29,12 +35,21 @@ struct token_req {
     char audience[256];
     char client_id[CONF_MAX_CLIENT_ID];
     char client_secret[CLIENT_SECRET_MAX + 1];   /* cleansed on free */
+    char refresh[REFRESH_TOKEN_LEN + 2];   /* refresh_token; cleansed */
+    char token[TOKEN_FIELD_MAX];   /* /revoke's token; cleansed */
+    char hint[32];                 /* /revoke's token_type_hint */
     int basic_client;              /* HTTP Basic authenticated the client */
     int client_failed;             /* answered 401 invalid_client */
     struct helper_job job;         /* user, password and otp live in job.req */
     struct pool_timer timer;
     uint64_t arrival_ns;           /* the request was complete (fail delays
                                       are measured from here) */
+    /* refresh_token grant: the session found, and what it is checked as */
+    int is_refresh;
+    struct store_session sess;
+    uint8_t rt_hash[STORE_HASH_LEN];
+    const char *rl_user;           /* the user key ratelimit_acquire counted */
+    char session_client[CONF_MAX_CLIENT_ID];   /* authenticated client, "" */
     /* result */
     enum helper_outcome outcome;
     unsigned delay_ms;             /* how long the answer was held */
@@ -62,6 +77,58 @@ enum token_error {
 enum MHD_Result token_reply_error(struct req *r, unsigned status,
                                   enum token_error e, const char *desc,
                                   const char *const *headers);
+
+/* The one "login:" line per /token attempt (routes_token.c); extra is ""
+   or more " key=value" pairs for the end of the line. */
+void token_log(struct token_req *t, const char *outcome, const char *reason,
+               const char *extra);
+
+/* " session=ID jti=J aud=A" into buf, for a success line. */
+void token_log_issued(char *buf, size_t cap, const struct token_req *t,
+                      const char *session, const char *jti);
+
+/* A request refused as it stands (400, logged "invalid"), before PAM. */
+enum MHD_Result token_refuse(struct token_req *t, enum token_error e,
+                             const char *desc);
+
+/* Held answers: resume the suspended connection once delay_usec has passed
+   since the request was complete; the least failure delay. */
+void token_delay_then_resume(struct token_req *t, unsigned delay_usec);
+unsigned token_fail_delay_usec(const struct issuer_conf *c);
+
+/* The event thread's completion for a PAM job of either grant. */
+void token_helper_done(struct helper_job *job);
+
+/* After PAM said yes: the groups of the reply into groups (PROTO_MAX_GROUPS
+   entries), the scope granted into scope (ISSUER_MAX_SCOPE_LEN + 1, "" for
+   none); -1 when the asked scope is not this user's. */
+int token_grant_claims(struct token_req *t, const char **groups,
+                       size_t *ngroups, char *scope);
+
+/* Sign the access token for user at the request's audience (or the
+   default); jti gets its jti.  NULL with *err set. */
+char *token_sign(struct token_req *t, const char *user, const char *scope,
+                 const char *const *groups, size_t ngroups, char *jti,
+                 pjwt_err *err);
+
+/* 200 with tok (cleansed and freed here), the scope when not "", and when
+   s is not NULL the session: refresh_token rt and its limits. */
+enum MHD_Result token_reply_ok(struct token_req *t, char *tok, const char *scope,
+                               const struct store_session *s, const char *rt);
+
+/*
+ * The refresh side (token_refresh.c).  token_session_create starts the
+ * session of a password grant for user: *s and its first refresh token rt;
+ * 0, or -1 (store error, in *err).  token_refresh_start takes a
+ * refresh_token request once the form, the audience and the client
+ * (client_ok, why) are checked; token_refresh_answer answers it once the
+ * account check is back.
+ */
+int token_session_create(struct token_req *t, const char *user,
+                         struct store_session *s, char *rt, pjwt_err *err);
+enum MHD_Result token_refresh_start(struct token_req *t, int client_ok,
+                                    const char *why);
+enum MHD_Result token_refresh_answer(struct token_req *t);
 
 /* Route callbacks: the request context, then each chunk of the body. */
 enum MHD_Result token_form_begin(struct req *r);

@@ -36,6 +36,8 @@ usage(FILE *f)
           "                      a fresh access token from the session\n"
           "  logout [--issuer URL]  end the session, here and at the issuer\n"
           "  status [--issuer URL]  the stored session (no network)\n"
+          "  ssh [SSH ARGS...]   ssh answering token prompts from the session\n"
+          "  askpass PROMPT      SSH_ASKPASS/SUDO_ASKPASS (also as jwtctl-askpass)\n"
           "\n"
           "`jwtctl COMMAND --help` describes each command; `jwtctl --version`\n"
           "prints the version.\n"
@@ -55,8 +57,17 @@ main(int argc, char **argv)
         { "decode", ctl_decode }, { "verify", ctl_verify },
         { "login", ctl_login }, { "token", ctl_token },
         { "logout", ctl_logout }, { "status", ctl_status },
+        { "askpass", ctl_askpass }, { "ssh", ctl_ssh },
     };
+    const char *base;
     size_t i;
+
+    /* ssh and sudo run their askpass program with the prompt as its only
+       argument: the name jwtctl-askpass (a symlink) selects the verb. */
+    base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    base = base ? base + 1 : argc > 0 ? argv[0] : "";
+    if (strcmp(base, "jwtctl-askpass") == 0)
+        return ctl_askpass(argc, argv);
 
     if (argc < 2) {
         usage(stderr);

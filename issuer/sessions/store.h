@@ -70,6 +70,17 @@ enum store_rc store_create(struct store *st, const struct store_session *s,
                            const uint8_t hash[STORE_HASH_LEN], pjwt_err *err);
 
 /*
+ * Look hash up without changing anything: STORE_OK when it is the live hash
+ * of a session that has not ended at now, STORE_REUSED when it was live
+ * once (the caller ends the session: store_revoke_hash), STORE_ENDED when
+ * its session ended, else STORE_NOT_FOUND; *out filled when found.  The
+ * daemon checks the account between this and store_rotate, so a PAM
+ * failure or timeout never burns a refresh token the client still holds.
+ */
+enum store_rc store_find(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+                         int64_t now, struct store_session *out, pjwt_err *err);
+
+/*
  * The refresh step, atomically: when old is the live hash of a session
  * that has not ended at now, make next its live hash, remember old as
  * used, set last_used = now, count the refresh, fill *out: STORE_OK.  When

@@ -174,7 +174,10 @@ if [ -x "$ISSUERD" ]; then
     mkdir -p "$T/etc/pam.d" && cp etc/pam.d/jwt-issuer "$T/etc/pam.d/" &&
         chmod 0644 "$T/etc/pam.d/jwt-issuer"
     PAMDIR_LINE="pam_confdir = $T/etc/pam.d"
-    uncomment etc/jwt-issuerd.conf > "$T/issuerd.conf"
+    # The default state_dir (/var/lib/jwt-issuerd) is made at install
+    # time; this machine's is not ours to make: a private one instead.
+    mkdir -m 0700 "$T/state"
+    uncomment etc/jwt-issuerd.conf | sed "s|^state_dir = .*|state_dir = $T/state|" > "$T/issuerd.conf"
     echo "$PAMDIR_LINE" >> "$T/issuerd.conf"
     grep -q '^signing_key' "$T/issuerd.conf" || bad "etc/jwt-issuerd.conf: no signing_key line"
     "$ISSUERD" -t -c "$T/issuerd.conf" > "$T/out" 2>&1 ||
@@ -185,8 +188,8 @@ if [ -x "$ISSUERD" ]; then
         grep -v '^pam_confdir' > "$T/demo.conf"
     echo "$PAMDIR_LINE" >> "$T/demo.conf"
     "$ISSUERD" -t -c "$T/demo.conf" > "$T/out" 2>&1 || { cat "$T/out"; bad "etc/demo/jwt-issuerd.conf.in fails -t"; }
-    printf 'issuer = https://login.example.com\nsigning_key = %s\n%s\n' "$T/etc/signing.key" \
-        "$PAMDIR_LINE" > "$T/readme-issuer.conf"
+    printf 'issuer = https://login.example.com\nsigning_key = %s\n%s\nstate_dir = %s\n' \
+        "$T/etc/signing.key" "$PAMDIR_LINE" "$T/state" > "$T/readme-issuer.conf"
     # (the full config of "The issuer", with signing_key and user, runs
     # for real in tests/e2e/readme_deploy.sh)
     awk '/^```/{ if (inb) { inb = 0; if (blk ~ /allowed_audiences/ && blk !~ /(^|\n)signing_key/) printf "%s", blk } else { inb = 1; blk = "" } next }

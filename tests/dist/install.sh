@@ -35,9 +35,11 @@ cat > "$T/expected" <<'EOF'
 ./etc/security/pam_jwt.conf
 ./lib/x86_64-linux-gnu/security/pam_jwt.so
 ./usr/bin/jwtctl
+./usr/bin/jwtctl-askpass
 ./usr/lib/systemd/system/jwt-issuerd.service
 ./usr/lib/systemd/system/jwt-issuerd.socket
 ./usr/lib/sysusers.d/jwt-issuerd.conf
+./usr/lib/tmpfiles.d/jwt-issuerd.conf
 ./usr/sbin/jwt-issuerd
 ./usr/share/doc/pamjwt/README.md
 ./usr/share/doc/pamjwt/examples/fail2ban/filter.d/jwt-issuerd.conf
@@ -53,6 +55,7 @@ cat > "$T/expected" <<'EOF'
 ./usr/share/doc/pamjwt/examples/sysusers.d/jwt-issuerd.conf
 ./usr/share/doc/pamjwt/examples/systemd/jwt-issuerd.service
 ./usr/share/doc/pamjwt/examples/systemd/jwt-issuerd.socket
+./usr/share/doc/pamjwt/examples/tmpfiles.d/jwt-issuerd.conf
 ./usr/share/man/man1/jwtctl.1
 ./usr/share/man/man5/pam_jwt.conf.5
 ./usr/share/man/man8/jwt-issuerd.8
@@ -72,6 +75,7 @@ mode() { stat -c %a "$D/$1"; }
 [ "$(mode lib/x86_64-linux-gnu/security/pam_jwt.so)" = 644 ] || fail "pam_jwt.so mode"
 [ "$(mode usr/sbin/jwt-issuerd)" = 755 ] || fail "jwt-issuerd mode"
 [ "$(mode usr/bin/jwtctl)" = 755 ] || fail "jwtctl mode"
+[ "$(readlink "$D/usr/bin/jwtctl-askpass")" = jwtctl ] || fail "jwtctl-askpass is not a relative link to jwtctl"
 [ "$(mode usr/share/man/man8/pam_jwt.8)" = 644 ] || fail "man page mode"
 cmp -s "${PAMJWT_MODULE:-pam_module/pam_jwt.so}" "$D/lib/x86_64-linux-gnu/security/pam_jwt.so" ||
     fail "installed pam_jwt.so is not the built one"

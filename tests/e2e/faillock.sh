@@ -45,11 +45,11 @@ echo "$usr:$pw" | chpasswd || fail "chpasswd"
 mkdir -p "$T/pam.d" "$T/tally"
 chmod 0700 "$T/tally"
 sed -n 's/^#\(auth\|account\)\([[:space:]]\)/\1\2/p' etc/pam.d/jwt-issuer |
-    sed "s|dir=/var/lib/jwt-issuerd/faillock|dir=$T/tally|" > "$T/pam.d/jwt-issuer"
+    sed "s|dir=/var/lib/jwt-issuerd-faillock|dir=$T/tally|" > "$T/pam.d/jwt-issuer"
 grep -q 'authsucc' "$T/pam.d/jwt-issuer" || fail "no pam_faillock example in etc/pam.d/jwt-issuer"
 [ "$(grep -c "dir=$T/tally" "$T/pam.d/jwt-issuer")" = "$(grep -c pam_faillock "$T/pam.d/jwt-issuer")" ] ||
     fail "a pam_faillock line without the documented dir="
-grep -q "StateDirectory=jwt-issuerd/faillock" etc/systemd/jwt-issuerd.service ||
+grep -q "StateDirectory=jwt-issuerd-faillock" etc/systemd/jwt-issuerd.service ||
     fail "jwt-issuerd.service does not create the documented tally dir"
 sed 's/^/    stack: /' "$T/pam.d/jwt-issuer"
 
@@ -59,6 +59,7 @@ cat > "$T/iss.conf" <<EOF
 listen = 127.0.0.1:$port
 issuer = https://login.example.com
 signing_key = $T/signing.key
+session_lifetime = 0
 pam_confdir = $T/pam.d
 claims_groups = no
 rate_limit_per_user = 0

@@ -49,6 +49,7 @@ audience = ssh:any
 allowed_audiences = ssh:web1, ssh:web2, ssh:$host, sudo:$host
 pam_confdir = $T/pam.d
 claims_groups = no
+session_lifetime = 0
 EOF
     printf '%s\n' "$@" >> "$E/jwt-issuerd.conf"
 }

@@ -60,6 +60,7 @@ conf() {
 listen = 127.0.0.1:$1
 issuer = https://login.example.com
 signing_key = $T/signing.key
+session_lifetime = 0
 pam_confdir = $T/pam.d
 pam_service = jwt-issuer-otp
 claims_groups = no

@@ -83,6 +83,7 @@ cat > "$T/etc/jwt-issuerd.conf" <<EOF
 listen = 127.0.0.1:$port
 issuer = https://login.example.com
 signing_key = $T/etc/signing.key
+session_lifetime = 0
 pam_confdir = $T/pam.d
 claims_groups = no
 user = $svc

@@ -19,6 +19,7 @@ issuer = https://issuer.test
 audience = ssh:host1
 allowed_audiences = ssh:host2
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 EOC
 start_issuerd "$T/iss.conf" "$T/log"

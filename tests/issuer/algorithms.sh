@@ -12,6 +12,7 @@ cat > "$T/hs.conf" <<EOC
 listen = 127.0.0.1:0
 issuer = https://issuer.test
 hmac_secret = $T/hs.key
+session_lifetime = 0
 pam_confdir = $T/pam.d
 EOC
 start_issuerd "$T/hs.conf" "$T/log"
@@ -42,6 +43,7 @@ cat > "$T/rs.conf" <<EOC
 listen = 127.0.0.1:0
 issuer = https://issuer.test
 signing_key = $T/rsa.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 claims_groups = no
 EOC

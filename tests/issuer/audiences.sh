@@ -11,7 +11,7 @@ keygen ES256 "$T/sign.pem"
 matrix_stack
 conf() {   # conf [EXTRA LINE...]
     printf '%s\n' "listen = 127.0.0.1:0" "issuer = https://issuer.test" \
-        "signing_key = $T/sign.pem" "pam_confdir = $T/pam.d" \
+        "signing_key = $T/sign.pem" "pam_confdir = $T/pam.d" "session_lifetime = 0" \
         "rate_limit_per_ip = 0" "rate_limit_per_user = 0" "$@"
 }
 aud_of() {

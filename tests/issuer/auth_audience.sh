@@ -16,6 +16,7 @@ issuer = https://issuer.test
 audience = hosts
 allowed_audiences = ssh:web1, web
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 claims_groups = no
 rate_limit_per_ip = 0

@@ -18,6 +18,7 @@ good_conf() {   # good_conf FILE [extra lines]
         echo "listen = 127.0.0.1:0"
         echo "issuer = https://issuer.test"
         echo "signing_key = $T/sign.pem"
+        echo "session_lifetime = 0"
         echo "pam_confdir = $T/pam.d"
         for l in "$@"; do echo "$l"; done
     } > "$f"

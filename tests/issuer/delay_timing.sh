@@ -22,6 +22,7 @@ cat > "$T/iss.conf" <<EOC
 listen = 127.0.0.1:0
 issuer = https://issuer.test
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 pam_workers = 4
 rate_limit_per_ip = 0

@@ -31,6 +31,7 @@ conf() {
         echo "listen = 127.0.0.1:0"
         echo "issuer = https://issuer.test"
         echo "signing_key = $T/k/sign.pem"
+        echo "session_lifetime = 0"
         echo "publish_key = $T/k/next.pub"
         echo "pam_confdir = $T/pam.d"
         echo "tls_cert = $T/k/tls.crt"

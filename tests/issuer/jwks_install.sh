@@ -18,6 +18,7 @@ listen = 127.0.0.1:0
 issuer = https://issuer.test
 audience = host1
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 pam_workers = 1
 threads = 2

@@ -17,6 +17,7 @@ listen = 127.0.0.1:0
 listen = unix:$T/sock
 issuer = https://issuer.test
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 pam_workers = 1
 pam_queue = 1

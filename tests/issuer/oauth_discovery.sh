@@ -20,6 +20,7 @@ cat > "$T/iss.conf" <<EOC
 listen = 127.0.0.1:0
 issuer = https://127.0.0.1
 signing_key = $T/sign.pem
+session_lifetime = 0
 publish_key = $T/old.pub
 pam_confdir = $T/pam.d
 tls_cert = $T/tls.crt

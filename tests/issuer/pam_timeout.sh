@@ -50,6 +50,7 @@ cat > "$T/iss.conf" <<EOC
 listen = 127.0.0.1:0
 issuer = https://issuer.test
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 pam_workers = 1
 pam_timeout = 2

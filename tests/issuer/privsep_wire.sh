@@ -60,6 +60,7 @@ cat > "$T/iss.conf" <<EOC
 listen = 127.0.0.1:0
 issuer = https://issuer.test
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 user = nobody
 pam_workers = 1
@@ -152,7 +153,7 @@ def reply():
     seq, out, rc, delay, asked = struct.unpack_from("=IiiII", b)
     off = 20
     strs = []
-    for _ in range(2):
+    for _ in range(3):     # user, reason, prompt
         (n,) = struct.unpack_from("=H", b, off)
         strs.append(b[off + 2:off + 2 + n].decode())
         off += 2 + n
@@ -164,7 +165,7 @@ def reply():
         groups.append(b[off + 2:off + 2 + n].decode())
         off += 2 + n
     return {"seq": seq, "out": OUT[out], "delay": delay, "user": strs[0],
-            "reason": strs[1], "groups": groups}
+            "reason": strs[1], "prompt": strs[2], "groups": groups}
 
 def calls():
     return open(T + "/calls").read().split()
@@ -231,6 +232,19 @@ assert r["out"] == "denied" and "before PAM" not in r["reason"], r
 refused("a 7th failing user (pam_attempts_total = 6)", req(47, "frank", "x"), "pam_attempts_total")
 refused("alice's right password once the total is spent", req(48, "alice", "secret"),
         "pam_attempts_total")
+# 5. Account checks (a refresh): no credential may come along, and only
+# the account stack runs (the counting auth module is not called).
+refused("account check carrying a password", req(50, "alice", "secret", flags=2),
+        "account check with a password")
+refused("account check carrying an otp", req(51, "alice", "", flags=2, otp="1"),
+        "account check with a password")
+n = len(calls())
+r = send(req(52, "alice", "", flags=3))
+assert r["out"] == "ok" and r["user"] == "alice" and "alicegrp" in r["groups"], r
+r = send(req(53, "bob", "", flags=2))
+assert r["out"] == "acct_denied", r
+assert len(calls()) == n, calls()
+print("ok: account checks run no auth module; bob's account is refused")
 assert not os.path.exists(T + "/MARKER")
 print("calls:", " ".join(calls()))
 EOP

@@ -17,6 +17,7 @@ conf() {   # conf SIGNING_KEY [extra lines]
         echo "signing_key = $k"
         echo "pam_confdir = $T/pam.d"
         for l in "$@"; do echo "$l"; done
+        echo "session_lifetime = 0"
     } > "$T/iss.conf.new"
     mv "$T/iss.conf.new" "$T/iss.conf"
 }

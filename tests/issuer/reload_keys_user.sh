@@ -26,6 +26,7 @@ conf() {   # conf KEY [extra lines]
         echo "signing_key = $k"
         echo "pam_confdir = $T/pam.d"
         echo "user = nobody"
+        echo "session_lifetime = 0"
         for l in "$@"; do echo "$l"; done
     } > "$T/iss.conf.new"
     chmod 0644 "$T/iss.conf.new"

@@ -10,7 +10,7 @@ J=${PAMJWT_JWTCTL:-}
 matrix_stack
 $J keygen "$T/sign.pem" 2>/dev/null || fail "keygen"
 conf() {
-    printf 'listen = 127.0.0.1:0\nissuer = https://issuer.test\nsigning_key = %s\npam_confdir = %s\n' \
+    printf 'listen = 127.0.0.1:0\nissuer = https://issuer.test\nsigning_key = %s\npam_confdir = %s\nsession_lifetime = 0\n' \
         "$1" "$T/pam.d" > "$T/iss.conf"
 }
 t_refused() {

@@ -15,7 +15,7 @@ matrix_stack
 
 # conf KEY [extra line]: the README's issuer, everything else default.
 conf() {
-    printf 'listen = 127.0.0.1:0\nissuer = https://login.example.com\nsigning_key = %s\npam_confdir = %s\n%s\n' \
+    printf 'listen = 127.0.0.1:0\nissuer = https://login.example.com\nsigning_key = %s\npam_confdir = %s\nsession_lifetime = 0\n%s\n' \
         "$1" "$T/pam.d" "${2:-}" > "$T/iss.conf"
 }
 # largest KEY [extra]: n = jwt-issuerd -t's "largest token N bytes", or the

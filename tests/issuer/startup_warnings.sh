@@ -14,7 +14,7 @@ matrix_stack
 tls_cert
 conf() {   # conf FILE LINE...: a configuration with these extra lines
     _f=$1; shift
-    printf 'issuer = https://issuer.test\nsigning_key = %s\npam_confdir = %s\n' \
+    printf 'issuer = https://issuer.test\nsigning_key = %s\npam_confdir = %s\nsession_lifetime = 0\n' \
         "$T/sign.pem" "$T/pam.d" > "$_f"
     for _l in "$@"; do printf '%s\n' "$_l" >> "$_f"; done
 }

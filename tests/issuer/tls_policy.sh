@@ -21,6 +21,7 @@ cat > "$T/iss.conf" <<EOC
 listen = 127.0.0.1:0
 issuer = https://127.0.0.1
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 tls_cert = $T/tls.crt
 tls_key = $T/tls.key

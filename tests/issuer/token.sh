@@ -14,6 +14,7 @@ allowed_audiences = api, web
 allowed_scopes = read write
 auth_audience = hosts, api
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 pam_workers = 2
 threads = 2

@@ -17,6 +17,7 @@ listen = unix:$T/s/proxy.sock mode=0660 group=$grp
 listen = unix:$T/s/plain.sock
 issuer = https://issuer.test
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 claims_groups = no
 EOC

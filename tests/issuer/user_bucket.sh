@@ -13,6 +13,7 @@ cat > "$T/base.conf" <<EOC
 listen = 127.0.0.1:0
 issuer = https://issuer.test
 signing_key = $T/sign.pem
+session_lifetime = 0
 pam_confdir = $T/pam.d
 claims_groups = no
 trusted_proxies = 127.0.0.1

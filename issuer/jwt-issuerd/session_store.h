@@ -1,0 +1,44 @@
+/*
+ * session_store.h: the daemon's one handle on the refresh-session store
+ * (issuer/sessions/store.h), and what a refresh token is: 256 random bits,
+ * base64url, opaque; only its SHA-256 is ever stored.
+ *
+ * The store is opened once at startup, after the privilege drop, as the
+ * user that signs (the file belongs to it); state_dir and turning sessions
+ * on need a restart, like listen and TLS.
+ */
+#ifndef ISSUER_SESSION_STORE_H
+#define ISSUER_SESSION_STORE_H
+
+#include <stdint.h>
+#include "issuer_conf.h"
+#include "store.h"
+
+#define REFRESH_TOKEN_LEN 43       /* 32 bytes, base64url, no padding */
+
+/*
+ * Open state_dir/sessions.db when c has sessions on (session_lifetime > 0):
+ * state_dir must exist, be a directory owned by this process's user, and
+ * not group/other-writable.  With check_only (-t) a missing sessions.db is
+ * not created.  0, or -1 with the reason logged.
+ */
+int session_store_open(const struct issuer_conf *c, int check_only);
+void session_store_close(void);
+
+/* The open store, NULL when sessions are off. */
+struct store *session_store(void);
+
+/* A new refresh token (NUL-terminated) and its hash; 0 or -1 (no
+   randomness).  The caller cleanses rt. */
+int session_token_new(char rt[REFRESH_TOKEN_LEN + 1], uint8_t hash[STORE_HASH_LEN]);
+
+/* The hash the store knows a presented refresh token by. */
+void session_token_hash(const char *rt, uint8_t hash[STORE_HASH_LEN]);
+
+/* A new public session id; 0 or -1. */
+int session_id_new(char id[STORE_ID_LEN + 1]);
+
+/* Forget sessions that have ended (main calls this once a minute). */
+void session_store_expire(void);
+
+#endif

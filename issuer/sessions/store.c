@@ -1,0 +1,174 @@
+/*
+ * store.c: the dispatcher of store.h: the spec's scheme picks a backend
+ * (store_impl.h), every other call is forwarded.  Arguments every backend
+ * would check alike (NULL handles, hashes, ids) are checked here once.
+ */
+#include <string.h>
+
+#include "store_impl.h"
+
+enum store_rc
+store_open(const char *spec, uid_t owner, struct store **out, pjwt_err *err)
+{
+    static const char sqlite[] = "sqlite:";
+
+    if (out == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_open: no handle to fill");
+        return STORE_ERROR;
+    }
+    *out = NULL;
+    if (spec == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "no session store named");
+        return STORE_ERROR;
+    }
+    if (strncmp(spec, sqlite, sizeof(sqlite) - 1) == 0)
+        return store_sqlite_open(spec + sizeof(sqlite) - 1, owner, out, err);
+    /* The spec is configuration, not a secret: name it so a typo shows. */
+    PJWT_FAIL(err, PJWT_ERR_CONF, "unknown store '%.64s' (want sqlite:PATH)",
+              spec);
+    return STORE_ERROR;
+}
+
+void
+store_close(struct store *st)
+{
+    if (st != NULL)
+        st->ops->close(st);
+}
+
+/* Times are epoch seconds: a negative now is a caller's bug, and refusing
+   it keeps every backend's "now - last_used" free of overflow. */
+static int
+bad_now(int64_t now, pjwt_err *err)
+{
+    if (now >= 0)
+        return 0;
+    PJWT_FAIL(err, PJWT_ERR_ARG, "store: negative time %lld", (long long)now);
+    return 1;
+}
+
+/* The common guard of every call below. */
+static int
+bad_handle(const struct store *st, pjwt_err *err)
+{
+    if (st != NULL)
+        return 0;
+    PJWT_FAIL(err, PJWT_ERR_ARG, "no session store open");
+    return 1;
+}
+
+enum store_rc
+store_create(struct store *st, const struct store_session *s,
+             const uint8_t hash[STORE_HASH_LEN], pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (s == NULL || hash == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: no session or hash");
+        return STORE_ERROR;
+    }
+    return st->ops->create(st, s, hash, err);
+}
+
+enum store_rc
+store_rotate(struct store *st, const uint8_t old[STORE_HASH_LEN],
+             const uint8_t next[STORE_HASH_LEN], int64_t now,
+             struct store_session *out, pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (old == NULL || next == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rotate: no hash");
+        return STORE_ERROR;
+    }
+    /* Rotating to the same hash would leave it live and used at once:
+       the next refresh would look like reuse. */
+    if (memcmp(old, next, STORE_HASH_LEN) == 0) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rotate: next hash is the old one");
+        return STORE_ERROR;
+    }
+    if (bad_now(now, err))
+        return STORE_ERROR;
+    return st->ops->rotate(st, old, next, now, out, err);
+}
+
+enum store_rc
+store_find(struct store *st, const uint8_t hash[STORE_HASH_LEN], int64_t now,
+           struct store_session *out, pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (hash == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_find: no hash");
+        return STORE_ERROR;
+    }
+    if (bad_now(now, err))
+        return STORE_ERROR;
+    return st->ops->find(st, hash, now, out, err);
+}
+
+enum store_rc
+store_revoke_hash(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+                  struct store_session *out, pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (hash == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_revoke_hash: no hash");
+        return STORE_ERROR;
+    }
+    return st->ops->revoke_hash(st, hash, out, err);
+}
+
+enum store_rc
+store_revoke_id(struct store *st, const char *id, pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (id == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_revoke_id: no id");
+        return STORE_ERROR;
+    }
+    return st->ops->revoke_id(st, id, err);
+}
+
+enum store_rc
+store_revoke_user(struct store *st, const char *user, size_t *n,
+                  pjwt_err *err)
+{
+    if (n != NULL)
+        *n = 0;
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (user == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_revoke_user: no user");
+        return STORE_ERROR;
+    }
+    return st->ops->revoke_user(st, user, n, err);
+}
+
+enum store_rc
+store_list(struct store *st, const char *user, int64_t now,
+           int (*fn)(const struct store_session *s, void *ctx), void *ctx,
+           pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (fn == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_list: no callback");
+        return STORE_ERROR;
+    }
+    if (bad_now(now, err))
+        return STORE_ERROR;
+    return st->ops->list(st, user, now, fn, ctx, err);
+}
+
+enum store_rc
+store_expire(struct store *st, int64_t now, size_t *n, pjwt_err *err)
+{
+    if (n != NULL)
+        *n = 0;
+    if (bad_handle(st, err) || bad_now(now, err))
+        return STORE_ERROR;
+    return st->ops->expire(st, now, n, err);
+}

@@ -1,0 +1,45 @@
+/*
+ * store_impl.h: what a store backend provides to store.c, the dispatcher
+ * behind store.h.  Each backend (store_sqlite.c; Redis later) embeds
+ * struct store as its first member and fills ops; store.c only reads the
+ * spec's scheme and forwards every call, so nothing backend-specific
+ * leaks into the callers or into another backend.
+ */
+#ifndef ISSUER_SESSIONS_STORE_IMPL_H
+#define ISSUER_SESSIONS_STORE_IMPL_H
+
+#include "store.h"
+
+struct store_ops {
+    void (*close)(struct store *st);
+    enum store_rc (*create)(struct store *st, const struct store_session *s,
+                            const uint8_t hash[STORE_HASH_LEN], pjwt_err *err);
+    enum store_rc (*rotate)(struct store *st, const uint8_t old[STORE_HASH_LEN],
+                            const uint8_t next[STORE_HASH_LEN], int64_t now,
+                            struct store_session *out, pjwt_err *err);
+    enum store_rc (*find)(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+                          int64_t now, struct store_session *out,
+                          pjwt_err *err);
+    enum store_rc (*revoke_hash)(struct store *st,
+                                 const uint8_t hash[STORE_HASH_LEN],
+                                 struct store_session *out, pjwt_err *err);
+    enum store_rc (*revoke_id)(struct store *st, const char *id,
+                               pjwt_err *err);
+    enum store_rc (*revoke_user)(struct store *st, const char *user,
+                                 size_t *n, pjwt_err *err);
+    enum store_rc (*list)(struct store *st, const char *user, int64_t now,
+                          int (*fn)(const struct store_session *s, void *ctx),
+                          void *ctx, pjwt_err *err);
+    enum store_rc (*expire)(struct store *st, int64_t now, size_t *n,
+                            pjwt_err *err);
+};
+
+struct store {
+    const struct store_ops *ops;
+};
+
+/* The SQLite backend: path is what followed "sqlite:" in the spec. */
+enum store_rc store_sqlite_open(const char *path, uid_t owner,
+                                struct store **out, pjwt_err *err);
+
+#endif

@@ -1,0 +1,898 @@
+/*
+ * store_sqlite.c: the refresh-session store (store.h) in one SQLite file,
+ * the default: "sqlite:/var/lib/jwt-issuerd/sessions.db".
+ *
+ * The file.  It decides who may refresh, so it is held to the rule of
+ * every such file (common/fileio.h): the directory above it passes the
+ * trust rule for the owner (never created here), and the file itself is a
+ * regular file, not a symbolic link, owned by exactly the owner, with no
+ * group or other permission at all (sessions name users and where they
+ * log in from).  A missing file is created 0600 by the owner.  The content
+ * is marked ours with PRAGMA application_id and user_version, so a file of
+ * another program, a newer schema, or a damaged one is refused rather than
+ * written into.
+ *
+ * Sharing.  jwt-issuerd and `jwtctl sessions` open the same file: WAL lets
+ * a reader list while the daemon rotates, and a 5 s busy timeout makes a
+ * writer wait for the other's transaction rather than fail.  synchronous =
+ * FULL: a revocation or a rotation that we reported done must survive a
+ * power cut (NORMAL in WAL mode may roll back the last commits, bringing
+ * a revoked session back); the fsync it costs per refresh is small beside
+ * the PAM account stack each refresh runs.
+ *
+ * Threads.  One connection per handle, opened NOMUTEX, and one pthread
+ * mutex around every call: a transaction spans several statements, which
+ * SQLite's own per-call mutex would let threads interleave.
+ *
+ * Rotation is a compare-and-set, so that a Redis backend can do the same
+ * with one script: inside BEGIN IMMEDIATE (the write lock taken before the
+ * read, so two processes cannot both read the old hash as live), the
+ * session whose live_hash is old gets live_hash = next only "WHERE
+ * live_hash = old AND ended = 0"; old moves to used_hashes.  A hash found
+ * there instead is reuse, and ends its session.
+ *
+ * idle <= 0 means the session has no idle limit, only its absolute end.
+ * Errors carry sqlite3_errmsg, which names tables and columns, never the
+ * bound values: no hash reaches a message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "store_impl.h"
+
+#define APP_ID 0x706a7773       /* "pjws": PRAGMA application_id */
+#define SCHEMA_VERSION 1        /* PRAGMA user_version */
+#define BUSY_MS 5000
+
+struct sq {
+    struct store base;          /* first: store.c sees only this */
+    sqlite3 *db;
+    pthread_mutex_t lock;
+    int locked_init;            /* lock was initialised (for close) */
+    char *path;                 /* for messages */
+};
+
+static const char schema[] =
+    "CREATE TABLE sessions ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " user TEXT NOT NULL,"
+    " client_id TEXT NOT NULL,"
+    " rhost TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " last_used INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " idle INTEGER NOT NULL,"
+    " refreshes INTEGER NOT NULL DEFAULT 0,"
+    " live_hash BLOB UNIQUE CHECK (length(live_hash) = 32),"
+    " ended INTEGER NOT NULL DEFAULT 0);"     /* 0 live, else when it ended */
+    "CREATE INDEX sessions_user ON sessions(user);"
+    "CREATE TABLE used_hashes ("
+    " hash BLOB PRIMARY KEY NOT NULL,"
+    " session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE);"
+    /* ON DELETE CASCADE looks used hashes up by session. */
+    "CREATE INDEX used_hashes_session ON used_hashes(session_id);";
+
+/* The columns read_row reads, in its order. */
+#define COLS "id, user, client_id, rhost, created, last_used, expires, " \
+             "idle, refreshes, ended"
+
+/* Live at ?now (bound as parameter 1 where this is used). */
+#define LIVE_SQL "ended = 0 AND ?1 < expires AND (idle <= 0 OR ?1 - last_used < idle)"
+
+/* Record the connection's last error and evaluate to STORE_ERROR. */
+#define DB_FAIL(q, err, what)                                              \
+    (PJWT_FAIL((err), PJWT_ERR_IO, "%s: %s: %s", (q)->path, (what),        \
+               sqlite3_errmsg((q)->db)),                                   \
+     STORE_ERROR)
+
+static int
+alive(const struct store_session *s, int64_t ended, int64_t now)
+{
+    return ended == 0 && now < s->expires
+           && (s->idle <= 0 || now - s->last_used < s->idle);
+}
+
+static void
+copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    (void)snprintf(dst, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+/* One row of COLS into *s (and its ended column into *ended). */
+static void
+read_row(sqlite3_stmt *st, struct store_session *s, int64_t *ended)
+{
+    sqlite3_int64 n;
+
+    memset(s, 0, sizeof(*s));
+    copy_text(s->id, sizeof(s->id), st, 0);
+    copy_text(s->user, sizeof(s->user), st, 1);
+    copy_text(s->client_id, sizeof(s->client_id), st, 2);
+    copy_text(s->rhost, sizeof(s->rhost), st, 3);
+    s->created = sqlite3_column_int64(st, 4);
+    s->last_used = sqlite3_column_int64(st, 5);
+    s->expires = sqlite3_column_int64(st, 6);
+    s->idle = sqlite3_column_int64(st, 7);
+    n = sqlite3_column_int64(st, 8);
+    s->refreshes = n < 0 ? 0 : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    if (ended != NULL)
+        *ended = sqlite3_column_int64(st, 9);
+}
+
+static enum store_rc
+prep(struct sq *q, const char *sql, sqlite3_stmt **st, pjwt_err *err)
+{
+    if (sqlite3_prepare_v2(q->db, sql, -1, st, NULL) != SQLITE_OK)
+        return DB_FAIL(q, err, "prepare");
+    return STORE_OK;
+}
+
+static enum store_rc
+exec(struct sq *q, const char *sql, const char *what, pjwt_err *err)
+{
+    if (sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return DB_FAIL(q, err, what);
+    return STORE_OK;
+}
+
+/* Undo an open transaction after a failure; the first error is the one
+   reported, so this one's is dropped. */
+static void
+rollback(struct sq *q)
+{
+    if (!sqlite3_get_autocommit(q->db))
+        (void)sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Step a statement that returns no row. */
+static enum store_rc
+step_done(struct sq *q, sqlite3_stmt *st, const char *what, pjwt_err *err)
+{
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return DB_FAIL(q, err, what);
+    return STORE_OK;
+}
+
+/*
+ * The session whose live hash (used == 0) or one of whose rotated-away
+ * hashes (used == 1) is hash: STORE_OK with *s and *ended, STORE_NOT_FOUND,
+ * or STORE_ERROR.
+ */
+static enum store_rc
+find(struct sq *q, int used, const uint8_t hash[STORE_HASH_LEN],
+     struct store_session *s, int64_t *ended, pjwt_err *err)
+{
+    static const char by_live[] =
+        "SELECT " COLS " FROM sessions WHERE live_hash = ?1";
+    static const char by_used[] =
+        "SELECT " COLS " FROM used_hashes JOIN sessions"
+        " ON sessions.id = used_hashes.session_id WHERE hash = ?1";
+    sqlite3_stmt *st = NULL;
+    enum store_rc r;
+    int rc;
+
+    if ((r = prep(q, used ? by_used : by_live, &st, err)) != STORE_OK)
+        return r;
+    r = STORE_ERROR;
+    if (sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC)
+        != SQLITE_OK) {
+        r = DB_FAIL(q, err, "bind");
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read_row(st, s, ended);
+        r = STORE_OK;
+    } else if (rc == SQLITE_DONE) {
+        r = STORE_NOT_FOUND;
+    } else {
+        r = DB_FAIL(q, err, "look up hash");
+    }
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* Mark session id ended at when, unless it already ended (the first end
+   is the one kept). */
+static enum store_rc
+end_session(struct sq *q, const char *id, int64_t when, pjwt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum store_rc r;
+
+    if ((r = prep(q, "UPDATE sessions SET ended = ?2 WHERE id = ?1"
+                     " AND ended = 0", &st, err)) != STORE_OK)
+        return r;
+    if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK
+        || sqlite3_bind_int64(st, 2, when) != SQLITE_OK)
+        r = DB_FAIL(q, err, "bind");
+    else
+        r = step_done(q, st, "end session", err);
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* An id as store.h makes them: base64url, at most STORE_ID_LEN. */
+static int
+id_ok(const char *id)
+{
+    size_t n = strnlen(id, STORE_ID_LEN + 1);
+
+    return n > 0 && n <= STORE_ID_LEN
+           && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789-_") == n;
+}
+
+static enum store_rc
+sq_create(struct store *base, const struct store_session *s,
+          const uint8_t hash[STORE_HASH_LEN], pjwt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO sessions (id, user, client_id, rhost, created,"
+        " last_used, expires, idle, refreshes, live_hash)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    struct sq *q = (struct sq *)base;
+    sqlite3_stmt *st = NULL;
+    enum store_rc r;
+
+    if (!id_ok(s->id)) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: session id is not "
+                  "1-%d base64url characters", STORE_ID_LEN);
+        return STORE_ERROR;
+    }
+    if (s->user[0] == '\0' || strnlen(s->user, STORE_NAME_MAX) == STORE_NAME_MAX
+        || strnlen(s->client_id, STORE_NAME_MAX) == STORE_NAME_MAX
+        || strnlen(s->rhost, STORE_NAME_MAX) == STORE_NAME_MAX) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: empty user, or a name "
+                  "not terminated within %d bytes", STORE_NAME_MAX);
+        return STORE_ERROR;
+    }
+    if (s->created < 0 || s->last_used < 0 || s->expires < 0 || s->idle < 0) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: negative time");
+        return STORE_ERROR;
+    }
+    pthread_mutex_lock(&q->lock);
+    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+        goto out;
+    if (sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC) != SQLITE_OK
+        || sqlite3_bind_text(st, 2, s->user, -1, SQLITE_STATIC) != SQLITE_OK
+        || sqlite3_bind_text(st, 3, s->client_id, -1, SQLITE_STATIC)
+               != SQLITE_OK
+        || sqlite3_bind_text(st, 4, s->rhost, -1, SQLITE_STATIC) != SQLITE_OK
+        || sqlite3_bind_int64(st, 5, s->created) != SQLITE_OK
+        || sqlite3_bind_int64(st, 6, s->last_used) != SQLITE_OK
+        || sqlite3_bind_int64(st, 7, s->expires) != SQLITE_OK
+        || sqlite3_bind_int64(st, 8, s->idle) != SQLITE_OK
+        || sqlite3_bind_int64(st, 9, s->refreshes) != SQLITE_OK
+        || sqlite3_bind_blob(st, 10, hash, STORE_HASH_LEN, SQLITE_STATIC)
+               != SQLITE_OK) {
+        r = DB_FAIL(q, err, "bind");
+        goto out;
+    }
+    r = step_done(q, st, "create session", err);
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+/* The successful refresh: the compare-and-set, then old becomes used. */
+static enum store_rc
+advance(struct sq *q, const char *id, const uint8_t old[STORE_HASH_LEN],
+        const uint8_t next[STORE_HASH_LEN], int64_t now, pjwt_err *err)
+{
+    sqlite3_stmt *cas = NULL, *ins = NULL;
+    enum store_rc r;
+
+    if ((r = prep(q, "UPDATE sessions SET live_hash = ?3, last_used = ?4,"
+                     " refreshes = refreshes + 1"
+                     " WHERE id = ?1 AND live_hash = ?2 AND ended = 0",
+                  &cas, err)) != STORE_OK
+        || (r = prep(q, "INSERT INTO used_hashes (hash, session_id)"
+                        " VALUES (?1, ?2)", &ins, err)) != STORE_OK)
+        goto out;
+    if (sqlite3_bind_text(cas, 1, id, -1, SQLITE_STATIC) != SQLITE_OK
+        || sqlite3_bind_blob(cas, 2, old, STORE_HASH_LEN, SQLITE_STATIC)
+               != SQLITE_OK
+        || sqlite3_bind_blob(cas, 3, next, STORE_HASH_LEN, SQLITE_STATIC)
+               != SQLITE_OK
+        || sqlite3_bind_int64(cas, 4, now) != SQLITE_OK
+        || sqlite3_bind_blob(ins, 1, old, STORE_HASH_LEN, SQLITE_STATIC)
+               != SQLITE_OK
+        || sqlite3_bind_text(ins, 2, id, -1, SQLITE_STATIC) != SQLITE_OK) {
+        r = DB_FAIL(q, err, "bind");
+        goto out;
+    }
+    if ((r = step_done(q, cas, "rotate", err)) != STORE_OK)
+        goto out;
+    /* Under BEGIN IMMEDIATE nobody can have moved the hash since find():
+       a miss here is a broken invariant, not a lost race. */
+    if (sqlite3_changes(q->db) != 1) {
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "%s: rotate: the live hash "
+                  "changed inside its transaction", q->path);
+        r = STORE_ERROR;
+        goto out;
+    }
+    r = step_done(q, ins, "remember used hash", err);
+out:
+    sqlite3_finalize(cas);
+    sqlite3_finalize(ins);
+    return r;
+}
+
+static enum store_rc
+sq_rotate(struct store *base, const uint8_t old[STORE_HASH_LEN],
+          const uint8_t next[STORE_HASH_LEN], int64_t now,
+          struct store_session *out, pjwt_err *err)
+{
+    struct sq *q = (struct sq *)base;
+    struct store_session s;
+    int64_t ended = 0;
+    enum store_rc r, f;
+
+    pthread_mutex_lock(&q->lock);
+    if ((r = exec(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
+        goto out;
+    f = find(q, 0, old, &s, &ended, err);
+    if (f == STORE_OK && alive(&s, ended, now)) {
+        if ((r = advance(q, s.id, old, next, now, err)) != STORE_OK)
+            goto out;
+        s.last_used = now;
+        if (s.refreshes < UINT32_MAX)
+            s.refreshes++;
+        r = STORE_OK;
+    } else if (f == STORE_OK) {
+        /* Expired but not yet marked: mark it, so list and revoke agree. */
+        if ((r = end_session(q, s.id, now, err)) != STORE_OK)
+            goto out;
+        r = STORE_ENDED;
+    } else if (f == STORE_NOT_FOUND) {
+        f = find(q, 1, old, &s, &ended, err);
+        if (f == STORE_OK) {
+            /* RFC 9700 4.14.2: a rotated-away token came back, so one of
+               its two holders is not the client: end the session. */
+            if ((r = end_session(q, s.id, now, err)) != STORE_OK)
+                goto out;
+            r = STORE_REUSED;
+        } else {
+            r = f;
+        }
+    } else {
+        r = f;
+    }
+    if (r == STORE_ERROR)
+        goto out;
+    if (exec(q, "COMMIT", "commit", err) != STORE_OK) {
+        r = STORE_ERROR;
+        goto out;
+    }
+    if (out != NULL && r != STORE_NOT_FOUND)
+        *out = s;
+out:
+    if (r == STORE_ERROR)
+        rollback(q);
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+/* store_find: a read, one statement at a time under the lock (the two
+   lookups see one state: nothing else writes while it is held). */
+static enum store_rc
+sq_find(struct store *base, const uint8_t hash[STORE_HASH_LEN], int64_t now,
+        struct store_session *out, pjwt_err *err)
+{
+    struct sq *q = (struct sq *)base;
+    struct store_session s;
+    int64_t ended = 0;
+    enum store_rc r;
+
+    pthread_mutex_lock(&q->lock);
+    r = find(q, 0, hash, &s, &ended, err);
+    if (r == STORE_OK && !alive(&s, ended, now))
+        r = STORE_ENDED;
+    else if (r == STORE_NOT_FOUND) {
+        r = find(q, 1, hash, &s, &ended, err);
+        if (r == STORE_OK)
+            r = STORE_REUSED;
+    }
+    pthread_mutex_unlock(&q->lock);
+    if (out != NULL && r != STORE_NOT_FOUND && r != STORE_ERROR)
+        *out = s;
+    return r;
+}
+
+/* The clock for revocations, whose calls take no now: only the ended
+   stamp uses it, which decides when store_expire forgets the session. */
+static int64_t
+wall_now(void)
+{
+    time_t t = time(NULL);
+
+    return t < 0 ? 0 : (int64_t)t;
+}
+
+static enum store_rc
+sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
+               struct store_session *out, pjwt_err *err)
+{
+    struct sq *q = (struct sq *)base;
+    struct store_session s;
+    int64_t ended = 0;
+    enum store_rc r;
+
+    pthread_mutex_lock(&q->lock);
+    if ((r = exec(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
+        goto out;
+    r = find(q, 0, hash, &s, &ended, err);
+    if (r == STORE_NOT_FOUND)
+        r = find(q, 1, hash, &s, &ended, err);
+    if (r == STORE_OK)
+        r = end_session(q, s.id, wall_now(), err);
+    if (r == STORE_ERROR)
+        goto out;
+    if (exec(q, "COMMIT", "commit", err) != STORE_OK) {
+        r = STORE_ERROR;
+        goto out;
+    }
+    if (out != NULL && r == STORE_OK)
+        *out = s;
+out:
+    if (r == STORE_ERROR)
+        rollback(q);
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+/* End the sessions matching "WHERE <where> AND live at now", where ?2 is
+   text; *n how many.  One statement, so it needs no transaction. */
+static enum store_rc
+end_where(struct sq *q, const char *sql, const char *text, size_t *n,
+          pjwt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum store_rc r;
+
+    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+        return r;
+    if (sqlite3_bind_int64(st, 1, wall_now()) != SQLITE_OK
+        || sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC) != SQLITE_OK)
+        r = DB_FAIL(q, err, "bind");
+    else
+        r = step_done(q, st, "revoke", err);
+    if (r == STORE_OK && n != NULL)
+        *n = (size_t)sqlite3_changes(q->db);
+    sqlite3_finalize(st);
+    return r;
+}
+
+static enum store_rc
+sq_revoke_id(struct store *base, const char *id, pjwt_err *err)
+{
+    struct sq *q = (struct sq *)base;
+    enum store_rc r;
+    size_t n = 0;
+
+    pthread_mutex_lock(&q->lock);
+    r = end_where(q, "UPDATE sessions SET ended = ?1 WHERE id = ?2 AND "
+                  LIVE_SQL, id, &n, err);
+    pthread_mutex_unlock(&q->lock);
+    if (r == STORE_OK && n == 0)
+        r = STORE_NOT_FOUND;
+    return r;
+}
+
+static enum store_rc
+sq_revoke_user(struct store *base, const char *user, size_t *n,
+               pjwt_err *err)
+{
+    struct sq *q = (struct sq *)base;
+    enum store_rc r;
+
+    pthread_mutex_lock(&q->lock);
+    r = end_where(q, "UPDATE sessions SET ended = ?1 WHERE user = ?2 AND "
+                  LIVE_SQL, user, n, err);
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+/* fn runs with the handle's lock held: it must not call the store. */
+static enum store_rc
+sq_list(struct store *base, const char *user, int64_t now,
+        int (*fn)(const struct store_session *s, void *ctx), void *ctx,
+        pjwt_err *err)
+{
+    static const char sql[] =
+        "SELECT " COLS " FROM sessions WHERE " LIVE_SQL
+        " AND (?2 IS NULL OR user = ?2) ORDER BY created, rowid";
+    struct sq *q = (struct sq *)base;
+    struct store_session s;
+    sqlite3_stmt *st = NULL;
+    enum store_rc r;
+    int rc;
+
+    pthread_mutex_lock(&q->lock);
+    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+        goto out;
+    if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK
+        || (user != NULL
+                ? sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC)
+                : sqlite3_bind_null(st, 2)) != SQLITE_OK) {
+        r = DB_FAIL(q, err, "bind");
+        goto out;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_row(st, &s, NULL);
+        if (fn(&s, ctx) != 0)
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        r = DB_FAIL(q, err, "list");
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+static enum store_rc
+sq_expire(struct store *base, int64_t now, size_t *n, pjwt_err *err)
+{
+    /* Ended before now, or past a limit before now; the used hashes go
+       with their session (ON DELETE CASCADE). */
+    static const char sql[] =
+        "DELETE FROM sessions WHERE (ended != 0 AND ended < ?1)"
+        " OR expires < ?1 OR (idle > 0 AND ?1 - last_used > idle)";
+    struct sq *q = (struct sq *)base;
+    sqlite3_stmt *st = NULL;
+    enum store_rc r;
+
+    pthread_mutex_lock(&q->lock);
+    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+        goto out;
+    if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK) {
+        r = DB_FAIL(q, err, "bind");
+        goto out;
+    }
+    if ((r = step_done(q, st, "expire", err)) == STORE_OK && n != NULL)
+        *n = (size_t)sqlite3_changes(q->db);
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+static void
+sq_close(struct store *base)
+{
+    struct sq *q = (struct sq *)base;
+
+    /* Every statement is finalized where it was prepared, so close_v2
+       has nothing to wait for. */
+    (void)sqlite3_close_v2(q->db);
+    if (q->locked_init)
+        pthread_mutex_destroy(&q->lock);
+    free(q->path);
+    free(q);
+}
+
+static const struct store_ops sq_ops = {
+    .close = sq_close,
+    .create = sq_create,
+    .rotate = sq_rotate,
+    .find = sq_find,
+    .revoke_hash = sq_revoke_hash,
+    .revoke_id = sq_revoke_id,
+    .revoke_user = sq_revoke_user,
+    .list = sq_list,
+    .expire = sq_expire,
+};
+
+/* ---- opening ----------------------------------------------------------- */
+
+/* A read failed on the content itself: say so in the words of store.h. */
+static enum store_rc
+content_fail(struct sq *q, const char *what, pjwt_err *err)
+{
+    int rc = sqlite3_errcode(q->db) & 0xff;
+
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
+                  "corrupt: %s", q->path, sqlite3_errmsg(q->db));
+    else
+        PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s: %s", q->path, what,
+                  sqlite3_errmsg(q->db));
+    return STORE_ERROR;
+}
+
+/* The single integer a query returns, in *v. */
+static enum store_rc
+query_int(struct sq *q, const char *sql, sqlite3_int64 *v, pjwt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum store_rc r = STORE_ERROR;
+
+    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return content_fail(q, sql, err);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *v = sqlite3_column_int64(st, 0);
+        r = STORE_OK;
+    } else {
+        r = content_fail(q, sql, err);
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+/*
+ * Recognise the content, and give an empty file the schema.  The check
+ * and the creation are one write transaction, so a daemon and a jwtctl
+ * opening a new file at once cannot both create it.
+ */
+static enum store_rc
+adopt(struct sq *q, pjwt_err *err)
+{
+    sqlite3_int64 app = 0, ver = 0, objs = 0;
+    char set[96];
+    enum store_rc r;
+
+    if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return content_fail(q, "begin", err);
+    if ((r = query_int(q, "PRAGMA application_id", &app, err)) != STORE_OK
+        || (r = query_int(q, "PRAGMA user_version", &ver, err)) != STORE_OK
+        || (r = query_int(q, "SELECT count(*) FROM sqlite_master", &objs,
+                          err)) != STORE_OK)
+        goto out;
+    r = STORE_ERROR;
+    if (app == 0 && ver == 0 && objs == 0) {
+        (void)snprintf(set, sizeof(set), "PRAGMA application_id = %d;"
+                       "PRAGMA user_version = %d;", APP_ID, SCHEMA_VERSION);
+        if (exec(q, schema, "create schema", err) != STORE_OK
+            || exec(q, set, "mark store", err) != STORE_OK)
+            goto out;
+    } else if (app != APP_ID) {
+        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
+                  "corrupt: application_id 0x%08llx, want 0x%08x", q->path,
+                  (unsigned long long)(uint32_t)app, APP_ID);
+        goto out;
+    } else if (ver != SCHEMA_VERSION) {
+        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
+                  "corrupt: schema version %lld, this build reads %d",
+                  q->path, (long long)ver, SCHEMA_VERSION);
+        goto out;
+    }
+    if (exec(q, "COMMIT", "commit", err) != STORE_OK)
+        goto out;
+    r = STORE_OK;
+out:
+    if (r != STORE_OK)
+        rollback(q);
+    return r;
+}
+
+/* PRAGMA quick_check: "ok", or the first problem it names. */
+static enum store_rc
+quick_check(struct sq *q, pjwt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    const unsigned char *t;
+    enum store_rc r = STORE_ERROR;
+
+    if (sqlite3_prepare_v2(q->db, "PRAGMA quick_check(1)", -1, &st, NULL)
+        != SQLITE_OK)
+        return content_fail(q, "quick_check", err);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        r = content_fail(q, "quick_check", err);
+    } else if ((t = sqlite3_column_text(st, 0)) == NULL
+               || strcmp((const char *)t, "ok") != 0) {
+        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
+                  "corrupt: %.80s", q->path,
+                  t != NULL ? (const char *)t : "quick_check gave no answer");
+    } else {
+        r = STORE_OK;
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* The file's own rule (see the top): st from fstat of what we opened. */
+static enum store_rc
+check_file(const char *path, const struct stat *st, uid_t owner,
+           pjwt_err *err)
+{
+    if (!S_ISREG(st->st_mode))
+        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a regular file", path);
+    else if (st->st_uid != owner)
+        PJWT_FAIL(err, PJWT_ERR_PERM, "%s: owned by uid %lu, expected %lu",
+                  path, (unsigned long)st->st_uid, (unsigned long)owner);
+    else if (st->st_mode & 077)
+        PJWT_FAIL(err, PJWT_ERR_PERM, "%s: mode %04o gives group/other "
+                  "access, want 0600", path,
+                  (unsigned)(st->st_mode & 07777));
+    else
+        return STORE_OK;
+    return STORE_ERROR;
+}
+
+/*
+ * Check (or create) the file through a descriptor of its checked
+ * directory, and return its device and inode in *id.  The descriptor is
+ * closed before SQLite opens the file: closing any descriptor of a file
+ * drops every POSIX lock this process holds on it, SQLite's included.
+ */
+static enum store_rc
+check_path(const char *path, uid_t owner, struct stat *id, pjwt_err *err)
+{
+    const char *slash = strrchr(path, '/'), *name;
+    char *dir = NULL;
+    struct stat st;
+    int dfd = -1, fd = -1;
+    enum store_rc r = STORE_ERROR;
+
+    name = slash != NULL ? slash + 1 : path;
+    if (*name == '\0') {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "%s: names a directory, not a file",
+                  path);
+        goto out;
+    }
+    dir = slash == NULL ? strdup(".")
+          : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+    if (dir == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, NULL);
+        goto out;
+    }
+    /* The trust rule for the directory: only the owner (or root) can
+       add, replace or remove the store and its -wal and -shm files. */
+    if ((dfd = pjwt_path_open(dir, owner, PJWT_PATH_DIR, NULL, err)) < 0)
+        goto out;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno != ENOENT) {
+            PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        /* Created by anyone but the owner, it would fail its own check
+           and stay behind: refuse before creating. */
+        if (geteuid() != owner) {
+            PJWT_FAIL(err, PJWT_ERR_PERM, "%s: missing, and uid %lu may "
+                      "not create it for uid %lu", path,
+                      (unsigned long)geteuid(), (unsigned long)owner);
+            goto out;
+        }
+        fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW
+                    | O_CLOEXEC | O_NOCTTY, 0600);
+        /* The umask may only have taken bits away; fchmod says 0600 in
+           full, whatever it was. */
+        if (fd < 0 || fchmod(fd, 0600) != 0) {
+            PJWT_FAIL(err, PJWT_ERR_IO, "%s: cannot create: %s", path,
+                      strerror(errno));
+            goto out;
+        }
+    } else if (S_ISLNK(st.st_mode)) {
+        PJWT_FAIL(err, PJWT_ERR_PERM, "%s: is a symbolic link", path);
+        goto out;
+    } else if ((r = check_file(path, &st, owner, err)) != STORE_OK) {
+        goto out;
+    } else {
+        r = STORE_ERROR;
+        /* O_NONBLOCK: a FIFO swapped in since fstatat cannot hang us. */
+        fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY
+                    | O_NONBLOCK);
+        if (fd < 0) {
+            PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+    }
+    if (fstat(fd, id) != 0) {
+        PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    r = check_file(path, id, owner, err);
+out:
+    if (fd >= 0)
+        close(fd);
+    if (dfd >= 0)
+        close(dfd);
+    free(dir);
+    return r;
+}
+
+enum store_rc
+store_sqlite_open(const char *path, uid_t owner, struct store **out,
+                  pjwt_err *err)
+{
+    struct sq *q = NULL;
+    struct stat id, now;
+    enum store_rc r = STORE_ERROR;
+    const unsigned char *mode;
+    sqlite3_stmt *st = NULL;
+    int e;
+
+    if (*path == '\0') {
+        PJWT_FAIL(err, PJWT_ERR_CONF, "store sqlite: no path");
+        return STORE_ERROR;
+    }
+    /* NOMUTEX needs SQLite built thread-safe (Debian's is). */
+    if (!sqlite3_threadsafe()) {
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "%s: libsqlite3 built without "
+                  "thread support", path);
+        return STORE_ERROR;
+    }
+    if ((r = check_path(path, owner, &id, err)) != STORE_OK)
+        return r;
+    r = STORE_ERROR;
+    if ((q = calloc(1, sizeof(*q))) == NULL
+        || (q->path = strdup(path)) == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_NOMEM, NULL);
+        goto out;
+    }
+    q->base.ops = &sq_ops;
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE
+                        | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL)
+        != SQLITE_OK) {
+        if (q->db == NULL)
+            PJWT_FAIL(err, PJWT_ERR_NOMEM, NULL);
+        else
+            (void)DB_FAIL(q, err, "open");
+        goto out;
+    }
+    /* The object SQLite opened is the one checked (only root or the
+       owner could have swapped it, but then we say so). */
+    if (stat(path, &now) != 0 || now.st_dev != id.st_dev
+        || now.st_ino != id.st_ino) {
+        PJWT_FAIL(err, PJWT_ERR_PERM, "%s: replaced while being opened",
+                  path);
+        goto out;
+    }
+    if (sqlite3_extended_result_codes(q->db, 1) != SQLITE_OK
+        || sqlite3_busy_timeout(q->db, BUSY_MS) != SQLITE_OK) {
+        (void)DB_FAIL(q, err, "configure");
+        goto out;
+    }
+    if (adopt(q, err) != STORE_OK || quick_check(q, err) != STORE_OK)
+        goto out;
+    if (exec(q, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
+             "configure", err) != STORE_OK)
+        goto out;
+    /* journal_mode answers with the mode it ended in: a store that cannot
+       go WAL (a filesystem without shared memory) would block jwtctl's
+       readers behind every write, so it is refused. */
+    if (prep(q, "PRAGMA journal_mode = WAL", &st, err) != STORE_OK)
+        goto out;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        (void)DB_FAIL(q, err, "journal_mode");
+        goto out;
+    }
+    mode = sqlite3_column_text(st, 0);
+    if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
+        PJWT_FAIL(err, PJWT_ERR_IO, "%s: cannot use WAL (journal mode "
+                  "%.16s)", path, mode != NULL ? (const char *)mode : "?");
+        goto out;
+    }
+    if ((e = pthread_mutex_init(&q->lock, NULL)) != 0) {
+        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "%s: mutex: %s", path,
+                  strerror(e));
+        goto out;
+    }
+    q->locked_init = 1;
+    *out = &q->base;
+    q = NULL;
+    r = STORE_OK;
+out:
+    sqlite3_finalize(st);
+    if (q != NULL) {
+        (void)sqlite3_close_v2(q->db);
+        free(q->path);
+        free(q);
+    }
+    return r;
+}

@@ -27,6 +27,9 @@ usage(FILE *f)
           "                      pam_jwt.so's checks, each printed PASS/FAIL\n"
           "  verify [--config FILE] [OPTION=VALUE...] --check\n"
           "                      the configuration and its keys, no token\n"
+          "  sessions [--store sqlite:PATH] list [--user U] [--json]\n"
+          "  sessions [--store sqlite:PATH] revoke (--user U | ID)\n"
+          "                      the issuer's refresh sessions: list, end\n"
           "\n"
           "`jwtctl COMMAND --help` describes each command; `jwtctl --version`\n"
           "prints the version.\n"
@@ -44,6 +47,7 @@ main(int argc, char **argv)
     } cmds[] = {
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
+        { "sessions", ctl_sessions },
     };
     size_t i;
 

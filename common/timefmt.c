@@ -46,6 +46,10 @@ pjwt_time_fmt(double t, time_t now, unsigned flags, char *out, size_t cap)
         snprintf(out, cap, "%.15g", t);
         return out;
     }
+    if (flags & PJWT_TIME_ISO) {
+        snprintf(out, cap, "%s", iso);
+        return out;
+    }
     if (flags & PJWT_TIME_NO_AGE) {
         snprintf(out, cap, "%.15g (%s)", t, iso);
         return out;

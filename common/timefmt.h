@@ -15,6 +15,9 @@
 
 /* No relative age: for "now" itself. */
 #define PJWT_TIME_NO_AGE 0x01u
+/* The ISO 8601 date alone, "YYYY-MM-DDTHH:MM:SSZ": for a table column
+   (jwtctl sessions), where the epoch would only widen it. */
+#define PJWT_TIME_ISO 0x02u
 
 /*
  * Write t (a NumericDate, possibly fractional) seen at now into out[cap]:

@@ -27,6 +27,7 @@ int ctl_jwks(int argc, char **argv);
 int ctl_sign(int argc, char **argv);
 int ctl_decode(int argc, char **argv);
 int ctl_verify(int argc, char **argv);
+int ctl_sessions(int argc, char **argv);
 
 /* "jwtctl: " + message on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

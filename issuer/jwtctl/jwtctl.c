@@ -28,6 +28,9 @@ usage(FILE *f)
           "                      pam_jwt.so's checks, each printed PASS/FAIL\n"
           "  verify [--config FILE] [OPTION=VALUE...] --check\n"
           "                      the configuration and its keys, no token\n"
+          "  sessions [--store sqlite:PATH] list [--user U] [--json]\n"
+          "  sessions [--store sqlite:PATH] revoke (--user U | ID)\n"
+          "                      the issuer's refresh sessions: list, end\n"
           "\n"
           "the user's client (client.conf: jwtctl(1) CLIENT CONFIGURATION):\n"
           "  login [--issuer URL] [-u USER] [--password-stdin] [--cacert FILE]\n"
@@ -55,6 +58,7 @@ main(int argc, char **argv)
     } cmds[] = {
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
+        { "sessions", ctl_sessions },
         { "login", ctl_login }, { "token", ctl_token },
         { "logout", ctl_logout }, { "status", ctl_status },
         { "askpass", ctl_askpass }, { "ssh", ctl_ssh },

@@ -686,6 +686,7 @@ quick_check(struct sq *q, pjwt_err *err)
 {
     sqlite3_stmt *st = NULL;
     const unsigned char *t;
+    char why[80], *p;
     enum store_rc r = STORE_ERROR;
 
     if (sqlite3_prepare_v2(q->db, "PRAGMA quick_check(1)", -1, &st, NULL)
@@ -695,9 +696,13 @@ quick_check(struct sq *q, pjwt_err *err)
         r = content_fail(q, "quick_check", err);
     } else if ((t = sqlite3_column_text(st, 0)) == NULL
                || strcmp((const char *)t, "ok") != 0) {
+        /* Its report spans lines; a message is one log line. */
+        (void)snprintf(why, sizeof(why), "%s",
+                       t != NULL ? (const char *)t : "no answer");
+        for (p = why; (p = strchr(p, '\n')) != NULL;)
+            *p = ' ';
         PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
-                  "corrupt: %.80s", q->path,
-                  t != NULL ? (const char *)t : "quick_check gave no answer");
+                  "corrupt: %s", q->path, why);
     } else {
         r = STORE_OK;
     }

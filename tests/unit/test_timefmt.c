@@ -39,6 +39,9 @@ test_ages(void **state)
                         "1700000100.5 (2023-11-14T22:15:00Z, in 100 s)");
     assert_string_equal(fmt(NOW, PJWT_TIME_NO_AGE),
                         "1700000000 (2023-11-14T22:13:20Z)");
+    assert_string_equal(fmt(NOW - 100, PJWT_TIME_ISO), "2023-11-14T22:11:40Z");
+    /* no calendar date: the number, ISO or not */
+    assert_string_equal(fmt(1e300, PJWT_TIME_ISO), "1e+300");
 }
 
 static void

@@ -14,11 +14,16 @@
  *
  * Sharing.  jwt-issuerd and `jwtctl sessions` open the same file: WAL lets
  * a reader list while the daemon rotates, and a 5 s busy timeout makes a
- * writer wait for the other's transaction rather than fail.  synchronous =
- * FULL: a revocation or a rotation that we reported done must survive a
- * power cut (NORMAL in WAL mode may roll back the last commits, bringing
- * a revoked session back); the fsync it costs per refresh is small beside
- * the PAM account stack each refresh runs.
+ * writer wait for the other's transaction rather than fail.
+ *
+ * Durability, by what a power cut would cost.  Whatever ends a session
+ * (a revocation, a reuse, an expiry marked) commits with synchronous =
+ * FULL, fsynced before we report it: a lost one would bring a revoked
+ * session back.  Creations and rotations commit with NORMAL (WAL: synced
+ * at the next checkpoint or FULL commit, never torn): a power cut may
+ * forget the last ones, and their clients then log in again, which is the
+ * whole cost.  An fsync per refresh was the refresh's largest cost
+ * (bench_refresh.sh), larger than the PAM account stack.
  *
  * Threads.  One connection per handle, opened NOMUTEX, and one pthread
  * mutex around every call: a transaction spans several statements, which
@@ -153,6 +158,16 @@ rollback(struct sq *q)
 {
     if (!sqlite3_get_autocommit(q->db))
         (void)sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* The synchronous level of the next commits: FULL (durable) for what ends
+   sessions, NORMAL otherwise (see "Durability").  Outside a transaction
+   only: SQLite refuses to change it inside one. */
+static enum store_rc
+durable(struct sq *q, int on, pjwt_err *err)
+{
+    return exec(q, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                "synchronous", err);
 }
 
 /* Step a statement that returns no row. */
@@ -342,10 +357,22 @@ sq_rotate(struct store *base, const uint8_t old[STORE_HASH_LEN],
     int64_t ended = 0;
     enum store_rc r, f;
 
+    int full = 0;
+
     pthread_mutex_lock(&q->lock);
+again:
     if ((r = exec(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
         goto out;
     f = find(q, 0, old, &s, &ended, err);
+    /* Anything but a plain rotation ends a session: redo it durably (the
+       level cannot change inside the transaction; the retry re-reads). */
+    if (!full && f != STORE_ERROR && !(f == STORE_OK && alive(&s, ended, now))) {
+        rollback(q);
+        if ((r = durable(q, 1, err)) != STORE_OK)
+            goto out;
+        full = 1;
+        goto again;
+    }
     if (f == STORE_OK && alive(&s, ended, now)) {
         if ((r = advance(q, s.id, old, next, now, err)) != STORE_OK)
             goto out;
@@ -383,6 +410,9 @@ sq_rotate(struct store *base, const uint8_t old[STORE_HASH_LEN],
 out:
     if (r == STORE_ERROR)
         rollback(q);
+    if (full && durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK
+        && r != STORE_ERROR)
+        r = STORE_ERROR;
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -433,6 +463,8 @@ sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
     enum store_rc r;
 
     pthread_mutex_lock(&q->lock);
+    if ((r = durable(q, 1, err)) != STORE_OK)
+        goto out;
     if ((r = exec(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
         goto out;
     r = find(q, 0, hash, &s, &ended, err);
@@ -451,12 +483,14 @@ sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
 out:
     if (r == STORE_ERROR)
         rollback(q);
+    if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK && r != STORE_ERROR)
+        r = STORE_ERROR;
     pthread_mutex_unlock(&q->lock);
     return r;
 }
 
 /* End the sessions matching "WHERE <where> AND live at now", where ?2 is
-   text; *n how many.  One statement, so it needs no transaction. */
+   text; *n how many.  One statement, so it needs no transaction; durable. */
 static enum store_rc
 end_where(struct sq *q, const char *sql, const char *text, size_t *n,
           pjwt_err *err)
@@ -464,8 +498,10 @@ end_where(struct sq *q, const char *sql, const char *text, size_t *n,
     sqlite3_stmt *st = NULL;
     enum store_rc r;
 
-    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+    if ((r = durable(q, 1, err)) != STORE_OK)
         return r;
+    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+        goto out;
     if (sqlite3_bind_int64(st, 1, wall_now()) != SQLITE_OK
         || sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC) != SQLITE_OK)
         r = DB_FAIL(q, err, "bind");
@@ -474,6 +510,9 @@ end_where(struct sq *q, const char *sql, const char *text, size_t *n,
     if (r == STORE_OK && n != NULL)
         *n = (size_t)sqlite3_changes(q->db);
     sqlite3_finalize(st);
+out:
+    if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK && r != STORE_ERROR)
+        r = STORE_ERROR;
     return r;
 }
 
@@ -865,7 +904,7 @@ store_sqlite_open(const char *path, uid_t owner, struct store **out,
     }
     if (adopt(q, err) != STORE_OK || quick_check(q, err) != STORE_OK)
         goto out;
-    if (exec(q, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
+    if (exec(q, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
              "configure", err) != STORE_OK)
         goto out;
     /* journal_mode answers with the mode it ended in: a store that cannot

@@ -58,12 +58,21 @@
 #define SCHEMA_VERSION 1        /* PRAGMA user_version */
 #define BUSY_MS 5000
 
+/* Prepared statements are kept for the handle's life: parsing the SQL of
+   a refresh's half-dozen statements cost more than running them. */
+#define SQ_CACHE 24
+
 struct sq {
     struct store base;          /* first: store.c sees only this */
     sqlite3 *db;
     pthread_mutex_t lock;
     int locked_init;            /* lock was initialised (for close) */
     char *path;                 /* for messages */
+    struct {
+        const char *sql;        /* a literal of this file */
+        sqlite3_stmt *st;
+    } cache[SQ_CACHE];
+    int ncache;
 };
 
 static const char schema[] =
@@ -135,12 +144,58 @@ read_row(sqlite3_stmt *st, struct store_session *s, int64_t *ended)
         *ended = sqlite3_column_int64(st, 9);
 }
 
+/* The statement for sql, from the cache or prepared (and kept when there
+   is room); the caller hands it back with release(). */
 static enum store_rc
 prep(struct sq *q, const char *sql, sqlite3_stmt **st, pjwt_err *err)
 {
-    if (sqlite3_prepare_v2(q->db, sql, -1, st, NULL) != SQLITE_OK)
+    int i;
+
+    for (i = 0; i < q->ncache; i++)
+        if (q->cache[i].sql == sql || strcmp(q->cache[i].sql, sql) == 0) {
+            *st = q->cache[i].st;
+            return STORE_OK;
+        }
+    if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL)
+        != SQLITE_OK)
         return DB_FAIL(q, err, "prepare");
+    if (q->ncache < SQ_CACHE) {
+        q->cache[q->ncache].sql = sql;
+        q->cache[q->ncache++].st = *st;
+    }
     return STORE_OK;
+}
+
+/* Done with a statement of prep(): reset (which ends its read of the
+   database) and unbound for the next use, or finalized if not kept. */
+static void
+release(struct sq *q, sqlite3_stmt *st)
+{
+    int i;
+
+    if (st == NULL)
+        return;
+    for (i = 0; i < q->ncache; i++)
+        if (q->cache[i].st == st) {
+            (void)sqlite3_reset(st);
+            (void)sqlite3_clear_bindings(st);
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
+/* A statement without parameters or rows (BEGIN, COMMIT), cached. */
+static enum store_rc
+run(struct sq *q, const char *sql, const char *what, pjwt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum store_rc r;
+
+    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+        return r;
+    r = sqlite3_step(st) == SQLITE_DONE ? STORE_OK : DB_FAIL(q, err, what);
+    release(q, st);
+    return r;
 }
 
 static enum store_rc
@@ -166,8 +221,8 @@ rollback(struct sq *q)
 static enum store_rc
 durable(struct sq *q, int on, pjwt_err *err)
 {
-    return exec(q, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-                "synchronous", err);
+    return run(q, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+               "synchronous", err);
 }
 
 /* Step a statement that returns no row. */
@@ -215,7 +270,7 @@ find(struct sq *q, int used, const uint8_t hash[STORE_HASH_LEN],
         r = DB_FAIL(q, err, "look up hash");
     }
 out:
-    sqlite3_finalize(st);
+    release(q, st);
     return r;
 }
 
@@ -235,7 +290,7 @@ end_session(struct sq *q, const char *id, int64_t when, pjwt_err *err)
         r = DB_FAIL(q, err, "bind");
     else
         r = step_done(q, st, "end session", err);
-    sqlite3_finalize(st);
+    release(q, st);
     return r;
 }
 
@@ -298,7 +353,7 @@ sq_create(struct store *base, const struct store_session *s,
     }
     r = step_done(q, st, "create session", err);
 out:
-    sqlite3_finalize(st);
+    release(q, st);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -342,8 +397,8 @@ advance(struct sq *q, const char *id, const uint8_t old[STORE_HASH_LEN],
     }
     r = step_done(q, ins, "remember used hash", err);
 out:
-    sqlite3_finalize(cas);
-    sqlite3_finalize(ins);
+    release(q, cas);
+    release(q, ins);
     return r;
 }
 
@@ -361,7 +416,7 @@ sq_rotate(struct store *base, const uint8_t old[STORE_HASH_LEN],
 
     pthread_mutex_lock(&q->lock);
 again:
-    if ((r = exec(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
+    if ((r = run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
         goto out;
     f = find(q, 0, old, &s, &ended, err);
     /* Anything but a plain rotation ends a session: redo it durably (the
@@ -401,7 +456,7 @@ again:
     }
     if (r == STORE_ERROR)
         goto out;
-    if (exec(q, "COMMIT", "commit", err) != STORE_OK) {
+    if (run(q, "COMMIT", "commit", err) != STORE_OK) {
         r = STORE_ERROR;
         goto out;
     }
@@ -465,7 +520,7 @@ sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
     pthread_mutex_lock(&q->lock);
     if ((r = durable(q, 1, err)) != STORE_OK)
         goto out;
-    if ((r = exec(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
+    if ((r = run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
         goto out;
     r = find(q, 0, hash, &s, &ended, err);
     if (r == STORE_NOT_FOUND)
@@ -474,7 +529,7 @@ sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
         r = end_session(q, s.id, wall_now(), err);
     if (r == STORE_ERROR)
         goto out;
-    if (exec(q, "COMMIT", "commit", err) != STORE_OK) {
+    if (run(q, "COMMIT", "commit", err) != STORE_OK) {
         r = STORE_ERROR;
         goto out;
     }
@@ -509,7 +564,7 @@ end_where(struct sq *q, const char *sql, const char *text, size_t *n,
         r = step_done(q, st, "revoke", err);
     if (r == STORE_OK && n != NULL)
         *n = (size_t)sqlite3_changes(q->db);
-    sqlite3_finalize(st);
+    release(q, st);
 out:
     if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK && r != STORE_ERROR)
         r = STORE_ERROR;
@@ -579,7 +634,7 @@ sq_list(struct store *base, const char *user, int64_t now,
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         r = DB_FAIL(q, err, "list");
 out:
-    sqlite3_finalize(st);
+    release(q, st);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -606,7 +661,7 @@ sq_expire(struct store *base, int64_t now, size_t *n, pjwt_err *err)
     if ((r = step_done(q, st, "expire", err)) == STORE_OK && n != NULL)
         *n = (size_t)sqlite3_changes(q->db);
 out:
-    sqlite3_finalize(st);
+    release(q, st);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -615,9 +670,12 @@ static void
 sq_close(struct store *base)
 {
     struct sq *q = (struct sq *)base;
+    int i;
 
-    /* Every statement is finalized where it was prepared, so close_v2
-       has nothing to wait for. */
+    /* The kept statements go first; every other one was finalized where
+       it was prepared, so close_v2 has nothing to wait for. */
+    for (i = 0; i < q->ncache; i++)
+        sqlite3_finalize(q->cache[i].st);
     (void)sqlite3_close_v2(q->db);
     if (q->locked_init)
         pthread_mutex_destroy(&q->lock);
@@ -710,7 +768,7 @@ adopt(struct sq *q, pjwt_err *err)
                   q->path, (long long)ver, SCHEMA_VERSION);
         goto out;
     }
-    if (exec(q, "COMMIT", "commit", err) != STORE_OK)
+    if (run(q, "COMMIT", "commit", err) != STORE_OK)
         goto out;
     r = STORE_OK;
 out:
@@ -928,15 +986,13 @@ store_sqlite_open(const char *path, uid_t owner, struct store **out,
         goto out;
     }
     q->locked_init = 1;
+    release(q, st);
     *out = &q->base;
-    q = NULL;
-    r = STORE_OK;
+    return STORE_OK;
 out:
-    sqlite3_finalize(st);
     if (q != NULL) {
-        (void)sqlite3_close_v2(q->db);
-        free(q->path);
-        free(q);
+        release(q, st);
+        sq_close(&q->base);     /* the kept statements, the connection */
     }
     return r;
 }

@@ -51,16 +51,17 @@ grep -q "usersfile=$DOC_USERS " "$SHIPPED" || fail "$SHIPPED does not use $DOC_U
 secret=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
 "$TOP/issuer/jwtctl/jwtctl" keygen --alg ES256 "$T/signing.key" > /dev/null 2>&1 || keygen ES256 "$T/signing.key"
 mkdir -p "$T/pam.d" "$T/oath"
+mkdir -m 0700 "$T/state" "$T/xdg"
 chmod 0700 "$T/oath"
 
-# conf PORT: the daemon's config (root, no `user`: the helpers' view is
-# what matters here).
+# conf PORT [LINE...]: the daemon's config (root, no `user`: the helpers'
+# view is what matters here), sessions in $T/state.
 conf() {
     cat > "$T/iss.conf" <<EOF
 listen = 127.0.0.1:$1
 issuer = https://login.example.com
 signing_key = $T/signing.key
-session_lifetime = 0
+state_dir = $T/state
 pam_confdir = $T/pam.d
 pam_service = jwt-issuer-otp
 claims_groups = no
@@ -68,6 +69,8 @@ rate_limit_per_user = 0
 rate_limit_per_ip = 0
 fail_delay_ms = 0
 EOF
+    shift
+    for l in "$@"; do printf '%s\n' "$l" >> "$T/iss.conf"; done
     chmod 0644 "$T/iss.conf"
 }
 # As jwt-issuerd.service runs it (tests/e2e/unit_privs.sh): root, bounding
@@ -122,7 +125,20 @@ ok "right password, no otp field -> invalid_grant"
 out=$(login "wrong-$pw" "$c1")
 refused "$out" || fail "wrong password + right otp: $out"
 ok "wrong password + right otp -> invalid_grant"
-! grep -q "$c1\|$pw" "$T/issuer.log" || fail "an OTP or the password in the log"
+# jwtctl login on a terminal: the password; the issuer answers that PAM
+# asked a second prompt (pamjwt_prompt, pam_oath's text); jwtctl asks it,
+# the user types the code, and the retry logs in.  Then a refresh.
+c2=$(hotp 2)
+XDG_RUNTIME_DIR=$T/xdg /usr/bin/python3 tests/issuer/client_pty.py "$pw" "$c2" -- \
+    "$TOP/issuer/jwtctl/jwtctl" login --issuer "http://127.0.0.1:$port" -u "$usr" \
+    > "$T/login.out" 2>&1 || fail "jwtctl login with the OTP stack: $(cat "$T/login.out")"
+grep -q "One-time password (OATH) for .$usr.: " "$T/login.out" || fail "pam_oath's prompt was not asked: $(cat "$T/login.out")"
+grep -q "logged in as $usr" "$T/login.out" || fail "jwtctl login: $(cat "$T/login.out")"
+tok=$(XDG_RUNTIME_DIR=$T/xdg "$TOP/issuer/jwtctl/jwtctl" token --issuer "http://127.0.0.1:$port") ||
+    fail "jwtctl token after an OTP login"
+case $tok in ey*.*.*) ;; *) fail "jwtctl token printed: $tok" ;; esac
+ok "jwtctl login: password, then pam_oath's own prompt asked and answered once; jwtctl token refreshes without either"
+! grep -q "$c1\|$c2\|$pw" "$T/issuer.log" || fail "an OTP or the password in the log"
 stop_pid "$pid"; pid=""
 
 # ---- 2. the hardened unit's file system, the documented path ----
@@ -142,7 +158,9 @@ cp "$SHIPPED" "$T/pam.d/jwt-issuer-otp"
 chmod 0644 "$T/pam.d/jwt-issuer-otp"
 : > "$T/issuer.log"
 port=$(free_port)
-conf "$port"
+# No sessions here: $T, where they would live, is read-only in the
+# namespace (the unit's own state_dir is in its ReadWritePaths).
+conf "$port" "session_lifetime = 0"
 cat > "$T/ns.sh" <<'EOS'
 # In the private mount namespace: $1 = $T, $2 = the ReadWritePaths, then
 # the daemon's command line (setpriv first: the mounts need CAP_SYS_ADMIN,

@@ -270,6 +270,19 @@ else
 fi
 login "a token for another host (ssh:web2)" "$R/web2" fail
 grep -qF "${TOKEN##*.}" "$R/sshd.log" "$R/issuerd.log" && bad "a token's signature in a log"
+# The account expires after the login (real pam_unix, /etc/shadow of the
+# private /etc): the session's next refresh is refused by the issuer's
+# account check, and the session is over.
+usermod -e 1 alice || fail "usermod -e 1 alice"
+if jwtctl token --audience ssh:web1 > "$R/expired.out" 2> "$R/expired.err"; then
+    bad "jwtctl token still works for an expired account"
+elif ! grep -q 'run jwtctl login' "$R/expired.err"; then
+    bad "jwtctl token after expiry: $(cat "$R/expired.err")"
+elif ! grep -q 'user=alice outcome=fail reason="account expired: session ended"' "$R/issuerd.log"; then
+    bad "the issuer did not log the expired account: $(grep 'grant=refresh' "$R/issuerd.log" | tail -n 1)"
+else
+    ok "usermod -e 1 alice after the login: the next jwtctl token is refused (pam_unix account check), the session ends"
+fi
 stop_all
 trap - EXIT
 HARNESS_BEFORE_FINISH=save_cases

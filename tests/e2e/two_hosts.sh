@@ -221,6 +221,8 @@ jtis=$(sed -n 's/.*jti=\([^ ]*\).*/\1/p' "$T/issued" | sort -u | wc -l)
 auds=$(sed -n 's/.*aud=\([^ ]*\).*/\1/p' "$T/issued" | tr '\n' ' ')
 [ "$jtis" = 4 ] || fail "not four different jti: $(cat "$T/issued")"
 [ "$auds" = "ssh:web1 ssh:web1 ssh:web2 ssh:web2 " ] || fail "audiences in order: $auds"
+# The four lines, for the reader of this test's log.
+sed 's/^/    issuer: /' "$T/issued"
 ok "the issuer logged four different jti: ssh:web1 twice, ssh:web2 twice"
 for h in web1 web2; do
     n=$(grep -c "Accepted [a-z-]*\(/pam\)\? for $U from 127.0.0.1" "$T/$h.log")

@@ -118,6 +118,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -d x=1 "http://127.0.0.1:$ISS_PORT
 [ "$code" = 400 ] || fail "revoke without token: $code"
 ok "POST /revoke ends the session; unknown tokens answer 200, a missing one 400"
 
+# jwtctl sessions reads the store the running daemon writes.
+code=$(login alice secret); RT=$(json_get "$T/out" refresh_token); RTS="$RTS $RT"
+SID=$(json_get "$T/out" pamjwt_session)
+"$PAMJWT_JWTCTL" sessions --state-dir "$T/state" list --user alice > "$T/list" ||
+    fail "jwtctl sessions list: $(cat "$T/list")"
+grep -q "^$SID  *alice" "$T/list" || fail "session $SID not listed: $(cat "$T/list")"
+"$PAMJWT_JWTCTL" sessions --state-dir "$T/state" revoke "$SID" > "$T/rev" 2>&1 || fail "jwtctl sessions revoke: $(cat "$T/rev")"
+code=$(refresh "$RT"); [ "$code" = 400 ] || fail "refresh after jwtctl sessions revoke: $code"
+ok "jwtctl sessions list shows a live session of the running daemon; revoke ends it"
+
 code=$(login alice secret); RT=$(json_get "$T/out" refresh_token); RTS="$RTS $RT"
 stop_issuerd
 start_issuerd "$T/iss.conf" "$T/log"

@@ -41,7 +41,6 @@ static enum MHD_Result
 revoke_end(struct req *r)
 {
     struct token_req *t = r->ctx;
-    const struct issuer_conf *c = r->st->conf;
     const struct issuer_client *client = NULL;
     const char *bad, *why = NULL;
     struct store_session s;
@@ -62,13 +61,7 @@ revoke_end(struct req *r)
         return http_reply_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
                                       t->bad, NULL);
     }
-    client_ok = clients_authenticate(c, r->st->client_secrets,
-                                     (t->seen & (1u << F_CLIENT_ID))
-                                         ? t->client_id : NULL,
-                                     (t->seen & (1u << F_CLIENT_SECRET))
-                                         ? t->client_secret : NULL,
-                                     &client, &why) == 0;
-    OPENSSL_cleanse(t->client_secret, sizeof(t->client_secret));
+    client_ok = token_client_ok(t, &client, &why);
     if (!client_ok) {
         log_revoke(t, "invalid_client", "", "");
         return http_reply_oauth_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client",

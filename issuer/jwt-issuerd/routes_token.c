@@ -379,6 +379,22 @@ token_refuse(struct token_req *t, enum token_error e, const char *desc)
     return token_reply_error(t->r, MHD_HTTP_BAD_REQUEST, e, desc, NULL);
 }
 
+int
+token_client_ok(struct token_req *t, const struct issuer_client **client,
+                const char **why)
+{
+    const struct issuer_state *st = t->r->st;
+    int ok = clients_authenticate(st->conf, st->client_secrets,
+                                  (t->seen & (1u << F_CLIENT_ID))
+                                      ? t->client_id : NULL,
+                                  (t->seen & (1u << F_CLIENT_SECRET))
+                                      ? t->client_secret : NULL,
+                                  client, why) == 0;
+
+    OPENSSL_cleanse(t->client_secret, sizeof(t->client_secret));
+    return ok;
+}
+
 /* What each grant needs in the form: NULL, or why the request is refused. */
 static const char *
 grant_fields(const struct token_req *t)
@@ -439,13 +455,7 @@ token_start(struct token_req *t)
         return token_refuse(t, TOKEN_INVALID_SCOPE, "scope not allowed");
     if ((t->seen & (1u << F_AUD)) && !issuer_conf_audience_ok(c, t->audience))
         return token_refuse(t, TOKEN_INVALID_REQUEST, "audience not allowed");
-    client_ok = clients_authenticate(c, r->st->client_secrets,
-                                     (t->seen & (1u << F_CLIENT_ID))
-                                         ? t->client_id : NULL,
-                                     (t->seen & (1u << F_CLIENT_SECRET))
-                                         ? t->client_secret : NULL,
-                                     &client, &why) == 0;
-    OPENSSL_cleanse(t->client_secret, sizeof(t->client_secret));
+    client_ok = token_client_ok(t, &client, &why);
     /* The token's audience, asked for or the default, must be one the
        client is registered for. */
     if (client_ok && client != NULL && client->n_audiences > 0

@@ -87,6 +87,12 @@ void token_log(struct token_req *t, const char *outcome, const char *reason,
 void token_log_issued(char *buf, size_t cap, const struct token_req *t,
                       const char *session, const char *jti);
 
+/* Authenticate the request's client (clients.h) from the form or HTTP
+   Basic, and cleanse its secret: 1 and *client (NULL with no clients
+   registered), or 0 with *why a static reason.  /token and /revoke. */
+int token_client_ok(struct token_req *t, const struct issuer_client **client,
+                    const char **why);
+
 /* A request refused as it stands (400, logged "invalid"), before PAM. */
 enum MHD_Result token_refuse(struct token_req *t, enum token_error e,
                              const char *desc);

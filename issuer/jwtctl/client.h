@@ -56,6 +56,11 @@ struct ctl_client_conf {
  */
 int ctl_client_conf_load(struct ctl_client_conf *c);
 
+/* The issuer a verb works on: opt (--issuer) when given, else the client
+   configuration's, normalized (ctl_issuer_norm) into out.  0, or -1 with
+   a message (none configured, a bad URL, a bad client.conf). */
+int ctl_client_issuer(const char *opt, char *out, size_t cap);
+
 /* Expand %h (host) and %% in an audience template into out: 0, or -1 when
    it does not fit or the template has another % sequence. */
 int ctl_audience_expand(const char *tmpl, const char *host, char *out,

@@ -16,6 +16,7 @@
 #include "client.h"
 #include "conf.h"
 #include "ctl.h"
+#include "session_file.h"
 #include "verify.h"
 
 #define SYSTEM_CONF "/etc/pamjwt/client.conf"
@@ -164,4 +165,20 @@ ctl_audience_expand(const char *tmpl, const char *host, char *out, size_t cap)
     pjwt_err_clear(&e);
     return pjwt_audience_expand(tmpl, host, NULL, NULL, out, cap, &e) == 0
         ? 0 : -1;
+}
+
+int
+ctl_client_issuer(const char *opt, char *out, size_t cap)
+{
+    struct ctl_client_conf c;
+
+    if (opt && *opt)
+        return ctl_issuer_norm(opt, out, cap);
+    if (ctl_client_conf_load(&c) != 0)
+        return -1;
+    if (!c.issuer[0]) {
+        ctl_err("no issuer: give --issuer URL or set issuer in client.conf");
+        return -1;
+    }
+    return ctl_issuer_norm(c.issuer, out, cap);
 }

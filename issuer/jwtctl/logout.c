@@ -52,22 +52,9 @@ ctl_logout(int argc, char **argv)
         fputs(logout_usage, stderr);
         return CTL_USAGE;
     }
-    if (ctl_client_conf_load(&c) != 0)
+    if (ctl_client_issuer(opt_iss, iss, sizeof(iss)) != 0)
         return CTL_USAGE;
-    if (opt_iss)
-        snprintf(c.issuer, sizeof(c.issuer), "%s", opt_iss);
-    if (!c.issuer[0]) {
-        ctl_err("no issuer: give --issuer URL or set issuer in client.conf");
-        return CTL_USAGE;
-    }
-    if (ctl_issuer_norm(c.issuer, iss, sizeof(iss)) != 0)
-        return CTL_USAGE;
-    if ((rc = ctl_session_open(iss, 0, &slot)) == 1 ||
-        (rc == 0 && (rc = ctl_session_load(&slot, &s)) == 1)) {
-        ctl_err("no session for %s", iss);
-        goto out;
-    }
-    if (rc != 0)
+    if (ctl_session_find(iss, &slot, &s) != 0)
         goto out;
 
     memset(&c, 0, sizeof(c));

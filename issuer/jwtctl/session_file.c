@@ -368,3 +368,25 @@ ctl_session_clear(struct ctl_session *s)
         pjwt_secret_free(s->refresh_token, strlen(s->refresh_token));
     memset(s, 0, sizeof(*s));
 }
+
+int
+ctl_session_find(const char *issuer, struct ctl_session_slot *slot,
+                 struct ctl_session *s)
+{
+    int rc;
+
+    if ((rc = ctl_session_open(issuer, 0, slot)) == 1
+        || (rc == 0 && (rc = ctl_session_load(slot, s)) == 1)) {
+        ctl_err("no session for %s: run jwtctl login", issuer);
+        return 1;
+    }
+    if (rc != 0)
+        return -1;
+    /* The file name is a hash of the issuer: a file of another issuer
+       there was put there, not written by us. */
+    if (strcmp(s->issuer, issuer) != 0) {
+        ctl_err("%s: holds a session of another issuer: refused", slot->path);
+        return -1;
+    }
+    return 0;
+}

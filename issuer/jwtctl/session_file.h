@@ -55,6 +55,13 @@ void ctl_session_close(struct ctl_session_slot *slot);
    printed).  Clear s with ctl_session_clear either way. */
 int ctl_session_load(struct ctl_session_slot *slot, struct ctl_session *s);
 
+/* The stored session of issuer, locked: ctl_session_open, then
+   ctl_session_load, then a check that the file is this issuer's.  0; 1
+   none ("no session for ISSUER: run jwtctl login" printed); -1 refused.
+   Close the slot and clear s either way. */
+int ctl_session_find(const char *issuer, struct ctl_session_slot *slot,
+                     struct ctl_session *s);
+
 /* Replace the slot's file with s: 0 or -1 (printed). */
 int ctl_session_store(struct ctl_session_slot *slot,
                       const struct ctl_session *s);

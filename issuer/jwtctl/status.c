@@ -29,12 +29,11 @@ ctl_status(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     struct ctl_session_slot slot = { .dirfd = -1, .lockfd = -1 };
-    struct ctl_client_conf c;
     struct ctl_session s;
     char iss[CTL_URL_MAX], t1[PJWT_TIME_BUF], t2[PJWT_TIME_BUF];
     const char *opt_iss = NULL;
     time_t now = time(NULL);
-    int ch, rc, r = CTL_FAIL, ended;
+    int ch, r = CTL_FAIL, ended;
 
     memset(&s, 0, sizeof(s));
     ctl_json_cleansing();
@@ -50,22 +49,9 @@ ctl_status(int argc, char **argv)
         fputs(status_usage, stderr);
         return CTL_USAGE;
     }
-    if (ctl_client_conf_load(&c) != 0)
+    if (ctl_client_issuer(opt_iss, iss, sizeof(iss)) != 0)
         return CTL_USAGE;
-    if (opt_iss)
-        snprintf(c.issuer, sizeof(c.issuer), "%s", opt_iss);
-    if (!c.issuer[0]) {
-        ctl_err("no issuer: give --issuer URL or set issuer in client.conf");
-        return CTL_USAGE;
-    }
-    if (ctl_issuer_norm(c.issuer, iss, sizeof(iss)) != 0)
-        return CTL_USAGE;
-    if ((rc = ctl_session_open(iss, 0, &slot)) == 1 ||
-        (rc == 0 && (rc = ctl_session_load(&slot, &s)) == 1)) {
-        ctl_err("no session for %s: run jwtctl login", iss);
-        goto out;
-    }
-    if (rc != 0)
+    if (ctl_session_find(iss, &slot, &s) != 0)
         goto out;
     ended = (s.expires && s.expires <= now) ||
             (s.idle && s.last_used + s.idle <= now);

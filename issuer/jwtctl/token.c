@@ -22,24 +22,6 @@ static const char token_usage[] =
     "issuer's whole answer instead, without the refresh token.\n"
     "\n"
     "exit status: 0 printed, 1 no session or the issuer refused, 2 usage.\n";
-
-/* The issuer to use: the caller's, else the client configuration's. */
-static int
-which_issuer(const char *issuer, char *out, size_t cap)
-{
-    struct ctl_client_conf c;
-
-    if (issuer && *issuer)
-        return ctl_issuer_norm(issuer, out, cap);
-    if (ctl_client_conf_load(&c) != 0)
-        return -1;
-    if (!c.issuer[0]) {
-        ctl_err("no issuer: give --issuer URL or set issuer in client.conf");
-        return -1;
-    }
-    return ctl_issuer_norm(c.issuer, out, cap);
-}
-
 /*
  * The refresh grant under the session's lock.  *ans: the 200 answer with
  * access_token (new reference).  CTL_OK or CTL_FAIL (printed).
@@ -55,24 +37,15 @@ refresh(const char *issuer, const char *audience, json_t **ans)
     char *form = NULL;
     json_t *a = NULL;
     long status = 0;
-    int rc, r = CTL_FAIL;
+    int r = CTL_FAIL;
 
     *ans = NULL;
     memset(&s, 0, sizeof(s));
     ctl_json_cleansing();
-    if (which_issuer(issuer, iss, sizeof(iss)) != 0)
+    if (ctl_client_issuer(issuer, iss, sizeof(iss)) != 0)
         return CTL_FAIL;
-    if ((rc = ctl_session_open(iss, 0, &slot)) == 1 ||
-        (rc == 0 && (rc = ctl_session_load(&slot, &s)) == 1)) {
-        ctl_err("no session for %s: run jwtctl login", iss);
+    if (ctl_session_find(iss, &slot, &s) != 0)
         goto out;
-    }
-    if (rc != 0)
-        goto out;
-    if (strcmp(s.issuer, iss) != 0) {
-        ctl_err("%s: holds a session of another issuer: refused", slot.path);
-        goto out;
-    }
     /* Ended by the clock: no need to ask the issuer, nor to keep it. */
     if ((s.expires && s.expires <= time(NULL)) ||
         (s.idle && s.last_used + s.idle <= time(NULL))) {

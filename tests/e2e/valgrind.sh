@@ -4,7 +4,8 @@
 #   - the long-lived host (tests/pam/longlived, fewer rounds): the module
 #     loaded and unloaded by libpam hundreds of times in one process;
 #   - jwt-issuerd itself, PAM helpers included (valgrind follows the fork),
-#     through the issuer's functional test and the hostile-request test;
+#     through the issuer's functional test, the refresh-session test and
+#     the hostile-request test;
 #   - the fuzz seeds and regressions through the replay binaries (common/
 #     on hostile input).
 # Pass: no invalid read or write, no use of uninitialised values, no
@@ -33,6 +34,8 @@ run() {   # run NAME CMD...: run a wrapped test, keep its output
 LONGLIVED_N=${VALGRIND_LONGLIVED_N:-150} run longlived sh tests/pam/longlived.sh
 [ -f tests/issuer/token.sh ] && run issuer_token sh tests/issuer/token.sh
 run hostile_requests sh tests/issuer/hostile_requests.sh
+# The refresh sessions: the SQLite store, rotation, /revoke, restarts.
+[ -f tests/issuer/refresh.sh ] && run issuer_refresh sh tests/issuer/refresh.sh
 FUZZ_REPLAY_SKIP=fuzz_issuer run fuzz_replays sh tests/fuzz/replay.sh
 
 # tests/lib/harness.sh's one rule for valgrind logs.  By design, and so

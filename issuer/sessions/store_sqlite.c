@@ -40,60 +40,14 @@
  * Errors carry sqlite3_errmsg, which names tables and columns, never the
  * bound values: no hash reaches a message.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "fileio.h"
-#include "store_impl.h"
-
-#define APP_ID 0x706a7773       /* "pjws": PRAGMA application_id */
-#define SCHEMA_VERSION 1        /* PRAGMA user_version */
-#define BUSY_MS 5000
-
-/* Prepared statements are kept for the handle's life: parsing the SQL of
-   a refresh's half-dozen statements cost more than running them. */
-#define SQ_CACHE 24
-
-struct sq {
-    struct store base;          /* first: store.c sees only this */
-    sqlite3 *db;
-    pthread_mutex_t lock;
-    int locked_init;            /* lock was initialised (for close) */
-    char *path;                 /* for messages */
-    struct {
-        const char *sql;        /* a literal of this file */
-        sqlite3_stmt *st;
-    } cache[SQ_CACHE];
-    int ncache;
-};
-
-static const char schema[] =
-    "CREATE TABLE sessions ("
-    " id TEXT PRIMARY KEY NOT NULL,"
-    " user TEXT NOT NULL,"
-    " client_id TEXT NOT NULL,"
-    " rhost TEXT NOT NULL,"
-    " created INTEGER NOT NULL,"
-    " last_used INTEGER NOT NULL,"
-    " expires INTEGER NOT NULL,"
-    " idle INTEGER NOT NULL,"
-    " refreshes INTEGER NOT NULL DEFAULT 0,"
-    " live_hash BLOB UNIQUE CHECK (length(live_hash) = 32),"
-    " ended INTEGER NOT NULL DEFAULT 0);"     /* 0 live, else when it ended */
-    "CREATE INDEX sessions_user ON sessions(user);"
-    "CREATE TABLE used_hashes ("
-    " hash BLOB PRIMARY KEY NOT NULL,"
-    " session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE);"
-    /* ON DELETE CASCADE looks used hashes up by session. */
-    "CREATE INDEX used_hashes_session ON used_hashes(session_id);";
+#include "store_sqlite.h"
 
 /* The columns read_row reads, in its order. */
 #define COLS "id, user, client_id, rhost, created, last_used, expires, " \
@@ -101,12 +55,6 @@ static const char schema[] =
 
 /* Live at ?now (bound as parameter 1 where this is used). */
 #define LIVE_SQL "ended = 0 AND ?1 < expires AND (idle <= 0 OR ?1 - last_used < idle)"
-
-/* Record the connection's last error and evaluate to STORE_ERROR. */
-#define DB_FAIL(q, err, what)                                              \
-    (PJWT_FAIL((err), PJWT_ERR_IO, "%s: %s: %s", (q)->path, (what),        \
-               sqlite3_errmsg((q)->db)),                                   \
-     STORE_ERROR)
 
 static int
 alive(const struct store_session *s, int64_t ended, int64_t now)
@@ -145,9 +93,9 @@ read_row(sqlite3_stmt *st, struct store_session *s, int64_t *ended)
 }
 
 /* The statement for sql, from the cache or prepared (and kept when there
-   is room); the caller hands it back with release(). */
-static enum store_rc
-prep(struct sq *q, const char *sql, sqlite3_stmt **st, pjwt_err *err)
+   is room); the caller hands it back with sq_release(). */
+enum store_rc
+sq_prep(struct sq *q, const char *sql, sqlite3_stmt **st, pjwt_err *err)
 {
     int i;
 
@@ -166,10 +114,10 @@ prep(struct sq *q, const char *sql, sqlite3_stmt **st, pjwt_err *err)
     return STORE_OK;
 }
 
-/* Done with a statement of prep(): reset (which ends its read of the
+/* Done with a statement of sq_prep(): reset (which ends its read of the
    database) and unbound for the next use, or finalized if not kept. */
-static void
-release(struct sq *q, sqlite3_stmt *st)
+void
+sq_release(struct sq *q, sqlite3_stmt *st)
 {
     int i;
 
@@ -191,15 +139,15 @@ run(struct sq *q, const char *sql, const char *what, pjwt_err *err)
     sqlite3_stmt *st = NULL;
     enum store_rc r;
 
-    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+    if ((r = sq_prep(q, sql, &st, err)) != STORE_OK)
         return r;
     r = sqlite3_step(st) == SQLITE_DONE ? STORE_OK : DB_FAIL(q, err, what);
-    release(q, st);
+    sq_release(q, st);
     return r;
 }
 
-static enum store_rc
-exec(struct sq *q, const char *sql, const char *what, pjwt_err *err)
+enum store_rc
+sq_exec(struct sq *q, const char *sql, const char *what, pjwt_err *err)
 {
     if (sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return DB_FAIL(q, err, what);
@@ -208,8 +156,8 @@ exec(struct sq *q, const char *sql, const char *what, pjwt_err *err)
 
 /* Undo an open transaction after a failure; the first error is the one
    reported, so this one's is dropped. */
-static void
-rollback(struct sq *q)
+void
+sq_rollback(struct sq *q)
 {
     if (!sqlite3_get_autocommit(q->db))
         (void)sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
@@ -252,7 +200,7 @@ find(struct sq *q, int used, const uint8_t hash[STORE_HASH_LEN],
     enum store_rc r;
     int rc;
 
-    if ((r = prep(q, used ? by_used : by_live, &st, err)) != STORE_OK)
+    if ((r = sq_prep(q, used ? by_used : by_live, &st, err)) != STORE_OK)
         return r;
     r = STORE_ERROR;
     if (sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC)
@@ -270,7 +218,7 @@ find(struct sq *q, int used, const uint8_t hash[STORE_HASH_LEN],
         r = DB_FAIL(q, err, "look up hash");
     }
 out:
-    release(q, st);
+    sq_release(q, st);
     return r;
 }
 
@@ -282,7 +230,7 @@ end_session(struct sq *q, const char *id, int64_t when, pjwt_err *err)
     sqlite3_stmt *st = NULL;
     enum store_rc r;
 
-    if ((r = prep(q, "UPDATE sessions SET ended = ?2 WHERE id = ?1"
+    if ((r = sq_prep(q, "UPDATE sessions SET ended = ?2 WHERE id = ?1"
                      " AND ended = 0", &st, err)) != STORE_OK)
         return r;
     if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK
@@ -290,7 +238,7 @@ end_session(struct sq *q, const char *id, int64_t when, pjwt_err *err)
         r = DB_FAIL(q, err, "bind");
     else
         r = step_done(q, st, "end session", err);
-    release(q, st);
+    sq_release(q, st);
     return r;
 }
 
@@ -334,7 +282,7 @@ sq_create(struct store *base, const struct store_session *s,
         return STORE_ERROR;
     }
     pthread_mutex_lock(&q->lock);
-    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+    if ((r = sq_prep(q, sql, &st, err)) != STORE_OK)
         goto out;
     if (sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC) != SQLITE_OK
         || sqlite3_bind_text(st, 2, s->user, -1, SQLITE_STATIC) != SQLITE_OK
@@ -353,7 +301,7 @@ sq_create(struct store *base, const struct store_session *s,
     }
     r = step_done(q, st, "create session", err);
 out:
-    release(q, st);
+    sq_release(q, st);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -366,11 +314,11 @@ advance(struct sq *q, const char *id, const uint8_t old[STORE_HASH_LEN],
     sqlite3_stmt *cas = NULL, *ins = NULL;
     enum store_rc r;
 
-    if ((r = prep(q, "UPDATE sessions SET live_hash = ?3, last_used = ?4,"
+    if ((r = sq_prep(q, "UPDATE sessions SET live_hash = ?3, last_used = ?4,"
                      " refreshes = refreshes + 1"
                      " WHERE id = ?1 AND live_hash = ?2 AND ended = 0",
                   &cas, err)) != STORE_OK
-        || (r = prep(q, "INSERT INTO used_hashes (hash, session_id)"
+        || (r = sq_prep(q, "INSERT INTO used_hashes (hash, session_id)"
                         " VALUES (?1, ?2)", &ins, err)) != STORE_OK)
         goto out;
     if (sqlite3_bind_text(cas, 1, id, -1, SQLITE_STATIC) != SQLITE_OK
@@ -397,8 +345,8 @@ advance(struct sq *q, const char *id, const uint8_t old[STORE_HASH_LEN],
     }
     r = step_done(q, ins, "remember used hash", err);
 out:
-    release(q, cas);
-    release(q, ins);
+    sq_release(q, cas);
+    sq_release(q, ins);
     return r;
 }
 
@@ -422,7 +370,7 @@ again:
     /* Anything but a plain rotation ends a session: redo it durably (the
        level cannot change inside the transaction; the retry re-reads). */
     if (!full && f != STORE_ERROR && !(f == STORE_OK && alive(&s, ended, now))) {
-        rollback(q);
+        sq_rollback(q);
         if ((r = durable(q, 1, err)) != STORE_OK)
             goto out;
         full = 1;
@@ -464,7 +412,7 @@ again:
         *out = s;
 out:
     if (r == STORE_ERROR)
-        rollback(q);
+        sq_rollback(q);
     if (full && durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK
         && r != STORE_ERROR)
         r = STORE_ERROR;
@@ -537,7 +485,7 @@ sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
         *out = s;
 out:
     if (r == STORE_ERROR)
-        rollback(q);
+        sq_rollback(q);
     if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK && r != STORE_ERROR)
         r = STORE_ERROR;
     pthread_mutex_unlock(&q->lock);
@@ -555,7 +503,7 @@ end_where(struct sq *q, const char *sql, const char *text, size_t *n,
 
     if ((r = durable(q, 1, err)) != STORE_OK)
         return r;
-    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+    if ((r = sq_prep(q, sql, &st, err)) != STORE_OK)
         goto out;
     if (sqlite3_bind_int64(st, 1, wall_now()) != SQLITE_OK
         || sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC) != SQLITE_OK)
@@ -564,7 +512,7 @@ end_where(struct sq *q, const char *sql, const char *text, size_t *n,
         r = step_done(q, st, "revoke", err);
     if (r == STORE_OK && n != NULL)
         *n = (size_t)sqlite3_changes(q->db);
-    release(q, st);
+    sq_release(q, st);
 out:
     if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK && r != STORE_ERROR)
         r = STORE_ERROR;
@@ -617,7 +565,7 @@ sq_list(struct store *base, const char *user, int64_t now,
     int rc;
 
     pthread_mutex_lock(&q->lock);
-    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+    if ((r = sq_prep(q, sql, &st, err)) != STORE_OK)
         goto out;
     if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK
         || (user != NULL
@@ -634,7 +582,7 @@ sq_list(struct store *base, const char *user, int64_t now,
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         r = DB_FAIL(q, err, "list");
 out:
-    release(q, st);
+    sq_release(q, st);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -652,7 +600,7 @@ sq_expire(struct store *base, int64_t now, size_t *n, pjwt_err *err)
     enum store_rc r;
 
     pthread_mutex_lock(&q->lock);
-    if ((r = prep(q, sql, &st, err)) != STORE_OK)
+    if ((r = sq_prep(q, sql, &st, err)) != STORE_OK)
         goto out;
     if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK) {
         r = DB_FAIL(q, err, "bind");
@@ -661,12 +609,12 @@ sq_expire(struct store *base, int64_t now, size_t *n, pjwt_err *err)
     if ((r = step_done(q, st, "expire", err)) == STORE_OK && n != NULL)
         *n = (size_t)sqlite3_changes(q->db);
 out:
-    release(q, st);
+    sq_release(q, st);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
 
-static void
+void
 sq_close(struct store *base)
 {
     struct sq *q = (struct sq *)base;
@@ -683,7 +631,7 @@ sq_close(struct store *base)
     free(q);
 }
 
-static const struct store_ops sq_ops = {
+const struct store_ops sq_ops = {
     .close = sq_close,
     .create = sq_create,
     .rotate = sq_rotate,
@@ -695,304 +643,3 @@ static const struct store_ops sq_ops = {
     .expire = sq_expire,
 };
 
-/* ---- opening ----------------------------------------------------------- */
-
-/* A read failed on the content itself: say so in the words of store.h. */
-static enum store_rc
-content_fail(struct sq *q, const char *what, pjwt_err *err)
-{
-    int rc = sqlite3_errcode(q->db) & 0xff;
-
-    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
-        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
-                  "corrupt: %s", q->path, sqlite3_errmsg(q->db));
-    else
-        PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s: %s", q->path, what,
-                  sqlite3_errmsg(q->db));
-    return STORE_ERROR;
-}
-
-/* The single integer a query returns, in *v. */
-static enum store_rc
-query_int(struct sq *q, const char *sql, sqlite3_int64 *v, pjwt_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    enum store_rc r = STORE_ERROR;
-
-    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return content_fail(q, sql, err);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *v = sqlite3_column_int64(st, 0);
-        r = STORE_OK;
-    } else {
-        r = content_fail(q, sql, err);
-    }
-    sqlite3_finalize(st);
-    return r;
-}
-
-/*
- * Recognise the content, and give an empty file the schema.  The check
- * and the creation are one write transaction, so a daemon and a jwtctl
- * opening a new file at once cannot both create it.
- */
-static enum store_rc
-adopt(struct sq *q, pjwt_err *err)
-{
-    sqlite3_int64 app = 0, ver = 0, objs = 0;
-    char set[96];
-    enum store_rc r;
-
-    if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return content_fail(q, "begin", err);
-    if ((r = query_int(q, "PRAGMA application_id", &app, err)) != STORE_OK
-        || (r = query_int(q, "PRAGMA user_version", &ver, err)) != STORE_OK
-        || (r = query_int(q, "SELECT count(*) FROM sqlite_master", &objs,
-                          err)) != STORE_OK)
-        goto out;
-    r = STORE_ERROR;
-    if (app == 0 && ver == 0 && objs == 0) {
-        (void)snprintf(set, sizeof(set), "PRAGMA application_id = %d;"
-                       "PRAGMA user_version = %d;", APP_ID, SCHEMA_VERSION);
-        if (exec(q, schema, "create schema", err) != STORE_OK
-            || exec(q, set, "mark store", err) != STORE_OK)
-            goto out;
-    } else if (app != APP_ID) {
-        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
-                  "corrupt: application_id 0x%08llx, want 0x%08x", q->path,
-                  (unsigned long long)(uint32_t)app, APP_ID);
-        goto out;
-    } else if (ver != SCHEMA_VERSION) {
-        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
-                  "corrupt: schema version %lld, this build reads %d",
-                  q->path, (long long)ver, SCHEMA_VERSION);
-        goto out;
-    }
-    if (run(q, "COMMIT", "commit", err) != STORE_OK)
-        goto out;
-    r = STORE_OK;
-out:
-    if (r != STORE_OK)
-        rollback(q);
-    return r;
-}
-
-/* PRAGMA quick_check: "ok", or the first problem it names. */
-static enum store_rc
-quick_check(struct sq *q, pjwt_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    const unsigned char *t;
-    char why[80], *p;
-    enum store_rc r = STORE_ERROR;
-
-    if (sqlite3_prepare_v2(q->db, "PRAGMA quick_check(1)", -1, &st, NULL)
-        != SQLITE_OK)
-        return content_fail(q, "quick_check", err);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        r = content_fail(q, "quick_check", err);
-    } else if ((t = sqlite3_column_text(st, 0)) == NULL
-               || strcmp((const char *)t, "ok") != 0) {
-        /* Its report spans lines; a message is one log line. */
-        (void)snprintf(why, sizeof(why), "%s",
-                       t != NULL ? (const char *)t : "no answer");
-        for (p = why; (p = strchr(p, '\n')) != NULL;)
-            *p = ' ';
-        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a pamjwt session store / "
-                  "corrupt: %s", q->path, why);
-    } else {
-        r = STORE_OK;
-    }
-    sqlite3_finalize(st);
-    return r;
-}
-
-/* The file's own rule (see the top): st from fstat of what we opened. */
-static enum store_rc
-check_file(const char *path, const struct stat *st, uid_t owner,
-           pjwt_err *err)
-{
-    if (!S_ISREG(st->st_mode))
-        PJWT_FAIL(err, PJWT_ERR_IO, "%s: not a regular file", path);
-    else if (st->st_uid != owner)
-        PJWT_FAIL(err, PJWT_ERR_PERM, "%s: owned by uid %lu, expected %lu",
-                  path, (unsigned long)st->st_uid, (unsigned long)owner);
-    else if (st->st_mode & 077)
-        PJWT_FAIL(err, PJWT_ERR_PERM, "%s: mode %04o gives group/other "
-                  "access, want 0600", path,
-                  (unsigned)(st->st_mode & 07777));
-    else
-        return STORE_OK;
-    return STORE_ERROR;
-}
-
-/*
- * Check (or create) the file through a descriptor of its checked
- * directory, and return its device and inode in *id.  The descriptor is
- * closed before SQLite opens the file: closing any descriptor of a file
- * drops every POSIX lock this process holds on it, SQLite's included.
- */
-static enum store_rc
-check_path(const char *path, uid_t owner, struct stat *id, pjwt_err *err)
-{
-    const char *slash = strrchr(path, '/'), *name;
-    char *dir = NULL;
-    struct stat st;
-    int dfd = -1, fd = -1;
-    enum store_rc r = STORE_ERROR;
-
-    name = slash != NULL ? slash + 1 : path;
-    if (*name == '\0') {
-        PJWT_FAIL(err, PJWT_ERR_ARG, "%s: names a directory, not a file",
-                  path);
-        goto out;
-    }
-    dir = slash == NULL ? strdup(".")
-          : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
-    if (dir == NULL) {
-        PJWT_FAIL(err, PJWT_ERR_NOMEM, NULL);
-        goto out;
-    }
-    /* The trust rule for the directory: only the owner (or root) can
-       add, replace or remove the store and its -wal and -shm files. */
-    if ((dfd = pjwt_path_open(dir, owner, PJWT_PATH_DIR, NULL, err)) < 0)
-        goto out;
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno != ENOENT) {
-            PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        /* Created by anyone but the owner, it would fail its own check
-           and stay behind: refuse before creating. */
-        if (geteuid() != owner) {
-            PJWT_FAIL(err, PJWT_ERR_PERM, "%s: missing, and uid %lu may "
-                      "not create it for uid %lu", path,
-                      (unsigned long)geteuid(), (unsigned long)owner);
-            goto out;
-        }
-        fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW
-                    | O_CLOEXEC | O_NOCTTY, 0600);
-        /* The umask may only have taken bits away; fchmod says 0600 in
-           full, whatever it was. */
-        if (fd < 0 || fchmod(fd, 0600) != 0) {
-            PJWT_FAIL(err, PJWT_ERR_IO, "%s: cannot create: %s", path,
-                      strerror(errno));
-            goto out;
-        }
-    } else if (S_ISLNK(st.st_mode)) {
-        PJWT_FAIL(err, PJWT_ERR_PERM, "%s: is a symbolic link", path);
-        goto out;
-    } else if ((r = check_file(path, &st, owner, err)) != STORE_OK) {
-        goto out;
-    } else {
-        r = STORE_ERROR;
-        /* O_NONBLOCK: a FIFO swapped in since fstatat cannot hang us. */
-        fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY
-                    | O_NONBLOCK);
-        if (fd < 0) {
-            PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-    }
-    if (fstat(fd, id) != 0) {
-        PJWT_FAIL(err, PJWT_ERR_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    r = check_file(path, id, owner, err);
-out:
-    if (fd >= 0)
-        close(fd);
-    if (dfd >= 0)
-        close(dfd);
-    free(dir);
-    return r;
-}
-
-enum store_rc
-store_sqlite_open(const char *path, uid_t owner, struct store **out,
-                  pjwt_err *err)
-{
-    struct sq *q = NULL;
-    struct stat id, now;
-    enum store_rc r = STORE_ERROR;
-    const unsigned char *mode;
-    sqlite3_stmt *st = NULL;
-    int e;
-
-    if (*path == '\0') {
-        PJWT_FAIL(err, PJWT_ERR_CONF, "store sqlite: no path");
-        return STORE_ERROR;
-    }
-    /* NOMUTEX needs SQLite built thread-safe (Debian's is). */
-    if (!sqlite3_threadsafe()) {
-        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "%s: libsqlite3 built without "
-                  "thread support", path);
-        return STORE_ERROR;
-    }
-    if ((r = check_path(path, owner, &id, err)) != STORE_OK)
-        return r;
-    r = STORE_ERROR;
-    if ((q = calloc(1, sizeof(*q))) == NULL
-        || (q->path = strdup(path)) == NULL) {
-        PJWT_FAIL(err, PJWT_ERR_NOMEM, NULL);
-        goto out;
-    }
-    q->base.ops = &sq_ops;
-    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE
-                        | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL)
-        != SQLITE_OK) {
-        if (q->db == NULL)
-            PJWT_FAIL(err, PJWT_ERR_NOMEM, NULL);
-        else
-            (void)DB_FAIL(q, err, "open");
-        goto out;
-    }
-    /* The object SQLite opened is the one checked (only root or the
-       owner could have swapped it, but then we say so). */
-    if (stat(path, &now) != 0 || now.st_dev != id.st_dev
-        || now.st_ino != id.st_ino) {
-        PJWT_FAIL(err, PJWT_ERR_PERM, "%s: replaced while being opened",
-                  path);
-        goto out;
-    }
-    if (sqlite3_extended_result_codes(q->db, 1) != SQLITE_OK
-        || sqlite3_busy_timeout(q->db, BUSY_MS) != SQLITE_OK) {
-        (void)DB_FAIL(q, err, "configure");
-        goto out;
-    }
-    if (adopt(q, err) != STORE_OK || quick_check(q, err) != STORE_OK)
-        goto out;
-    if (exec(q, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
-             "configure", err) != STORE_OK)
-        goto out;
-    /* journal_mode answers with the mode it ended in: a store that cannot
-       go WAL (a filesystem without shared memory) would block jwtctl's
-       readers behind every write, so it is refused. */
-    if (prep(q, "PRAGMA journal_mode = WAL", &st, err) != STORE_OK)
-        goto out;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        (void)DB_FAIL(q, err, "journal_mode");
-        goto out;
-    }
-    mode = sqlite3_column_text(st, 0);
-    if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
-        PJWT_FAIL(err, PJWT_ERR_IO, "%s: cannot use WAL (journal mode "
-                  "%.16s)", path, mode != NULL ? (const char *)mode : "?");
-        goto out;
-    }
-    if ((e = pthread_mutex_init(&q->lock, NULL)) != 0) {
-        PJWT_FAIL(err, PJWT_ERR_INTERNAL, "%s: mutex: %s", path,
-                  strerror(e));
-        goto out;
-    }
-    q->locked_init = 1;
-    release(q, st);
-    *out = &q->base;
-    return STORE_OK;
-out:
-    if (q != NULL) {
-        release(q, st);
-        sq_close(&q->base);     /* the kept statements, the connection */
-    }
-    return r;
-}

@@ -46,7 +46,8 @@ struct store_session {
     int64_t created;                  /* epoch seconds */
     int64_t last_used;                /* last login or refresh */
     int64_t expires;                  /* absolute end: created + session_lifetime */
-    int64_t idle;                     /* seconds without a refresh that end it */
+    int64_t idle;                     /* seconds without a refresh that end it;
+                                         0 or less: no idle limit */
     uint32_t refreshes;               /* how many rotations so far */
 };
 
@@ -93,8 +94,10 @@ enum store_rc store_rotate(struct store *st, const uint8_t old[STORE_HASH_LEN],
                            struct store_session *out, pjwt_err *err);
 
 /* End sessions: the one whose live or past hash is hash (RFC 7009 /revoke;
-   STORE_NOT_FOUND when none), the one with this id, or all of a user's.
-   *n (may be NULL) is how many ended. */
+   STORE_NOT_FOUND when none; an ended one keeps its first end), the live
+   one with this id, or all of a user's live ones.  *n (may be NULL) is
+   how many ended.  Durable once they return: a power cut never brings an
+   ended session back.  Their end is stamped with the wall clock. */
 enum store_rc store_revoke_hash(struct store *st, const uint8_t hash[STORE_HASH_LEN],
                                 struct store_session *out, pjwt_err *err);
 enum store_rc store_revoke_id(struct store *st, const char *id, pjwt_err *err);
@@ -102,7 +105,8 @@ enum store_rc store_revoke_user(struct store *st, const char *user, size_t *n,
                                 pjwt_err *err);
 
 /* Call fn for each live session at now (of user, or all when user is NULL),
-   oldest first; fn returning non-zero stops the walk. */
+   oldest first; fn returning non-zero stops the walk.  fn runs with the
+   handle locked: it must not call the store. */
 enum store_rc store_list(struct store *st, const char *user, int64_t now,
                          int (*fn)(const struct store_session *s, void *ctx),
                          void *ctx, pjwt_err *err);

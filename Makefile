@@ -231,7 +231,7 @@ sysusersdir    ?= $(libdir)/sysusers.d
 tmpfilesdir    ?= $(libdir)/tmpfiles.d
 MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jwt-issuerd.8 issuer/jwtctl/jwtctl.1
 # etc/X is installed as $(docdir)/examples/X.
-EXAMPLES  = pam_jwt.conf jwt-issuerd.conf pam.d/jwt-issuer pam.d/sshd.example \
+EXAMPLES  = pam_jwt.conf jwt-issuerd.conf client.conf pam.d/jwt-issuer pam.d/sshd.example \
             pam.d/sudo.example pam.d/jwt-issuer-otp sshd_config.d/pam_jwt.conf \
             systemd/jwt-issuerd.service systemd/jwt-issuerd.socket \
             sysusers.d/jwt-issuerd.conf tmpfiles.d/jwt-issuerd.conf nginx/jwt-issuer.conf \

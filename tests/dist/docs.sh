@@ -229,6 +229,19 @@ if [ -x "$JWTCTL" ] && "$JWTCTL" verify --help >/dev/null 2>&1; then
     rc=0; "$JWTCTL" verify > "$T/out" 2>&1 || rc=$?
     [ "$rc" = 2 ] || bad "jwtctl verify without arguments exits $rc, jwtctl(1) says 2"
     ok "jwtctl verify exit codes 1 (refused) and 2 (usage) as documented"
+    # etc/client.conf, every key uncommented: a client configuration that
+    # loads (status then says there is no session: exit 1, not 2), and
+    # every key the client reads is in it.
+    uncomment etc/client.conf > "$T/client.conf"; chmod 0644 "$T/client.conf"
+    mkdir -m 0700 "$T/xdg"
+    rc=0; HOME=$T XDG_RUNTIME_DIR=$T/xdg PAMJWT_CLIENT_CONF=$T/client.conf \
+        "$JWTCTL" status > "$T/out" 2>&1 || rc=$?
+    { [ "$rc" = 1 ] && grep -q 'no session for https://login.example.com' "$T/out"; } ||
+        { cat "$T/out"; bad "etc/client.conf uncommented: jwtctl status exits $rc"; }
+    sed -n 's/^[[:space:]]*if (strcmp(key, "\([a-z_]*\)") == 0).*/\1/p' issuer/jwtctl/clientconf.c | sort -u > "$T/cc.code"
+    sed -n 's/^\([a-z_]*\) = .*/\1/p' "$T/client.conf" | sort -u > "$T/cc.example"
+    same_set "etc/client.conf" "$T/cc.code" "$T/cc.example"
+    ok "etc/client.conf: $(wc -l < "$T/client.conf") keys uncommented load in jwtctl"
     # README's host config (the block with key = .../jwks.json).
     awk '/^```/{ if (inb) { inb = 0; if (blk ~ /jwks.json/ && blk ~ /^issuer/) printf "%s", blk } else { inb = 1; blk = "" } next }
          inb { blk = blk $0 "\n" }' README.md |

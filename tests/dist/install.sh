@@ -42,6 +42,7 @@ cat > "$T/expected" <<'EOF'
 ./usr/lib/tmpfiles.d/jwt-issuerd.conf
 ./usr/sbin/jwt-issuerd
 ./usr/share/doc/pamjwt/README.md
+./usr/share/doc/pamjwt/examples/client.conf
 ./usr/share/doc/pamjwt/examples/fail2ban/filter.d/jwt-issuerd.conf
 ./usr/share/doc/pamjwt/examples/fail2ban/jail.d/jwt-issuerd.local
 ./usr/share/doc/pamjwt/examples/jwt-issuerd.conf

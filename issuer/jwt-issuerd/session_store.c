@@ -123,9 +123,13 @@ session_id_new(char id[STORE_ID_LEN + 1])
 {
     unsigned char rnd[16];
 
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-        return -1;
-    pjwt_b64url_encode(rnd, sizeof(rnd), id);
+    /* An id is typed on command lines (jwtctl sessions revoke ID): one
+       that starts with '-' would read as an option, so draw again. */
+    do {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+            return -1;
+        pjwt_b64url_encode(rnd, sizeof(rnd), id);
+    } while (id[0] == '-');
     return 0;
 }
 

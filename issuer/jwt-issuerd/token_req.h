@@ -1,6 +1,7 @@
 /*
  * token_req.h: the state of one POST /token request, shared by
- * routes_token.c (checks, PAM, answer) and token_form.c (the body).
+ * routes_token.c (checks, PAM), token_refresh.c (the refresh grant), token_answer.c
+ * (answers, log lines), routes_revoke.c (RFC 7009) and token_form.c (the body).
  */
 #ifndef ISSUER_TOKEN_REQ_H
 #define ISSUER_TOKEN_REQ_H
@@ -78,7 +79,7 @@ enum MHD_Result token_reply_error(struct req *r, unsigned status,
                                   enum token_error e, const char *desc,
                                   const char *const *headers);
 
-/* The one "login:" line per /token attempt (routes_token.c); extra is ""
+/* The one "login:" line per /token attempt (token_answer.c); extra is ""
    or more " key=value" pairs for the end of the line. */
 void token_log(struct token_req *t, const char *outcome, const char *reason,
                const char *extra);

@@ -30,6 +30,9 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
+# A signal (Ctrl-C, a closed pipe) ends the run through the EXIT trap too:
+# no daemon outlives it.
+trap 'exit 130' INT TERM HUP PIPE
 
 cat > "$T/post.lua" <<'EOL'
 wrk.method = "POST"

@@ -39,6 +39,9 @@ cleanup() {
     [ -n "${BENCH_KEEP:-}" ] && echo "kept $T" >&2 || rm -rf "$T"
 }
 trap cleanup EXIT
+# A signal (Ctrl-C, a closed pipe) ends the run through the EXIT trap too:
+# no daemon outlives it.
+trap 'exit 130' INT TERM HUP PIPE
 
 cat > "$T/password.lua" <<'EOL'
 wrk.method = "POST"

@@ -61,6 +61,12 @@ int ctl_client_conf_load(struct ctl_client_conf *c);
    a message (none configured, a bad URL, a bad client.conf). */
 int ctl_client_issuer(const char *opt, char *out, size_t cap);
 
+/* The command line of a verb whose only option is --issuer URL (logout,
+   status): the issuer, as ctl_client_issuer finds it, into out.  -1 to go
+   on; else the exit status to return (CTL_OK after --help, CTL_USAGE). */
+int ctl_issuer_args(int argc, char **argv, const char *usage, char *out,
+                    size_t cap);
+
 /* Expand %h (host) and %% in an audience template into out: 0, or -1 when
    it does not fit or the template has another % sequence. */
 int ctl_audience_expand(const char *tmpl, const char *host, char *out,

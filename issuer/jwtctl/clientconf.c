@@ -6,6 +6,7 @@
  * because the file decides where the user's password is sent.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -181,4 +182,31 @@ ctl_client_issuer(const char *opt, char *out, size_t cap)
         return -1;
     }
     return ctl_issuer_norm(c.issuer, out, cap);
+}
+
+int
+ctl_issuer_args(int argc, char **argv, const char *usage, char *out,
+                size_t cap)
+{
+    static const struct option opts[] = {
+        { "issuer", required_argument, NULL, 'i' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *opt_iss = NULL;
+    int ch;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'i': opt_iss = optarg; break;
+        case 'h': fputs(usage, stdout); return CTL_OK;
+        default: fputs(usage, stderr); return CTL_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fputs(usage, stderr);
+        return CTL_USAGE;
+    }
+    return ctl_client_issuer(opt_iss, out, cap) != 0 ? CTL_USAGE : -1;
 }

@@ -4,7 +4,6 @@
  * cannot be reached: the user asked for it gone, and a refresh token left
  * on disk is the one thing logout exists to remove.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include "client.h"
@@ -23,37 +22,20 @@ static const char logout_usage[] =
 int
 ctl_logout(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "issuer", required_argument, NULL, 'i' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     struct ctl_session_slot slot = { .dirfd = -1, .lockfd = -1 };
     struct ctl_client_conf c;
     struct ctl_session s;
     char iss[CTL_URL_MAX], url[CTL_URL_MAX + 16];
-    const char *opt_iss = NULL;
     char *form = NULL;
     json_t *ans = NULL;
     long status = 0;
-    int ch, rc, r = CTL_FAIL;
+    int rc, r;
 
     memset(&s, 0, sizeof(s));
     ctl_json_cleansing();
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'i': opt_iss = optarg; break;
-        case 'h': fputs(logout_usage, stdout); return CTL_OK;
-        default: fputs(logout_usage, stderr); return CTL_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fputs(logout_usage, stderr);
-        return CTL_USAGE;
-    }
-    if (ctl_client_issuer(opt_iss, iss, sizeof(iss)) != 0)
-        return CTL_USAGE;
+    if ((r = ctl_issuer_args(argc, argv, logout_usage, iss, sizeof(iss))) >= 0)
+        return r;
+    r = CTL_FAIL;
     if (ctl_session_find(iss, &slot, &s) != 0)
         goto out;
 

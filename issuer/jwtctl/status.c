@@ -3,7 +3,6 @@
  * (no network: it must answer on a train, and says nothing the file does
  * not).  The refresh token is never shown.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,34 +22,17 @@ static const char status_usage[] =
 int
 ctl_status(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "issuer", required_argument, NULL, 'i' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     struct ctl_session_slot slot = { .dirfd = -1, .lockfd = -1 };
     struct ctl_session s;
     char iss[CTL_URL_MAX], t1[PJWT_TIME_BUF], t2[PJWT_TIME_BUF];
-    const char *opt_iss = NULL;
     time_t now = time(NULL);
-    int ch, r = CTL_FAIL, ended;
+    int r, ended;
 
     memset(&s, 0, sizeof(s));
     ctl_json_cleansing();
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'i': opt_iss = optarg; break;
-        case 'h': fputs(status_usage, stdout); return CTL_OK;
-        default: fputs(status_usage, stderr); return CTL_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fputs(status_usage, stderr);
-        return CTL_USAGE;
-    }
-    if (ctl_client_issuer(opt_iss, iss, sizeof(iss)) != 0)
-        return CTL_USAGE;
+    if ((r = ctl_issuer_args(argc, argv, status_usage, iss, sizeof(iss))) >= 0)
+        return r;
+    r = CTL_FAIL;
     if (ctl_session_find(iss, &slot, &s) != 0)
         goto out;
     ended = (s.expires && s.expires <= now) ||

@@ -173,6 +173,17 @@ durable(struct sq *q, int on, pjwt_err *err)
                "synchronous", err);
 }
 
+/* Back to NORMAL after a durable step whose result is r: a failure to
+   switch back becomes the result, unless r is already an error (whose
+   message is the one kept). */
+static enum store_rc
+durable_off(struct sq *q, enum store_rc r, pjwt_err *err)
+{
+    if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK)
+        return STORE_ERROR;
+    return r;
+}
+
 /* Step a statement that returns no row. */
 static enum store_rc
 step_done(struct sq *q, sqlite3_stmt *st, const char *what, pjwt_err *err)
@@ -219,6 +230,21 @@ find(struct sq *q, int used, const uint8_t hash[STORE_HASH_LEN],
     }
 out:
     sq_release(q, st);
+    return r;
+}
+
+/* The session hash is, or was, the live hash of: find() on the live hashes,
+   then on the used ones (*used 1 then). */
+static enum store_rc
+find_any(struct sq *q, const uint8_t hash[STORE_HASH_LEN],
+         struct store_session *s, int64_t *ended, int *used, pjwt_err *err)
+{
+    enum store_rc r = find(q, 0, hash, s, ended, err);
+
+    *used = 0;
+    if (r == STORE_NOT_FOUND
+        && (r = find(q, 1, hash, s, ended, err)) == STORE_OK)
+        *used = 1;
     return r;
 }
 
@@ -413,9 +439,8 @@ again:
 out:
     if (r == STORE_ERROR)
         sq_rollback(q);
-    if (full && durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK
-        && r != STORE_ERROR)
-        r = STORE_ERROR;
+    if (full)
+        r = durable_off(q, r, err);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -430,16 +455,14 @@ sq_find(struct store *base, const uint8_t hash[STORE_HASH_LEN], int64_t now,
     struct store_session s;
     int64_t ended = 0;
     enum store_rc r;
+    int used;
 
     pthread_mutex_lock(&q->lock);
-    r = find(q, 0, hash, &s, &ended, err);
-    if (r == STORE_OK && !alive(&s, ended, now))
+    r = find_any(q, hash, &s, &ended, &used, err);
+    if (r == STORE_OK && used)
+        r = STORE_REUSED;
+    else if (r == STORE_OK && !alive(&s, ended, now))
         r = STORE_ENDED;
-    else if (r == STORE_NOT_FOUND) {
-        r = find(q, 1, hash, &s, &ended, err);
-        if (r == STORE_OK)
-            r = STORE_REUSED;
-    }
     pthread_mutex_unlock(&q->lock);
     if (out != NULL && r != STORE_NOT_FOUND && r != STORE_ERROR)
         *out = s;
@@ -464,15 +487,14 @@ sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
     struct store_session s;
     int64_t ended = 0;
     enum store_rc r;
+    int used;
 
     pthread_mutex_lock(&q->lock);
     if ((r = durable(q, 1, err)) != STORE_OK)
         goto out;
     if ((r = run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
         goto out;
-    r = find(q, 0, hash, &s, &ended, err);
-    if (r == STORE_NOT_FOUND)
-        r = find(q, 1, hash, &s, &ended, err);
+    r = find_any(q, hash, &s, &ended, &used, err);
     if (r == STORE_OK)
         r = end_session(q, s.id, wall_now(), err);
     if (r == STORE_ERROR)
@@ -486,8 +508,7 @@ sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
 out:
     if (r == STORE_ERROR)
         sq_rollback(q);
-    if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK && r != STORE_ERROR)
-        r = STORE_ERROR;
+    r = durable_off(q, r, err);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -514,8 +535,7 @@ end_where(struct sq *q, const char *sql, const char *text, size_t *n,
         *n = (size_t)sqlite3_changes(q->db);
     sq_release(q, st);
 out:
-    if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK && r != STORE_ERROR)
-        r = STORE_ERROR;
+    r = durable_off(q, r, err);
     return r;
 }
 

@@ -22,47 +22,7 @@ command -v wrk >/dev/null || { echo "bench_issue: wrk missing" >&2; exit 1; }
 [ -x "$PAMJWT_ISSUERD" ] && [ -x "$BASE" ] || { echo "bench_issue: build first" >&2; exit 1; }
 NCPU=$(nproc)
 
-T=$(mktemp -d)
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-# A signal (Ctrl-C, a closed pipe) ends the run through the EXIT trap too:
-# no daemon outlives it.
-trap 'exit 130' INT TERM HUP PIPE
-
-cat > "$T/post.lua" <<'EOL'
-wrk.method = "POST"
-wrk.body = "grant_type=password&username=alice&password=benchpass"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-EOL
-mkdir "$T/pam.d"
-printf 'auth required pam_permit.so\naccount required pam_permit.so\n' > "$T/pam.d/jwt-issuer"
-# Like /etc/pam.d: without "other" libpam logs a complaint on every pam_start.
-printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/pam.d/other"
-
-port_of() {   # port_of LOG PID
-    i=0
-    while ! grep -q 'listening on 127.0.0.1:' "$1" 2>/dev/null; do
-        kill -0 "$2" 2>/dev/null || { cat "$1" >&2; return 1; }
-        i=$((i + 1)); [ $i -lt 100 ] || return 1
-        sleep 0.1
-    done
-    sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" | head -n 1
-}
-
-# rate URL: requests/s from wrk (non-2xx answers make the run fail).
-rate() {
-    wrk -t2 -c$CONNS -d"$DURATION" -s "$T/post.lua" "$1" > "$T/wrk.out"
-    if grep -q 'Non-2xx' "$T/wrk.out"; then
-        cat "$T/wrk.out" >&2
-        return 1
-    fi
-    awk '/^Requests\/sec:/ { printf "%d", $2 }' "$T/wrk.out"
-}
+. bench/issue.inc     # after the cd: the checkout's top
 
 rc=0
 for ALG in ES256 EdDSA; do
@@ -94,16 +54,15 @@ EOC
     bp=$!; PIDS="$PIDS $bp"
     iurl=http://127.0.0.1:$(port_of "$T/iss.log" $ip)/token
     burl=http://127.0.0.1:$(port_of "$T/base.log" $bp)/token
-    wrk -t2 -c4 -d1s -s "$T/post.lua" "$iurl" > /dev/null
-    wrk -t2 -c4 -d1s -s "$T/post.lua" "$burl" > /dev/null
+    wrk -t2 -c4 -d1s -s "$T/password.lua" "$iurl" > /dev/null
+    wrk -t2 -c4 -d1s -s "$T/password.lua" "$burl" > /dev/null
     : > "$T/i.rates"; : > "$T/b.rates"
     r=0
     while [ $r -lt "$ROUNDS" ]; do
-        rate "$iurl" >> "$T/i.rates" || rc=1; echo >> "$T/i.rates"
-        rate "$burl" >> "$T/b.rates" || rc=1; echo >> "$T/b.rates"
+        rate "$iurl" "$T/password.lua" >> "$T/i.rates" || rc=1; echo >> "$T/i.rates"
+        rate "$burl" "$T/password.lua" >> "$T/b.rates" || rc=1; echo >> "$T/b.rates"
         r=$((r + 1))
     done
-    median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
     issued=$(median "$T/i.rates")
     base=$(median "$T/b.rates")
     kill $ip $bp; wait $ip || true; wait $bp || true

@@ -24,30 +24,14 @@ cd "$(dirname "$0")/.."
 DURATION=${BENCH_ISSUE_DURATION:-3s}
 ROUNDS=${BENCH_ISSUE_ROUNDS:-3}
 CONNS=32
-THREADS=2
 BASE=$PAMJWT_B/bench/bench_issue_baseline
 command -v wrk >/dev/null || { echo "bench_refresh: wrk missing" >&2; exit 1; }
 command -v curl >/dev/null || { echo "bench_refresh: curl missing" >&2; exit 1; }
 [ -x "$PAMJWT_ISSUERD" ] && [ -x "$BASE" ] || { echo "bench_refresh: build first" >&2; exit 1; }
 NCPU=$(nproc)
 
-T=$(mktemp -d)
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-    [ -n "${BENCH_KEEP:-}" ] && echo "kept $T" >&2 || rm -rf "$T"
-}
-trap cleanup EXIT
-# A signal (Ctrl-C, a closed pipe) ends the run through the EXIT trap too:
-# no daemon outlives it.
-trap 'exit 130' INT TERM HUP PIPE
+. bench/issue.inc     # after the cd: the checkout's top
 
-cat > "$T/password.lua" <<'EOL'
-wrk.method = "POST"
-wrk.body = "grant_type=password&username=alice&password=benchpass"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-EOL
 # Each wrk thread takes its own refresh tokens (rt.N, one session per
 # connection) and puts back the one each answer brings: a token is never
 # presented twice, which the issuer would take for theft.
@@ -72,21 +56,8 @@ function response(status, headers, body)
     if rt then pool[#pool + 1] = rt end
 end
 EOL
-mkdir "$T/pam.d"
-printf 'auth required pam_permit.so\naccount required pam_permit.so\n' > "$T/pam.d/jwt-issuer"
-printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$T/pam.d/other"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k.pem" 2>/dev/null
 chmod 600 "$T/k.pem"
-
-port_of() {   # port_of LOG PID
-    i=0
-    while ! grep -q 'listening on 127.0.0.1:' "$1" 2>/dev/null; do
-        kill -0 "$2" 2>/dev/null || { cat "$1" >&2; return 1; }
-        i=$((i + 1)); [ $i -lt 100 ] || return 1
-        sleep 0.1
-    done
-    sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" | head -n 1
-}
 
 # start NAME [extra config lines]: a daemon; sets PORT.
 start() {
@@ -123,17 +94,6 @@ sessions() {
     [ "$(cat "$T"/rt.* | wc -l)" = $NSESS ] || { echo "bench_refresh: no sessions" >&2; return 1; }
 }
 
-# rate URL SCRIPT [ARGS]: requests/s from wrk (non-2xx answers fail the run).
-rate() {
-    url=$1; script=$2; shift 2
-    wrk -t$THREADS -c$CONNS -d"$DURATION" -s "$script" "$url" ${1:+-- "$@"} > "$T/wrk.out"
-    if grep -q 'Non-2xx' "$T/wrk.out"; then
-        cat "$T/wrk.out" >&2
-        return 1
-    fi
-    awk '/^Requests\/sec:/ { printf "%d", $2 }' "$T/wrk.out"
-}
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
 
 start password
 pport=$PORT

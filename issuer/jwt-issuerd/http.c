@@ -64,13 +64,14 @@ http_reply_json(struct req *r, unsigned code, const json_t *j,
     return ret;
 }
 
+const char *const http_nostore[] = {
+    "Cache-Control", "no-store", "Pragma", "no-cache", NULL
+};
+
 enum MHD_Result
 http_reply_oauth_error(struct req *r, unsigned code, const char *error,
                        const char *desc, const char *const *headers)
 {
-    static const char *const nostore[] = {
-        "Cache-Control", "no-store", "Pragma", "no-cache", NULL
-    };
     const char *h[12];
     json_auto_t *j = json_pack("{s:s}", "error", error);
     size_t n = 0, i;
@@ -79,8 +80,8 @@ http_reply_oauth_error(struct req *r, unsigned code, const char *error,
         return MHD_NO;
     if (desc != NULL)
         json_object_set_new(j, "error_description", json_string(desc));
-    for (i = 0; nostore[i]; i++)
-        h[n++] = nostore[i];
+    for (i = 0; http_nostore[i]; i++)
+        h[n++] = http_nostore[i];
     for (i = 0; headers && headers[i] && n < 10; i++)
         h[n++] = headers[i];
     h[n] = NULL;

@@ -50,6 +50,9 @@ enum MHD_Result http_reply(struct req *r, unsigned code, const char *ctype,
                            const char *const *headers);
 enum MHD_Result http_reply_json(struct req *r, unsigned code, const json_t *j,
                                 const char *const *headers);
+/* Cache-Control: no-store and Pragma: no-cache, as a headers list: every
+   answer that carries a token or says why none was given (RFC 6749 5.1). */
+extern const char *const http_nostore[];
 /* RFC 6749 5.2 error body; description may be NULL. */
 enum MHD_Result http_reply_oauth_error(struct req *r, unsigned code,
                                        const char *error, const char *desc,

@@ -20,9 +20,13 @@
 #include "state.h"
 #include "token_req.h"
 
-static const char *const nostore[] = {
-    "Cache-Control", "no-store", "Pragma", "no-cache", NULL
-};
+/* RFC 7009 2.2: 200 with nothing to say. */
+static enum MHD_Result
+revoked_ok(struct req *r)
+{
+    return http_reply(r, MHD_HTTP_OK, "application/json", "{}", 2,
+                      http_nostore);
+}
 
 static void
 log_revoke(const struct token_req *t, const char *outcome, const char *session,
@@ -49,9 +53,7 @@ revoke_end(struct req *r)
     pjwt_err err;
     int client_ok;
 
-    if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
-        t->bad = "malformed form body";
-    t->pp = NULL;
+    token_form_end(t);
     if (t->bad == NULL && (bad = token_form_basic(t)) != NULL)
         t->bad = bad;
     if (t->bad == NULL && (!(t->seen & (1u << F_TOKEN)) || t->token[0] == '\0'))
@@ -72,7 +74,7 @@ revoke_end(struct req *r)
            an invalid token is answered 200 as well). */
         OPENSSL_cleanse(t->token, sizeof(t->token));
         log_revoke(t, "unknown", "", "");
-        return http_reply(r, MHD_HTTP_OK, "application/json", "{}", 2, nostore);
+        return revoked_ok(r);
     }
     session_token_hash(t->token, hash);
     OPENSSL_cleanse(t->token, sizeof(t->token));
@@ -86,13 +88,13 @@ revoke_end(struct req *r)
     }
     if (rc == STORE_NOT_FOUND) {
         log_revoke(t, "unknown", "", "");
-        return http_reply(r, MHD_HTTP_OK, "application/json", "{}", 2, nostore);
+        return revoked_ok(r);
     }
     /* RFC 7009 2.1: only the client the token was issued to may revoke
        it; for another, the token is as good as unknown. */
     if (strcmp(s.client_id, client != NULL ? client->id : "") != 0) {
         log_revoke(t, "other_client", s.id, s.user);
-        return http_reply(r, MHD_HTTP_OK, "application/json", "{}", 2, nostore);
+        return revoked_ok(r);
     }
     pjwt_err_clear(&err);
     rc = store_revoke_hash(session_store(), hash, &s, &err);
@@ -103,7 +105,7 @@ revoke_end(struct req *r)
                                       "session store unavailable", NULL);
     }
     log_revoke(t, rc == STORE_OK ? "revoked" : "unknown", s.id, s.user);
-    return http_reply(r, MHD_HTTP_OK, "application/json", "{}", 2, nostore);
+    return revoked_ok(r);
 }
 
 const struct route route_revoke = {

@@ -125,9 +125,6 @@ token_helper_done(struct helper_job *job)
 static enum MHD_Result
 reply_refused(struct token_req *t)
 {
-    static const char *const nostore[] = {
-        "Cache-Control", "no-store", "Pragma", "no-cache", NULL
-    };
     json_auto_t *j = NULL;
 
     if (t->job.reply.prompt[0] == '\0')
@@ -136,7 +133,7 @@ reply_refused(struct token_req *t)
     j = json_pack("{s:s, s:s, s:s}", "error", "invalid_grant",
                   "error_description", "a second prompt needs an answer (otp)",
                   "pamjwt_prompt", t->job.reply.prompt);
-    return j ? http_reply_json(t->r, MHD_HTTP_BAD_REQUEST, j, nostore) : MHD_NO;
+    return j ? http_reply_json(t->r, MHD_HTTP_BAD_REQUEST, j, http_nostore) : MHD_NO;
 }
 
 static enum MHD_Result
@@ -311,9 +308,7 @@ token_start(struct token_req *t)
 
     t->arrival_ns = helper_pool_now_ns();
     t->rl_user = t->job.req.user;
-    if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
-        t->bad = "malformed form body";
-    t->pp = NULL;
+    token_form_end(t);
     if (t->bad == NULL && r->body_len == 0)
         t->bad = "form body with grant_type required";
     if (t->bad != NULL)

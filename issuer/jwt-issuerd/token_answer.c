@@ -93,9 +93,6 @@ enum MHD_Result
 token_reply_ok(struct token_req *t, char *tok, const char *scope,
                const struct store_session *s, const char *rt)
 {
-    static const char *const nostore[] = {
-        "Cache-Control", "no-store", "Pragma", "no-cache", NULL
-    };
     const struct issuer_state *st = t->r->st;
     json_auto_t *body = json_pack("{s:s, s:s, s:I}", "access_token", tok,
                                   "token_type", "Bearer", "expires_in",
@@ -116,7 +113,7 @@ token_reply_ok(struct token_req *t, char *tok, const char *scope,
             || json_object_set_new(body, "pamjwt_session_idle",
                                    json_integer(s->idle)) != 0))
         return MHD_NO;
-    return http_reply_json(t->r, MHD_HTTP_OK, body, nostore);
+    return http_reply_json(t->r, MHD_HTTP_OK, body, http_nostore);
 }
 
 /* " session=ID jti=J aud=A" for the success line (no secret in it). */

@@ -127,6 +127,15 @@ token_form_body(struct req *r, const char *data, size_t len)
         t->bad = "malformed form body";
 }
 
+void
+token_form_end(struct token_req *t)
+{
+    /* The decoder says here whether the body ended inside a parameter. */
+    if (t->pp != NULL && MHD_destroy_post_processor(t->pp) != MHD_YES && !t->bad)
+        t->bad = "malformed form body";
+    t->pp = NULL;
+}
+
 #define B64_ALPHABET \
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 

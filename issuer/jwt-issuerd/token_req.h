@@ -141,6 +141,9 @@ enum MHD_Result token_refresh_answer(struct token_req *t);
 enum MHD_Result token_form_begin(struct req *r);
 void token_form_body(struct req *r, const char *data, size_t len);
 void token_form_free(void *ctx);
+/* The body is complete: finish decoding it (t->bad set when it ended
+   malformed). */
+void token_form_end(struct token_req *t);
 
 /*
  * Read HTTP Basic when present: when the form carries a username it is

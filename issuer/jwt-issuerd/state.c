@@ -33,6 +33,7 @@ state_free(struct issuer_state *st)
     for (i = 0; i < st->n_verifiers; i++)
         pjwt_verifier_free(st->verifiers[i]);
     pjwt_keyset_free(st->keys);
+    free(st->key_state);
     free(st->jwks);
     free(st->as_metadata);
     OPENSSL_cleanse(st->client_secrets, sizeof(st->client_secrets));
@@ -130,6 +131,14 @@ load_keys(struct issuer_state *st, pjwt_err *err)
         if (r != 0)
             return r;
     }
+    st->key_state = calloc(pjwt_keyset_count(st->keys), sizeof(*st->key_state));
+    if (st->key_state == NULL)
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    st->key_state[0] = PJWT_KEY_CURRENT;
+    for (i = 1; i < pjwt_keyset_count(st->keys); i++)
+        st->key_state[i] = PJWT_KEY_PUBLISHED;
+    if (pjwt_key_kty(st->sign_key) != PJWT_KTY_OCT)
+        st->bundle_signers[st->n_bundle_signers++] = st->sign_key;
     return 0;
 }
 

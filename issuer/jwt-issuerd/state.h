@@ -8,7 +8,9 @@
 #define ISSUER_STATE_H
 
 #include <stddef.h>
+#include <time.h>
 #include "alg.h"
+#include "bundle.h"
 #include "clients.h"
 #include "err.h"
 #include "issuer_conf.h"
@@ -21,6 +23,18 @@ struct issuer_state {
     pjwt_keyset *keys;                 /* signing key first, then publish_key */
     pjwt_key *sign_key;                /* borrowed from keys */
     pjwt_alg alg;
+    /* Each key's place in the rotation, by keyset index (bundle.h): in
+       the fixed mode the signing key is current and publish_key keys are
+       "published"; in key_dir mode (keyring.h) the schedule says. */
+    pjwt_key_state *key_state;
+    /* The private keys that sign the trust bundle (borrowed from keys):
+       the current key, and retiring keys while their private key is still
+       held, so a host that missed a "next" key can still follow. */
+    pjwt_key *bundle_signers[8];
+    size_t n_bundle_signers;
+    /* When the key schedule next changes something (0: never): the main
+       loop reloads the state then. */
+    time_t next_key_event;
     /* One verifier per auth_audience, for /auth and /userinfo. */
     pjwt_verifier *verifiers[CONF_MAX_AUDIENCES];
     size_t n_verifiers;

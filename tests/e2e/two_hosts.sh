@@ -5,7 +5,7 @@
 #
 #   jwt-issuerd  TLS (a test CA made here), sessions on, PAM = pam_matrix in
 #                a private confdir (alice:secret), on 127.0.0.1
-#   web1, web2   /usr/sbin/sshd, each in its own UTS and mount namespace
+#   web1, web2   /usr/sbin/sshd (tests/lib/hosts.sh), each in its own UTS and mount namespace
 #                (unshare --uts --mount): hostname web1 / web2, and bind
 #                mounts of private /etc/passwd, group, shadow and
 #                /etc/pam.d/sshd (OpenSSH 9.2's PAM service is its program
@@ -32,6 +32,7 @@ set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$TOP/tests/lib/harness.sh"
 . "$TOP/tests/lib/tmpdir.sh"
+. "$TOP/tests/lib/hosts.sh"
 ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
 PAMJWT_ISSUERD=$ISSUERD
 JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
@@ -57,17 +58,7 @@ U=alice
 PASSWORD=secret
 
 # ---- the issuer: test CA, TLS, sessions ---------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=pamjwt test CA" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
-    2> /dev/null || fail "test CA"
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.csr" -subj /CN=127.0.0.1 2> /dev/null &&
-printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$T/tls.ext" &&
-openssl x509 -req -in "$T/tls.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-    -CAcreateserial -days 2 -extfile "$T/tls.ext" -out "$T/tls.crt" 2> /dev/null ||
-    fail "TLS certificate"
-chmod 600 "$T/tls.key" "$T/ca.key"
+hosts_tls
 "$JWTCTL" keygen --alg ES256 "$T/signing.key" > /dev/null 2>&1 || fail "keygen"
 chmod 644 "$T/signing.key.pub"
 host=$(hostname -s 2> /dev/null || hostname); host=${host%%.*}
@@ -103,84 +94,10 @@ start_issuerd "$T/issuer.conf" "$T/issuer.log"
 grep -q "listening on 127.0.0.1:$ISS_PORT (TLS)" "$T/issuer.log" || fail "issuer not on TLS"
 
 # ---- the two hosts ------------------------------------------------------
-grep -v "^$U:" /etc/passwd > "$T/passwd"; grep -v "^$U:" /etc/group > "$T/group"
-echo "$U:x:64997:64997:pamjwt two hosts:/:/bin/sh" >> "$T/passwd"
-echo "$U:x:64997:" >> "$T/group"
-# No password: only a token logs alice in.
-printf '%s:*:19000:0:99999:7:::\n' "$U" > "$T/shadow"
-chmod 644 "$T/passwd" "$T/group"; chmod 600 "$T/shadow"
-
-# host.sh NAME: runs inside `unshare --uts --mount`; becomes sshd.
-cat > "$T/host.sh" <<'EOF'
-set -u
-T=$1 NAME=$2
-hostname "$NAME" &&
-mount --bind "$T/passwd" /etc/passwd &&
-mount --bind "$T/group" /etc/group &&
-mount --bind "$T/shadow" /etc/shadow &&
-mount --bind "$T/$NAME/pam.sshd" /etc/pam.d/sshd &&
-. "$TOP/tests/lib/tmpdir.sh" && pamjwt_fresh_run || { echo "$NAME: mount setup failed" >&2; exit 1; }
-exec /usr/sbin/sshd -D -e -f "$T/$NAME/sshd_config"
-EOF
-
-: > "$T/known_hosts"
-cat > "$T/ssh_config" <<EOF
-Host *
-    UserKnownHostsFile $T/known_hosts
-    GlobalKnownHostsFile /dev/null
-    StrictHostKeyChecking yes
-    PubkeyAuthentication no
-    GSSAPIAuthentication no
-    ConnectTimeout 20
-    LogLevel ERROR
-EOF
-# start_host NAME: sshd for NAME on a free port; sets PORT_<NAME>.
-start_host() {
-    d=$T/$1; mkdir -p "$d"
-    install -d -m 0700 "$d/replay"
-    p=$(free_port)
-    ssh-keygen -q -t ed25519 -N '' -f "$d/hostkey" || fail "ssh-keygen"
-    cat > "$d/pam.sshd" <<EOP
-auth [success=done ignore=ignore default=die] $MODULE issuer=$ISS audience=ssh:%h key=$T/signing.key.pub one_time replay_dir=$d/replay
-auth required pam_deny.so
-account required pam_permit.so
-session required pam_permit.so
-password required pam_deny.so
-EOP
-    cat > "$d/sshd_config" <<EOP
-Port $p
-ListenAddress 127.0.0.1
-HostKey $d/hostkey
-PidFile none
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication yes
-PubkeyAuthentication no
-AuthorizedKeysFile none
-PermitRootLogin no
-StrictModes no
-MaxAuthTries 3
-PrintMotd no
-PrintLastLog no
-UseDNS no
-LogLevel VERBOSE
-EOP
-    TOP=$TOP unshare --uts --mount --propagation private \
-        sh "$T/host.sh" "$T" "$1" 2> "$T/$1.log" &
-    track $!
-    eval "SSHD_$1=\$!"
-    up() { ss -ltnH "sport = :$p" | grep -q .; }
-    wait_for up || fail "sshd $1 did not start"
-    eval "PORT_$1=$p"
-    printf 'Host %s\n    HostName 127.0.0.1\n    Port %s\n' "$1" "$p" >> "$T/ssh_config.hosts"
-    printf '[127.0.0.1]:%s %s\n' "$p" "$(cut -d' ' -f1,2 "$d/hostkey.pub")" >> "$T/known_hosts.good"
-}
-: > "$T/ssh_config.hosts"; : > "$T/known_hosts.good"
-start_host web1
-start_host web2
-# ssh_config: first match wins, so the Host blocks go first.
-cat "$T/ssh_config.hosts" "$T/ssh_config" > "$T/ssh_config.new" && mv "$T/ssh_config.new" "$T/ssh_config"
-cp "$T/known_hosts.good" "$T/known_hosts"
+hosts_init "$U" 64997
+hosts_start web1 "key=$T/signing.key.pub"
+hosts_start web2 "key=$T/signing.key.pub"
+hosts_client_config
 ok "issuer on TLS, sshd web1 on $PORT_web1 and web2 on $PORT_web2 (own UTS/mount namespaces)"
 
 # ---- the client ---------------------------------------------------------
@@ -319,8 +236,5 @@ done
 ok "askpass: a key passphrase, an OTP prompt, a host that is an IP, a bare prompt: no tty, exit 1, nothing printed, no token"
 
 stop_pid "$SSHD_web1"; stop_pid "$SSHD_web2"
-# The machine is as it was.
-if grep -q "^$U:x:64997:" /etc/passwd; then fail "throwaway user visible on the host"; fi
-[ "$(hostname)" != web1 ] && [ "$(hostname)" != web2 ] || fail "host name changed"
-ok "host unchanged: no $U, host name $(hostname)"
+hosts_unchanged "$U"
 done_cases

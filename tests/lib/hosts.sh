@@ -1,0 +1,121 @@
+# tests/lib/hosts.sh: throwaway ssh hosts for end-to-end tests (sourced
+# after harness.sh, with T set): a test CA and a TLS certificate for
+# 127.0.0.1, a throwaway user, and real sshd processes each in its own UTS
+# and mount namespace (unshare --uts --mount): its own host name and bind
+# mounts of private /etc/passwd, group, shadow and /etc/pam.d/sshd (OpenSSH
+# 9.2's PAM service is its program name), on a loopback port.  Nothing on
+# the machine changes: each sshd is tracked for the harness to end by PID,
+# and its namespace goes with it.  Used by two_hosts.sh and rotation.sh.
+
+# hosts_tls: $T/ca.crt (a throwaway CA) and $T/tls.crt/$T/tls.key, a
+# server certificate for IP 127.0.0.1 that it signed.
+hosts_tls() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=pamjwt test CA" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+        2> /dev/null || fail "test CA"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$T/tls.key" -out "$T/tls.csr" -subj /CN=127.0.0.1 2> /dev/null &&
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$T/tls.ext" &&
+    openssl x509 -req -in "$T/tls.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+        -CAcreateserial -days 2 -extfile "$T/tls.ext" -out "$T/tls.crt" 2> /dev/null ||
+        fail "TLS certificate"
+    chmod 600 "$T/tls.key" "$T/ca.key"
+}
+
+# hosts_init USER UID: the hosts' passwd, group and shadow, with USER
+# (uid and gid UID) who has no password: only a token logs USER in.  Also
+# the client's ssh_config and known_hosts (filled by hosts_start).
+hosts_init() {
+    grep -v "^$1:" /etc/passwd > "$T/passwd"; grep -v "^$1:" /etc/group > "$T/group"
+    echo "$1:x:$2:$2:pamjwt test host user:/:/bin/sh" >> "$T/passwd"
+    echo "$1:x:$2:" >> "$T/group"
+    printf '%s:*:19000:0:99999:7:::\n' "$1" > "$T/shadow"
+    chmod 644 "$T/passwd" "$T/group"; chmod 600 "$T/shadow"
+    HOSTS_UID=$2
+    # host.sh NAME: runs inside `unshare --uts --mount`; starts
+    # $T/NAME/pre.sh when there is one (a host's own background job, such
+    # as a sync loop, which records its PID for the test), then becomes sshd.
+    cat > "$T/host.sh" <<'EOF'
+set -u
+T=$1 NAME=$2
+hostname "$NAME" &&
+mount --bind "$T/passwd" /etc/passwd &&
+mount --bind "$T/group" /etc/group &&
+mount --bind "$T/shadow" /etc/shadow &&
+mount --bind "$T/$NAME/pam.sshd" /etc/pam.d/sshd &&
+. "$TOP/tests/lib/tmpdir.sh" && pamjwt_fresh_run || { echo "$NAME: mount setup failed" >&2; exit 1; }
+[ ! -f "$T/$NAME/pre.sh" ] || . "$T/$NAME/pre.sh"
+exec /usr/sbin/sshd -D -e -f "$T/$NAME/sshd_config"
+EOF
+    : > "$T/ssh_config.hosts"; : > "$T/known_hosts.good"
+}
+
+# hosts_start NAME ARGS: sshd for host NAME on a free port, whose PAM stack
+# is pam_jwt.so (audience=ssh:%h one_time, a replay_dir of its own) with
+# ARGS (@DIR@ stands for the host's directory $T/NAME), then pam_deny.
+# Sets PORT_<NAME> and SSHD_<NAME>.
+hosts_start() {
+    _d=$T/$1; mkdir -p "$_d"
+    install -d -m 0700 "$_d/replay"
+    _p=$(free_port)
+    ssh-keygen -q -t ed25519 -N '' -f "$_d/hostkey" || fail "ssh-keygen"
+    _args=$(printf '%s' "$2" | sed "s|@DIR@|$_d|g")
+    cat > "$_d/pam.sshd" <<EOP
+auth [success=done ignore=ignore default=die] $MODULE issuer=$ISS audience=ssh:%h $_args one_time replay_dir=$_d/replay
+auth required pam_deny.so
+account required pam_permit.so
+session required pam_permit.so
+password required pam_deny.so
+EOP
+    cat > "$_d/sshd_config" <<EOP
+Port $_p
+ListenAddress 127.0.0.1
+HostKey $_d/hostkey
+PidFile none
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+StrictModes no
+MaxAuthTries 3
+PrintMotd no
+PrintLastLog no
+UseDNS no
+LogLevel VERBOSE
+EOP
+    TOP=$TOP unshare --uts --mount --propagation private \
+        sh "$T/host.sh" "$T" "$1" 2> "$T/$1.log" &
+    track $!
+    eval "SSHD_$1=\$!"
+    _up() { ss -ltnH "sport = :$_p" | grep -q .; }
+    wait_for _up || fail "sshd $1 did not start"
+    eval "PORT_$1=$_p"
+    printf 'Host %s\n    HostName 127.0.0.1\n    Port %s\n' "$1" "$_p" >> "$T/ssh_config.hosts"
+    printf '[127.0.0.1]:%s %s\n' "$_p" "$(cut -d' ' -f1,2 "$_d/hostkey.pub")" >> "$T/known_hosts.good"
+}
+
+# hosts_client_config: $T/ssh_config (the hosts' Host blocks first: the
+# first match wins) and $T/known_hosts with every started host's key.
+hosts_client_config() {
+    cat "$T/ssh_config.hosts" - > "$T/ssh_config" <<EOF
+Host *
+    UserKnownHostsFile $T/known_hosts
+    GlobalKnownHostsFile /dev/null
+    StrictHostKeyChecking yes
+    PubkeyAuthentication no
+    GSSAPIAuthentication no
+    ConnectTimeout 20
+    LogLevel ERROR
+EOF
+    cp "$T/known_hosts.good" "$T/known_hosts"
+}
+
+# hosts_unchanged USER: the machine is as it was (no USER, host name kept).
+hosts_unchanged() {
+    if grep -q "^$1:x:$HOSTS_UID:" /etc/passwd; then fail "throwaway user visible on the host"; fi
+    case $(hostname) in web1|web2) fail "host name changed" ;; esac
+    ok "host unchanged: no $1, host name $(hostname)"
+}

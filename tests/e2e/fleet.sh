@@ -4,7 +4,7 @@
 #    audience=ssh:<this host>, a host whose pam_jwt.conf says ssh:%h;
 #  - one-time tokens: the README's pam line with one_time, replay_dir made
 #    as the README says; the second use is refused;
-#  - key rotation, step by step as the README lists it (keygen, publish_key,
+#  - rotating fixed keys by hand, step by step as the README's appendix lists it (keygen, publish_key,
 #    SIGHUP, copy the JWKS, switch, keep the old key, drop it), checking at
 #    each step which tokens a host accepts.
 # The issuer's PAM is pam_matrix in a private confdir; the host's PAM runs
@@ -114,7 +114,7 @@ t2=$(token "ssh:$host")
 hostlogin "one_time replay_dir=$T/replay" "$t2" || fail "one_time: a fresh token refused"
 ok "one_time: first use accepted, second refused, next token accepted"
 
-# ---- key rotation, the README's steps -------------------------------------
+# ---- rotating fixed keys by hand, the README appendix's steps ---------------
 nkeys() { curl -sf "$URL/.well-known/jwks.json" | jq '.keys | length'; }
 reload_until() {   # reload_until N: SIGHUP, then wait for N keys in the JWKS
     kill -HUP "$pid"

@@ -22,6 +22,8 @@
 #    service's ExecStartPre and ExecStart under its privileges (setpriv, as
 #    tests/e2e/unit_privs.sh) with the socket as fd 3 (LISTEN_FDS);
 #    `reload ssh` starts /usr/sbin/sshd -D (port 22, /etc/ssh/sshd_config);
+#    `enable --now pamjwt-sync.timer` runs the sync service's ExecStart
+#    once, as the timer's first round;
 #  - DNS: /etc/hosts says 127.0.0.1 login.example.com web1;
 #  - /var/lib (the issuer's state_dir): a tmpfs;
 #  - a certificate: a throwaway CA signs login.example.com.crt/.key (the
@@ -168,6 +170,14 @@ case "$*" in
             sleep 0.1; i=$((i + 1))
         done
         log "jwt-issuerd started${sock:+ on socket $sock} (pid $!)" ;;
+    "enable --now pamjwt-sync.timer")
+        # A timer that fires: its service's ExecStart, run once now, as
+        # the timer's first round would.
+        on=$(unitval pamjwt-sync.timer OnUnitActiveSec) || { log "no pamjwt-sync.timer"; exit 1; }
+        start=$(unitval pamjwt-sync.service ExecStart) || { log "no pamjwt-sync.service"; exit 1; }
+        # shellcheck disable=SC2086
+        $start || { log "pamjwt-sync.service: $start failed"; exit 1; }
+        log "pamjwt-sync.timer (every $on): ran $start" ;;
     "reload ssh")
         setsid /usr/sbin/sshd -D -e < /dev/null > /dev/null 2>> "$PAMJWT_RD/sshd.log" &
         echo $! >> "$PAMJWT_RD/pids"

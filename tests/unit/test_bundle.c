@@ -360,6 +360,7 @@ test_claims(void **state)
     assert_non_null(strstr(e.msg, "version 0"));
     assert_int_equal(verify_payload(p, &e), PJWT_ERR_CLAIM);
     assert_non_null(strstr(e.msg, "version 0"));
+    pjwt_keyset_free(ks);
 }
 
 /* A valid payload with member name set to v. */

@@ -79,7 +79,7 @@ pjwt_trust_info_load(const char *path, unsigned flags, pjwt_trust_info *out,
         "iss", "version", "iat", "exp", NULL
     };
     uint8_t *buf = NULL;
-    size_t len = 0;
+    size_t len = 0, i;
     json_t *j = NULL;
     const json_t *t;
     const char *iss;
@@ -95,6 +95,15 @@ pjwt_trust_info_load(const char *path, unsigned flags, pjwt_trust_info *out,
     if ((r = pjwt_file_read(path, PJWT_KEYS_MAX_FILE, flags, &buf, &len,
                             err)) != 0)
         goto out;
+    /* A PEM key file is a key set too, one that cannot say more. */
+    for (i = 0; i < len && (buf[i] == ' ' || buf[i] == '\t'
+                            || buf[i] == '\r' || buf[i] == '\n'); i++)
+        ;
+    if (i == len || buf[i] != '{') {
+        r = PJWT_FAIL(err, PJWT_ERR_MISSING, "%s: no pamjwt_trust (not a "
+                      "JWKS)", path);
+        goto out;
+    }
     pjwt_err_clear(&e);
     if (!(j = pjwt_json_parse_object((const char *)buf, len,
                                      PJWT_KEYS_MAX_FILE, &e))) {

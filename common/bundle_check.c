@@ -97,19 +97,18 @@ int
 pjwt_bundle_get_name(const json_t *obj, const char *name, const char *what,
                      size_t max, const char **out, pjwt_err *err)
 {
-    const json_t *v = json_object_get(obj, name);
+    const char *s;
+    size_t len;
+    int r = pjwt_json_get_string(obj, name, &s, &len, NULL);
 
-    if (!v)
+    if (r == PJWT_ERR_MISSING)
         return PJWT_FAIL(err, PJWT_ERR_CLAIM, "%s: \"%s\" missing", what,
                          name);
-    if (!json_is_string(v))
-        return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
-                         "%s: \"%s\" is not a string", what, name);
-    if (!pjwt_bundle_name_ok(json_string_value(v), json_string_length(v), max))
+    if (r != 0 || !pjwt_bundle_name_ok(s, len, max))
         return PJWT_FAIL(err, PJWT_ERR_CLAIM_TYPE,
                          "%s: \"%s\" is not 1..%zu printable ASCII bytes "
                          "without blanks and a leading '#'", what, name, max);
-    *out = json_string_value(v);
+    *out = s;
     return 0;
 }
 

@@ -44,17 +44,16 @@ check_host_files(const pjwt_bundle *b)
         || pjwt_keyset_count(ks) != json_array_size(json_object_get(
                b->jwks, "keys")))
         abort();    /* every key of a checked bundle loads */
+    pjwt_revoked_free(rv);
+    pjwt_keyset_free(ks);
+    json_decref(host);
     free(dumped);
     free(text);
-    json_decref(host);
-    pjwt_keyset_free(ks);
-    pjwt_revoked_free(rv);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *buf = (const char *)data;
     json_t *peeked;
     pjwt_bundle b;
     pjwt_err e;
@@ -68,9 +67,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                     NULL) != 0)
             abort();
     }
-    peeked = pjwt_bundle_peek_jwks(buf, size, NULL);
-    r = pjwt_bundle_verify(buf, size, trusted, "https://issuer.example",
-                           FUZZ_NOW, &b, &e);
+    peeked = pjwt_bundle_peek_jwks((const char *)data, size, NULL);
+    r = pjwt_bundle_verify((const char *)data, size, trusted,
+                           "https://issuer.example", FUZZ_NOW, &b, &e);
     if (getenv("FUZZ_DEBUG"))   /* replay_* FILE: why did it (not) verify */
         fprintf(stderr, "verify: %d %s\n", r, r ? e.msg : "ok");
     if (r == 0) {

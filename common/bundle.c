@@ -227,11 +227,12 @@ pjwt_bundle_verify(const char *buf, size_t len, pjwt_keyset *trusted,
 
     PJWT_ERR_OR_LOCAL(err, local);
     memset(&b, 0, sizeof(b));
+    if (out)
+        memset(out, 0, sizeof(*out));
     if (!out || !trusted) {
         r = PJWT_FAIL(err, PJWT_ERR_ARG, "bad argument");
         goto out;
     }
-    memset(out, 0, sizeof(*out));
     if (!(arr = parse_bundle(buf, len, &b, kids, sizeof(kids), err))) {
         r = pjwt_err_code(err);
         goto out;

@@ -35,18 +35,25 @@ pjwt_bundle_revoked_text(const pjwt_bundle *b, pjwt_err *err)
                             "signed at %lld, by jwtctl sync\n", b->version,
                             b->iss, b->iat);
     json_array_foreach(b->revoked, i, e) {
-        if ((v = json_object_get(e, "jti")))
+        const char *jti = json_string_value(json_object_get(e, "jti"));
+        const char *sub = json_string_value(json_object_get(e, "sub"));
+
+        /* the names passed pjwt_bundle_verify; only the shape is
+           looked at again, so a bundle made by hand cannot crash this */
+        if (!jti == !sub) {
+            free(text);
+            PJWT_FAIL(err, PJWT_ERR_ARG, "revoked[%zu] is not checked", i);
+            return NULL;
+        }
+        if (jti)
             used += (size_t)snprintf(text + used, cap - used, "jti %s\n",
-                                     json_string_value(v));
+                                     jti);
         else if (!(v = json_object_get(e, "before")))
             used += (size_t)snprintf(text + used, cap - used, "sub %s\n",
-                                     json_string_value(
-                                         json_object_get(e, "sub")));
+                                     sub);
         else
             used += (size_t)snprintf(text + used, cap - used,
-                                     "sub %s before %lld\n",
-                                     json_string_value(
-                                         json_object_get(e, "sub")),
+                                     "sub %s before %lld\n", sub,
                                      (long long)json_integer_value(v));
     }
     return text;

@@ -499,6 +499,37 @@ test_revocations(void **state)
     json_array_append_new(json_object_get(p, "revoked"),
                           json_pack("{s:s}", "sub", name));
     assert_int_not_equal(verify_payload(p, &e), 0);
+    /* a list beyond a token's 64 KiB of claims signs, verifies and reads
+       back (pjwt_jws_*_sized) */
+    {
+        pjwt_keyset *ks = trust(es, NULL);
+        pjwt_revoked *r = pjwt_revoked_new();
+        pjwt_bundle b;
+        char *text, *rt;
+
+        p = payload_of(es, NULL);
+        rev = json_object_get(p, "revoked");
+        for (i = 0; i < 5000; i++) {
+            snprintf(name, sizeof(name), "jti-%zu", i);
+            json_array_append_new(rev, json_pack("{s:s}", "jti", name));
+        }
+        text = pjwt_bundle_sign(p, &es, 1, &e);
+        assert_non_null(text);
+        assert_true(strlen(text) > 64 * 1024);
+        assert_int_equal(pjwt_bundle_verify(text, strlen(text), ks, NULL,
+                                            (time_t)NOW, &b, &e), 0);
+        rt = pjwt_bundle_revoked_text(&b, &e);
+        assert_non_null(rt);
+        assert_int_equal(pjwt_revoked_load_buf(r, "revoked", rt, strlen(rt),
+                                               &e), 0);
+        assert_int_equal(pjwt_revoked_count(r), 5003);
+        free(rt);
+        free(text);
+        pjwt_bundle_clear(&b);
+        pjwt_revoked_free(r);
+        pjwt_keyset_free(ks);
+        json_decref(p);
+    }
     /* more than the limit */
     p = payload_of(es, NULL);
     rev = json_object_get(p, "revoked");

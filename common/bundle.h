@@ -122,7 +122,8 @@ typedef struct pjwt_trust_info {
 /*
  * Read path (fileio.h flags, e.g. PJWT_FILE_CHECK_WRITE) and fill *out
  * from its "pamjwt_trust".  PJWT_ERR_MISSING when the file is a key set
- * without that member (installed by hand, or by jwtctl sync --jwks);
+ * without that member (installed by hand, or by jwtctl sync --jwks; a
+ * PEM file included);
  * PJWT_ERR_IO/_PERM/_JSON/_CLAIM_TYPE otherwise.
  */
 int pjwt_trust_info_load(const char *path, unsigned flags,

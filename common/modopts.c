@@ -20,6 +20,7 @@
 #include "modopts.h"
 
 #define CONFIG_MAX_SIZE (1024 * 1024)
+#define MAX_TRUST_AGE (10L * 365 * 86400)   /* 0: off; beyond is a typo */
 
 #define MOD PJWT_MO_MODULE
 static const struct pjwt_modopt table[] = {
@@ -45,6 +46,7 @@ static const struct pjwt_modopt table[] = {
     { "replay_dir", PJWT_MO_PATH, MOD, "where one_time records live" },
     { "prompt", PJWT_MO_STRING, MOD, "the token prompt" },
     { "export_claims", PJWT_MO_LIST, MOD, "claims put in the PAM environment" },
+    { "max_trust_age", PJWT_MO_NUMBER, MOD, "seconds past the trust bundle's exp" },
 };
 #undef MOD
 
@@ -200,6 +202,9 @@ set_module(pjwt_modopts *o, const char *key, const char *value,
         return pjwt_conf_str(&o->prompt, key, value, err);
     if (strcmp(key, "export_claims") == 0)
         return set_export(o, value, err);
+    if (strcmp(key, "max_trust_age") == 0)
+        return pjwt_conf_long(key, value, 0, MAX_TRUST_AGE, &o->max_trust_age,
+                              err);
     return PJWT_FAIL(err, PJWT_ERR_INTERNAL,
                         "%s: in the table, not handled", key);
 }

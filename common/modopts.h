@@ -78,6 +78,7 @@ typedef struct pjwt_modopts {
     char export[PJWT_MODOPTS_MAX_EXPORT][PJWT_MODOPTS_NAME_MAX];
     size_t n_export;
     long leeway;                  /* mirrored from leeway= for one_time */
+    long max_trust_age;           /* seconds past pamjwt_trust's exp; 0 off */
     /* private to modopts.c */
     char argv_names[PJWT_MODOPTS_MAX_ARG_NAMES][PJWT_MODOPTS_NAME_MAX];
     size_t n_argv_names;

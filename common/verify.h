@@ -95,5 +95,7 @@ const char *pjwt_verifier_issuer(const pjwt_verifier *v);
 const char *pjwt_verifier_audience(const pjwt_verifier *v);
 size_t pjwt_verifier_max_token_length(const pjwt_verifier *v);
 pjwt_algset pjwt_verifier_algorithms(const pjwt_verifier *v);
+/* The i-th key= file (borrowed), NULL past the last. */
+const char *pjwt_verifier_key_file(const pjwt_verifier *v, size_t i);
 
 #endif

@@ -244,3 +244,9 @@ pjwt_verifier_algorithms(const pjwt_verifier *v)
 {
     return v ? v->algs : 0;
 }
+
+const char *
+pjwt_verifier_key_file(const pjwt_verifier *v, size_t i)
+{
+    return v && i < v->n_keys ? v->keys[i] : NULL;
+}

@@ -60,6 +60,17 @@ int pjm_replay_record(const char *dir, const char *iss, size_t iss_len,
                       const char *jti, size_t jti_len, time_t exp,
                       long leeway, time_t now, pjwt_err *err);
 
+/* ---- trust.c --------------------------------------------------------- */
+
+/*
+ * max_trust_age (c->max_trust_age > 0): PAM_SUCCESS while the newest
+ * pamjwt_trust among the key files has exp + max_trust_age >= now;
+ * PAM_AUTHINFO_UNAVAIL when none has one, one cannot be read, or it is too
+ * old; PAM_BUF_ERR.  reason[cap] says which, for the decision's log line.
+ */
+int pjm_trust_check(const pjwt_modopts *c, time_t now, char *reason,
+                    size_t cap);
+
 /* ---- env.c ----------------------------------------------------------- */
 
 /*

@@ -15,6 +15,8 @@
  *   not shaped like a JWS               PAM_IGNORE (token_only: PAM_AUTH_ERR)
  *     (pjwt_jws_shaped: "eyJ" and two dots; nothing else is looked at, and
  *     nothing about such input is logged, not even its length)
+ *   max_trust_age: key files' trust     PAM_AUTHINFO_UNAVAIL (trust.c)
+ *     bundle missing or too old
  *   user unknown to NSS                 PAM_USER_UNKNOWN
  *   any failed check                    PAM_AUTH_ERR
  *   PAM user not NSS's own spelling     PAM_AUTH_ERR
@@ -253,6 +255,15 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
     /* Phase 4: verify, at the one time this whole login decides at. */
     now = time(NULL);
+    if (c.max_trust_age > 0) {
+        char why[PJWT_ERR_MSG_MAX + 64];
+
+        rv = pjm_trust_check(&c, now, why, sizeof(why));
+        if (rv != PAM_SUCCESS) {
+            pjm_log_decision(pamh, LOG_ERR, "fail", user, why, NULL);
+            goto err;
+        }
+    }
     pjwt_err_clear(&err);
     if (c.debug)
         pjm_log(pamh, LOG_DEBUG, "pam_jwt %s: issuer=%s audience=%s",

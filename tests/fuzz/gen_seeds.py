@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Generate the fuzz seed corpora and tests/fuzz/fuzz_keys.h.
 
-Run from the repository root:  /usr/bin/python3 tests/fuzz/gen_seeds.py
-The outputs are committed; rerun only to change the seeds.  Keys are fixed
+Run from the repository root:  /usr/bin/python3 tests/fuzz/gen_seeds.py [TARGET...]
+The outputs are committed; rerun only to change the seeds.  With TARGETs,
+only their corpora are written (ECDSA signatures are random, so a full
+rerun rewrites every signed seed).  Keys are fixed
 test keys (tests/data/fuzz-keys/), created once, so that valid seed tokens verify
 against the keys compiled into the fuzz targets.
 """
@@ -78,7 +80,11 @@ def token(alg, hdr=None, cl=None, raw_hdr=None, raw_cl=None, sig_alg=None, der=F
     s = sign(sig_alg or alg, si, der) if (sig_alg or alg) not in ("none", "None", "NONE", "nOnE", "") else b""
     return si + "." + b64(s)
 
+ONLY = set(sys.argv[1:])
+
 def write(target, name, data):
+    if ONLY and target not in ONLY:
+        return
     d = os.path.join(CORPUS, target)
     os.makedirs(d, exist_ok=True)
     if isinstance(data, str):
@@ -309,6 +315,76 @@ write(C, "brackets", "[require_claim=groups=a b]\nrequire_claim==\nrequire_claim
 # ---- base64url -----------------------------------------------------------
 for i, s in enumerate(["", "A", "AA", "AAA", "AAAA", "_-_-", "AB==", "AQ", "AR", "+/+/", "a b", b64(bytes(range(256)))]):
     write("fuzz_b64url", "s%02d" % i, s)
+
+# ---- trust bundle (fuzz_bundle: trusts the P-256 key, iss below, NOW) -----
+B = "fuzz_bundle"
+BISS = "https://issuer.example"
+
+def thumb(j):
+    return jwkmod.JWK(**{k: v for k, v in j.items() if k in ("kty", "crv", "x", "y", "n", "e")}).thumbprint()
+
+def bkey(name, state, **extra):
+    j = jwk_of(K[name])
+    j.update(kid=thumb(j), pamjwt_state=state)
+    j.update(extra)
+    return j
+
+def bpayload(**kw):
+    p = {"iss": BISS, "version": 3, "iat": NOW - 60, "exp": NOW + 604800,
+         "jwks": {"keys": [bkey("p256", "current"), bkey("ed25519", "retiring"),
+                           bkey("rsa", "next")]},
+         "revoked": [{"jti": "0123456789abcdef"}, {"sub": "mallory"},
+                     {"sub": "alice", "before": NOW - 3600}]}
+    p.update(kw)
+    return {k: v for k, v in p.items() if v is not None}
+
+def bentry(p, key="p256", alg="ES256", typ="pamjwt-trust+jwt", raw=None, hdr=None):
+    kid = thumb(jwk_of(K[key]))
+    h = {"alg": alg, "kid": kid, "typ": typ} if hdr is None else hdr
+    ps = raw if raw is not None else json.dumps(p, separators=(",", ":"))
+    return token(alg, hdr=h, raw_cl=ps)
+
+def bwrite(name, entries):
+    write(B, name, json.dumps(entries, separators=(",", ":")))
+
+good = bpayload()
+bwrite("good", [bentry(good)])
+bwrite("good_two_signers", [bentry(good, "ed25519", "EdDSA"), bentry(good)])
+bwrite("untrusted_only", [bentry(good, "ed25519", "EdDSA")])
+bwrite("rsa_signer", [bentry(good, "rsa", "RS256"), bentry(good)])
+bwrite("mixed_payloads", [bentry(good), bentry(bpayload(version=4), "ed25519", "EdDSA")])
+bwrite("typ_jwt", [bentry(good, typ="JWT")])
+bwrite("typ_missing", [bentry(good, hdr={"alg": "ES256", "kid": "k"})])
+bwrite("header_extra", [bentry(good, hdr={"alg": "ES256", "kid": "k", "typ": "pamjwt-trust+jwt", "crit": ["x"]})])
+bwrite("alg_none", [token("none", hdr={"alg": "none", "kid": "k", "typ": "pamjwt-trust+jwt"}, cl=good)])
+bwrite("expired", [bentry(bpayload(iat=NOW - 700000, exp=NOW - 1))])
+bwrite("iat_future", [bentry(bpayload(iat=NOW + 301, exp=NOW + 700000))])
+bwrite("wrong_iss", [bentry(bpayload(iss="https://evil.example"))])
+bwrite("version_0", [bentry(bpayload(version=0))])
+bwrite("version_real", [bentry(bpayload(version=3.0))])
+bwrite("exp_string", [bentry(bpayload(exp=str(NOW + 10)))])
+bwrite("unknown_member", [bentry(bpayload(extra=True))])
+bwrite("no_current", [bentry(bpayload(jwks={"keys": [bkey("p256", "retiring")]}))])
+bwrite("bad_state", [bentry(bpayload(jwks={"keys": [bkey("p256", "active")]}))])
+bwrite("private_d", [bentry(bpayload(jwks={"keys": [dict(jwk_of(K["p256"], True), kid="p", pamjwt_state="current")]}))])
+bwrite("secret_key", [bentry(bpayload(jwks={"keys": [bkey("p256", "current"), {"kty": "oct", "k": b64(SECRET), "kid": "s", "pamjwt_state": "published"}]}))])
+bwrite("dup_kid", [bentry(bpayload(jwks={"keys": [bkey("p256", "current"), bkey("p256", "next")]}))])
+bwrite("kid_missing", [bentry(bpayload(jwks={"keys": [{k: v for k, v in bkey("p256", "current").items() if k != "kid"}]}))])
+bwrite("revoked_bad_names", [bentry(bpayload(revoked=[{"jti": "#c"}, {"sub": "a b"}, {"jti": ""}]))])
+bwrite("revoked_both", [bentry(bpayload(revoked=[{"jti": "x", "sub": "y"}]))])
+bwrite("revoked_before_real", [bentry(bpayload(revoked=[{"sub": "x", "before": 1.5}]))])
+bwrite("revoked_before_huge", [bentry(bpayload(revoked=[{"sub": "x", "before": 253402300800}]))])
+bwrite("revoked_long_name", [bentry(bpayload(revoked=[{"sub": "n" * 256}, {"jti": "j" * 257}]))])
+bwrite("revoked_many", [bentry(bpayload(revoked=[{"jti": "j%d" % i} for i in range(300)]))])
+bwrite("revoked_empty", [bentry(bpayload(revoked=[]))])
+bwrite("seventeen", [bentry(good)] * 17)
+bwrite("sixteen", [bentry(good)] * 16)
+bwrite("dup_member_payload", [bentry(good, raw='{"iss":"a","iss":"b"}')])
+write(B, "empty_array", "[]")
+write(B, "object", '{"keys":[]}')
+write(B, "not_strings", "[1,null,{}]")
+write(B, "bare_token", bentry(good))
+write(B, "trailing", json.dumps([bentry(good)]) + "]")
 
 # ---- fuzz_keys.h ---------------------------------------------------------
 def cstr(b):

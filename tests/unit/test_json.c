@@ -75,6 +75,31 @@ test_reject_not_object(void **state)
     expect_json_err("");
 }
 
+/* The array form (the trust bundle): the same rules, an array on top. */
+static void
+test_parse_array(void **state)
+{
+    static const char *const bad[] = {
+        "{}", "\"a\"", "[1] x", "[{\"a\":1,\"a\":2}]", "[\"\\u0000\"]", "",
+    };
+    pjwt_err e;
+    json_t *j;
+    size_t i;
+
+    (void)state;
+    j = pjwt_json_parse_array("[\"a\",{\"b\":1}]", 13, 0, &e);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(j), 2);
+    json_decref(j);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        pjwt_err_clear(&e);
+        assert_null(pjwt_json_parse_array(bad[i], strlen(bad[i]), 0, &e));
+        assert_int_equal(e.code, PJWT_ERR_JSON);
+    }
+    assert_null(pjwt_json_parse_array("[1]", 3, 2, &e));
+    assert_int_equal(e.code, PJWT_ERR_TOO_LONG);
+}
+
 static void
 test_reject_trailing_garbage(void **state)
 {
@@ -254,6 +279,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_ok),
+        cmocka_unit_test(test_parse_array),
         cmocka_unit_test(test_reject_duplicates),
         cmocka_unit_test(test_messages_quote_nothing),
         cmocka_unit_test(test_reject_not_object),

@@ -77,6 +77,33 @@ test_every_table_name_is_handled(void **state)
     pjwt_modopts_clear(&o);
 }
 
+/* max_trust_age: seconds, 0 (off) by default, bounded. */
+static void
+test_max_trust_age(void **state)
+{
+    static const char *const bad[] = {
+        "max_trust_age=-1", "max_trust_age=1h", "max_trust_age=",
+        "max_trust_age=315360001", "max_trust_age",
+    };
+    const char *argv[1] = { "max_trust_age=3600" };
+    pjwt_modopts o;
+    pjwt_err e;
+
+    (void)state;
+    assert_int_equal(load(&o, &e, 0, argv), 0);
+    assert_int_equal(o.max_trust_age, 0);
+    pjwt_modopts_clear(&o);
+    assert_int_equal(load(&o, &e, 1, argv), 0);
+    assert_int_equal(o.max_trust_age, 3600);
+    pjwt_modopts_clear(&o);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        argv[0] = bad[i];
+        if (load(&o, &e, 1, argv) == 0)
+            fail_msg("%s accepted", bad[i]);
+        pjwt_modopts_clear(&o);
+    }
+}
+
 static void
 test_paths_absolute_first_pass_bare(void **state)
 {
@@ -153,6 +180,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_table_name_is_handled),
         cmocka_unit_test(test_paths_absolute_first_pass_bare),
+        cmocka_unit_test(test_max_trust_age),
         cmocka_unit_test(test_argument_replaces_file_lines),
     };
 

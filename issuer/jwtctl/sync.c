@@ -347,8 +347,7 @@ ctl_sync(int argc, char **argv)
     if (optind != argc || !*dir ||
         (status && (a.issuer || a.file || a.trust_kid || a.trust_file ||
                     a.jwks || cacert)) ||
-        (a.jwks && (a.issuer || a.file || a.trust_kid || a.trust_file)) ||
-        (a.file && cacert)) {
+        (a.jwks && (a.issuer || a.file || a.trust_kid || a.trust_file))) {
         fputs(sync_usage, stderr);
         return CTL_USAGE;
     }

@@ -196,6 +196,22 @@ struct request {
     long status;
 };
 
+/* "NAME: VALUE" appended to *hdrs when value is set: 0, or -1 (ENOMEM). */
+static int
+add_header(struct curl_slist **hdrs, const char *name, const char *value)
+{
+    char line[CTL_NAME_MAX + 32];
+    struct curl_slist *nh;
+
+    if (!value || !value[0])
+        return 0;
+    snprintf(line, sizeof(line), "%s: %s", name, value);
+    if (!(nh = curl_slist_append(*hdrs, line)))
+        return -1;
+    *hdrs = nh;
+    return 0;
+}
+
 /*
  * The one request of both methods: the URL rule, the shared options,
  * perform.  0 with q->status and q->a (the caller frees q->a.buf), or -1
@@ -204,8 +220,8 @@ struct request {
 static int
 request(const char *url, struct request *q, pjwt_err *e)
 {
-    char errbuf[CURL_ERROR_SIZE], cond[CTL_NAME_MAX + 32];
-    struct curl_slist *hdrs = NULL, *nh;
+    char errbuf[CURL_ERROR_SIZE];
+    struct curl_slist *hdrs = NULL;
     CURL *h = NULL;
     CURLcode cc;
     int plain, r = -1;
@@ -222,23 +238,12 @@ request(const char *url, struct request *q, pjwt_err *e)
         PJWT_FAIL(e, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if (q->get && q->get->if_none_match && q->get->if_none_match[0]) {
-        snprintf(cond, sizeof(cond), "If-None-Match: %s",
-                 q->get->if_none_match);
-        if (!(nh = curl_slist_append(hdrs, cond))) {
-            PJWT_FAIL(e, PJWT_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        hdrs = nh;
-    }
-    if (q->get && q->get->if_modified_since && q->get->if_modified_since[0]) {
-        snprintf(cond, sizeof(cond), "If-Modified-Since: %s",
-                 q->get->if_modified_since);
-        if (!(nh = curl_slist_append(hdrs, cond))) {
-            PJWT_FAIL(e, PJWT_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        hdrs = nh;
+    if ((q->get && add_header(&hdrs, "If-None-Match",
+                              q->get->if_none_match) != 0) ||
+        (q->get && add_header(&hdrs, "If-Modified-Since",
+                              q->get->if_modified_since) != 0)) {
+        PJWT_FAIL(e, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
     }
     errbuf[0] = '\0';
     /* Options that cannot fail on a libcurl that has them (7.85+); the

@@ -113,7 +113,7 @@ status_write(struct sync_ctx *c)
     return r == 0 ? 0 : -1;
 }
 
-/* The one way a result is told: the terminal, syslog, the status file. */
+/* A result on the terminal and in syslog. */
 static void
 tell(int prio, const char *msg)
 {
@@ -130,45 +130,50 @@ tell(int prio, const char *msg)
         printf("sync: %s\n", msg);
 }
 
+/* The one way a result is told: the terminal and syslog, then the
+   attempt (and with LOG_INFO the success) in the status file. */
+static int
+record(struct sync_ctx *c, int prio, const char *fmt, va_list ap)
+{
+    char msg[MSG_MAX];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    tell(prio, msg);
+    /* Outside a trusted DIR nothing is written; on a failure only the
+       attempt is: what was installed stays as the last success said. */
+    if (!c->dir_ok || !c->status)
+        return 0;
+    json_object_set_new(c->status, "last_attempt",
+                        json_integer((json_int_t)c->now));
+    if (prio == LOG_INFO)
+        json_object_set_new(c->status, "last_success",
+                            json_integer((json_int_t)c->now));
+    json_object_set_new(c->status, "last_error",
+                        prio == LOG_INFO ? json_null() : json_string(msg));
+    return status_write(c);
+}
+
 int
 sync_fail(struct sync_ctx *c, const char *fmt, ...)
 {
-    char msg[MSG_MAX];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    (void)record(c, LOG_ERR, fmt, ap);
     va_end(ap);
-    tell(LOG_ERR, msg);
-    if (c->dir_ok && c->status) {
-        /* Only the attempt is recorded: what was installed stays as the
-           last success described it. */
-        json_object_set_new(c->status, "last_attempt",
-                            json_integer((json_int_t)c->now));
-        json_object_set_new(c->status, "last_error", json_string(msg));
-        (void)status_write(c);
-    }
     return CTL_FAIL;
 }
 
 int
 sync_done(struct sync_ctx *c, const char *fmt, ...)
 {
-    char msg[MSG_MAX];
     va_list ap;
+    int r;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    r = record(c, LOG_INFO, fmt, ap);
     va_end(ap);
-    tell(LOG_INFO, msg);
-    json_object_set_new(c->status, "last_attempt",
-                        json_integer((json_int_t)c->now));
-    json_object_set_new(c->status, "last_success",
-                        json_integer((json_int_t)c->now));
-    json_object_set_new(c->status, "last_error", json_null());
-    if (status_write(c) != 0)
-        return CTL_FAIL;
-    return ctl_flush();
+    return r != 0 ? CTL_FAIL : ctl_flush();
 }
 
 /* "NAME: TIME" for an epoch member, "NAME: never" without one. */

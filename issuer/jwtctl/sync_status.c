@@ -183,11 +183,11 @@ print_time(const char *label, const json_t *v, time_t now)
     char t[PJWT_TIME_BUF];
 
     if (json_is_integer(v))
-        printf("%-14s%s\n", label,
+        printf("%-15s%s\n", label,
                pjwt_time_fmt((double)json_integer_value(v), now, 0, t,
                              sizeof(t)));
     else
-        printf("%-14snever\n", label);
+        printf("%-15snever\n", label);
 }
 
 int
@@ -202,7 +202,7 @@ sync_status_print(struct sync_ctx *c)
     sync_status_load(c);
     s = sync_status_str(c, "source");
     mode = sync_status_str(c, "mode");
-    printf("%-14s%s%s\n", "source:", s ? s : "none (never synced)",
+    printf("%-15s%s%s\n", "source:", s ? s : "none (never synced)",
            !mode ? "" : strcmp(mode, "jwks") == 0 ? " (plain JWKS)"
                                                   : " (trust bundle)");
     print_time("last success:", json_object_get(c->status, "last_success"),
@@ -210,26 +210,26 @@ sync_status_print(struct sync_ctx *c)
     print_time("last attempt:", json_object_get(c->status, "last_attempt"),
                c->now);
     err = sync_status_str(c, "last_error");
-    printf("%-14s%s\n", "last error:", err ? err : "none");
+    printf("%-15s%s\n", "last error:", err ? err : "none");
     /* The installed bundle as the module sees it: jwks.json itself. */
     pjwt_err_clear(&e);
     rc = pjwt_trust_info_load(c->jwks_path, PJWT_FILE_CHECK_WRITE, &ti, &e);
     if (rc == 0) {
-        printf("%-14s%lld (signed %s)\n", "version:", ti.version,
+        printf("%-15s%lld (signed %s)\n", "version:", ti.version,
                pjwt_time_fmt((double)ti.iat, c->now, 0, t, sizeof(t)));
-        printf("%-14s%s%s\n", "expires:",
+        printf("%-15s%s%s\n", "expires:",
                pjwt_time_fmt((double)ti.exp, c->now, 0, t, sizeof(t)),
                c->now >= ti.exp ? " EXPIRED: run jwtctl sync" : "");
-        printf("%-14s%s\n", "issuer:", ti.iss);
+        printf("%-15s%s\n", "issuer:", ti.iss);
     } else if (rc == PJWT_ERR_MISSING) {
-        printf("%-14snone (%s is a plain JWKS)\n", "version:", c->jwks_path);
+        printf("%-15snone (%s is a plain JWKS)\n", "version:", c->jwks_path);
     } else {
-        printf("%-14snone (%s)\n", "version:", e.msg);
+        printf("%-15snone (%s)\n", "version:", e.msg);
     }
     if ((s = sync_status_str(c, "etag")))
-        printf("%-14s%s\n", "etag:", s);
+        printf("%-15s%s\n", "etag:", s);
     if ((s = sync_status_str(c, "last_modified")))
-        printf("%-14s%s\n", "last modified:", s);
+        printf("%-15s%s\n", "last modified:", s);
     rc = ctl_flush();
     if (rc != CTL_OK)
         return rc;

@@ -208,6 +208,7 @@ grep -v '^#' "$D/revoked" | cmp -s - "$T/want.revoked" || { cat "$D/revoked"; fa
 ok "version 3 installed: 2 keys, revoked lists jti j-1, sub mallory, sub bob before 1700000000"
 set +e; $J sync --status --dir "$D" > "$T/st" 2>&1; rc=$?; set -e
 [ "$rc" = 0 ] || { cat "$T/st"; fail "--status: exit $rc"; }
+[ -z "${SYNC_VERBOSE:-}" ] || cat "$T/st"
 grep -q "^source: *$U$WK (trust bundle)" "$T/st" && grep -q '^version: *3 ' "$T/st" &&
     grep -q '^last error: *none' "$T/st" && grep -q '^expires: ' "$T/st" &&
     grep -q '^last success: ' "$T/st" || { cat "$T/st"; fail "--status report"; }
@@ -221,7 +222,11 @@ refused "--file untrusted signer" "not signed by a trusted key" --file "$T/evil"
 sync --file "$T/v4"
 [ "$rc" = 0 ] && grep -q "installed version 4 of $U from $T/v4" "$T/o" ||
     { cat "$T/o" "$T/e"; fail "--file v4: exit $rc"; }
-ok "--file: refused and installed as the URL mode is"
+bundle "$T/v4b" --iss "$U" --version 4 --iat $((now + 60)) --key "$T/k1:current" --sign "$T/k1"
+sync --file "$T/v4b"
+[ "$rc" = 0 ] && grep -q "installed version 4 of $U from $T/v4b" "$T/o" ||
+    { cat "$T/o" "$T/e"; fail "--file v4 re-signed later: exit $rc"; }
+ok "--file: refused and installed as the URL mode is; the same version signed later replaces it"
 D2=$T/host2; mkdir -m 0755 "$D2"
 set +e; $J sync --dir "$D2" --file "$T/v4" --trust-kid "$KID1" > "$T/o" 2> "$T/e"; rc=$?; set -e
 [ "$rc" = 1 ] && grep -q "no issuer known" "$T/e" || fail "--file first install without --issuer: $rc"

@@ -5,7 +5,8 @@
 # a rollback, a bundle signed by an untrusted key, a truncated or corrupt
 # download, an expired bundle, no current key / no key at all, a 10 MiB
 # answer (the transfer is cut: the server's log says it could not send it
-# all), a certificate for another name, the issuer down, a wrong iss, an
+# all), a certificate for another name, a redirect to plain http, a CA
+# file others can change, the issuer down, a wrong iss, an
 # access token (typ JWT) instead of a bundle.  The same version signed
 # earlier is a quiet "up to date".  Bundles are made by jwcrypto (an
 # independent JOSE implementation, tests/issuer/sync_mkbundle.py), served
@@ -177,6 +178,12 @@ ok "10 MiB answers: the server could not send them whole (the client cut the tra
 put "$T/v3"
 refused "certificate for another name" "$U_OTHER$WK: SSL" --issuer "$U_OTHER"
 grep -qi "certificate\|subject name" "$T/e" || fail "other name: $(cat "$T/e")"
+refused "redirect to plain http" "$U/redir$WK: Protocol \"http\"" --issuer "$U/redir"
+cp "$T/ca.crt" "$T/ca-open.crt"; chmod 0666 "$T/ca-open.crt"
+set +e; $J sync --dir "$D" --cacert "$T/ca-open.crt" > "$T/o" 2> "$T/e"; rc=$?; set -e
+[ "$rc" = 1 ] && grep -q -- "--cacert .*writable by" "$T/e" || { cat "$T/e"; fail "a CA file others can change: exit $rc"; }
+same "a CA file others can change"
+ok "a CA file others can change: refused before any connection"
 refused "issuer down" "Could not connect\|Couldn't connect\|Connection refused" \
     --issuer "https://127.0.0.1:$(free_port)"
 

@@ -5,6 +5,8 @@
 #   /big/...      10 MiB of '[' without Content-Length; /bigcl/... the same
 #                 with one.  The log says whether all of it was sent or the
 #                 client cut the transfer ("big: aborted after N bytes").
+#   /redir/...    302 to http://127.0.0.1:PORT/... (this server, plain):
+#                 a redirect to another scheme.
 #   /cut/...      a Content-Length 1000 bytes longer than the body, then the
 #                 connection is closed (a download cut short).
 #   anything else ROOT/path, with an ETag (its SHA-256); If-None-Match
@@ -50,6 +52,13 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.big(False)
         if self.path.startswith("/bigcl/"):
             return self.big(True)
+        if self.path.startswith("/redir/"):
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:%d/%s" % (
+                self.server.server_address[1], self.path[7:]))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         path = self.path.split("?")[0]
         cut = path.startswith("/cut/")
         if cut:

@@ -234,6 +234,7 @@ MAN_PAGES = pam_module/pam_jwt.8 pam_module/pam_jwt.conf.5 issuer/jwt-issuerd/jw
 EXAMPLES  = pam_jwt.conf jwt-issuerd.conf client.conf pam.d/jwt-issuer pam.d/sshd.example \
             pam.d/sudo.example pam.d/jwt-issuer-otp sshd_config.d/pam_jwt.conf \
             systemd/jwt-issuerd.service systemd/jwt-issuerd.socket \
+            systemd/pamjwt-sync.service systemd/pamjwt-sync.timer \
             sysusers.d/jwt-issuerd.conf tmpfiles.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
             fail2ban/filter.d/jwt-issuerd.conf fail2ban/jail.d/jwt-issuerd.local
 EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d tmpfiles.d nginx fail2ban/filter.d \
@@ -242,8 +243,11 @@ EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d tmpfiles.d nginx fail2ban/
 CONFFILES = pam_jwt.conf:security/pam_jwt.conf \
             jwt-issuerd.conf:pamjwt/jwt-issuerd.conf \
             pam.d/jwt-issuer:pam.d/jwt-issuer
-# The units name /usr/local/sbin and /etc; point them at this install.
-UNIT_SED = sed -e 's|/usr/local/sbin/|$(sbindir)/|g' -e 's|/etc/pamjwt/|$(sysconfdir)/pamjwt/|g'
+# The units name /usr/local/sbin, /usr/local/bin and /etc; point them at
+# this install.  The daemon's units and the host's sync units (jwtctl sync).
+UNITS    = jwt-issuerd.service jwt-issuerd.socket pamjwt-sync.service pamjwt-sync.timer
+UNIT_SED = sed -e 's|/usr/local/sbin/|$(sbindir)/|g' -e 's|/usr/local/bin/|$(bindir)/|g' \
+               -e 's|/etc/pamjwt/|$(sysconfdir)/pamjwt/|g'
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
@@ -256,7 +260,7 @@ install: all
 	    install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/ || exit 1; \
 	done
 	install -d $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(sysusersdir) $(DESTDIR)$(tmpfilesdir)
-	for u in jwt-issuerd.service jwt-issuerd.socket; do \
+	for u in $(UNITS); do \
 	    $(UNIT_SED) etc/systemd/$$u > $(DESTDIR)$(systemdunitdir)/$$u && \
 	    chmod 0644 $(DESTDIR)$(systemdunitdir)/$$u || exit 1; \
 	done
@@ -280,9 +284,8 @@ uninstall:
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(mandir)/man$$s/$${m##*/}; \
 	done
-	rm -f $(DESTDIR)$(systemdunitdir)/jwt-issuerd.service \
-	      $(DESTDIR)$(systemdunitdir)/jwt-issuerd.socket \
-	      $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf \
+	for u in $(UNITS); do rm -f $(DESTDIR)$(systemdunitdir)/$$u; done
+	rm -f $(DESTDIR)$(sysusersdir)/jwt-issuerd.conf \
 	      $(DESTDIR)$(tmpfilesdir)/jwt-issuerd.conf
 	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(docdir)/examples/$$f; done
 	rm -f $(DESTDIR)$(docdir)/README.md

@@ -32,6 +32,7 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include "err.h"
 
 #define CTL_URL_MAX 512
 #define CTL_NAME_MAX 256
@@ -81,6 +82,30 @@ int ctl_audience_expand(const char *tmpl, const char *host, char *out,
  */
 int ctl_http_post(const struct ctl_client_conf *c, const char *url,
                   const char *form, long *status, json_t **body);
+
+/* A GET (jwtctl sync): the request and what came back. */
+struct ctl_http_get {
+    const char *cacert;            /* a CA bundle (PEM); NULL: the system's */
+    const char *if_none_match;     /* an earlier ETag, or NULL */
+    const char *if_modified_since; /* an earlier Last-Modified, or NULL */
+    size_t max;                    /* a larger answer aborts the transfer */
+    long status;                   /* the HTTP status (304: not modified) */
+    char *body;                    /* malloc'd, NUL-terminated, or NULL
+                                      when empty; free() */
+    size_t len;
+    char etag[CTL_NAME_MAX];       /* the answer's validators, "" for none */
+    char last_modified[64];
+};
+
+/*
+ * GET url under ctl_http_post's rules (TLS verified, g->cacert when set,
+ * http:// only to loopback, the same timeouts), but following at most 3
+ * redirects to https URLs, with the conditional headers g names, and an
+ * answer of at most g->max bytes (beyond it the transfer is aborted,
+ * PJWT_ERR_TOO_LONG).  0 with g's answer members filled (any status), or
+ * -1 with *e set (nothing printed): no connection, TLS, too large.
+ */
+int ctl_http_get(const char *url, struct ctl_http_get *g, pjwt_err *e);
 
 /* The rule ctl_http_post applies to a URL before connecting, for callers
    that want to refuse before asking for a password: 0 https, 1 http to a

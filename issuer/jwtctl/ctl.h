@@ -29,6 +29,21 @@ int ctl_decode(int argc, char **argv);
 int ctl_verify(int argc, char **argv);
 int ctl_sessions(int argc, char **argv);
 
+int ctl_sync(int argc, char **argv);
+
+/*
+ * The checks of a key set before it becomes a host's key file (jwks
+ * --install, sync): a JWKS that pam_jwt.so's own loader takes, eagerly,
+ * with at least one usable key and no HMAC key; skipped keys are named on
+ * stderr.  name is for messages ("standard input", a URL).  0 with *ks
+ * (free with pjwt_keyset_free), or -1 with *e saying why.
+ */
+int ctl_jwks_check(const char *buf, size_t len, const char *name,
+                   pjwt_keyset **ks, pjwt_err *e);
+
+/* "DEST: installed N usable keys: ES256 kid "..."..." on stdout. */
+void ctl_jwks_print_installed(const char *dest, pjwt_keyset *ks);
+
 /* "jwtctl: " + message on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,13 +1,17 @@
 /*
- * http.c: jwtctl's one way to talk to the issuer: POST a form, read a JSON
- * object back (libcurl).  The form carries passwords and refresh tokens,
- * so the rules are the ones a password deserves:
- *   - https with the peer and its name verified (the system store, or the
- *     client configuration's cacert); http:// only to a loopback address,
- *     checked on the URL before any connection is made;
- *   - no redirects (a 30x could move the password to another host), no
- *     proxy for loopback http (a proxy would see it in the clear);
- *   - bounded: 10 s to connect, 30 s in all, 64 KiB of answer;
+ * http.c: jwtctl's one way to talk to an issuer over HTTP (libcurl): POST
+ * a form and read a JSON object back (the client verbs), or GET a document
+ * (jwtctl sync: a trust bundle, a JWKS).  The form carries passwords and
+ * refresh tokens, and what sync fetches decides who logs in, so the rules
+ * are the ones a password deserves, for both:
+ *   - https with the peer and its name verified (the system store, or a
+ *     cacert file); http:// only to a loopback address, checked on the URL
+ *     before any connection is made;
+ *   - POST follows no redirect (a 30x could move the password to another
+ *     host); GET follows at most 3, to https only; no proxy for loopback
+ *     http (a proxy would see it in the clear);
+ *   - bounded: 10 s to connect, 30 s in all, 64 KiB of answer to a POST,
+ *     the caller's bound for a GET (the transfer is aborted beyond it);
  *   - the form is never printed, and every buffer that held it or the
  *     answer (which holds tokens) is cleansed.
  */
@@ -29,6 +33,7 @@
 struct answer {
     char *buf;
     size_t len;
+    size_t max;
     int too_big;
 };
 
@@ -39,7 +44,7 @@ on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     size_t n = size * nmemb;
     char *nb;
 
-    if (n > ANSWER_MAX - a->len) {
+    if (n > a->max - a->len) {
         a->too_big = 1;
         return 0;   /* curl stops with CURLE_WRITE_ERROR */
     }
@@ -81,38 +86,47 @@ host_is_loopback(const char *host)
 }
 
 /* The URL's scheme and host, judged before curl connects: 0 https, 1
-   loopback http, -1 refused (message printed). */
-int
-ctl_http_check_url(const char *url)
+   loopback http, -1 refused (*e says why). */
+static int
+url_rule(const char *url, pjwt_err *e)
 {
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL;
     int r = -1;
 
+    pjwt_err_clear(e);
     if (!u) {
-        ctl_err("out of memory");
+        PJWT_FAIL(e, PJWT_ERR_NOMEM, "out of memory");
         return -1;
     }
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        ctl_err("%s: not a URL", url);
-        goto out;
-    }
-    if (strcasecmp(scheme, "https") == 0)
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        PJWT_FAIL(e, PJWT_ERR_ARG, "%s: not a URL", url);
+    else if (strcasecmp(scheme, "https") == 0)
         r = 0;
     else if (strcasecmp(scheme, "http") == 0 && host_is_loopback(host))
         r = 1;
     else if (strcasecmp(scheme, "http") == 0)
-        ctl_err("%s: plain http is only allowed to a loopback address "
-                "(a password must not cross the network in the clear): "
-                "use https", url);
+        PJWT_FAIL(e, PJWT_ERR_ARG, "%s: plain http is only allowed to a "
+                  "loopback address (passwords and keys must not cross the "
+                  "network in the clear): use https", url);
     else
-        ctl_err("%s: not an https URL", url);
-out:
+        PJWT_FAIL(e, PJWT_ERR_ARG, "%s: not an https URL", url);
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);
+    return r;
+}
+
+int
+ctl_http_check_url(const char *url)
+{
+    pjwt_err e;
+    int r = url_rule(url, &e);
+
+    if (r < 0)
+        ctl_err("%s", e.msg);
     return r;
 }
 
@@ -133,25 +147,102 @@ global_init(void)
     return 0;
 }
 
-int
-ctl_http_post(const struct ctl_client_conf *c, const char *url,
-              const char *form, long *status, json_t **body)
+/* The validators of a GET answer (RFC 9110 8.8), kept for the next
+   conditional request; reset at each response (a redirect's first). */
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct ctl_http_get *g = userdata;
+    size_t n = size * nmemb, i, k;
+    char *dst = NULL;
+    size_t cap = 0;
+
+    if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+        g->etag[0] = g->last_modified[0] = '\0';
+        return n;
+    }
+    if (n > 5 && strncasecmp(ptr, "ETag:", 5) == 0) {
+        dst = g->etag, cap = sizeof(g->etag), i = 5;
+    } else if (n > 14 && strncasecmp(ptr, "Last-Modified:", 14) == 0) {
+        dst = g->last_modified, cap = sizeof(g->last_modified), i = 14;
+    } else {
+        return n;
+    }
+    while (i < n && (ptr[i] == ' ' || ptr[i] == '\t'))
+        i++;
+    while (n > i && strchr(" \t\r\n", ptr[n - 1]))
+        n--;
+    /* Printable ASCII that fits, or nothing: it is sent back in a header
+       and stored in a file. */
+    if (n - i >= cap)
+        return size * nmemb;
+    for (k = 0; i + k < n; k++) {
+        if (ptr[i + k] < 0x20 || ptr[i + k] > 0x7e) {
+            dst[0] = '\0';
+            return size * nmemb;
+        }
+        dst[k] = ptr[i + k];
+    }
+    dst[k] = '\0';
+    return size * nmemb;
+}
+
+/* What one request needs beyond the URL. */
+struct request {
+    const char *cacert;         /* NULL or "": the system store */
+    const char *form;           /* POST this; NULL: GET */
+    struct ctl_http_get *get;   /* GET: conditions in, validators out */
+    struct answer a;
+    long status;
+};
+
+/* "NAME: VALUE" appended to *hdrs when value is set: 0, or -1 (ENOMEM). */
+static int
+add_header(struct curl_slist **hdrs, const char *name, const char *value)
+{
+    char line[CTL_NAME_MAX + 32];
+    struct curl_slist *nh;
+
+    if (!value || !value[0])
+        return 0;
+    snprintf(line, sizeof(line), "%s: %s", name, value);
+    if (!(nh = curl_slist_append(*hdrs, line)))
+        return -1;
+    *hdrs = nh;
+    return 0;
+}
+
+/*
+ * The one request of both methods: the URL rule, the shared options,
+ * perform.  0 with q->status and q->a (the caller frees q->a.buf), or -1
+ * with *e set.
+ */
+static int
+request(const char *url, struct request *q, pjwt_err *e)
 {
     char errbuf[CURL_ERROR_SIZE];
-    struct answer a = { NULL, 0, 0 };
     struct curl_slist *hdrs = NULL;
     CURL *h = NULL;
     CURLcode cc;
-    pjwt_err e;
     int plain, r = -1;
 
-    *status = 0;
-    *body = NULL;
-    if ((plain = ctl_http_check_url(url)) < 0 || global_init() != 0)
+    q->status = 0;
+    if ((plain = url_rule(url, e)) < 0)
         return -1;
+    if (global_init() != 0) {
+        PJWT_FAIL(e, PJWT_ERR_INTERNAL, "libcurl initialisation failed");
+        return -1;
+    }
     if (!(h = curl_easy_init()) ||
         !(hdrs = curl_slist_append(NULL, "Accept: application/json"))) {
-        ctl_err("out of memory");
+        PJWT_FAIL(e, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((q->get && add_header(&hdrs, "If-None-Match",
+                              q->get->if_none_match) != 0) ||
+        (q->get && add_header(&hdrs, "If-Modified-Since",
+                              q->get->if_modified_since) != 0)) {
+        PJWT_FAIL(e, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
     errbuf[0] = '\0';
@@ -162,11 +253,10 @@ ctl_http_post(const struct ctl_client_conf *c, const char *url,
     do { if (cc == CURLE_OK) cc = curl_easy_setopt(h, opt, val); } while (0)
     SET(CURLOPT_URL, url);
     SET(CURLOPT_PROTOCOLS_STR, "https,http");
-    SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c && c->cacert[0])
-        SET(CURLOPT_CAINFO, c->cacert);
+    if (q->cacert && q->cacert[0])
+        SET(CURLOPT_CAINFO, q->cacert);
     if (plain)
         SET(CURLOPT_PROXY, "");
     SET(CURLOPT_CONNECTTIMEOUT, 10L);
@@ -175,27 +265,68 @@ ctl_http_post(const struct ctl_client_conf *c, const char *url,
     SET(CURLOPT_ERRORBUFFER, errbuf);
     SET(CURLOPT_USERAGENT, "jwtctl/" PJWT_VERSION);
     SET(CURLOPT_HTTPHEADER, hdrs);
-    SET(CURLOPT_POST, 1L);
-    /* Not COPYPOSTFIELDS: curl keeps no second copy of the secrets. */
-    SET(CURLOPT_POSTFIELDS, form);
-    SET(CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+    /* A Content-Length over the bound stops the transfer before the
+       body; a body without one is cut by on_data. */
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)q->a.max);
     SET(CURLOPT_WRITEFUNCTION, on_data);
-    SET(CURLOPT_WRITEDATA, &a);
+    SET(CURLOPT_WRITEDATA, &q->a);
+    if (q->form) {
+        SET(CURLOPT_FOLLOWLOCATION, 0L);
+        SET(CURLOPT_POST, 1L);
+        /* Not COPYPOSTFIELDS: curl keeps no second copy of the secrets. */
+        SET(CURLOPT_POSTFIELDS, q->form);
+        SET(CURLOPT_POSTFIELDSIZE, (long)strlen(q->form));
+    } else {
+        /* A signed document may move (a CDN, a new path), but only to
+           another verified https URL. */
+        SET(CURLOPT_FOLLOWLOCATION, 1L);
+        SET(CURLOPT_MAXREDIRS, 3L);
+        SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+        SET(CURLOPT_HEADERFUNCTION, on_header);
+        SET(CURLOPT_HEADERDATA, q->get);
+    }
 #undef SET
     if (cc != CURLE_OK) {
-        ctl_err("libcurl: %s", curl_easy_strerror(cc));
+        PJWT_FAIL(e, PJWT_ERR_INTERNAL, "libcurl: %s", curl_easy_strerror(cc));
         goto out;
     }
     if ((cc = curl_easy_perform(h)) != CURLE_OK) {
-        if (a.too_big)
-            ctl_err("%s: answer larger than %d KiB", url, ANSWER_MAX / 1024);
+        if (q->a.too_big || cc == CURLE_FILESIZE_EXCEEDED)
+            PJWT_FAIL(e, PJWT_ERR_TOO_LONG, "%s: answer larger than %zu KiB: "
+                      "transfer aborted", url, q->a.max / 1024);
         else
-            ctl_err("%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+            PJWT_FAIL(e, PJWT_ERR_IO, "%s: %s", url,
+                      errbuf[0] ? errbuf : curl_easy_strerror(cc));
         goto out;
     }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &q->status);
+    r = 0;
+out:
+    curl_slist_free_all(hdrs);
+    if (h)
+        curl_easy_cleanup(h);
+    return r;
+}
+
+int
+ctl_http_post(const struct ctl_client_conf *c, const char *url,
+              const char *form, long *status, json_t **body)
+{
+    struct request q = { c ? c->cacert : NULL, form, NULL,
+                         { NULL, 0, ANSWER_MAX, 0 }, 0 };
+    pjwt_err e;
+    int r = -1;
+
+    *status = 0;
+    *body = NULL;
     pjwt_err_clear(&e);
-    if (!(*body = pjwt_json_parse_object(a.buf ? a.buf : "", a.len,
+    if (request(url, &q, &e) != 0) {
+        ctl_err("%s", e.msg);
+        goto out;
+    }
+    *status = q.status;
+    pjwt_err_clear(&e);
+    if (!(*body = pjwt_json_parse_object(q.a.buf ? q.a.buf : "", q.a.len,
                                          ANSWER_MAX, &e))) {
         ctl_err("%s: the answer (HTTP %ld) is not a JSON object", url,
                 *status);
@@ -203,11 +334,27 @@ ctl_http_post(const struct ctl_client_conf *c, const char *url,
     }
     r = 0;
 out:
-    curl_slist_free_all(hdrs);
-    if (h)
-        curl_easy_cleanup(h);
-    pjwt_secret_free(a.buf, a.len + 1);
+    pjwt_secret_free(q.a.buf, q.a.len + 1);
     return r;
+}
+
+int
+ctl_http_get(const char *url, struct ctl_http_get *g, pjwt_err *e)
+{
+    struct request q = { g->cacert, NULL, g, { NULL, 0, g->max, 0 }, 0 };
+
+    g->status = 0;
+    g->body = NULL;
+    g->len = 0;
+    g->etag[0] = g->last_modified[0] = '\0';
+    if (request(url, &q, e) != 0) {
+        pjwt_secret_free(q.a.buf, q.a.len + 1);
+        return -1;
+    }
+    g->status = q.status;
+    g->body = q.a.buf;
+    g->len = q.a.len;
+    return 0;
 }
 
 int

@@ -70,12 +70,78 @@ report_skipped(const char *buf, size_t len)
     return n;
 }
 
+int
+ctl_jwks_check(const char *buf, size_t len, const char *name,
+               pjwt_keyset **out, pjwt_err *e)
+{
+    pjwt_keyset *ks = NULL;
+    size_t i;
+    int r = -1;
+
+    *out = NULL;
+    pjwt_err_clear(e);
+    for (i = 0; i < len && strchr(" \t\r\n", buf[i]); i++)
+        ;
+    if (i == len) {
+        PJWT_FAIL(e, PJWT_ERR_FORMAT, "nothing in %s: did the download fail?",
+                  name);
+        goto out;
+    }
+    if (buf[i] != '{') {
+        PJWT_FAIL(e, PJWT_ERR_FORMAT, "%s is not a JWKS ({\"keys\":[...]})",
+                  name);
+        goto out;
+    }
+    if (!(ks = pjwt_keyset_new())) {
+        PJWT_FAIL(e, PJWT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (pjwt_keyset_load_mem(ks, buf, len, name, INSTALL_FLAGS, e) != 0) {
+        (void)report_skipped(buf, len);
+        goto out;
+    }
+    /* The module refuses a key file holding an HMAC key (it would be a
+       world-readable secret): installing one would lock every token out. */
+    for (i = 0; i < pjwt_keyset_count(ks); i++) {
+        if (pjwt_key_kty(pjwt_keyset_get(ks, i)) == PJWT_KTY_OCT) {
+            PJWT_FAIL(e, PJWT_ERR_KEY, "%s: key %zu is an HMAC (oct) key, "
+                      "which pam_jwt.so refuses in a key file (use "
+                      "hmac_secret)", name, i + 1);
+            goto out;
+        }
+    }
+    (void)report_skipped(buf, len);
+    *out = ks;
+    ks = NULL;
+    r = 0;
+out:
+    pjwt_keyset_free(ks);
+    return r;
+}
+
+void
+ctl_jwks_print_installed(const char *dest, pjwt_keyset *ks)
+{
+    char kid[PJWT_EXCERPT_BUF(64)];
+    size_t i, n = pjwt_keyset_count(ks);
+
+    printf("%s: installed %zu usable key%s:", dest, n, n == 1 ? "" : "s");
+    for (i = 0; i < n; i++) {
+        pjwt_key *k = pjwt_keyset_get(ks, i);
+        printf(" %s kid \"%s\"%s", pjwt_alg_name(pjwt_key_default_alg(k)),
+               pjwt_excerpt(pjwt_key_kid(k), PJWT_EXCERPT_CSTR, 64, 0, kid,
+                            sizeof(kid)),
+               i + 1 < n ? "," : "");
+    }
+    fputc('\n', stdout);
+}
+
 static int
 install(const char *dest)
 {
     pjwt_keyset *ks = NULL;
-    char *buf = NULL, kid[PJWT_EXCERPT_BUF(64)];
-    size_t len = 0, i, skipped;
+    char *buf = NULL;
+    size_t len = 0;
     pjwt_err e;
     int r = CTL_FAIL;
 
@@ -88,56 +154,15 @@ install(const char *dest)
         ctl_err("%s not changed", dest);
         goto out;
     }
-    for (i = 0; i < len && strchr(" \t\r\n", buf[i]); i++)
-        ;
-    if (i == len) {
-        ctl_err("nothing on standard input: did the download fail? "
-                "(%s not changed)", dest);
-        goto out;
-    }
-    if (buf[i] != '{') {
-        ctl_err("standard input is not a JWKS ({\"keys\":[...]}): "
-                "%s not changed", dest);
-        goto out;
-    }
-    if (!(ks = pjwt_keyset_new())) {
-        ctl_err("out of memory");
-        goto out;
-    }
-    pjwt_err_clear(&e);
-    if (pjwt_keyset_load_mem(ks, buf, len, "stdin", INSTALL_FLAGS, &e) != 0) {
-        (void)report_skipped(buf, len);
+    if (ctl_jwks_check(buf, len, "standard input", &ks, &e) != 0) {
         ctl_err("%s: %s not changed", e.msg, dest);
         goto out;
     }
-    /* The module refuses a key file holding an HMAC key (it would be a
-       world-readable secret): installing one would lock every token out. */
-    for (i = 0; i < pjwt_keyset_count(ks); i++) {
-        if (pjwt_key_kty(pjwt_keyset_get(ks, i)) == PJWT_KTY_OCT) {
-            ctl_err("stdin: key %zu is an HMAC (oct) key, which pam_jwt.so "
-                    "refuses in a key file (use hmac_secret): %s not changed",
-                    i + 1, dest);
-            goto out;
-        }
-    }
-    skipped = report_skipped(buf, len);
     if (ctl_write_atomic(dest, buf, len, 0644, 1) != 0) {
         ctl_err("%s not changed", dest);
         goto out;
     }
-    printf("%s: installed %zu usable key%s", dest, pjwt_keyset_count(ks),
-           pjwt_keyset_count(ks) == 1 ? "" : "s");
-    if (skipped)
-        printf(" (%zu skipped)", skipped);
-    fputs(":", stdout);
-    for (i = 0; i < pjwt_keyset_count(ks); i++) {
-        pjwt_key *k = pjwt_keyset_get(ks, i);
-        printf(" %s kid \"%s\"%s", pjwt_alg_name(pjwt_key_default_alg(k)),
-               pjwt_excerpt(pjwt_key_kid(k), PJWT_EXCERPT_CSTR, 64, 0, kid,
-                            sizeof(kid)),
-               i + 1 < pjwt_keyset_count(ks) ? "," : "");
-    }
-    fputc('\n', stdout);
+    ctl_jwks_print_installed(dest, ks);
     pjwt_err_clear(&e);
     /* Installed; but the module also checks who can change the file. */
     if (pjwt_path_trusted(dest, geteuid(), PJWT_PATH_FILE, &e) != 0)

@@ -292,6 +292,35 @@ else
     skip_part "systemd-analyze absent: units not verified"
 fi
 
+# The host's sync units (jwtctl sync): hardening keys whether or not
+# systemd-analyze is there to verify them.
+for want in 'Type=oneshot$' 'ExecStart=/usr/local/bin/jwtctl sync$' 'ProtectSystem=strict$' \
+            'ReadWritePaths=/etc/security/pam_jwt$' 'PrivateTmp=yes$' 'NoNewPrivileges=yes$' \
+            'CapabilityBoundingSet=$' 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX$' \
+            'SystemCallFilter=@system-service$'; do
+    grep -q "^$want" etc/systemd/pamjwt-sync.service || bad "pamjwt-sync.service lacks $want"
+done
+! grep -q '^User=' etc/systemd/pamjwt-sync.service || bad "pamjwt-sync.service sets User= (its files are root's)"
+for want in 'OnBootSec=1min$' 'OnUnitActiveSec=5min$' 'RandomizedDelaySec=60$' 'Persistent=true$' \
+            'WantedBy=timers.target$'; do
+    grep -q "^$want" etc/systemd/pamjwt-sync.timer || bad "pamjwt-sync.timer lacks $want"
+done
+if command -v systemd-analyze >/dev/null 2>&1; then
+    exe=$JWTCTL; [ -x "$exe" ] || exe=/bin/true
+    sed "s|/usr/local/bin/jwtctl|$exe|" etc/systemd/pamjwt-sync.service > "$T/units/pamjwt-sync.service"
+    cp etc/systemd/pamjwt-sync.timer "$T/units/"
+    systemd-analyze verify --man=no "$T/units/pamjwt-sync.service" "$T/units/pamjwt-sync.timer" \
+        > "$T/out" 2>&1 || { cat "$T/out"; bad "systemd-analyze verify of the sync units failed"; }
+    if [ -s "$T/out" ]; then cat "$T/out"; bad "systemd-analyze verify printed warnings (sync units)"; fi
+    exposure=$(systemd-analyze security --offline=yes "$T/units/pamjwt-sync.service" 2>/dev/null |
+        sed -n 's/.*Overall exposure level for pamjwt-sync.service: \([0-9.]*\).*/\1/p')
+    [ -z "$exposure" ] || awk -v e="$exposure" 'BEGIN { exit !(e <= 2.5) }' ||
+        bad "pamjwt-sync.service exposure $exposure > 2.5"
+    ok "pamjwt-sync.service and .timer verify cleanly; hardening and schedule present${exposure:+ (exposure $exposure)}"
+else
+    ok "pamjwt-sync.service and .timer: hardening and schedule keys present (systemd-analyze absent)"
+fi
+
 if command -v nginx >/dev/null 2>&1; then
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
         -subj /CN=localhost -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null

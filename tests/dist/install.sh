@@ -38,6 +38,8 @@ cat > "$T/expected" <<'EOF'
 ./usr/bin/jwtctl-askpass
 ./usr/lib/systemd/system/jwt-issuerd.service
 ./usr/lib/systemd/system/jwt-issuerd.socket
+./usr/lib/systemd/system/pamjwt-sync.service
+./usr/lib/systemd/system/pamjwt-sync.timer
 ./usr/lib/sysusers.d/jwt-issuerd.conf
 ./usr/lib/tmpfiles.d/jwt-issuerd.conf
 ./usr/sbin/jwt-issuerd
@@ -56,6 +58,8 @@ cat > "$T/expected" <<'EOF'
 ./usr/share/doc/pamjwt/examples/sysusers.d/jwt-issuerd.conf
 ./usr/share/doc/pamjwt/examples/systemd/jwt-issuerd.service
 ./usr/share/doc/pamjwt/examples/systemd/jwt-issuerd.socket
+./usr/share/doc/pamjwt/examples/systemd/pamjwt-sync.service
+./usr/share/doc/pamjwt/examples/systemd/pamjwt-sync.timer
 ./usr/share/doc/pamjwt/examples/tmpfiles.d/jwt-issuerd.conf
 ./usr/share/man/man1/jwtctl.1
 ./usr/share/man/man5/pam_jwt.conf.5
@@ -92,6 +96,23 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     [ ! -s "$T/sa.out" ] || { cat "$T/sa.out"; fail "installed unit: warnings"; }
 fi
 ok "installed unit runs \$(sbindir)/jwt-issuerd with \$(sysconfdir)/pamjwt/jwt-issuerd.conf"
+
+# The host's sync units: the installed jwtctl, the timer beside them.
+grep -q '^ExecStart=/usr/bin/jwtctl sync$' "$D/usr/lib/systemd/system/pamjwt-sync.service" ||
+    fail "pamjwt-sync.service ExecStart not rewritten to bindir"
+cmp -s etc/systemd/pamjwt-sync.timer "$D/usr/lib/systemd/system/pamjwt-sync.timer" ||
+    fail "pamjwt-sync.timer not installed as is"
+[ "$(mode usr/lib/systemd/system/pamjwt-sync.service)" = 644 ] &&
+    [ "$(mode usr/lib/systemd/system/pamjwt-sync.timer)" = 644 ] || fail "sync unit modes"
+if command -v systemd-analyze >/dev/null 2>&1; then
+    sed "s|ExecStart=/usr/bin/|ExecStart=$D/usr/bin/|" \
+        "$D/usr/lib/systemd/system/pamjwt-sync.service" > "$T/pamjwt-sync.service"
+    cp "$D/usr/lib/systemd/system/pamjwt-sync.timer" "$T/"
+    systemd-analyze verify --man=no "$T/pamjwt-sync.service" "$T/pamjwt-sync.timer" > "$T/sa.out" 2>&1 ||
+        { cat "$T/sa.out"; fail "installed sync units"; }
+    [ ! -s "$T/sa.out" ] || { cat "$T/sa.out"; fail "installed sync units: warnings"; }
+fi
+ok "installed pamjwt-sync.service runs \$(bindir)/jwtctl sync; pamjwt-sync.timer beside it, 0644"
 
 # Installed man pages render.
 for m in "$D"/usr/share/man/man*/*; do

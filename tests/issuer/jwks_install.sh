@@ -53,12 +53,12 @@ refused() {
 # ---- a stopped issuer: curl -sf prints nothing and fails ---------------------
 P=$(free_port)
 curl -sf --max-time 5 "http://127.0.0.1:$P/.well-known/jwks.json" 2>/dev/null \
-    | refused "unreachable issuer" "nothing on standard input: did the download fail?"
+    | refused "unreachable issuer" "nothing in standard input: did the download fail?"
 ok "curl from an unreachable issuer: exit 1, DEST byte-identical, no temp file"
 
-printf '\n  \n' | refused "blank input" "nothing on standard input"
+printf '\n  \n' | refused "blank input" "nothing in standard input"
 printf '<html>502 Bad Gateway</html>\n' | refused "an HTML error page" "not a JWKS"
-printf '{"keys":[' | refused "truncated JSON" "stdin"
+printf '{"keys":[' | refused "truncated JSON" "standard input"
 head -c 2000000 /dev/zero | tr '\0' '{' | refused "over 1 MiB" "larger than"
 ok "garbage, truncated JSON and oversized input: refused, DEST unchanged"
 
@@ -77,7 +77,7 @@ k = load_pem_private_key(open(sys.argv[1], "rb").read(), None)
 print(json.dumps({"keys": [json.loads(jwt.algorithms.ECAlgorithm.to_jwk(k))]}))
 EOP
 grep -q '"d"' "$T/priv.jwk" || fail "test setup: no private JWK"
-refused "a private key" "stdin" < "$T/priv.jwk"
+refused "a private key" "standard input" < "$T/priv.jwk"
 ok "JWKS of unusable keys (unknown crv, enc, oct, private): refused, skipped keys named"
 
 # ---- the real daemon's JWKS ---------------------------------------------------
@@ -103,6 +103,6 @@ ok "jwtctl verify accepts the daemon's token with the installed key set"
 stop_issuerd
 sum=$(cksum < "$D")
 curl -sf --max-time 5 "$U/.well-known/jwks.json" 2>/dev/null \
-    | refused "issuer stopped after install" "nothing on standard input"
+    | refused "issuer stopped after install" "nothing in standard input"
 ok "the issuer stopped: the installed key set survives the next failed download"
 done_cases

@@ -574,7 +574,7 @@ issuer_conf_load(const char *path, pjwt_err *err)
         PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
-    c->token_lifetime = 300;
+    c->token_lifetime = ISSUER_DEFAULT_TOKEN_LIFETIME;
     c->claims_groups = 1;
     c->rate_per_ip = 30;
     c->rate_per_user = 10;
@@ -594,8 +594,8 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->rate_per_session = 120;
     c->session_acct_check = 1;
     c->key_alg = PJWT_ALG_ES256;
-    c->rotation_period = 30 * 86400;
-    c->publish_ahead = 3600;
+    c->rotation_period = ISSUER_DEFAULT_ROTATION_PERIOD;
+    c->publish_ahead = ISSUER_DEFAULT_PUBLISH_AHEAD;
     c->sync_interval = 300;
     if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
         goto out;

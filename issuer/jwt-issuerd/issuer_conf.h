@@ -111,6 +111,11 @@ struct issuer_conf {
 };
 
 #define DEFAULT_STATE_DIR "/var/lib/jwt-issuerd"
+#define ISSUER_DEFAULT_CONFIG "/etc/pamjwt/jwt-issuerd.conf"
+/* Defaults jwtctl keys list --key-dir assumes too, without a config. */
+#define ISSUER_DEFAULT_TOKEN_LIFETIME 300
+#define ISSUER_DEFAULT_ROTATION_PERIOD (30 * 86400L)
+#define ISSUER_DEFAULT_PUBLISH_AHEAD 3600L
 
 
 /*

@@ -37,14 +37,13 @@
 #include "state.h"
 #include "version.h"
 
-#define DEFAULT_CONFIG "/etc/pamjwt/jwt-issuerd.conf"
 #define DRAIN_SECONDS 30
 
 static void
 usage(FILE *f)
 {
     fprintf(f, "usage: jwt-issuerd [-h] [-t] [-d] [-c FILE]\n"
-               "  -c FILE    configuration (default " DEFAULT_CONFIG ")\n"
+               "  -c FILE    configuration (default " ISSUER_DEFAULT_CONFIG ")\n"
                "  -t         check the configuration and keys, then exit\n"
                "  -d         debug logging\n"
                "  -h, --help this help\n"
@@ -282,7 +281,7 @@ drain(struct MHD_Daemon **d, int n, int rc)
 int
 main(int argc, char **argv)
 {
-    const char *path = DEFAULT_CONFIG;
+    const char *path = ISSUER_DEFAULT_CONFIG;
     struct listener ls[CONF_MAX_LISTEN];
     struct MHD_Daemon *d[CONF_MAX_LISTEN];
     struct issuer_conf *conf;

@@ -28,6 +28,7 @@ int ctl_sign(int argc, char **argv);
 int ctl_decode(int argc, char **argv);
 int ctl_verify(int argc, char **argv);
 int ctl_sessions(int argc, char **argv);
+int ctl_keys(int argc, char **argv);
 
 /* "jwtctl: " + message on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

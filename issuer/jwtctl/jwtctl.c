@@ -58,7 +58,7 @@ main(int argc, char **argv)
     } cmds[] = {
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
-        { "sessions", ctl_sessions },
+        { "sessions", ctl_sessions }, { "keys", ctl_keys },
         { "login", ctl_login }, { "token", ctl_token },
         { "logout", ctl_logout }, { "status", ctl_status },
         { "askpass", ctl_askpass }, { "ssh", ctl_ssh },

@@ -9,7 +9,8 @@
  * only then read the keys and open the session store, start the PAM event thread and the HTTP
  * daemons.  The main thread then only waits for signals: SIGHUP reloads
  * config and keys as `user` (a failed load keeps the old state) and has the
- * supervisor re-read its PAM settings; SIGTERM/SIGINT stop accepting, drain
+ * supervisor re-read its PAM settings, and so does key_dir's next schedule
+ * event (keyring.h), which bounds the wait; SIGTERM/SIGINT stop accepting, drain
  * requests in flight and exit 0; losing the supervisor (it cannot keep
  * helpers) stops the same way with exit status 1.
  */

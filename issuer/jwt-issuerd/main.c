@@ -218,7 +218,9 @@ reload(const char *path)
              pjwt_keyset_count(st->keys));
     /* The supervisor re-reads its PAM settings itself, from the file. */
     helper_pool_reload(st->conf->pam_queue, st->conf->pam_timeout);
-    log_key_changes(old, st);
+    /* key_dir only: the fixed mode's reload line says all there is. */
+    if (old->conf->key_dir != NULL || st->conf->key_dir != NULL)
+        log_key_changes(old, st);
     issuer_state_put(old);
     issuer_state_set(st);
     metrics_reload(1);

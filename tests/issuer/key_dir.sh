@@ -146,4 +146,25 @@ ok "$K1 unpublished and its private key file deleted after its window; files mat
 ! grep -q "PRIVATE KEY" "$T/log" "$T/log2" || fail "key material in the log"
 ok "no key material in the logs"
 stop_issuerd
+
+# ---- with `user =`: the step runs as that user, after the privilege drop --------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    K=$T/ukeys
+    mkdir -m 0700 "$K"
+    conf "user = nobody"
+    chmod 0644 "$T/iss.conf"
+    for_user nobody              # $T reachable by nobody; $K still root's
+    if "$PAMJWT_ISSUERD" -t -c "$T/iss.conf" > "$T/t.out" 2>&1; then fail "-t took root's key_dir for user nobody"; fi
+    grep -q "key_dir" "$T/t.out" || fail "refusal: $(cat "$T/t.out")"
+    chown nobody "$K"
+    "$PAMJWT_ISSUERD" -t -c "$T/iss.conf" > "$T/t.out" 2>&1 || fail "-t as nobody: $(cat "$T/t.out")"
+    [ -z "$(ls -A "$K")" ] || fail "-t wrote into key_dir"
+    start_issuerd "$T/iss.conf" "$T/log3"
+    jwks
+    KU=$(kids_in current)
+    [ -n "$KU" ] && [ "$(stat -c %U "$K/$KU.key")" = nobody ] \
+        && [ "$(stat -c %U "$K/schedule.json")" = nobody ] || fail "user's key_dir: $(ls -ln "$K")"
+    stop_issuerd
+    ok "user = nobody: -t refuses root's key_dir; nobody's key_dir gets nobody's key files"
+fi
 done_cases

@@ -182,7 +182,7 @@ $(B)/tests/%: tests/%.c $(LIBSTORE) $(LIBPJWT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iissuer/sessions -Itests/lib -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
 
-$(B)/tests/unit/test_keyring: tests/unit/test_keyring.c $(KEYRING_OBJ) $(LIBPJWT)
+$(B)/tests/unit/test_keyring: tests/unit/test_keyring.c $(KEYRING_OBJ) $(LIBSTORE) $(LIBPJWT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iissuer/jwt-issuerd -Itests/lib -o $@ $< $(KEYRING_OBJ) \
 	  $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)

@@ -249,7 +249,7 @@ static void
 test_simulated_life(void **state)
 {
     struct keyring_schedule s = sched(0);
-    time_t now = T0, published[64] = { 0 };
+    time_t now = T0, published[256] = { 0 };
     size_t made = 0, steps;
 
     (void)state;
@@ -263,6 +263,7 @@ test_simulated_life(void **state)
             if (v.state[i] != 0)
                 n.keys[n.n++] = s.keys[i];
         if (v.generate) {
+            assert_true(made < sizeof(published) / sizeof(published[0]));
             n.keys[n.n].activate = v.generate_activate;
             n.keys[n.n].created = now;
             snprintf(n.keys[n.n].kid, sizeof(n.keys[n.n].kid), "%zu", made);

@@ -163,8 +163,16 @@ $(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBSTORE) $(LIBPJWT)
 	  -Wl,-z,relro,-z,now $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) $(SQLITE_LIBS) \
 	  $(CORE_LIBS) -lpthread
 
-$(JWTCTL): $(call obj,$(CTL_SRC)) $(LIBSTORE) $(LIBPJWT)
-	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \
+# key_dir's schedule (keyring.c) and the daemon's option reader it needs,
+# one copy of the code: jwtctl keys list links these objects, and
+# test_keyring the schedule itself.
+KEYRING_OBJ = $(call obj,issuer/jwt-issuerd/keyring.c)
+CTL_ISSUERD_OBJ = $(call obj,$(addprefix issuer/jwt-issuerd/,keyring.c issuer_conf.c \
+                  scope.c listen_spec.c netaddr.c signer.c))
+$(call obj,issuer/jwtctl/keys.c): SESSIONS_INC = -Iissuer/sessions -Iissuer/jwt-issuerd
+
+$(JWTCTL): $(call obj,$(CTL_SRC)) $(CTL_ISSUERD_OBJ) $(LIBSTORE) $(LIBPJWT)
+	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(CTL_ISSUERD_OBJ) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \
 	  -Wl,-z,relro,-z,now $(CURL_LIBS) $(SQLITE_LIBS) $(CORE_LIBS) -lpthread
 
 $(JWTCTL_ASKPASS): | $(JWTCTL)
@@ -173,6 +181,11 @@ $(JWTCTL_ASKPASS): | $(JWTCTL)
 $(B)/tests/%: tests/%.c $(LIBSTORE) $(LIBPJWT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iissuer/sessions -Itests/lib -o $@ $< $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
+
+$(B)/tests/unit/test_keyring: tests/unit/test_keyring.c $(KEYRING_OBJ) $(LIBSTORE) $(LIBPJWT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iissuer/jwt-issuerd -Itests/lib -o $@ $< $(KEYRING_OBJ) \
+	  $(ALL_LDFLAGS) -Wl,--as-needed $(PROG_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIBPJWT)
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "conf.h"
 #include "fileio.h"
 #include "issuer_conf.h"
@@ -321,6 +322,30 @@ out:
     return r;
 }
 
+/* key_alg: what key_dir generates, each the default algorithm of its
+   key type (keys.h), which is how the issuer signs with a key.  HMAC is
+   refused: a shared secret cannot be published for the hosts. */
+static int
+set_key_alg(struct issuer_conf *c, const char *key, const char *value,
+            pjwt_err *err)
+{
+    static const pjwt_alg ok[] = {
+        PJWT_ALG_ES256, PJWT_ALG_ES384, PJWT_ALG_ES512, PJWT_ALG_EDDSA,
+        PJWT_ALG_RS256,
+    };
+    pjwt_alg a = value ? pjwt_alg_from_name(value, strlen(value))
+                       : PJWT_ALG_INVALID;
+    size_t i;
+
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (a == ok[i]) {
+            c->key_alg = a;
+            return 0;
+        }
+    return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: %s: expected ES256, ES384, "
+                     "ES512, EdDSA or RS256", key, value ? value : "");
+}
+
 static int
 set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
 {
@@ -347,6 +372,10 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "session_lifetime", offsetof(struct issuer_conf, session_lifetime), 0, 31 * 86400 },
         { "session_idle", offsetof(struct issuer_conf, session_idle), 1, 31 * 86400 },
         { "rate_limit_per_session", offsetof(struct issuer_conf, rate_per_session), 0, 1000000 },
+        /* key_dir mode; how they must relate is checked in key_dir_check. */
+        { "rotation_period", offsetof(struct issuer_conf, rotation_period), 2, 10 * 366 * 86400L },
+        { "publish_ahead", offsetof(struct issuer_conf, publish_ahead), 1, 366 * 86400L },
+        { "sync_interval", offsetof(struct issuer_conf, sync_interval), 1, 86400 },
     };
     static const struct {
         const char *name;
@@ -363,6 +392,7 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "user", offsetof(struct issuer_conf, user) },
         { "revoked", offsetof(struct issuer_conf, revoked) },
         { "state_dir", offsetof(struct issuer_conf, state_dir) },
+        { "key_dir", offsetof(struct issuer_conf, key_dir) },
     };
     struct issuer_conf *c = ctx;
     size_t i;
@@ -401,7 +431,56 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         return set_scope_groups(c, value, err);
     if (strcmp(key, "client") == 0)
         return set_client(c, key, value, err);
+    if (strcmp(key, "key_alg") == 0)
+        return set_key_alg(c, key, value, err);
     return PJWT_ERR_UNKNOWN_OPT;
+}
+
+/*
+ * key_dir's schedule (keyring.h) only keeps its promises when its periods
+ * fit together; each refusal says which promise would break.
+ *  - A next key is published publish_ahead before it signs; hosts fetch it
+ *    every sync_interval: two chances at least, one may fail.
+ *  - rotation_period >= 2 * publish_ahead: the next key is made only after
+ *    the current one has signed for publish_ahead, so there is never more
+ *    than one next key and each key signs at least as long as it waited.
+ *  - A retiring key stays published retire_window (the longest token
+ *    lifetime, plus the verifiers' default leeway) after its successor took
+ *    over.  A rotation_period shorter than that is allowed (several keys
+ *    retire at once: tests, or very short tokens), up to the bundle's signer
+ *    slots: the current key and at most 7 retiring ones.
+ */
+static int
+key_dir_check(struct issuer_conf *c, pjwt_err *err)
+{
+    const char *file = c->path;
+    long retiring;
+
+    if (c->signing_key != NULL || c->hmac_secret != NULL)
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: key_dir manages the keys "
+                         "itself: remove signing_key and hmac_secret", file);
+    if (c->key_dir[0] != '/')
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: key_dir must be an "
+                         "absolute path", file);
+    c->retire_window = c->token_lifetime + PJWT_LEEWAY_DEFAULT;
+    if (c->publish_ahead < 2 * c->sync_interval)
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: publish_ahead %ld is less "
+                         "than 2 x sync_interval %ld: a host whose sync fails "
+                         "once would see a new key only after it signs",
+                         file, c->publish_ahead, c->sync_interval);
+    if (c->rotation_period < 2 * c->publish_ahead)
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: rotation_period %ld is less "
+                         "than 2 x publish_ahead %ld: a key would be replaced "
+                         "before it had signed as long as it was published "
+                         "ahead", file, c->rotation_period, c->publish_ahead);
+    retiring = (c->retire_window + c->rotation_period - 1) / c->rotation_period;
+    if (retiring > 7)
+        return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: rotation_period %ld: up to "
+                         "%ld keys would be retiring at once (tokens live "
+                         "%ld s after a switch), at most 7 can sign the trust "
+                         "bundle", file, c->rotation_period, retiring,
+                         c->retire_window);
+    return 0;
 }
 
 static int
@@ -413,10 +492,14 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
     if (c->issuer == NULL)
         return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: issuer is required",
                          file);
-    if ((c->signing_key == NULL) == (c->hmac_secret == NULL))
+    if (c->key_dir != NULL) {
+        if (key_dir_check(c, err) != 0)
+            return pjwt_err_code(err);
+    } else if ((c->signing_key == NULL) == (c->hmac_secret == NULL)) {
         return PJWT_FAIL(err, PJWT_ERR_CONF,
-                         "%s: exactly one of signing_key and hmac_secret is required",
-                         file);
+                         "%s: exactly one of signing_key, hmac_secret and "
+                         "key_dir is required", file);
+    }
     if ((c->tls_cert == NULL) != (c->tls_key == NULL))
         return PJWT_FAIL(err, PJWT_ERR_CONF,
                             "%s: tls_cert and tls_key go together", file);
@@ -491,7 +574,7 @@ issuer_conf_load(const char *path, pjwt_err *err)
         PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         goto out;
     }
-    c->token_lifetime = 300;
+    c->token_lifetime = ISSUER_DEFAULT_TOKEN_LIFETIME;
     c->claims_groups = 1;
     c->rate_per_ip = 30;
     c->rate_per_user = 10;
@@ -510,6 +593,10 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->session_idle = 3600;
     c->rate_per_session = 120;
     c->session_acct_check = 1;
+    c->key_alg = PJWT_ALG_ES256;
+    c->rotation_period = ISSUER_DEFAULT_ROTATION_PERIOD;
+    c->publish_ahead = ISSUER_DEFAULT_PUBLISH_AHEAD;
+    c->sync_interval = 300;
     if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
         goto out;
     if (fill_defaults(c, err) != 0)
@@ -556,6 +643,7 @@ issuer_conf_free(struct issuer_conf *c)
     }
     free(c->revoked);
     free(c->state_dir);
+    free(c->key_dir);
     free(c->path);
     free(c->issuer);
     free(c->audience);

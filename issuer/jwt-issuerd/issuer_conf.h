@@ -6,6 +6,7 @@
 #define ISSUER_CONF_H
 
 #include <stddef.h>
+#include "alg.h"
 #include "err.h"
 #include "netaddr.h"
 
@@ -100,9 +101,21 @@ struct issuer_conf {
     long rate_per_session;             /* refreshes a minute per session */
     int session_acct_check;            /* PAM account stack on every refresh */
     char *state_dir;                   /* sessions.db lives here */
+    /* key_dir mode (keyring.h): the issuer's own rotating keys. */
+    char *key_dir;
+    pjwt_alg key_alg;
+    long rotation_period;
+    long publish_ahead;
+    long sync_interval;                /* the hosts' sync timer, documented */
+    long retire_window;                /* derived: longest token life + leeway */
 };
 
 #define DEFAULT_STATE_DIR "/var/lib/jwt-issuerd"
+#define ISSUER_DEFAULT_CONFIG "/etc/pamjwt/jwt-issuerd.conf"
+/* Defaults jwtctl keys list --key-dir assumes too, without a config. */
+#define ISSUER_DEFAULT_TOKEN_LIFETIME 300
+#define ISSUER_DEFAULT_ROTATION_PERIOD (30 * 86400L)
+#define ISSUER_DEFAULT_PUBLISH_AHEAD 3600L
 
 
 /*

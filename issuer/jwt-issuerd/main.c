@@ -9,7 +9,8 @@
  * only then read the keys and open the session store, start the PAM event thread and the HTTP
  * daemons.  The main thread then only waits for signals: SIGHUP reloads
  * config and keys as `user` (a failed load keeps the old state) and has the
- * supervisor re-read its PAM settings; SIGTERM/SIGINT stop accepting, drain
+ * supervisor re-read its PAM settings, and so does key_dir's next schedule
+ * event (keyring.h), which bounds the wait; SIGTERM/SIGINT stop accepting, drain
  * requests in flight and exit 0; losing the supervisor (it cannot keep
  * helpers) stops the same way with exit status 1.
  */
@@ -37,14 +38,13 @@
 #include "state.h"
 #include "version.h"
 
-#define DEFAULT_CONFIG "/etc/pamjwt/jwt-issuerd.conf"
 #define DRAIN_SECONDS 30
 
 static void
 usage(FILE *f)
 {
     fprintf(f, "usage: jwt-issuerd [-h] [-t] [-d] [-c FILE]\n"
-               "  -c FILE    configuration (default " DEFAULT_CONFIG ")\n"
+               "  -c FILE    configuration (default " ISSUER_DEFAULT_CONFIG ")\n"
                "  -t         check the configuration and keys, then exit\n"
                "  -d         debug logging\n"
                "  -h, --help this help\n"
@@ -126,7 +126,8 @@ check_config(const char *path, const struct issuer_conf *c)
         }
     }
     pjwt_err_clear(&err);
-    st = issuer_state_load(path, &err);
+    /* key_dir's step only planned: -t writes and removes nothing. */
+    st = issuer_state_check(path, &err);
     if (st == NULL) {
         log_err("%s%s", err.msg[0] ? err.msg : pjwt_strerror(err.code),
                 as_user_hint(c, hint, sizeof(hint)));
@@ -139,11 +140,55 @@ check_config(const char *path, const struct issuer_conf *c)
     fprintf(stdout, "%s: configuration OK; signing %s kid %s; largest token %zu bytes\n",
             path, pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
             st->max_token_len);
+    if (st->key_changes > 0)
+        fprintf(stdout, "%s: key_dir %s: %zu file change(s) due, which the "
+                "daemon makes when it starts (a new key's kid is only known "
+                "then)\n", path, st->conf->key_dir, st->key_changes);
     issuer_state_put(st);
     return 0;
 }
 
+/* The state kid has in st (0: none). */
+static pjwt_key_state
+state_of(const struct issuer_state *st, const char *kid)
+{
+    size_t i;
+
+    for (i = 0; i < pjwt_keyset_count(st->keys); i++)
+        if (strcmp(pjwt_key_kid(pjwt_keyset_get(st->keys, i)), kid) == 0)
+            return st->key_state[i];
+    return 0;
+}
+
+/* One line for each key whose place in the rotation changed (kids only). */
 static void
+log_key_changes(const struct issuer_state *old, const struct issuer_state *st)
+{
+    static const char *const what[] = {
+        [PJWT_KEY_NEXT] = "published as next", [PJWT_KEY_CURRENT] = "now current",
+        [PJWT_KEY_RETIRING] = "retiring", [PJWT_KEY_PUBLISHED] = "published",
+    };
+    size_t i;
+
+    for (i = 0; i < pjwt_keyset_count(st->keys); i++) {
+        const char *kid = pjwt_key_kid(pjwt_keyset_get(st->keys, i));
+
+        if (st->key_state[i] != state_of(old, kid))
+            log_info("key %s %s", kid, what[st->key_state[i]]);
+    }
+    for (i = 0; i < pjwt_keyset_count(old->keys); i++) {
+        const char *kid = pjwt_key_kid(pjwt_keyset_get(old->keys, i));
+
+        if (state_of(st, kid) == 0)
+            log_info("key %s %s", kid, old->conf->key_dir != NULL
+                     && old->key_state[i] != PJWT_KEY_PUBLISHED
+                     ? "deleted" : "no longer published");
+    }
+}
+
+/* SIGHUP, and key_dir's schedule events: 0, or -1 when the old state
+   stays. */
+static int
 reload(const char *path)
 {
     struct issuer_state *old = issuer_state_get(), *st;
@@ -157,7 +202,7 @@ reload(const char *path)
                 as_user_hint(old->conf, hint, sizeof(hint)));
         metrics_reload(0);
         issuer_state_put(old);
-        return;
+        return -1;
     }
     /* Sockets, TLS, threads and helpers are fixed at startup. */
     if (old->conf->pam_workers != st->conf->pam_workers
@@ -173,9 +218,40 @@ reload(const char *path)
              pjwt_keyset_count(st->keys));
     /* The supervisor re-reads its PAM settings itself, from the file. */
     helper_pool_reload(st->conf->pam_queue, st->conf->pam_timeout);
+    /* key_dir only: the fixed mode's reload line says all there is. */
+    if (old->conf->key_dir != NULL || st->conf->key_dir != NULL)
+        log_key_changes(old, st);
     issuer_state_put(old);
     issuer_state_set(st);
     metrics_reload(1);
+    return 0;
+}
+
+/* How long the main loop may sleep: a minute (the session store's
+   expiry), or until key_dir's next event, at least a second. */
+static time_t
+next_wake(time_t now, time_t retry_at)
+{
+    struct issuer_state *st = issuer_state_get();
+    time_t t = now + 60;
+
+    if (st != NULL && st->next_key_event > 0 && st->next_key_event < t)
+        t = st->next_key_event;
+    if (t < retry_at)
+        t = retry_at;
+    issuer_state_put(st);
+    return t > now ? t : now + 1;
+}
+
+/* 1 when key_dir's next event has come. */
+static int
+key_event_due(time_t now)
+{
+    struct issuer_state *st = issuer_state_get();
+    int due = st != NULL && st->next_key_event > 0 && now >= st->next_key_event;
+
+    issuer_state_put(st);
+    return due;
 }
 
 /* Stop accepting, wait (bounded) for suspended requests, stop. */
@@ -208,12 +284,13 @@ drain(struct MHD_Daemon **d, int n, int rc)
 int
 main(int argc, char **argv)
 {
-    const char *path = DEFAULT_CONFIG;
+    const char *path = ISSUER_DEFAULT_CONFIG;
     struct listener ls[CONF_MAX_LISTEN];
     struct MHD_Daemon *d[CONF_MAX_LISTEN];
     struct issuer_conf *conf;
     struct issuer_state *st;
     sigset_t sigs;
+    time_t last_expire, retry_at = 0;
     pjwt_err err;
     int check = 0, opt, n, i, ctl = -1, rc;
 
@@ -322,18 +399,32 @@ main(int argc, char **argv)
              "%ld PAM helper(s)", PJWT_VERSION, st->conf->issuer,
              pjwt_alg_name(st->alg), pjwt_key_kid(st->sign_key),
              st->conf->pam_workers);
+    last_expire = time(NULL);
     for (;;) {
-        /* Once a minute, when no signal came: forget ended sessions. */
-        struct timespec minute = { 60, 0 };
-        int sig = sigtimedwait(&sigs, NULL, &minute);
+        time_t now = time(NULL);
+        struct timespec wait = { next_wake(now, retry_at) - now, 0 };
+        int sig = sigtimedwait(&sigs, NULL, &wait);
 
         if (sig < 0) {
-            if (errno == EAGAIN)
+            if (errno != EAGAIN)
+                continue;
+            now = time(NULL);
+            /* Once a minute: forget ended sessions. */
+            if (now - last_expire >= 60) {
                 session_store_expire();
+                last_expire = now;
+            }
+            /* The key schedule changes now: the same reload as SIGHUP's.
+               One that fails is tried again a minute later, not at once. */
+            if (key_event_due(now) && now >= retry_at) {
+                log_info("key schedule: reloading %s", path);
+                retry_at = reload(path) == 0 ? 0 : now + 60;
+            }
             continue;
         }
         if (sig == SIGHUP) {
             log_info("SIGHUP: reloading %s", path);
+            retry_at = 0;
             reload(path);
             continue;
         }

@@ -101,16 +101,25 @@ out:
     return r;
 }
 
+/* The key current at now: key_dir's successor once its time has come
+   (a request that took its state before the switch). */
 static char *
-sign_claims(const struct issuer_state *st, json_t *claims, pjwt_err *err)
+sign_claims(const struct issuer_state *st, json_t *claims, time_t now,
+            pjwt_err *err)
 {
     json_auto_t *hdr = json_pack("{s:s}", "typ", "JWT");
+    pjwt_key *key = st->sign_key;
+    pjwt_alg alg = st->alg;
 
     if (hdr == NULL) {
         PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    return pjwt_jws_sign(st->sign_key, st->alg, hdr, claims, err);
+    if (st->succ_key != NULL && now >= st->succ_at) {
+        key = st->succ_key;
+        alg = pjwt_key_default_alg(key);
+    }
+    return pjwt_jws_sign(key, alg, hdr, claims, err);
 }
 
 char *
@@ -134,7 +143,7 @@ signer_issue(const struct issuer_state *st, const char *sub, const char *aud,
         PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    return sign_claims(st, claims, err);
+    return sign_claims(st, claims, now, err);
 }
 
 int
@@ -166,11 +175,20 @@ signer_check_size(const struct issuer_state *st, size_t *len, pjwt_err *err)
                          (json_int_t)1 << 40, "AAAAAAAAAAAAAAAAAAAAAA");
     if (claims == NULL)
         return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
-    tok = sign_claims(st, claims, err);
+    /* Both keys a state may sign with (key_dir's successor may be of
+       another key_alg). */
+    tok = sign_claims(st, claims, 0, err);
     if (tok == NULL)
         return pjwt_err_code(err);
     n = strlen(tok);
     free(tok);
+    if (st->succ_key != NULL) {
+        if ((tok = sign_claims(st, claims, st->succ_at, err)) == NULL)
+            return pjwt_err_code(err);
+        if (strlen(tok) > n)
+            n = strlen(tok);
+        free(tok);
+    }
     *len = n;
     if (n >= ISSUER_MAX_TOKEN_LEN)
         return PJWT_FAIL(err, PJWT_ERR_CONF,

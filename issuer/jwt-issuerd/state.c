@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "keyring.h"
 #include "log.h"
 #include "signer.h"
 #include "state.h"
@@ -93,18 +94,15 @@ public_only(const char *path, unsigned flags)
     return n > 0;
 }
 
+/* signing_key or hmac_secret: the one key that signs. */
 static int
-load_keys(struct issuer_state *st, pjwt_err *err)
+load_fixed(struct issuer_state *st, pjwt_err *err)
 {
     const struct issuer_conf *c = st->conf;
     unsigned pub = PJWT_KEYS_EAGER | PJWT_KEYS_CHECK_WRITE;
     unsigned priv = pub | PJWT_KEYS_PRIVATE | PJWT_KEYS_CHECK_READ;
-    size_t i;
     int r;
 
-    st->keys = pjwt_keyset_new();
-    if (st->keys == NULL)
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     if (c->signing_key != NULL && public_only(c->signing_key, pub))
         return PJWT_FAIL(err, PJWT_ERR_KEY,
                          "%s: not a private key (a public key; signing_key is "
@@ -123,22 +121,80 @@ load_keys(struct issuer_state *st, pjwt_err *err)
     if (!pjwt_key_is_private(st->sign_key))
         return PJWT_FAIL(err, PJWT_ERR_KEY,
                             "%s: not a private key", c->signing_key);
+    st->key_state[0] = PJWT_KEY_CURRENT;
+    if (pjwt_key_kty(st->sign_key) != PJWT_KTY_OCT)
+        st->bundle_signers[st->n_bundle_signers++] = st->sign_key;
+    return 0;
+}
+
+/* key_dir: the schedule's keys (keyring.h), after its step. */
+static int
+load_key_dir(struct issuer_state *st, int dry, pjwt_err *err)
+{
+    const struct issuer_conf *c = st->conf;
+    struct keyring_params p = { c->key_dir, c->key_alg, c->rotation_period,
+                                c->publish_ahead, c->retire_window };
+    struct keyring kr;
+    size_t i, ci;
+    int r;
+
+    r = keyring_open(&p, time(NULL), dry ? KEYRING_DRY_RUN : 0, &kr, err);
+    if (r != 0)
+        return r;
+    pjwt_keyset_free(st->keys);
+    st->keys = kr.keys;
+    kr.keys = NULL;
+    ci = kr.view.current;
+    st->sign_key = pjwt_keyset_get(st->keys, ci);
+    st->next_key_event = kr.view.next_event;
+    st->key_changes = kr.changes;
+    if (ci + 1 < kr.sched.n) {
+        st->succ_key = pjwt_keyset_get(st->keys, ci + 1);
+        st->succ_at = kr.sched.keys[ci + 1].activate;
+    }
+    /* The current key signs the bundle first, then the retiring ones. */
+    st->bundle_signers[st->n_bundle_signers++] = st->sign_key;
+    for (i = 0; i < kr.sched.n; i++) {
+        st->key_state[i] = kr.view.state[i];
+        if (kr.view.state[i] == PJWT_KEY_RETIRING
+            && st->n_bundle_signers < sizeof(st->bundle_signers) / sizeof(st->bundle_signers[0]))
+            st->bundle_signers[st->n_bundle_signers++] = pjwt_keyset_get(st->keys, i);
+    }
+    keyring_clear(&kr);
+    return 0;
+}
+
+static int
+load_keys(struct issuer_state *st, int dry, pjwt_err *err)
+{
+    const struct issuer_conf *c = st->conf;
+    unsigned pub = PJWT_KEYS_EAGER | PJWT_KEYS_CHECK_WRITE;
+    size_t i, n;
+    int r;
+
+    st->keys = pjwt_keyset_new();
+    /* Room for every key either mode can hold; publish_key's follow. */
+    st->key_state = calloc(KEYRING_MAX_KEYS + CONF_MAX_PUBLISH,
+                           sizeof(*st->key_state));
+    if (st->keys == NULL || st->key_state == NULL)
+        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+    r = c->key_dir != NULL ? load_key_dir(st, dry, err) : load_fixed(st, err);
+    if (r != 0)
+        return r;
     st->alg = pjwt_key_default_alg(st->sign_key);
     if (st->alg == PJWT_ALG_INVALID)
         return PJWT_FAIL(err, PJWT_ERR_KEY, "signing key has no algorithm");
     for (i = 0; i < c->n_publish; i++) {
+        n = pjwt_keyset_count(st->keys);
         r = pjwt_keyset_load_file(st->keys, c->publish[i], pub, err);
         if (r != 0)
             return r;
+        if (pjwt_keyset_count(st->keys) > KEYRING_MAX_KEYS + CONF_MAX_PUBLISH)
+            return PJWT_FAIL(err, PJWT_ERR_KEY, "%s: too many keys",
+                             c->publish[i]);
+        while (n < pjwt_keyset_count(st->keys))
+            st->key_state[n++] = PJWT_KEY_PUBLISHED;
     }
-    st->key_state = calloc(pjwt_keyset_count(st->keys), sizeof(*st->key_state));
-    if (st->key_state == NULL)
-        return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
-    st->key_state[0] = PJWT_KEY_CURRENT;
-    for (i = 1; i < pjwt_keyset_count(st->keys); i++)
-        st->key_state[i] = PJWT_KEY_PUBLISHED;
-    if (pjwt_key_kty(st->sign_key) != PJWT_KTY_OCT)
-        st->bundle_signers[st->n_bundle_signers++] = st->sign_key;
     return 0;
 }
 
@@ -165,9 +221,14 @@ build_jwks(struct issuer_state *st, pjwt_err *err)
         while (n < pjwt_keyset_count(st->keys)
                && pjwt_key_kty(pjwt_keyset_get(st->keys, n)) == PJWT_KTY_OCT)
             n++;
-        alg = pjwt_key_default_alg(pjwt_keyset_get(st->keys, n++));
+        alg = pjwt_key_default_alg(pjwt_keyset_get(st->keys, n));
         if (json_object_get(k, "alg") == NULL && alg != PJWT_ALG_INVALID
             && json_object_set_new(k, "alg", json_string(pjwt_alg_name(alg))) != 0)
+            return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
+        /* For people and third parties: the hosts take the states from
+           the signed bundle.  An unknown JWK member is ignored (RFC 7517). */
+        if (json_object_set_new(k, "pamjwt_state",
+                json_string(pjwt_key_state_name(st->key_state[n++]))) != 0)
             return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
 
         kid = json_object_get(k, "kid");
@@ -316,8 +377,8 @@ build_verifiers(struct issuer_state *st, pjwt_err *err)
     return 0;
 }
 
-struct issuer_state *
-issuer_state_load(const char *path, pjwt_err *err)
+static struct issuer_state *
+state_load(const char *path, int dry, pjwt_err *err)
 {
     struct issuer_state *st = calloc(1, sizeof(*st));
     struct issuer_state *r = NULL;
@@ -333,7 +394,7 @@ issuer_state_load(const char *path, pjwt_err *err)
        the supervisor on each re-read): this may run as the HTTP user. */
     if (st->conf == NULL)
         goto out;
-    if (load_keys(st, err) != 0
+    if (load_keys(st, dry, err) != 0
         || clients_load(st->conf, st->client_secrets, err) != 0
         || build_jwks(st, err) != 0
         || build_metadata(st, err) != 0 || build_verifiers(st, err) != 0)
@@ -360,6 +421,18 @@ issuer_state_load(const char *path, pjwt_err *err)
 out:
     state_free(st);
     return r;
+}
+
+struct issuer_state *
+issuer_state_load(const char *path, pjwt_err *err)
+{
+    return state_load(path, 0, err);
+}
+
+struct issuer_state *
+issuer_state_check(const char *path, pjwt_err *err)
+{
+    return state_load(path, 1, err);
 }
 
 void

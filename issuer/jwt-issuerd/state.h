@@ -35,6 +35,13 @@ struct issuer_state {
     /* When the key schedule next changes something (0: never): the main
        loop reloads the state then. */
     time_t next_key_event;
+    /* key_dir: the next key and the moment it takes over, so that a
+       request still holding this state then signs with the key current at
+       that moment, never with one whose retire_window already runs. */
+    pjwt_key *succ_key;                /* borrowed from keys; NULL: none */
+    time_t succ_at;
+    size_t key_changes;                /* files the key_dir step changed
+                                          (issuer_state_check: would) */
     /* One verifier per auth_audience, for /auth and /userinfo. */
     pjwt_verifier *verifiers[CONF_MAX_AUDIENCES];
     size_t n_verifiers;
@@ -50,6 +57,10 @@ struct issuer_state {
 
 /* Load path into a new state with one reference; NULL with *err set. */
 struct issuer_state *issuer_state_load(const char *path, pjwt_err *err);
+
+/* The same for jwt-issuerd -t: key_dir's step is planned and done in
+   memory only, no file written or removed. */
+struct issuer_state *issuer_state_check(const char *path, pjwt_err *err);
 
 /* Install st as current (takes over the caller's reference). */
 void issuer_state_set(struct issuer_state *st);

@@ -28,6 +28,7 @@ int ctl_sign(int argc, char **argv);
 int ctl_decode(int argc, char **argv);
 int ctl_verify(int argc, char **argv);
 int ctl_sessions(int argc, char **argv);
+int ctl_keys(int argc, char **argv);
 
 int ctl_sync(int argc, char **argv);
 

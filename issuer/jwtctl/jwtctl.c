@@ -31,6 +31,8 @@ usage(FILE *f)
           "  sessions [--store sqlite:PATH] list [--user U] [--json]\n"
           "  sessions [--store sqlite:PATH] revoke (--user U | ID)\n"
           "                      the issuer's refresh sessions: list, end\n"
+          "  keys list [-c CONF | --key-dir DIR] [--current]\n"
+          "                      key_dir's keys: state and dates (--current: its kid)\n"
           "  sync [--issuer URL | --file PATH] [--dir DIR] [--trust-kid KID]\n"
           "  sync --jwks URL [--dir DIR]   sync --status [--dir DIR]\n"
           "                      install the issuer's signed keys and revocations\n"
@@ -61,7 +63,7 @@ main(int argc, char **argv)
     } cmds[] = {
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
-        { "sessions", ctl_sessions }, { "sync", ctl_sync },
+        { "sessions", ctl_sessions }, { "sync", ctl_sync }, { "keys", ctl_keys },
         { "login", ctl_login }, { "token", ctl_token },
         { "logout", ctl_logout }, { "status", ctl_status },
         { "askpass", ctl_askpass }, { "ssh", ctl_ssh },

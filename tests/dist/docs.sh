@@ -190,9 +190,9 @@ if [ -x "$ISSUERD" ]; then
     "$ISSUERD" -t -c "$T/demo.conf" > "$T/out" 2>&1 || { cat "$T/out"; bad "etc/demo/jwt-issuerd.conf.in fails -t"; }
     printf 'issuer = https://login.example.com\nsigning_key = %s\n%s\nstate_dir = %s\n' \
         "$T/etc/signing.key" "$PAMDIR_LINE" "$T/state" > "$T/readme-issuer.conf"
-    # (the full config of "The issuer", with signing_key and user, runs
+    # (the full config of "The issuer", with key_dir and user, runs
     # for real in tests/e2e/readme_deploy.sh)
-    awk '/^```/{ if (inb) { inb = 0; if (blk ~ /allowed_audiences/ && blk !~ /(^|\n)signing_key/) printf "%s", blk } else { inb = 1; blk = "" } next }
+    awk '/^```/{ if (inb) { inb = 0; if (blk ~ /allowed_audiences/ && blk !~ /(^|\n)(signing_key|key_dir)/) printf "%s", blk } else { inb = 1; blk = "" } next }
          inb { blk = blk $0 "\n" }' README.md |
         sed -e "s|/etc/pamjwt/|$T/etc/|" -e "s|/etc/security/pam_jwt/|$T/etc/|" >> "$T/readme-issuer.conf"
     grep -q allowed_audiences "$T/readme-issuer.conf" || bad "README issuer snippet not found"
@@ -245,9 +245,16 @@ if [ -x "$JWTCTL" ] && "$JWTCTL" verify --help >/dev/null 2>&1; then
     # README's host config (the block with key = .../jwks.json).
     awk '/^```/{ if (inb) { inb = 0; if (blk ~ /jwks.json/ && blk ~ /^issuer/) printf "%s", blk } else { inb = 1; blk = "" } next }
          inb { blk = blk $0 "\n" }' README.md |
-        sed "s|/etc/security/pam_jwt/jwks.json|$T/jwks.json|" > "$T/readme-host.conf"
+        sed -e "s|/etc/security/pam_jwt/jwks.json|$T/jwks.json|" \
+            -e "s|/etc/security/pam_jwt/revoked|$T/revoked|" > "$T/readme-host.conf"
     chmod 0644 "$T/readme-host.conf"
-    "$JWTCTL" jwks "$T/etc/signing.key" > "$T/jwks.json"; chmod 0644 "$T/jwks.json"
+    # As jwtctl sync installs them: the key set with its bundle's
+    # pamjwt_trust (max_trust_age reads it), and an empty revocation list.
+    "$JWTCTL" jwks "$T/etc/signing.key" |
+        jq --argjson now "$now" '. + {pamjwt_trust: {iss: "https://login.example.com", version: 1, iat: $now, exp: ($now + 604800)}}' \
+        > "$T/jwks.json"
+    : > "$T/revoked"; chmod 0644 "$T/jwks.json" "$T/revoked"
+    grep -q '^max_trust_age' "$T/readme-host.conf" || bad "README host config has no max_trust_age"
     grep -q '^audience = ssh:%h' "$T/readme-host.conf" || bad "README host config block not found"
     claims="{\"iss\":\"https://login.example.com\",\"sub\":\"alice\",\"aud\":\"ssh:$host\",\"iat\":$now,\"exp\":$((now + 300))}"
     tok=$("$JWTCTL" sign --key "$T/etc/signing.key" --claims "$claims")

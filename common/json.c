@@ -64,9 +64,11 @@ reason(enum json_error_code code)
     }
 }
 
-json_t *
-pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
-                       pjwt_err *err)
+/* The one strict parse under both entry points: an object, or with
+   array set an array, at the top. */
+static json_t *
+parse_top(const char *buf, size_t len, size_t max_size, int array,
+          pjwt_err *err)
 {
     json_error_t jerr;
     json_t *j = NULL, *ret = NULL;
@@ -101,8 +103,9 @@ pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
                   reason(code));
         goto out;
     }
-    if (!json_is_object(j)) {
-        PJWT_FAIL(err, PJWT_ERR_JSON, "JSON is not an object");
+    if (array ? !json_is_array(j) : !json_is_object(j)) {
+        PJWT_FAIL(err, PJWT_ERR_JSON, "JSON is not an %s",
+                  array ? "array" : "object");
         goto out;
     }
     if (!depth_ok(j, 1)) {
@@ -115,6 +118,20 @@ pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
 out:
     json_decref(j);
     return ret;
+}
+
+json_t *
+pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
+                       pjwt_err *err)
+{
+    return parse_top(buf, len, max_size, 0, err);
+}
+
+json_t *
+pjwt_json_parse_array(const char *buf, size_t len, size_t max_size,
+                      pjwt_err *err)
+{
+    return parse_top(buf, len, max_size, 1, err);
 }
 
 /* The member name of obj into *v: PJWT_ERR_MISSING when absent. */

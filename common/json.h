@@ -4,8 +4,8 @@
  *
  * Strict means: duplicate member names rejected (JSON_REJECT_DUPLICATES),
  * nesting depth bounded by PJWT_JSON_MAX_DEPTH, size bounded by the caller,
- * "\u0000" and raw NUL refused, the top level must be an object, trailing
- * garbage refused.
+ * "\u0000" and raw NUL refused, the top level must be an object (or, by
+ * name, an array), trailing garbage refused.
  */
 #ifndef PJWT_JSON_H
 #define PJWT_JSON_H
@@ -24,6 +24,10 @@
  */
 json_t *pjwt_json_parse_object(const char *buf, size_t len, size_t max_size,
                                pjwt_err *err);
+
+/* The same rules with an array at the top (the trust bundle, bundle.h). */
+json_t *pjwt_json_parse_array(const char *buf, size_t len, size_t max_size,
+                              pjwt_err *err);
 
 /*
  * Read a NumericDate member (RFC 7519 section 2): a JSON number (integer or

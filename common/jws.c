@@ -116,10 +116,11 @@ start(const char *c, size_t len, size_t max_len, pjwt_token *out, parts *pt,
     return 0;
 }
 
-/* Decode a segment (strictly) and parse it as a JSON object into *out. */
+/* Decode a segment (strictly) and parse it as a JSON object of at most
+   max bytes (0: PJWT_JSON_MAX_SIZE) into *out. */
 static int
 decode_json(parts *pt, const char *seg, size_t seglen, const char *what,
-            json_t **out, pjwt_err *err)
+            size_t max, json_t **out, pjwt_err *err)
 {
     pjwt_err local;
     size_t n = 0;
@@ -129,8 +130,9 @@ decode_json(parts *pt, const char *seg, size_t seglen, const char *what,
                          "%s: bad base64url", what);
     pjwt_err_clear(&local);
     /* Even when a caller raises the token limit, header and claims stay
-       within the JSON bound (PJWT_JSON_MAX_SIZE). */
-    *out = pjwt_json_parse_object((const char *)pt->buf, n, 0, &local);
+       within the JSON bound (PJWT_JSON_MAX_SIZE) unless it asks for a
+       larger payload by name (the _sized calls). */
+    *out = pjwt_json_parse_object((const char *)pt->buf, n, max, &local);
     if (!*out)
         return PJWT_FAIL(err, pjwt_err_code(&local), "%s: %s", what,
                          local.msg);
@@ -181,6 +183,13 @@ int
 pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
                pjwt_token *out, pjwt_err *err)
 {
+    return pjwt_jws_parse_sized(compact, len, max_len, 0, out, err);
+}
+
+int
+pjwt_jws_parse_sized(const char *compact, size_t len, size_t max_len,
+                     size_t max_payload, pjwt_token *out, pjwt_err *err)
+{
     pjwt_token t = { 0 };
     const json_t *a;
     pjwt_err local;
@@ -195,8 +204,9 @@ pjwt_jws_parse(const char *compact, size_t len, size_t max_len,
         r = PJWT_FAIL(err, PJWT_ERR_B64, "signature: bad base64url");
         goto out;
     }
-    if ((r = decode_json(&pt, pt.h, pt.hl, "header", &t.header, err))
-        || (r = decode_json(&pt, pt.p, pt.pl, "payload", &t.claims, err)))
+    if ((r = decode_json(&pt, pt.h, pt.hl, "header", 0, &t.header, err))
+        || (r = decode_json(&pt, pt.p, pt.pl, "payload", max_payload,
+                            &t.claims, err)))
         goto out;
     a = json_object_get(t.header, "alg");
     if (!json_is_string(a)) {
@@ -273,6 +283,15 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
                 pjwt_keyset *ks, pjwt_algset allowed, pjwt_token *out,
                 pjwt_err *err)
 {
+    return pjwt_jws_verify_sized(compact, len, max_len, 0, ks, allowed, out,
+                                 err);
+}
+
+int
+pjwt_jws_verify_sized(const char *compact, size_t len, size_t max_len,
+                      size_t max_payload, pjwt_keyset *ks,
+                      pjwt_algset allowed, pjwt_token *out, pjwt_err *err)
+{
     uint8_t sig[PJWT_SIG_MAX];
     size_t siglen = 0, kid_len = 0;
     pjwt_token t = { 0 };
@@ -293,7 +312,7 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
         goto out;
 
     /* Header: alg, crit, b64, kid. */
-    if ((r = decode_json(&pt, pt.h, pt.hl, "header", &t.header, err)))
+    if ((r = decode_json(&pt, pt.h, pt.hl, "header", 0, &t.header, err)))
         goto out;
     if ((r = check_header(t.header, &alg, &kid, &kid_len, err)) != 0)
         goto out;
@@ -327,7 +346,8 @@ pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
         goto out;
 
     /* Payload, only now that it is authentic. */
-    if ((r = decode_json(&pt, pt.p, pt.pl, "payload", &t.claims, err)))
+    if ((r = decode_json(&pt, pt.p, pt.pl, "payload", max_payload,
+                         &t.claims, err)))
         goto out;
 
     t.alg = alg;

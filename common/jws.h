@@ -72,6 +72,19 @@ int pjwt_jws_verify(const char *compact, size_t len, size_t max_len,
                     pjwt_err *err);
 
 /*
+ * pjwt_jws_parse and pjwt_jws_verify with a payload of up to max_payload
+ * bytes of JSON (0: PJWT_JSON_MAX_SIZE) where they keep to that bound:
+ * for the trust bundle (bundle.h), whose revocation list outgrows what a
+ * token's claims may be.  The header keeps PJWT_JSON_MAX_SIZE.
+ */
+int pjwt_jws_parse_sized(const char *compact, size_t len, size_t max_len,
+                         size_t max_payload, pjwt_token *out, pjwt_err *err);
+int pjwt_jws_verify_sized(const char *compact, size_t len, size_t max_len,
+                          size_t max_payload, pjwt_keyset *ks,
+                          pjwt_algset allowed, pjwt_token *out,
+                          pjwt_err *err);
+
+/*
  * Sign claims with key using alg (which must be in pjwt_key_algs(key) and
  * the key must be private / oct).  header_extra (may be NULL) is copied and
  * gets "alg" set; "kid" is set to pjwt_key_kid(key) unless header_extra has

@@ -118,7 +118,8 @@ parse_line(pjwt_revoked *r, const char *where, char *line, pjwt_err *err)
     }
     if (n == 4 && strcmp(f[0], "sub") == 0 && strcmp(f[2], "before") == 0) {
         pjwt_err_clear(&e);
-        if (pjwt_conf_long("before", f[3], 0, 253402300799L, &epoch, &e) != 0)
+        if (pjwt_conf_long("before", f[3], 0, PJWT_REVOKED_EPOCH_MAX, &epoch,
+                           &e) != 0)
             return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: %s",
                              where, e.msg);
         if (add_sub(r, f[1], (json_int_t)epoch) != 0)

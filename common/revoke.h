@@ -21,6 +21,9 @@
 #include <jansson.h>
 #include "err.h"
 
+/* The largest EPOCH of "sub X before EPOCH" (9999-12-31T23:59:59Z). */
+#define PJWT_REVOKED_EPOCH_MAX 253402300799LL
+
 typedef struct pjwt_revoked pjwt_revoked;
 
 /* A new empty list, or NULL on ENOMEM.  Free with pjwt_revoked_free. */

@@ -189,7 +189,9 @@ bad_kind(enum store_revoke_kind kind, pjwt_err *err)
 static int
 bad_value(const char *value, pjwt_err *err)
 {
-    if (value != NULL && pjwt_bundle_name_ok(value))
+    if (value != NULL
+        && pjwt_bundle_name_ok(value, strnlen(value, PJWT_BUNDLE_MAX_NAME + 1),
+                               PJWT_BUNDLE_MAX_NAME))
         return 0;
     PJWT_FAIL(err, PJWT_ERR_ARG, "revocation value must be 1-%d printable "
               "ASCII characters without blanks, not starting with '#'",

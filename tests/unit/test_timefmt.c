@@ -64,12 +64,57 @@ test_out_of_range(void **state)
                         "1700000000 ");
 }
 
+/* What an administrator types for jwtctl revoke --before. */
+static void
+test_parse(void **state)
+{
+    static const char *const bad[] = {
+        "", "-1", "12a", "1234567890123", "2026-11-28T12:36:13",
+        "2026-11-28T12:36:13z", "2026-02-30", "2026-13-01", "1969-12-31",
+        "2026-11-28T24:00Z", "2026-11-28T12:60Z", "2026-11-28T12:36:61Z",
+        "2026-11-28T12:36:13Zx", "2026-11-28T12:36:13+0100", "26-11-28",
+        "2026-11-28x", "2026-11-28T", "2026-11-28T1:00Z", " 1795893373",
+        "1970-01-01T00:00+00:01", NULL,
+    };
+    int64_t t = 42;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(pjwt_time_parse("1795893373", &t), 0);
+    assert_int_equal(t, 1795893373);
+    assert_int_equal(pjwt_time_parse("0", &t), 0);
+    assert_int_equal(t, 0);
+    assert_int_equal(pjwt_time_parse("2026-11-28T12:36:13Z", &t), 0);
+    assert_int_equal(t, 1795869373);
+    assert_int_equal(pjwt_time_parse("2026-11-28 12:36:13Z", &t), 0);
+    assert_int_equal(t, 1795869373);
+    assert_int_equal(pjwt_time_parse("2026-11-28T13:36:13+01:00", &t), 0);
+    assert_int_equal(t, 1795869373);
+    assert_int_equal(pjwt_time_parse("2026-11-28T07:06:13-05:30", &t), 0);
+    assert_int_equal(t, 1795869373);
+    assert_int_equal(pjwt_time_parse("2026-11-28T12:36Z", &t), 0);
+    assert_int_equal(t, 1795869360);
+    assert_int_equal(pjwt_time_parse("2026-11-28", &t), 0);
+    assert_int_equal(t, 1795824000);
+    assert_int_equal(pjwt_time_parse("2024-02-29", &t), 0);
+    assert_int_equal(t, 1709164800);
+    assert_int_equal(pjwt_time_parse("1970-01-01", &t), 0);
+    assert_int_equal(t, 0);
+    for (i = 0; bad[i] != NULL; i++) {
+        t = 42;
+        if (pjwt_time_parse(bad[i], &t) != -1 || t != 42)
+            fail_msg("'%s' accepted", bad[i]);
+    }
+    assert_int_equal(pjwt_time_parse(NULL, &t), -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ages),
         cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,6 +82,16 @@ int ctl_audience_expand(const char *tmpl, const char *host, char *out,
 int ctl_http_post(const struct ctl_client_conf *c, const char *url,
                   const char *form, long *status, json_t **body);
 
+/*
+ * GET url with ctl_http_post's rules (TLS verified, no redirects, http://
+ * only to loopback, timeouts); an answer larger than max bytes stops the
+ * transfer and is an error.  *status is the HTTP status, *buf the answer
+ * (malloc'd, NUL-terminated, *len bytes; free with pjwt_secret_free(buf,
+ * len + 1)).  0, or -1 with a message printed.
+ */
+int ctl_http_get(const struct ctl_client_conf *c, const char *url, size_t max,
+                 long *status, char **buf, size_t *len);
+
 /* The rule ctl_http_post applies to a URL before connecting, for callers
    that want to refuse before asking for a password: 0 https, 1 http to a
    loopback address, -1 refused (message printed). */

@@ -28,6 +28,24 @@ int ctl_sign(int argc, char **argv);
 int ctl_decode(int argc, char **argv);
 int ctl_verify(int argc, char **argv);
 int ctl_sessions(int argc, char **argv);
+int ctl_revoke(int argc, char **argv);
+int ctl_bundle(int argc, char **argv);
+
+/* jwt-issuerd's store (store_open.c): its default place, and the file
+   --state-dir DIR names in DIR. */
+#define CTL_STATE_DIR "/var/lib/jwt-issuerd"
+#define CTL_STORE_FILE "sessions.db"
+struct store;
+
+/* The spec of --store STORE or --state-dir STATE_DIR (both NULL: the
+   daemon's default) into spec[cap]: CTL_OK, or CTL_USAGE with a message
+   that what (the verb) starts. */
+int ctl_store_spec(const char *what, const char *store, const char *state_dir,
+                   char *spec, size_t cap);
+
+/* Open the store named by spec as its owner (never creating it): CTL_OK
+   with *st, or an exit code with the message printed. */
+int ctl_store_open(const char *what, const char *spec, struct store **st);
 
 /* "jwtctl: " + message on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

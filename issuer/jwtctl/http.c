@@ -1,6 +1,6 @@
 /*
  * http.c: jwtctl's one way to talk to the issuer: POST a form, read a JSON
- * object back (libcurl).  The form carries passwords and refresh tokens,
+ * object back, or GET a document of a bounded size (libcurl).  The form carries passwords and refresh tokens,
  * so the rules are the ones a password deserves:
  *   - https with the peer and its name verified (the system store, or the
  *     client configuration's cacert); http:// only to a loopback address,
@@ -29,6 +29,7 @@
 struct answer {
     char *buf;
     size_t len;
+    size_t max;         /* more is refused, and the transfer stopped */
     int too_big;
 };
 
@@ -39,7 +40,7 @@ on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     size_t n = size * nmemb;
     char *nb;
 
-    if (n > ANSWER_MAX - a->len) {
+    if (n > a->max - a->len) {
         a->too_big = 1;
         return 0;   /* curl stops with CURLE_WRITE_ERROR */
     }
@@ -133,24 +134,23 @@ global_init(void)
     return 0;
 }
 
-int
-ctl_http_post(const struct ctl_client_conf *c, const char *url,
-              const char *form, long *status, json_t **body)
+/* One request: a POST of form, or a GET when form is NULL, with the rules
+   at the top; the answer, at most a->max bytes, in a.  0, or -1 with a
+   message printed. */
+static int
+perform(const struct ctl_client_conf *c, const char *url, const char *form,
+        const char *accept, struct answer *a, long *status)
 {
     char errbuf[CURL_ERROR_SIZE];
-    struct answer a = { NULL, 0, 0 };
     struct curl_slist *hdrs = NULL;
     CURL *h = NULL;
     CURLcode cc;
-    pjwt_err e;
     int plain, r = -1;
 
     *status = 0;
-    *body = NULL;
     if ((plain = ctl_http_check_url(url)) < 0 || global_init() != 0)
         return -1;
-    if (!(h = curl_easy_init()) ||
-        !(hdrs = curl_slist_append(NULL, "Accept: application/json"))) {
+    if (!(h = curl_easy_init()) || !(hdrs = curl_slist_append(NULL, accept))) {
         ctl_err("out of memory");
         goto out;
     }
@@ -175,25 +175,46 @@ ctl_http_post(const struct ctl_client_conf *c, const char *url,
     SET(CURLOPT_ERRORBUFFER, errbuf);
     SET(CURLOPT_USERAGENT, "jwtctl/" PJWT_VERSION);
     SET(CURLOPT_HTTPHEADER, hdrs);
-    SET(CURLOPT_POST, 1L);
-    /* Not COPYPOSTFIELDS: curl keeps no second copy of the secrets. */
-    SET(CURLOPT_POSTFIELDS, form);
-    SET(CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+    if (form != NULL) {
+        SET(CURLOPT_POST, 1L);
+        /* Not COPYPOSTFIELDS: curl keeps no second copy of the secrets. */
+        SET(CURLOPT_POSTFIELDS, form);
+        SET(CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+    }
     SET(CURLOPT_WRITEFUNCTION, on_data);
-    SET(CURLOPT_WRITEDATA, &a);
+    SET(CURLOPT_WRITEDATA, a);
 #undef SET
     if (cc != CURLE_OK) {
         ctl_err("libcurl: %s", curl_easy_strerror(cc));
         goto out;
     }
     if ((cc = curl_easy_perform(h)) != CURLE_OK) {
-        if (a.too_big)
-            ctl_err("%s: answer larger than %d KiB", url, ANSWER_MAX / 1024);
+        if (a->too_big)
+            ctl_err("%s: answer larger than %zu KiB", url, a->max / 1024);
         else
             ctl_err("%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    r = 0;
+out:
+    curl_slist_free_all(hdrs);
+    if (h)
+        curl_easy_cleanup(h);
+    return r;
+}
+
+int
+ctl_http_post(const struct ctl_client_conf *c, const char *url,
+              const char *form, long *status, json_t **body)
+{
+    struct answer a = { NULL, 0, ANSWER_MAX, 0 };
+    pjwt_err e;
+    int r = -1;
+
+    *body = NULL;
+    if (perform(c, url, form, "Accept: application/json", &a, status) != 0)
+        goto out;
     pjwt_err_clear(&e);
     if (!(*body = pjwt_json_parse_object(a.buf ? a.buf : "", a.len,
                                          ANSWER_MAX, &e))) {
@@ -203,11 +224,29 @@ ctl_http_post(const struct ctl_client_conf *c, const char *url,
     }
     r = 0;
 out:
-    curl_slist_free_all(hdrs);
-    if (h)
-        curl_easy_cleanup(h);
     pjwt_secret_free(a.buf, a.len + 1);
     return r;
+}
+
+int
+ctl_http_get(const struct ctl_client_conf *c, const char *url, size_t max,
+             long *status, char **buf, size_t *len)
+{
+    struct answer a = { NULL, 0, max, 0 };
+
+    *buf = NULL;
+    *len = 0;
+    if (perform(c, url, NULL, "Accept: application/json", &a, status) != 0) {
+        pjwt_secret_free(a.buf, a.len + 1);
+        return -1;
+    }
+    if (a.buf == NULL && (a.buf = calloc(1, 1)) == NULL) {
+        ctl_err("out of memory");
+        return -1;
+    }
+    *buf = a.buf;
+    *len = a.len;
+    return 0;
 }
 
 int

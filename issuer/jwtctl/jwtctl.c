@@ -31,6 +31,11 @@ usage(FILE *f)
           "  sessions [--store sqlite:PATH] list [--user U] [--json]\n"
           "  sessions [--store sqlite:PATH] revoke (--user U | ID)\n"
           "                      the issuer's refresh sessions: list, end\n"
+          "  revoke [--store sqlite:PATH] (--jti ID | --sub U [--before T])\n"
+          "  revoke [--store sqlite:PATH] --list | --remove (--jti ID | --sub U)\n"
+          "                      the revocations of the issuer's trust bundle\n"
+          "  bundle [--issuer URL] -o FILE\n"
+          "                      the issuer's trust bundle, checked, into FILE\n"
           "\n"
           "the user's client (client.conf: jwtctl(1) CLIENT CONFIGURATION):\n"
           "  login [--issuer URL] [-u USER] [--password-stdin] [--cacert FILE]\n"
@@ -58,7 +63,8 @@ main(int argc, char **argv)
     } cmds[] = {
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
-        { "sessions", ctl_sessions },
+        { "sessions", ctl_sessions }, { "revoke", ctl_revoke },
+        { "bundle", ctl_bundle },
         { "login", ctl_login }, { "token", ctl_token },
         { "logout", ctl_logout }, { "status", ctl_status },
         { "askpass", ctl_askpass }, { "ssh", ctl_ssh },

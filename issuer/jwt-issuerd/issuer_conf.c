@@ -347,6 +347,8 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "session_lifetime", offsetof(struct issuer_conf, session_lifetime), 0, 31 * 86400 },
         { "session_idle", offsetof(struct issuer_conf, session_idle), 1, 31 * 86400 },
         { "rate_limit_per_session", offsetof(struct issuer_conf, rate_per_session), 0, 1000000 },
+        /* A year at most: a host's copy must not outlive a key by more. */
+        { "bundle_lifetime", offsetof(struct issuer_conf, bundle_lifetime), 60, 366 * 86400 },
     };
     static const struct {
         const char *name;
@@ -510,6 +512,7 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->session_idle = 3600;
     c->rate_per_session = 120;
     c->session_acct_check = 1;
+    c->bundle_lifetime = 7 * 86400;
     if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
         goto out;
     if (fill_defaults(c, err) != 0)

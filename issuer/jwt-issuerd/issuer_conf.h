@@ -100,6 +100,7 @@ struct issuer_conf {
     long rate_per_session;             /* refreshes a minute per session */
     int session_acct_check;            /* PAM account stack on every refresh */
     char *state_dir;                   /* sessions.db lives here */
+    long bundle_lifetime;              /* trust bundle: exp - iat, seconds */
 };
 
 #define DEFAULT_STATE_DIR "/var/lib/jwt-issuerd"

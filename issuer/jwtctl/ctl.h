@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "cleanup.h"
 #include "err.h"
 #include "fileio.h"
@@ -53,6 +54,10 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flush stdout: CTL_OK, or CTL_FAIL with a message (a full disk or a closed
    pipe must not look like success to a script). */
 int ctl_flush(void);
+
+/* j as indented JSON and a newline on stdout, flushed: CTL_OK, or
+   CTL_FAIL with a message. */
+int ctl_print_json(const json_t *j);
 
 /*
  * Read all of a file, or stdin when path is "-", into a new NUL-terminated

@@ -105,7 +105,6 @@ static int
 do_list(struct store *st, int json)
 {
     json_t *arr = json_array(), *doc = NULL;
-    char *text = NULL;
     int64_t version = 0;
     pjwt_err e;
     int r = CTL_FAIL;
@@ -121,18 +120,14 @@ do_list(struct store *st, int json)
     }
     if (!json) {
         print_table((json_int_t)version, arr);
+        r = ctl_flush();
+    } else if ((doc = json_pack("{s:I, s:O}", "version", (json_int_t)version,
+                                "entries", arr)) == NULL) {
+        ctl_err("out of memory");
     } else {
-        if ((doc = json_pack("{s:I, s:O}", "version", (json_int_t)version,
-                             "entries", arr)) == NULL
-            || (text = json_dumps(doc, JSON_INDENT(2))) == NULL) {
-            ctl_err("out of memory");
-            goto out;
-        }
-        printf("%s\n", text);
+        r = ctl_print_json(doc);
     }
-    r = ctl_flush();
 out:
-    free(text);
     json_decref(doc);
     json_decref(arr);
     return r;

@@ -111,7 +111,6 @@ do_list(const char *spec, int argc, char **argv)
     struct lister l = { NULL, 0, 0 };
     struct store *st = NULL;
     const char *user = NULL;
-    char *text = NULL;
     pjwt_err e;
     int c, json = 0, r;
 
@@ -145,16 +144,8 @@ do_list(const char *spec, int argc, char **argv)
     }
     if (l.failed)
         goto out;
-    if (json) {
-        if ((text = json_dumps(l.arr, JSON_INDENT(2))) == NULL) {
-            ctl_err("out of memory");
-            goto out;
-        }
-        printf("%s\n", text);
-    }
-    r = ctl_flush();
+    r = json ? ctl_print_json(l.arr) : ctl_flush();
 out:
-    free(text);
     json_decref(l.arr);
     store_close(st);
     return r;

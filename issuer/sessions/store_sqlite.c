@@ -479,37 +479,60 @@ sq_wall_now(void)
     return t < 0 ? 0 : (int64_t)t;
 }
 
-static enum store_rc
-sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
-               struct store_session *out, pjwt_err *err)
+enum store_rc
+sq_durable_tx(struct sq *q, enum store_rc (*body)(struct sq *, void *,
+                                                 pjwt_err *),
+              void *ctx, pjwt_err *err)
 {
-    struct sq *q = (struct sq *)base;
-    struct store_session s;
-    int64_t ended = 0;
-    enum store_rc r;
-    int used;
+    enum store_rc r, b;
 
     pthread_mutex_lock(&q->lock);
     if ((r = sq_durable(q, 1, err)) != STORE_OK)
         goto out;
     if ((r = sq_run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
         goto out;
-    r = find_any(q, hash, &s, &ended, &used, err);
-    if (r == STORE_OK)
-        r = end_session(q, s.id, sq_wall_now(), err);
-    if (r == STORE_ERROR)
+    if ((r = b = body(q, ctx, err)) == STORE_ERROR
+        || (r = sq_run(q, "COMMIT", "commit", err)) != STORE_OK)
         goto out;
-    if (sq_run(q, "COMMIT", "commit", err) != STORE_OK) {
-        r = STORE_ERROR;
-        goto out;
-    }
-    if (out != NULL && r == STORE_OK)
-        *out = s;
+    r = b;
 out:
     if (r == STORE_ERROR)
         sq_rollback(q);
     r = sq_durable_off(q, r, err);
     pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+struct hash_ctx {
+    const uint8_t *hash;
+    struct store_session s;
+};
+
+static enum store_rc
+revoke_hash_body(struct sq *q, void *ctx, pjwt_err *err)
+{
+    struct hash_ctx *h = ctx;
+    int64_t ended = 0;
+    int used;
+    enum store_rc r = find_any(q, h->hash, &h->s, &ended, &used, err);
+
+    if (r == STORE_OK)
+        r = end_session(q, h->s.id, sq_wall_now(), err);
+    return r;
+}
+
+static enum store_rc
+sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
+               struct store_session *out, pjwt_err *err)
+{
+    struct hash_ctx h;
+    enum store_rc r;
+
+    memset(&h, 0, sizeof(h));
+    h.hash = hash;
+    r = sq_durable_tx((struct sq *)base, revoke_hash_body, &h, err);
+    if (out != NULL && r == STORE_OK)
+        *out = h.s;
     return r;
 }
 

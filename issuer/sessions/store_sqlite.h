@@ -67,6 +67,13 @@ enum store_rc sq_step_done(struct sq *q, sqlite3_stmt *st, const char *what,
    a durable step whose result is r, keeping r's message. */
 enum store_rc sq_durable(struct sq *q, int on, pjwt_err *err);
 enum store_rc sq_durable_off(struct sq *q, enum store_rc r, pjwt_err *err);
+/* Run body(q, ctx) in one write transaction (BEGIN IMMEDIATE) committed
+   durably, under the handle's lock; a body's STORE_NOT_FOUND commits
+   (nothing changed) and is returned, its STORE_ERROR rolls back. */
+enum store_rc sq_durable_tx(struct sq *q,
+                            enum store_rc (*body)(struct sq *, void *,
+                                                  pjwt_err *),
+                            void *ctx, pjwt_err *err);
 /* The wall clock, in epoch seconds (never negative). */
 int64_t sq_wall_now(void);
 

@@ -65,35 +65,34 @@ bump(struct sq *q, pjwt_err *err)
     return r;
 }
 
-/*
- * Run body(q, ctx) in one durable write transaction under the handle's
- * lock, then read the version into *version (may be NULL).  A body's
- * STORE_NOT_FOUND commits (nothing changed) and is returned.
- */
+/* A change, then the version it leaves, in one sq_durable_tx. */
+struct versioned {
+    enum store_rc (*body)(struct sq *, void *, pjwt_err *);
+    void *ctx;
+    int64_t version;
+};
+
+static enum store_rc
+versioned_body(struct sq *q, void *ctx, pjwt_err *err)
+{
+    struct versioned *t = ctx;
+    enum store_rc r = t->body(q, t->ctx, err);
+
+    if (r != STORE_ERROR && read_version(q, &t->version, err) != STORE_OK)
+        return STORE_ERROR;
+    return r;
+}
+
+/* body in one durable transaction, and *version (may be NULL) after it. */
 static enum store_rc
 durable_tx(struct sq *q, enum store_rc (*body)(struct sq *, void *, pjwt_err *),
            void *ctx, int64_t *version, pjwt_err *err)
 {
-    enum store_rc r, b;
-    int64_t v = 0;
+    struct versioned t = { body, ctx, 0 };
+    enum store_rc r = sq_durable_tx(q, versioned_body, &t, err);
 
-    pthread_mutex_lock(&q->lock);
-    if ((r = sq_durable(q, 1, err)) != STORE_OK)
-        goto out;
-    if ((r = sq_run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
-        goto out;
-    if ((r = b = body(q, ctx, err)) == STORE_ERROR
-        || (r = read_version(q, &v, err)) != STORE_OK
-        || (r = sq_run(q, "COMMIT", "commit", err)) != STORE_OK)
-        goto out;
-    r = b;
-    if (version != NULL)
-        *version = v;
-out:
-    if (r == STORE_ERROR)
-        sq_rollback(q);
-    r = sq_durable_off(q, r, err);
-    pthread_mutex_unlock(&q->lock);
+    if (r != STORE_ERROR && version != NULL)
+        *version = t.version;
     return r;
 }
 

@@ -12,6 +12,7 @@
 J=${PAMJWT_JWTCTL:-}
 [ -n "$J" ] && [ -x "$J" ] || skip "jwtctl not built (PAMJWT_JWTCTL=$J)"
 $PY -c 'import jwcrypto' 2>/dev/null || skip "python3-jwcrypto missing"
+J="${VALGRIND:-} $J"
 keygen ES256 "$T/a.pem"
 keygen EdDSA "$T/b.pem"
 openssl pkey -in "$T/b.pem" -pubout -out "$T/b.pub" 2>/dev/null

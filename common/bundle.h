@@ -60,6 +60,15 @@ const char *pjwt_key_state_name(pjwt_key_state s);
 /* The state named s, or 0. */
 pjwt_key_state pjwt_key_state_parse(const char *s);
 
+/*
+ * A name that one line of the revoke.h file can carry (a revoked jti or
+ * sub; and a kid or iss that a message can quote): s[0..len) is 1..max
+ * printable ASCII bytes, no blank, and no leading '#', which would make
+ * the line a comment.  1 or 0.  Public because the issuer's store refuses,
+ * by this very rule, what a bundle could not carry.
+ */
+int pjwt_bundle_name_ok(const char *s, size_t len, size_t max);
+
 /* A checked bundle.  Clear with pjwt_bundle_clear. */
 typedef struct pjwt_bundle {
     json_t *payload;          /* owned */

@@ -22,12 +22,8 @@
     pjwt_excerpt((s), PJWT_EXCERPT_CSTR, PJWT_BUNDLE_QUOTE_MAX, \
                  PJWT_EXCERPT_QUOTE, (buf), sizeof(buf))
 
-/*
- * A name that one line of the revoke.h file can carry (and a kid or iss
- * that a message can quote): 1..max printable ASCII bytes, no blank, and
- * no leading '#', which would make the line a comment.
- */
-int pjwt_bundle_name_ok(const char *s, size_t len, size_t max);
+/* pjwt_bundle_name_ok (the name rule) is in bundle.h: the issuer's
+   store applies it too. */
 
 /* obj holds no member outside names (NULL-terminated); else
    PJWT_ERR_CLAIM "WHAT: unknown member ...". */

@@ -9,6 +9,7 @@
 #define PJWT_TIMEFMT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #define PJWT_TIME_BUF 64
@@ -28,5 +29,15 @@
  */
 const char *pjwt_time_fmt(double t, time_t now, unsigned flags, char *out,
                           size_t cap);
+
+/*
+ * Read a time an administrator types (jwtctl revoke --before): epoch
+ * seconds ("1795893373"), an ISO 8601 date ("2026-11-28", midnight UTC),
+ * or date and time with its zone, "2026-11-28T12:36:13Z", "...T12:36Z",
+ * "...T13:36:13+01:00" (a space for the T).  A time without a zone is
+ * refused: whose local time it means is a guess.  Years 1970-9999.  0 and
+ * *out, or -1 (*out untouched).
+ */
+int pjwt_time_parse(const char *s, int64_t *out);
 
 #endif

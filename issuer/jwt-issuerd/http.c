@@ -24,7 +24,7 @@ static long in_flight;
 static const struct route *const routes[] = {
     &route_token, &route_jwks, &route_as_metadata,
     &route_userinfo, &route_auth, &route_healthz, &route_metrics,
-    &route_revoke, NULL
+    &route_revoke, &route_trust_bundle, NULL
 };
 
 enum MHD_Result

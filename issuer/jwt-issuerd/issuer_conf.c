@@ -376,6 +376,8 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "rotation_period", offsetof(struct issuer_conf, rotation_period), 2, 10 * 366 * 86400L },
         { "publish_ahead", offsetof(struct issuer_conf, publish_ahead), 1, 366 * 86400L },
         { "sync_interval", offsetof(struct issuer_conf, sync_interval), 1, 86400 },
+        /* A year at most: a host's copy must not outlive a key by more. */
+        { "bundle_lifetime", offsetof(struct issuer_conf, bundle_lifetime), 60, 366 * 86400 },
     };
     static const struct {
         const char *name;
@@ -597,6 +599,7 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->rotation_period = ISSUER_DEFAULT_ROTATION_PERIOD;
     c->publish_ahead = ISSUER_DEFAULT_PUBLISH_AHEAD;
     c->sync_interval = 300;
+    c->bundle_lifetime = 7 * 86400;
     if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
         goto out;
     if (fill_defaults(c, err) != 0)

@@ -108,6 +108,7 @@ struct issuer_conf {
     long publish_ahead;
     long sync_interval;                /* the hosts' sync timer, documented */
     long retire_window;                /* derived: longest token life + leeway */
+    long bundle_lifetime;              /* trust bundle: exp - iat, seconds */
 };
 
 #define DEFAULT_STATE_DIR "/var/lib/jwt-issuerd"

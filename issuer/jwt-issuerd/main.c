@@ -36,6 +36,7 @@
 #include "sockets.h"
 #include "startup_warn.h"
 #include "state.h"
+#include "trust_bundle.h"
 #include "version.h"
 
 #define DRAIN_SECONDS 30
@@ -223,6 +224,7 @@ reload(const char *path)
         log_key_changes(old, st);
     issuer_state_put(old);
     issuer_state_set(st);
+    trust_bundle_keys();
     metrics_reload(1);
     return 0;
 }
@@ -379,6 +381,7 @@ main(int argc, char **argv)
     if (session_store_open(st->conf, 0) != 0)
         return 1;
     issuer_state_set(st);
+    trust_bundle_keys();
     /* st stays referenced until exit: MHD keeps pointers to its TLS
        certificate and key, which a SIGHUP must not free. */
     __atomic_add_fetch(&st->refs, 1, __ATOMIC_RELAXED);
@@ -436,6 +439,7 @@ main(int argc, char **argv)
     drain(d, n, rc);
     issuer_state_set(NULL);
     issuer_state_put(st);
+    trust_bundle_close();
     session_store_close();
     issuer_conf_free(conf);
     log_info(rc ? "stopped: no PAM helpers" : "stopped");

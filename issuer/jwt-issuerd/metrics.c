@@ -9,7 +9,8 @@
 
 static const char *const ep_name[EP_COUNT] = {
     "token", "jwks", "oauth_authorization_server",
-    "userinfo", "auth", "healthz", "metrics", "revoke", "other"
+    "userinfo", "auth", "healthz", "metrics", "revoke", "trust_bundle",
+    "other"
 };
 static const unsigned codes[] = { 200, 400, 401, 404, 405, 413, 429, 500, 503 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))

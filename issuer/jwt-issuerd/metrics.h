@@ -9,7 +9,7 @@
 
 enum metrics_endpoint {
     EP_TOKEN = 0, EP_JWKS, EP_AS_META, EP_USERINFO, EP_AUTH,
-    EP_HEALTHZ, EP_METRICS, EP_REVOKE, EP_OTHER, EP_COUNT
+    EP_HEALTHZ, EP_METRICS, EP_REVOKE, EP_TRUST, EP_OTHER, EP_COUNT
 };
 
 enum metrics_login {

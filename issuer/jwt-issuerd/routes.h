@@ -12,6 +12,7 @@ extern const struct route route_jwks;            /* routes_wellknown.c */
 extern const struct route route_as_metadata;
 extern const struct route route_healthz;
 extern const struct route route_metrics;
+extern const struct route route_trust_bundle;    /* trust_bundle.c */
 extern const struct route route_userinfo;        /* routes_bearer.c */
 extern const struct route route_auth;
 

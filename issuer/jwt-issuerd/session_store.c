@@ -16,6 +16,7 @@
 #include "session_store.h"
 
 static struct store *the_store;
+static int sessions_on;         /* the_store also serves sessions */
 
 /* The directory rule of the trust check (fileio.h), for a directory the
    daemon writes: its own, not a link, nobody else may write in it. */
@@ -55,10 +56,18 @@ session_store_open(const struct issuer_conf *c, int check_only)
     pjwt_err err;
     struct store *st = NULL;
 
-    if (c->session_lifetime == 0)
+    /* Without sessions the store still holds the trust bundle's
+       revocations and version, when state_dir is there to hold it; when it
+       is not, only the bundle is off (it answers 503). */
+    if (c->session_lifetime == 0 && lstat(c->state_dir, &sb) != 0
+        && errno == ENOENT) {
+        log_info("trust bundle off: no state_dir %s (its revocations and "
+                 "version live in %s/sessions.db)", c->state_dir,
+                 c->state_dir);
         return 0;
+    }
     if (state_dir_ok(c->state_dir) != 0)
-        return -1;
+        return c->session_lifetime == 0 ? 0 : -1;
     if ((size_t)snprintf(spec, sizeof(spec), "sqlite:%s/sessions.db",
                          c->state_dir) >= sizeof(spec)) {
         log_err("state_dir %s: path too long", c->state_dir);
@@ -68,16 +77,22 @@ session_store_open(const struct issuer_conf *c, int check_only)
         return 0;     /* created at the first start */
     pjwt_err_clear(&err);
     if (store_open(spec, geteuid(), &st, &err) != STORE_OK) {
-        log_err("session store: %s", err.msg[0] ? err.msg : "cannot open");
-        return -1;
+        log_err("session store: %s%s", err.msg[0] ? err.msg : "cannot open",
+                c->session_lifetime == 0 ? " (sessions off: only the trust "
+                "bundle is off)" : "");
+        return c->session_lifetime == 0 ? 0 : -1;
     }
     if (check_only) {
         store_close(st);
         return 0;
     }
     the_store = st;
-    log_info("sessions: %s (lifetime %ld s, idle %ld s)", path,
-             c->session_lifetime, c->session_idle);
+    sessions_on = c->session_lifetime > 0;
+    if (sessions_on)
+        log_info("sessions: %s (lifetime %ld s, idle %ld s)", path,
+                 c->session_lifetime, c->session_idle);
+    else
+        log_info("sessions off; trust bundle store: %s", path);
     return 0;
 }
 
@@ -90,6 +105,12 @@ session_store_close(void)
 
 struct store *
 session_store(void)
+{
+    return sessions_on ? the_store : NULL;
+}
+
+struct store *
+trust_store(void)
 {
     return the_store;
 }

@@ -17,16 +17,23 @@
 #define REFRESH_TOKEN_LEN 43       /* 32 bytes, base64url, no padding */
 
 /*
- * Open state_dir/sessions.db when c has sessions on (session_lifetime > 0):
- * state_dir must exist, be a directory owned by this process's user, and
- * not group/other-writable.  With check_only (-t) a missing sessions.db is
- * not created.  0, or -1 with the reason logged.
+ * Open state_dir/sessions.db: state_dir must exist, be a directory owned
+ * by this process's user, and not group/other-writable.  With sessions on
+ * (session_lifetime > 0) anything else is an error; with sessions off the
+ * store holds only the trust bundle's revocations and version, and a
+ * missing or unfit state_dir only turns the bundle off (logged).  With
+ * check_only (-t) a missing sessions.db is not created.  0, or -1 with the
+ * reason logged.
  */
 int session_store_open(const struct issuer_conf *c, int check_only);
 void session_store_close(void);
 
 /* The open store, NULL when sessions are off. */
 struct store *session_store(void);
+
+/* The open store whatever the sessions, for the trust bundle (NULL when
+   none could be opened). */
+struct store *trust_store(void);
 
 /* A new refresh token (NUL-terminated) and its hash; 0 or -1 (no
    randomness).  The caller cleanses rt. */

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "cleanup.h"
 #include "err.h"
 #include "fileio.h"
@@ -44,6 +45,24 @@ int ctl_jwks_check(const char *buf, size_t len, const char *name,
 
 /* "DEST: installed N usable keys: ES256 kid "..."..." on stdout. */
 void ctl_jwks_print_installed(const char *dest, pjwt_keyset *ks);
+int ctl_revoke(int argc, char **argv);
+int ctl_bundle(int argc, char **argv);
+
+/* jwt-issuerd's store (store_open.c): its default place, and the file
+   --state-dir DIR names in DIR. */
+#define CTL_STATE_DIR "/var/lib/jwt-issuerd"
+#define CTL_STORE_FILE "sessions.db"
+struct store;
+
+/* The spec of --store STORE or --state-dir STATE_DIR (both NULL: the
+   daemon's default) into spec[cap]: CTL_OK, or CTL_USAGE with a message
+   that what (the verb) starts. */
+int ctl_store_spec(const char *what, const char *store, const char *state_dir,
+                   char *spec, size_t cap);
+
+/* Open the store named by spec as its owner (never creating it): CTL_OK
+   with *st, or an exit code with the message printed. */
+int ctl_store_open(const char *what, const char *spec, struct store **st);
 
 /* "jwtctl: " + message on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -51,6 +70,10 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flush stdout: CTL_OK, or CTL_FAIL with a message (a full disk or a closed
    pipe must not look like success to a script). */
 int ctl_flush(void);
+
+/* j as indented JSON and a newline on stdout, flushed: CTL_OK, or
+   CTL_FAIL with a message. */
+int ctl_print_json(const json_t *j);
 
 /*
  * Read all of a file, or stdin when path is "-", into a new NUL-terminated

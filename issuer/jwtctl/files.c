@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
+#include <jansson.h>
 #include "ctl.h"
 #include "filewrite.h"
 
@@ -34,6 +35,20 @@ ctl_flush(void)
         return CTL_FAIL;
     }
     return CTL_OK;
+}
+
+int
+ctl_print_json(const json_t *j)
+{
+    char *text = json_dumps(j, JSON_INDENT(2));
+
+    if (text == NULL) {
+        ctl_err("out of memory");
+        return CTL_FAIL;
+    }
+    printf("%s\n", text);
+    free(text);
+    return ctl_flush();
 }
 
 int

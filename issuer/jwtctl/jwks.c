@@ -184,7 +184,6 @@ ctl_jwks(int argc, char **argv)
     };
     pjwt_keyset *ks = NULL;
     json_t *jwks = NULL;
-    char *text = NULL;
     const char *dest = NULL;
     pjwt_err e;
     int c, i, r = CTL_FAIL;
@@ -229,14 +228,8 @@ ctl_jwks(int argc, char **argv)
         ctl_err("jwks: no public key to publish");
         goto out;
     }
-    if ((text = json_dumps(jwks, JSON_INDENT(2))) == NULL) {
-        ctl_err("out of memory");
-        goto out;
-    }
-    printf("%s\n", text);
-    r = ctl_flush();
+    r = ctl_print_json(jwks);
 out:
-    free(text);
     json_decref(jwks);
     pjwt_keyset_free(ks);
     return r;

@@ -36,6 +36,11 @@ usage(FILE *f)
           "  sync [--issuer URL | --file PATH] [--dir DIR] [--trust-kid KID]\n"
           "  sync --jwks URL [--dir DIR]   sync --status [--dir DIR]\n"
           "                      install the issuer's signed keys and revocations\n"
+          "  revoke [--store sqlite:PATH] (--jti ID | --sub U [--before T])\n"
+          "  revoke [--store sqlite:PATH] --list | --remove (--jti ID | --sub U)\n"
+          "                      the revocations of the issuer's trust bundle\n"
+          "  bundle [--issuer URL] -o FILE\n"
+          "                      the issuer's trust bundle, checked, into FILE\n"
           "\n"
           "the user's client (client.conf: jwtctl(1) CLIENT CONFIGURATION):\n"
           "  login [--issuer URL] [-u USER] [--password-stdin] [--cacert FILE]\n"
@@ -64,6 +69,8 @@ main(int argc, char **argv)
         { "keygen", ctl_keygen }, { "jwks", ctl_jwks }, { "sign", ctl_sign },
         { "decode", ctl_decode }, { "verify", ctl_verify },
         { "sessions", ctl_sessions }, { "sync", ctl_sync }, { "keys", ctl_keys },
+        { "revoke", ctl_revoke },
+        { "bundle", ctl_bundle },
         { "login", ctl_login }, { "token", ctl_token },
         { "logout", ctl_logout }, { "status", ctl_status },
         { "askpass", ctl_askpass }, { "ssh", ctl_ssh },

@@ -1,33 +1,19 @@
 /*
  * sessions.c: `jwtctl sessions`: list and revoke the refresh sessions
- * jwt-issuerd keeps in its store (issuer/sessions/store.h).
- *
- * The store belongs to the daemon's user.  jwtctl never creates one (a
- * missing file is an error, not a new empty store), and never writes it as
- * root: run as root it becomes the file's owner first, so the -wal and
- * -shm files SQLite makes are the daemon's, not root's; anyone else must
- * be the owner.  The store's own checks (owner, mode, content) then run
- * unchanged, with the file's owner as the expected one.
+ * jwt-issuerd keeps in its store (issuer/sessions/store.h), opened as
+ * store_open.c does for every verb that reads it.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ctl.h"
 #include "excerpt.h"
 #include "store.h"
 #include "timefmt.h"
-
-#define DEFAULT_STATE_DIR "/var/lib/jwt-issuerd"    /* the daemon's default */
-#define STORE_FILE "sessions.db"
 
 static const char sessions_usage[] =
     "usage: jwtctl sessions [--store sqlite:PATH | --state-dir DIR] list\n"
@@ -36,8 +22,8 @@ static const char sessions_usage[] =
     "                       (--user USER | ID)\n"
     "\n"
     "The refresh sessions of jwt-issuerd, in its store (default\n"
-    "sqlite:" DEFAULT_STATE_DIR "/" STORE_FILE "; --state-dir DIR means\n"
-    "sqlite:DIR/" STORE_FILE ").\n"
+    "sqlite:" CTL_STATE_DIR "/" CTL_STORE_FILE "; --state-dir DIR means\n"
+    "sqlite:DIR/" CTL_STORE_FILE ").\n"
     "  list     the live sessions, oldest first (of USER only with --user):\n"
     "           ID USER CLIENT FROM CREATED LAST-USED EXPIRES REFRESHES, times\n"
     "           in UTC; --json prints a JSON array (times as epoch seconds)\n"
@@ -54,75 +40,6 @@ usage_err(void)
 {
     fputs(sessions_usage, stderr);
     return CTL_USAGE;
-}
-
-/* Become uid (and its primary group, no supplementary groups), for good:
-   a root jwtctl must not be able to write the store as root. */
-static int
-become(uid_t uid, gid_t file_gid)
-{
-    const struct passwd *pw = getpwuid(uid);
-    gid_t gid = pw != NULL ? pw->pw_gid : file_gid;
-    uid_t ru, eu, su;
-
-    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0
-        || setresuid(uid, uid, uid) != 0) {
-        ctl_err("sessions: cannot become uid %lu: %s", (unsigned long)uid,
-                strerror(errno));
-        return -1;
-    }
-    if (getresuid(&ru, &eu, &su) != 0 || ru != uid || eu != uid || su != uid) {
-        ctl_err("sessions: still not uid %lu after setresuid",
-                (unsigned long)uid);
-        return -1;
-    }
-    return 0;
-}
-
-/* Open the store named by spec as its owner: CTL_OK with *st, or an exit
-   code with the message printed. */
-static int
-open_store(const char *spec, struct store **st)
-{
-    static const char sqlite[] = "sqlite:";
-    const char *path;
-    struct stat sb;
-    pjwt_err e;
-
-    pjwt_err_clear(&e);
-    if (strncmp(spec, sqlite, sizeof(sqlite) - 1) != 0) {
-        /* store_open names what it does not know. */
-        (void)store_open(spec, geteuid(), st, &e);
-        ctl_err("sessions: %s", e.msg);
-        return CTL_USAGE;
-    }
-    path = spec + sizeof(sqlite) - 1;
-    if (lstat(path, &sb) != 0) {
-        if (errno == ENOENT)
-            ctl_err("sessions: no session store at %s", path);
-        else
-            ctl_err("sessions: %s: %s", path, strerror(errno));
-        return CTL_FAIL;
-    }
-    if (geteuid() == 0 && sb.st_uid != 0) {
-        if (become(sb.st_uid, sb.st_gid) != 0)
-            return CTL_FAIL;
-    } else if (geteuid() != sb.st_uid) {
-        ctl_err("sessions: %s: permission denied: owned by uid %lu; run as "
-                "that user or as root", path, (unsigned long)sb.st_uid);
-        return CTL_FAIL;
-    }
-    /* Again as the owner: a store removed meanwhile must not be made
-       afresh by store_open. */
-    if (lstat(path, &sb) != 0) {
-        ctl_err("sessions: no session store at %s", path);
-        return CTL_FAIL;
-    }
-    if (store_open(spec, sb.st_uid, st, &e) != STORE_OK) {
-        ctl_err("sessions: %s", e.msg);
-        return e.code == PJWT_ERR_CONF ? CTL_USAGE : CTL_FAIL;
-    }
-    return CTL_OK;
 }
 
 /* ---- list --------------------------------------------------------------- */
@@ -194,7 +111,6 @@ do_list(const char *spec, int argc, char **argv)
     struct lister l = { NULL, 0, 0 };
     struct store *st = NULL;
     const char *user = NULL;
-    char *text = NULL;
     pjwt_err e;
     int c, json = 0, r;
 
@@ -209,7 +125,7 @@ do_list(const char *spec, int argc, char **argv)
     }
     if (optind != argc)
         return usage_err();
-    if ((r = open_store(spec, &st)) != CTL_OK)
+    if ((r = ctl_store_open("sessions", spec, &st)) != CTL_OK)
         return r;
     r = CTL_FAIL;
     l.now = time(NULL);
@@ -228,16 +144,8 @@ do_list(const char *spec, int argc, char **argv)
     }
     if (l.failed)
         goto out;
-    if (json) {
-        if ((text = json_dumps(l.arr, JSON_INDENT(2))) == NULL) {
-            ctl_err("out of memory");
-            goto out;
-        }
-        printf("%s\n", text);
-    }
-    r = ctl_flush();
+    r = json ? ctl_print_json(l.arr) : ctl_flush();
 out:
-    free(text);
     json_decref(l.arr);
     store_close(st);
     return r;
@@ -275,7 +183,7 @@ do_revoke(const char *spec, int argc, char **argv)
         id = argv[optind];
     else if (argc - optind != 0 || user == NULL || *user == '\0')
         return usage_err();
-    if ((r = open_store(spec, &st)) != CTL_OK)
+    if ((r = ctl_store_open("sessions", spec, &st)) != CTL_OK)
         return r;
     r = CTL_FAIL;
     pjwt_err_clear(&e);
@@ -327,15 +235,9 @@ ctl_sessions(int argc, char **argv)
     }
     if ((store != NULL && state_dir != NULL) || optind >= argc)
         return usage_err();
-    if (store != NULL)
-        n = snprintf(spec, sizeof(spec), "%s", store);
-    else
-        n = snprintf(spec, sizeof(spec), "sqlite:%s/" STORE_FILE,
-                     state_dir != NULL ? state_dir : DEFAULT_STATE_DIR);
-    if (n < 0 || (size_t)n >= sizeof(spec)) {
-        ctl_err("sessions: store path too long");
-        return CTL_USAGE;
-    }
+    if ((n = ctl_store_spec("sessions", store, state_dir, spec,
+                            sizeof(spec))) != CTL_OK)
+        return n;
     verb = argv[optind];
     if (strcmp(verb, "list") == 0)
         return do_list(spec, argc - optind, argv + optind);

@@ -172,3 +172,101 @@ store_expire(struct store *st, int64_t now, size_t *n, pjwt_err *err)
         return STORE_ERROR;
     return st->ops->expire(st, now, n, err);
 }
+
+/* The kinds store.h names. */
+static int
+bad_kind(enum store_revoke_kind kind, pjwt_err *err)
+{
+    if (kind == STORE_REVOKE_JTI || kind == STORE_REVOKE_SUB)
+        return 0;
+    PJWT_FAIL(err, PJWT_ERR_ARG, "store: revocation kind %d is neither jti "
+              "nor sub", (int)kind);
+    return 1;
+}
+
+/* A value every host could read back (bundle.h): checked once, here,
+   for every backend. */
+static int
+bad_value(const char *value, pjwt_err *err)
+{
+    if (value != NULL
+        && pjwt_bundle_name_ok(value, strnlen(value, PJWT_BUNDLE_MAX_NAME + 1),
+                               PJWT_BUNDLE_MAX_NAME))
+        return 0;
+    PJWT_FAIL(err, PJWT_ERR_ARG, "revocation value must be 1-%d printable "
+              "ASCII characters without blanks, not starting with '#'",
+              PJWT_BUNDLE_MAX_NAME);
+    return 1;
+}
+
+enum store_rc
+store_revoke_add(struct store *st, const struct store_revocation *r,
+                 int *changed, int64_t *version, pjwt_err *err)
+{
+    if (changed != NULL)
+        *changed = 0;
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (r == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_revoke_add: no entry");
+        return STORE_ERROR;
+    }
+    if (bad_kind(r->kind, err)
+        || bad_value(memchr(r->value, '\0', sizeof(r->value)) != NULL
+                         ? r->value : NULL, err))
+        return STORE_ERROR;
+    if (r->before < 0 || (r->kind == STORE_REVOKE_JTI && r->before != 0)) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "revocation: 'before' must be a "
+                  "non-negative time, and only for a sub");
+        return STORE_ERROR;
+    }
+    return st->ops->revoke_add(st, r, changed, version, err);
+}
+
+enum store_rc
+store_revoke_remove(struct store *st, enum store_revoke_kind kind,
+                    const char *value, int64_t *version, pjwt_err *err)
+{
+    if (bad_handle(st, err) || bad_kind(kind, err) || bad_value(value, err))
+        return STORE_ERROR;
+    return st->ops->revoke_remove(st, kind, value, version, err);
+}
+
+enum store_rc
+store_revoke_list(struct store *st, int64_t *version,
+                  int (*fn)(const struct store_revocation *r, void *ctx),
+                  void *ctx, pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (fn == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_revoke_list: no callback");
+        return STORE_ERROR;
+    }
+    return st->ops->revoke_list(st, version, fn, ctx, err);
+}
+
+enum store_rc
+store_trust_version(struct store *st, int64_t *version, pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (version == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_trust_version: nowhere to put it");
+        return STORE_ERROR;
+    }
+    return st->ops->trust_version(st, version, err);
+}
+
+enum store_rc
+store_trust_keys(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+                 int64_t *version, pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (hash == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_trust_keys: no hash");
+        return STORE_ERROR;
+    }
+    return st->ops->trust_keys(st, hash, version, err);
+}

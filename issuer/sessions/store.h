@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bundle.h"
 #include "err.h"
 
 #define STORE_HASH_LEN 32      /* SHA-256 of a refresh token */
@@ -49,6 +50,21 @@ struct store_session {
     int64_t idle;                     /* seconds without a refresh that end it;
                                          0 or less: no idle limit */
     uint32_t refreshes;               /* how many rotations so far */
+};
+
+/*
+ * A revocation the trust bundle carries to every host (bundle.h, the
+ * revoke.h file): the token whose jti is value, or every token for the
+ * user value (issued before `before`, when not 0).  (kind, value) names an
+ * entry: there is at most one of each.
+ */
+enum store_revoke_kind { STORE_REVOKE_JTI = 1, STORE_REVOKE_SUB };
+
+struct store_revocation {
+    enum store_revoke_kind kind;
+    char value[PJWT_BUNDLE_MAX_NAME + 1];
+    int64_t before;                   /* epoch seconds; 0: none (jti: 0) */
+    int64_t added;                    /* when it was added or last changed */
 };
 
 struct store;
@@ -114,5 +130,60 @@ enum store_rc store_list(struct store *st, const char *user, int64_t now,
 /* Forget sessions that ended before now, with their used hashes. */
 enum store_rc store_expire(struct store *st, int64_t now, size_t *n,
                            pjwt_err *err);
+
+/*
+ * The trust version: the "version" of the trust bundle (bundle.h), which
+ * grows with every change of the revocations or of the published keys.
+ * A new store starts at its creation time (epoch seconds), and every
+ * change sets it to max(version + 1, now): a store lost and made afresh
+ * still starts above every version hosts may have installed (they refuse
+ * a lower one), as long as it saw fewer changes than seconds went by.
+ * Changes are durable (synchronous = FULL) once the call returns.
+ */
+
+/*
+ * Add a revocation (r->added is ignored: stamped with the wall clock).
+ * value must pass pjwt_bundle_name_ok, before must be >= 0, and 0 for a
+ * jti.  When an entry of this kind and value exists with the same before,
+ * nothing changes (*changed = 0, the version stays); with another before
+ * it is replaced (a new cut-off for that user).  Otherwise added.  *version
+ * (may be NULL) is the version after the call.  STORE_ERROR with a message
+ * for a bad entry (PJWT_ERR_ARG), or once PJWT_BUNDLE_MAX_REVOKED entries
+ * exist.
+ */
+enum store_rc store_revoke_add(struct store *st,
+                               const struct store_revocation *r,
+                               int *changed, int64_t *version, pjwt_err *err);
+
+/* Remove the entry of kind and value: STORE_NOT_FOUND (nothing changes)
+   when there is none.  *version as for store_revoke_add. */
+enum store_rc store_revoke_remove(struct store *st,
+                                  enum store_revoke_kind kind,
+                                  const char *value, int64_t *version,
+                                  pjwt_err *err);
+
+/* Call fn for each revocation, oldest first, and set *version (may be
+   NULL) to the version they make up: both read in one transaction, so a
+   bundle never names a version with another list.  fn returning non-zero
+   stops the walk; fn runs with the handle locked: it must not call the
+   store. */
+enum store_rc store_revoke_list(struct store *st, int64_t *version,
+                                int (*fn)(const struct store_revocation *r,
+                                          void *ctx),
+                                void *ctx, pjwt_err *err);
+
+/* The current trust version. */
+enum store_rc store_trust_version(struct store *st, int64_t *version,
+                                  pjwt_err *err);
+
+/*
+ * hash is the SHA-256 of the key set the issuer publishes: when it differs
+ * from the one stored, store it and bump the version, in one transaction
+ * (the first hash a store sees is stored without a bump).  *version (may
+ * be NULL) is the version after the call.
+ */
+enum store_rc store_trust_keys(struct store *st,
+                               const uint8_t hash[STORE_HASH_LEN],
+                               int64_t *version, pjwt_err *err);
 
 #endif

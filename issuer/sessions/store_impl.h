@@ -32,6 +32,25 @@ struct store_ops {
                           void *ctx, pjwt_err *err);
     enum store_rc (*expire)(struct store *st, int64_t now, size_t *n,
                             pjwt_err *err);
+    /* The trust bundle's revocations and version (store.h); arguments
+       checked by store.c. */
+    enum store_rc (*revoke_add)(struct store *st,
+                                const struct store_revocation *r,
+                                int *changed, int64_t *version,
+                                pjwt_err *err);
+    enum store_rc (*revoke_remove)(struct store *st,
+                                   enum store_revoke_kind kind,
+                                   const char *value, int64_t *version,
+                                   pjwt_err *err);
+    enum store_rc (*revoke_list)(struct store *st, int64_t *version,
+                                 int (*fn)(const struct store_revocation *r,
+                                           void *ctx),
+                                 void *ctx, pjwt_err *err);
+    enum store_rc (*trust_version)(struct store *st, int64_t *version,
+                                   pjwt_err *err);
+    enum store_rc (*trust_keys)(struct store *st,
+                                const uint8_t hash[STORE_HASH_LEN],
+                                int64_t *version, pjwt_err *err);
 };
 
 struct store {

@@ -133,8 +133,8 @@ sq_release(struct sq *q, sqlite3_stmt *st)
 }
 
 /* A statement without parameters or rows (BEGIN, COMMIT), cached. */
-static enum store_rc
-run(struct sq *q, const char *sql, const char *what, pjwt_err *err)
+enum store_rc
+sq_run(struct sq *q, const char *sql, const char *what, pjwt_err *err)
 {
     sqlite3_stmt *st = NULL;
     enum store_rc r;
@@ -166,27 +166,27 @@ sq_rollback(struct sq *q)
 /* The synchronous level of the next commits: FULL (durable) for what ends
    sessions, NORMAL otherwise (see "Durability").  Outside a transaction
    only: SQLite refuses to change it inside one. */
-static enum store_rc
-durable(struct sq *q, int on, pjwt_err *err)
+enum store_rc
+sq_durable(struct sq *q, int on, pjwt_err *err)
 {
-    return run(q, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+    return sq_run(q, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
                "synchronous", err);
 }
 
 /* Back to NORMAL after a durable step whose result is r: a failure to
    switch back becomes the result, unless r is already an error (whose
    message is the one kept). */
-static enum store_rc
-durable_off(struct sq *q, enum store_rc r, pjwt_err *err)
+enum store_rc
+sq_durable_off(struct sq *q, enum store_rc r, pjwt_err *err)
 {
-    if (durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK)
+    if (sq_durable(q, 0, r == STORE_ERROR ? NULL : err) != STORE_OK)
         return STORE_ERROR;
     return r;
 }
 
 /* Step a statement that returns no row. */
-static enum store_rc
-step_done(struct sq *q, sqlite3_stmt *st, const char *what, pjwt_err *err)
+enum store_rc
+sq_step_done(struct sq *q, sqlite3_stmt *st, const char *what, pjwt_err *err)
 {
     if (sqlite3_step(st) != SQLITE_DONE)
         return DB_FAIL(q, err, what);
@@ -263,7 +263,7 @@ end_session(struct sq *q, const char *id, int64_t when, pjwt_err *err)
         || sqlite3_bind_int64(st, 2, when) != SQLITE_OK)
         r = DB_FAIL(q, err, "bind");
     else
-        r = step_done(q, st, "end session", err);
+        r = sq_step_done(q, st, "end session", err);
     sq_release(q, st);
     return r;
 }
@@ -325,7 +325,7 @@ sq_create(struct store *base, const struct store_session *s,
         r = DB_FAIL(q, err, "bind");
         goto out;
     }
-    r = step_done(q, st, "create session", err);
+    r = sq_step_done(q, st, "create session", err);
 out:
     sq_release(q, st);
     pthread_mutex_unlock(&q->lock);
@@ -359,7 +359,7 @@ advance(struct sq *q, const char *id, const uint8_t old[STORE_HASH_LEN],
         r = DB_FAIL(q, err, "bind");
         goto out;
     }
-    if ((r = step_done(q, cas, "rotate", err)) != STORE_OK)
+    if ((r = sq_step_done(q, cas, "rotate", err)) != STORE_OK)
         goto out;
     /* Under BEGIN IMMEDIATE nobody can have moved the hash since find():
        a miss here is a broken invariant, not a lost race. */
@@ -369,7 +369,7 @@ advance(struct sq *q, const char *id, const uint8_t old[STORE_HASH_LEN],
         r = STORE_ERROR;
         goto out;
     }
-    r = step_done(q, ins, "remember used hash", err);
+    r = sq_step_done(q, ins, "remember used hash", err);
 out:
     sq_release(q, cas);
     sq_release(q, ins);
@@ -390,14 +390,14 @@ sq_rotate(struct store *base, const uint8_t old[STORE_HASH_LEN],
 
     pthread_mutex_lock(&q->lock);
 again:
-    if ((r = run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
+    if ((r = sq_run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
         goto out;
     f = find(q, 0, old, &s, &ended, err);
     /* Anything but a plain rotation ends a session: redo it durably (the
        level cannot change inside the transaction; the retry re-reads). */
     if (!full && f != STORE_ERROR && !(f == STORE_OK && alive(&s, ended, now))) {
         sq_rollback(q);
-        if ((r = durable(q, 1, err)) != STORE_OK)
+        if ((r = sq_durable(q, 1, err)) != STORE_OK)
             goto out;
         full = 1;
         goto again;
@@ -430,7 +430,7 @@ again:
     }
     if (r == STORE_ERROR)
         goto out;
-    if (run(q, "COMMIT", "commit", err) != STORE_OK) {
+    if (sq_run(q, "COMMIT", "commit", err) != STORE_OK) {
         r = STORE_ERROR;
         goto out;
     }
@@ -440,7 +440,7 @@ out:
     if (r == STORE_ERROR)
         sq_rollback(q);
     if (full)
-        r = durable_off(q, r, err);
+        r = sq_durable_off(q, r, err);
     pthread_mutex_unlock(&q->lock);
     return r;
 }
@@ -471,45 +471,68 @@ sq_find(struct store *base, const uint8_t hash[STORE_HASH_LEN], int64_t now,
 
 /* The clock for revocations, whose calls take no now: only the ended
    stamp uses it, which decides when store_expire forgets the session. */
-static int64_t
-wall_now(void)
+int64_t
+sq_wall_now(void)
 {
     time_t t = time(NULL);
 
     return t < 0 ? 0 : (int64_t)t;
 }
 
+enum store_rc
+sq_durable_tx(struct sq *q, enum store_rc (*body)(struct sq *, void *,
+                                                 pjwt_err *),
+              void *ctx, pjwt_err *err)
+{
+    enum store_rc r, b;
+
+    pthread_mutex_lock(&q->lock);
+    if ((r = sq_durable(q, 1, err)) != STORE_OK)
+        goto out;
+    if ((r = sq_run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
+        goto out;
+    if ((r = b = body(q, ctx, err)) == STORE_ERROR
+        || (r = sq_run(q, "COMMIT", "commit", err)) != STORE_OK)
+        goto out;
+    r = b;
+out:
+    if (r == STORE_ERROR)
+        sq_rollback(q);
+    r = sq_durable_off(q, r, err);
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+struct hash_ctx {
+    const uint8_t *hash;
+    struct store_session s;
+};
+
+static enum store_rc
+revoke_hash_body(struct sq *q, void *ctx, pjwt_err *err)
+{
+    struct hash_ctx *h = ctx;
+    int64_t ended = 0;
+    int used;
+    enum store_rc r = find_any(q, h->hash, &h->s, &ended, &used, err);
+
+    if (r == STORE_OK)
+        r = end_session(q, h->s.id, sq_wall_now(), err);
+    return r;
+}
+
 static enum store_rc
 sq_revoke_hash(struct store *base, const uint8_t hash[STORE_HASH_LEN],
                struct store_session *out, pjwt_err *err)
 {
-    struct sq *q = (struct sq *)base;
-    struct store_session s;
-    int64_t ended = 0;
+    struct hash_ctx h;
     enum store_rc r;
-    int used;
 
-    pthread_mutex_lock(&q->lock);
-    if ((r = durable(q, 1, err)) != STORE_OK)
-        goto out;
-    if ((r = run(q, "BEGIN IMMEDIATE", "begin", err)) != STORE_OK)
-        goto out;
-    r = find_any(q, hash, &s, &ended, &used, err);
-    if (r == STORE_OK)
-        r = end_session(q, s.id, wall_now(), err);
-    if (r == STORE_ERROR)
-        goto out;
-    if (run(q, "COMMIT", "commit", err) != STORE_OK) {
-        r = STORE_ERROR;
-        goto out;
-    }
+    memset(&h, 0, sizeof(h));
+    h.hash = hash;
+    r = sq_durable_tx((struct sq *)base, revoke_hash_body, &h, err);
     if (out != NULL && r == STORE_OK)
-        *out = s;
-out:
-    if (r == STORE_ERROR)
-        sq_rollback(q);
-    r = durable_off(q, r, err);
-    pthread_mutex_unlock(&q->lock);
+        *out = h.s;
     return r;
 }
 
@@ -522,20 +545,20 @@ end_where(struct sq *q, const char *sql, const char *text, size_t *n,
     sqlite3_stmt *st = NULL;
     enum store_rc r;
 
-    if ((r = durable(q, 1, err)) != STORE_OK)
+    if ((r = sq_durable(q, 1, err)) != STORE_OK)
         return r;
     if ((r = sq_prep(q, sql, &st, err)) != STORE_OK)
         goto out;
-    if (sqlite3_bind_int64(st, 1, wall_now()) != SQLITE_OK
+    if (sqlite3_bind_int64(st, 1, sq_wall_now()) != SQLITE_OK
         || sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC) != SQLITE_OK)
         r = DB_FAIL(q, err, "bind");
     else
-        r = step_done(q, st, "revoke", err);
+        r = sq_step_done(q, st, "revoke", err);
     if (r == STORE_OK && n != NULL)
         *n = (size_t)sqlite3_changes(q->db);
     sq_release(q, st);
 out:
-    r = durable_off(q, r, err);
+    r = sq_durable_off(q, r, err);
     return r;
 }
 
@@ -626,7 +649,7 @@ sq_expire(struct store *base, int64_t now, size_t *n, pjwt_err *err)
         r = DB_FAIL(q, err, "bind");
         goto out;
     }
-    if ((r = step_done(q, st, "expire", err)) == STORE_OK && n != NULL)
+    if ((r = sq_step_done(q, st, "expire", err)) == STORE_OK && n != NULL)
         *n = (size_t)sqlite3_changes(q->db);
 out:
     sq_release(q, st);
@@ -661,5 +684,10 @@ const struct store_ops sq_ops = {
     .revoke_user = sq_revoke_user,
     .list = sq_list,
     .expire = sq_expire,
+    .revoke_add = sq_revoke_add,
+    .revoke_remove = sq_revoke_remove,
+    .revoke_list = sq_revoke_list,
+    .trust_version = sq_trust_version,
+    .trust_keys = sq_trust_keys,
 };
 

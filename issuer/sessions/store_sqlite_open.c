@@ -36,6 +36,27 @@ static const char schema[] =
     /* ON DELETE CASCADE looks used hashes up by session. */
     "CREATE INDEX used_hashes_session ON used_hashes(session_id);";
 
+/*
+ * Version 2: the trust bundle's revocations (store.h; at most one entry
+ * per kind and value) and its version, one row, which starts at the
+ * store's creation time (store.h says why).  A store of version 1 is
+ * upgraded with exactly this when first opened; a new one gets schema,
+ * then this.
+ */
+static const char schema_2[] =
+    "CREATE TABLE revocations ("
+    " kind TEXT NOT NULL CHECK (kind IN ('jti', 'sub')),"
+    " value TEXT NOT NULL,"
+    " before INTEGER NOT NULL DEFAULT 0 CHECK (before >= 0),"
+    " added INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, value));"
+    "CREATE TABLE trust ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " version INTEGER NOT NULL CHECK (version >= 1),"
+    " keys_hash BLOB CHECK (keys_hash IS NULL OR length(keys_hash) = 32));"
+    "INSERT INTO trust (id, version)"
+    " VALUES (1, max(1, CAST(strftime('%s', 'now') AS INTEGER)));";
+
 /* A read failed on the content itself: say so in the words of store.h. */
 static enum store_rc
 content_fail(struct sq *q, const char *what, pjwt_err *err)
@@ -90,10 +111,17 @@ adopt(struct sq *q, pjwt_err *err)
                           err)) != STORE_OK)
         goto out;
     r = STORE_ERROR;
+    (void)snprintf(set, sizeof(set), "PRAGMA application_id = %d;"
+                   "PRAGMA user_version = %d;", APP_ID, SCHEMA_VERSION);
     if (app == 0 && ver == 0 && objs == 0) {
-        (void)snprintf(set, sizeof(set), "PRAGMA application_id = %d;"
-                       "PRAGMA user_version = %d;", APP_ID, SCHEMA_VERSION);
         if (sq_exec(q, schema, "create schema", err) != STORE_OK
+            || sq_exec(q, schema_2, "create schema", err) != STORE_OK
+            || sq_exec(q, set, "mark store", err) != STORE_OK)
+            goto out;
+    } else if (app == APP_ID && ver == 1) {
+        /* The previous release's store: its sessions stay. */
+        if (sq_exec(q, schema_2, "upgrade schema to version 2", err)
+                != STORE_OK
             || sq_exec(q, set, "mark store", err) != STORE_OK)
             goto out;
     } else if (app != APP_ID) {

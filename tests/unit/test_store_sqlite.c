@@ -529,6 +529,248 @@ test_corrupt(void **state)
                  "not a pamjwt session store / corrupt");
 }
 
+/* ---- revocations and the trust version ---------------------------------- */
+
+static int64_t
+version_of(struct store *st)
+{
+    int64_t v = -1;
+    pjwt_err e;
+
+    pjwt_err_clear(&e);
+    if (store_trust_version(st, &v, &e) != STORE_OK)
+        fail_msg("trust version: %s", e.msg);
+    return v;
+}
+
+/* Add kind value before: the store's answer; *changed and *v filled. */
+static enum store_rc
+radd(struct store *st, enum store_revoke_kind kind, const char *value,
+     int64_t before, int *changed, int64_t *v, pjwt_err *e)
+{
+    struct store_revocation r;
+    size_t n = strlen(value);
+
+    /* Too long a value fills the array without its NUL, as a caller's
+       unterminated one would. */
+    memset(&r, 0, sizeof(r));
+    r.kind = kind;
+    memcpy(r.value, value, n < sizeof(r.value) ? n : sizeof(r.value));
+    r.before = before;
+    pjwt_err_clear(e);
+    return store_revoke_add(st, &r, changed, v, e);
+}
+
+/* What store_revoke_list saw: "jti:x,sub:y<before>", and the version. */
+struct rseen {
+    char s[2048];
+    int64_t last_added;
+    int ordered;
+};
+
+static int
+rcollect(const struct store_revocation *r, void *ctx)
+{
+    struct rseen *w = ctx;
+    size_t l = strlen(w->s);
+
+    snprintf(w->s + l, sizeof(w->s) - l, "%s%s:%s%s", l ? "," : "",
+             r->kind == STORE_REVOKE_JTI ? "jti" : "sub", r->value,
+             r->before ? "<" : "");
+    if (r->added < w->last_added || r->added < T0 - 5)
+        w->ordered = 0;
+    w->last_added = r->added;
+    return 0;
+}
+
+static const char *
+rlisted(struct store *st, int64_t *v)
+{
+    static struct rseen w;
+    pjwt_err e;
+
+    memset(&w, 0, sizeof(w));
+    w.ordered = 1;
+    pjwt_err_clear(&e);
+    if (store_revoke_list(st, v, rcollect, &w, &e) != STORE_OK)
+        fail_msg("revoke list: %s", e.msg);
+    assert_true(w.ordered);
+    return w.s;
+}
+
+static void
+test_revocations(void **state)
+{
+    struct store *st = open_ok("rev.db");
+    int64_t v0, v, lv;
+    int changed;
+    pjwt_err e;
+    char big[PJWT_BUNDLE_MAX_NAME + 2];
+
+    (void)state;
+    /* A new store's version is its creation time: above any version an
+       older store of the same issuer can have reached. */
+    v0 = version_of(st);
+    assert_true(v0 >= T0 && v0 <= T0 + 5);
+    assert_string_equal(rlisted(st, &lv), "");
+    assert_int_equal(lv, v0);
+
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "alice", 0, &changed, &v, &e),
+                     STORE_OK);
+    assert_int_equal(changed, 1);
+    assert_true(v > v0);
+    assert_int_equal(version_of(st), v);
+    assert_int_equal(radd(st, STORE_REVOKE_JTI, "t-1", 0, &changed, &v0, &e),
+                     STORE_OK);
+    assert_true(v0 > v);
+    v = v0;
+    assert_string_equal(rlisted(st, &lv), "sub:alice,jti:t-1");
+    assert_int_equal(lv, v);
+
+    /* The same entry again: no change, the version stays. */
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "alice", 0, &changed, &v0, &e),
+                     STORE_OK);
+    assert_int_equal(changed, 0);
+    assert_int_equal(v0, v);
+    /* A new cut-off for the same user replaces the entry. */
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "alice", T0, &changed, &v0,
+                          &e), STORE_OK);
+    assert_int_equal(changed, 1);
+    assert_true(v0 > v);
+    v = v0;
+    assert_string_equal(rlisted(st, NULL), "jti:t-1,sub:alice<");
+    /* A jti and a sub of the same value are two entries. */
+    assert_int_equal(radd(st, STORE_REVOKE_JTI, "alice", 0, &changed, &v, &e),
+                     STORE_OK);
+    assert_string_equal(rlisted(st, NULL), "jti:t-1,sub:alice<,jti:alice");
+
+    /* Refusals change nothing. */
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    v0 = version_of(st);
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "", 0, &changed, NULL, &e),
+                     STORE_ERROR);
+    assert_non_null(strstr(e.msg, "printable ASCII"));
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "a b", 0, &changed, NULL, &e),
+                     STORE_ERROR);
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "#x", 0, &changed, NULL, &e),
+                     STORE_ERROR);
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "caf\xc3\xa9", 0, &changed,
+                          NULL, &e), STORE_ERROR);
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "a\tb", 0, &changed, NULL,
+                          &e), STORE_ERROR);
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, big, 0, &changed, NULL, &e),
+                     STORE_ERROR);
+    big[PJWT_BUNDLE_MAX_NAME] = '\0';        /* exactly the longest */
+    assert_int_equal(radd(st, STORE_REVOKE_JTI, "t-2", 5, &changed, NULL, &e),
+                     STORE_ERROR);
+    assert_non_null(strstr(e.msg, "only for a sub"));
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "bob", -1, &changed, NULL,
+                          &e), STORE_ERROR);
+    assert_int_equal(radd(st, (enum store_revoke_kind)7, "bob", 0, &changed,
+                          NULL, &e), STORE_ERROR);
+    assert_int_equal(version_of(st), v0);
+    assert_string_equal(rlisted(st, NULL), "jti:t-1,sub:alice<,jti:alice");
+    assert_int_equal(radd(st, STORE_REVOKE_JTI, big, 0, &changed, &v, &e),
+                     STORE_OK);
+    assert_int_equal(changed, 1);
+
+    /* Remove: by kind and value; a missing one changes nothing. */
+    v0 = version_of(st);
+    pjwt_err_clear(&e);
+    assert_int_equal(store_revoke_remove(st, STORE_REVOKE_SUB, "t-1", &v, &e),
+                     STORE_NOT_FOUND);
+    assert_int_equal(v, v0);
+    assert_int_equal(store_revoke_remove(st, STORE_REVOKE_JTI, "t-1", &v, &e),
+                     STORE_OK);
+    assert_true(v > v0);
+    assert_int_equal(store_revoke_remove(st, STORE_REVOKE_JTI, "a b", &v, &e),
+                     STORE_ERROR);
+    assert_int_equal(rows("rev.db", "revocations"), 3);
+    store_close(st);
+
+    /* Durable and persistent: all of it is there after a reopen. */
+    st = open_ok("rev.db");
+    assert_int_equal(version_of(st), v);
+    assert_int_equal(strncmp(rlisted(st, NULL), "sub:alice<,jti:alice,jti:x",
+                             26), 0);
+    store_close(st);
+}
+
+static void
+test_trust_keys(void **state)
+{
+    struct store *st = open_ok("keys.db");
+    int64_t v0, v;
+    pjwt_err e;
+
+    (void)state;
+    v0 = version_of(st);
+    pjwt_err_clear(&e);
+    /* The first key set is where the version starts... */
+    assert_int_equal(store_trust_keys(st, H(1), &v, &e), STORE_OK);
+    assert_int_equal(v, v0);
+    /* ...the same one again changes nothing... */
+    assert_int_equal(store_trust_keys(st, H(1), &v, &e), STORE_OK);
+    assert_int_equal(v, v0);
+    /* ...and another one bumps it, once. */
+    assert_int_equal(store_trust_keys(st, H(2), &v, &e), STORE_OK);
+    assert_true(v > v0);
+    v0 = v;
+    assert_int_equal(store_trust_keys(st, H(2), &v, &e), STORE_OK);
+    assert_int_equal(v, v0);
+    store_close(st);
+    st = open_ok("keys.db");
+    assert_int_equal(store_trust_keys(st, H(2), &v, &e), STORE_OK);
+    assert_int_equal(v, v0);
+    assert_int_equal(store_trust_keys(st, H(1), &v, &e), STORE_OK);
+    assert_true(v > v0);
+    assert_int_equal(store_trust_keys(st, NULL, &v, &e), STORE_ERROR);
+    store_close(st);
+}
+
+/* The previous release's store (schema 1, made here as it made it) is
+   upgraded in place: its sessions stay, revocations work. */
+static void
+test_upgrade(void **state)
+{
+    struct store *st;
+    struct store_session s;
+    int changed;
+    int64_t v;
+    pjwt_err e;
+    char sql[2048];
+
+    (void)state;
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE sessions ( id TEXT PRIMARY KEY NOT NULL,"
+             " user TEXT NOT NULL, client_id TEXT NOT NULL,"
+             " rhost TEXT NOT NULL, created INTEGER NOT NULL,"
+             " last_used INTEGER NOT NULL, expires INTEGER NOT NULL,"
+             " idle INTEGER NOT NULL, refreshes INTEGER NOT NULL DEFAULT 0,"
+             " live_hash BLOB UNIQUE CHECK (length(live_hash) = 32),"
+             " ended INTEGER NOT NULL DEFAULT 0);"
+             "CREATE INDEX sessions_user ON sessions(user);"
+             "CREATE TABLE used_hashes ( hash BLOB PRIMARY KEY NOT NULL,"
+             " session_id TEXT NOT NULL REFERENCES sessions(id)"
+             " ON DELETE CASCADE);"
+             "CREATE INDEX used_hashes_session ON used_hashes(session_id);"
+             "PRAGMA application_id = 1886025587; PRAGMA user_version = 1;");
+    foreign_db("v1.db", sql);
+    st = open_ok("v1.db");
+    mk(st, "old1", "alice", T0, 3600, 0, 77);
+    store_close(st);
+    /* ...a session made by the old schema's rules survives a reopen */
+    st = open_ok("v1.db");
+    assert_string_equal(listed(st, NULL, T0), "old1");
+    assert_int_equal(rot(st, 77, 78, T0 + 1, &s), STORE_OK);
+    assert_true(version_of(st) >= T0);
+    assert_int_equal(radd(st, STORE_REVOKE_SUB, "alice", 0, &changed, &v, &e),
+                     STORE_OK);
+    assert_int_equal(rows("v1.db", "revocations"), 1);
+    store_close(st);
+}
+
 /* ---- concurrency -------------------------------------------------------- */
 
 #define THREADS 8
@@ -696,6 +938,9 @@ main(void)
         cmocka_unit_test(test_persist),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_corrupt),
+        cmocka_unit_test(test_revocations),
+        cmocka_unit_test(test_trust_keys),
+        cmocka_unit_test(test_upgrade),
         cmocka_unit_test(test_race_shared),
         cmocka_unit_test(test_race_handles),
     };

@@ -64,12 +64,52 @@ test_out_of_range(void **state)
                         "1700000000 ");
 }
 
+/* What an administrator types for jwtctl revoke --before. */
+static void
+test_parse(void **state)
+{
+    static const char *const bad[] = {
+        "", "-1", "12a", "1234567890123", "2026-11-28T12:36:13",
+        "2026-11-28T12:36:13z", "2026-02-30", "2026-13-01", "1969-12-31",
+        "2026-11-28T24:00Z", "2026-11-28T12:60Z", "2026-11-28T12:36:61Z",
+        "2026-11-28T12:36:13Zx", "2026-11-28T12:36:13+0100", "26-11-28",
+        "2026-11-28x", "2026-11-28T", "2026-11-28T1:00Z", " 1795893373",
+        "1970-01-01T00:00+00:01", NULL,
+    };
+    static const struct { const char *s; int64_t t; } good[] = {
+        { "1795893373", 1795893373 }, { "0", 0 },
+        { "2026-11-28T12:36:13Z", 1795869373 },
+        { "2026-11-28 12:36:13Z", 1795869373 },
+        { "2026-11-28T13:36:13+01:00", 1795869373 },
+        { "2026-11-28T07:06:13-05:30", 1795869373 },
+        { "2026-11-28T12:36Z", 1795869360 }, { "2026-11-28", 1795824000 },
+        { "2024-02-29", 1709164800 }, { "1970-01-01", 0 },
+    };
+    int64_t t = 42;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        t = 42;
+        if (pjwt_time_parse(good[i].s, &t) != 0 || t != good[i].t)
+            fail_msg("'%s': %lld, want %lld", good[i].s, (long long)t,
+                     (long long)good[i].t);
+    }
+    for (i = 0; bad[i] != NULL; i++) {
+        t = 42;
+        if (pjwt_time_parse(bad[i], &t) != -1 || t != 42)
+            fail_msg("'%s' accepted", bad[i]);
+    }
+    assert_int_equal(pjwt_time_parse(NULL, &t), -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ages),
         cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

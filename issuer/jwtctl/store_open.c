@@ -1,0 +1,106 @@
+/*
+ * store_open.c: how jwtctl opens jwt-issuerd's store (issuer/sessions/
+ * store.h), for every verb that reads or changes it (sessions, revoke).
+ *
+ * The store belongs to the daemon's user.  jwtctl never creates one (a
+ * missing file is an error, not a new empty store), and never writes it as
+ * root: run as root it becomes the file's owner first, so the -wal and
+ * -shm files SQLite makes are the daemon's, not root's; anyone else must
+ * be the owner.  The store's own checks (owner, mode, content) then run
+ * unchanged, with the file's owner as the expected one.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "store.h"
+
+int
+ctl_store_spec(const char *what, const char *store, const char *state_dir,
+               char *spec, size_t cap)
+{
+    int n;
+
+    if (store != NULL)
+        n = snprintf(spec, cap, "%s", store);
+    else
+        n = snprintf(spec, cap, "sqlite:%s/" CTL_STORE_FILE,
+                     state_dir != NULL ? state_dir : CTL_STATE_DIR);
+    if (n < 0 || (size_t)n >= cap) {
+        ctl_err("%s: store path too long", what);
+        return CTL_USAGE;
+    }
+    return CTL_OK;
+}
+
+/* Become uid (and its primary group, no supplementary groups), for good:
+   a root jwtctl must not be able to write the store as root. */
+static int
+become(const char *what, uid_t uid, gid_t file_gid)
+{
+    const struct passwd *pw = getpwuid(uid);
+    gid_t gid = pw != NULL ? pw->pw_gid : file_gid;
+    uid_t ru, eu, su;
+
+    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0
+        || setresuid(uid, uid, uid) != 0) {
+        ctl_err("%s: cannot become uid %lu: %s", what, (unsigned long)uid,
+                strerror(errno));
+        return -1;
+    }
+    if (getresuid(&ru, &eu, &su) != 0 || ru != uid || eu != uid || su != uid) {
+        ctl_err("%s: still not uid %lu after setresuid", what,
+                (unsigned long)uid);
+        return -1;
+    }
+    return 0;
+}
+
+int
+ctl_store_open(const char *what, const char *spec, struct store **st)
+{
+    static const char sqlite[] = "sqlite:";
+    const char *path;
+    struct stat sb;
+    pjwt_err e;
+
+    pjwt_err_clear(&e);
+    if (strncmp(spec, sqlite, sizeof(sqlite) - 1) != 0) {
+        /* store_open names what it does not know. */
+        (void)store_open(spec, geteuid(), st, &e);
+        ctl_err("%s: %s", what, e.msg);
+        return CTL_USAGE;
+    }
+    path = spec + sizeof(sqlite) - 1;
+    if (lstat(path, &sb) != 0) {
+        if (errno == ENOENT)
+            ctl_err("%s: no session store at %s", what, path);
+        else
+            ctl_err("%s: %s: %s", what, path, strerror(errno));
+        return CTL_FAIL;
+    }
+    if (geteuid() == 0 && sb.st_uid != 0) {
+        if (become(what, sb.st_uid, sb.st_gid) != 0)
+            return CTL_FAIL;
+    } else if (geteuid() != sb.st_uid) {
+        ctl_err("%s: %s: permission denied: owned by uid %lu; run as "
+                "that user or as root", what, path, (unsigned long)sb.st_uid);
+        return CTL_FAIL;
+    }
+    /* Again as the owner: a store removed meanwhile must not be made
+       afresh by store_open. */
+    if (lstat(path, &sb) != 0) {
+        ctl_err("%s: no session store at %s", what, path);
+        return CTL_FAIL;
+    }
+    if (store_open(spec, sb.st_uid, st, &e) != STORE_OK) {
+        ctl_err("%s: %s", what, e.msg);
+        return e.code == PJWT_ERR_CONF ? CTL_USAGE : CTL_FAIL;
+    }
+    return CTL_OK;
+}

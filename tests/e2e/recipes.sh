@@ -163,6 +163,33 @@ t[1] = c[:5] + ("A" if c[5] != "A" else "B") + c[6:]; print(".".join(t))')
 check_recipe sshd.example sshd "ssh:$host"
 check_recipe sudo.example sudo "sudo:$host"
 
+# A host that stopped syncing: the README's host lines (max_trust_age)
+# with a jwks.json whose bundle expired longer ago than that.  The
+# shipped recipe refuses the token (PAM_AUTHINFO_UNAVAIL ends the stack at
+# default=die) and still takes the password at the same prompt.
+if [ "$have_user" = 1 ]; then
+    JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
+    age=$(sed -n 's/^max_trust_age = \([0-9]*\)$/\1/p' "$TOP/README.md" | head -n 1)
+    [ -n "$age" ] || fail "README's host config has no max_trust_age line"
+    # synced EXP: pub.pem as jwtctl sync would install it, bundle exp EXP.
+    synced() {
+        "$JWTCTL" jwks "$T/pub.pem" |
+            jq --argjson exp "$1" '. + {pamjwt_trust: {iss: "https://login.example.com", version: 7, iat: ($exp - 604800), exp: $exp}}' \
+            > "$T/jwks.json" && chmod 0644 "$T/jwks.json"
+    }
+    cp "$T/pam_jwt.conf" "$T/pam_jwt.conf.plain"
+    printf 'issuer = https://login.example.com\nkey = %s\nmax_trust_age = %s\n' "$T/jwks.json" "$age" > "$T/pam_jwt.conf"
+    service sshd.example sshd
+    now=$(date +%s)
+    synced $((now + 86400)) || fail "jwks.json"
+    login sshd "$name" "$(token "$name" "ssh:$host")" || { cat "$T/out"; fail "fresh bundle: token refused"; }
+    synced $((now - age - 3600)) || fail "jwks.json"
+    login sshd "$name" "$(token "$name" "ssh:$host")" && fail "bundle expired $age s + 1 h ago: token accepted"
+    login sshd "$user" "$pw" || { cat "$T/out"; fail "bundle expired: the password is refused"; }
+    ok "max_trust_age = $age (README): a stale bundle refuses tokens, the password still works at the same prompt"
+    cp "$T/pam_jwt.conf.plain" "$T/pam_jwt.conf"
+fi
+
 # A broken host config (key file gone): the shipped recipe fails closed,
 # passwords included; README's variant with authinfo_unavail=ignore
 # service_err=ignore keeps the password working and still refuses tokens.

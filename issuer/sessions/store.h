@@ -186,4 +186,68 @@ enum store_rc store_trust_keys(struct store *st,
                                const uint8_t hash[STORE_HASH_LEN],
                                int64_t *version, pjwt_err *err);
 
+/* ---- shared by replicas (issue 14) -------------------------------------
+ * A backend that several jwt-issuerd share (Redis) also keeps the rate
+ * limits and the registry of every replica's public keys; one that only
+ * this process uses (SQLite) does not: store_shared says which, and for an
+ * unshared store the daemon keeps both in its own memory, as before.
+ */
+
+/* 1 when replicas share this store (its rate limits and key registry are
+   the ones below), 0 for a store of this process alone. */
+int store_shared(const struct store *st);
+
+/* One leaky bucket: key (printable ASCII, no blanks, at most
+   STORE_KEY_MAX bytes), limit N a minute (N > 0): the count leaks at
+   N/60 per second and a hit is refused while it is above N - 1, exactly
+   as ratelimit.h's local buckets. */
+#define STORE_KEY_MAX 300
+struct store_bucket {
+    const char *key;
+    double limit;
+};
+
+/*
+ * Count one hit in each of the n buckets (n <= 4) when every one of them
+ * is below its limit, all or nothing, atomically across every replica:
+ * STORE_OK with *retry_after = 0; STORE_OK with *retry_after = whole
+ * seconds until a hit may pass when one is full (nothing counted);
+ * STORE_ERROR when the store cannot answer (the caller fails closed: 503,
+ * never an unthrottled attempt).  The store's own clock counts, not the
+ * replica's.  store_rate_release takes one hit back from each (an attempt
+ * that did not fail); a bucket never goes below 0.
+ */
+enum store_rc store_rate_acquire(struct store *st, const struct store_bucket *b,
+                                 size_t n, unsigned *retry_after,
+                                 pjwt_err *err);
+enum store_rc store_rate_release(struct store *st, const struct store_bucket *b,
+                                 size_t n, pjwt_err *err);
+
+/* A public key a replica publishes: its kid, the public JWK as JSON text
+   (with "kid" and "pamjwt_state"; at most STORE_JWK_MAX bytes), and the
+   time after which it is no longer published unless published again. */
+#define STORE_JWK_MAX 4096
+struct store_pubkey {
+    char kid[PJWT_BUNDLE_MAX_NAME + 1];
+    char jwk[STORE_JWK_MAX + 1];
+    int64_t until;
+};
+
+/*
+ * The key registry.  store_keys_publish records (or renews) each of the n
+ * keys; a replica calls it at every state load and then as a heartbeat,
+ * with until = now + the key's remaining publication window (a retiring
+ * key: until it is deleted; next and current keys: a few heartbeats, so a
+ * replica that stopped drops out once its keys' retiring window has
+ * passed).  store_keys_collect calls fn for each key whose until is after
+ * now (removing the others), kid order; fn returning non-zero stops.  On
+ * an unshared store both are STORE_OK and collect finds nothing.
+ */
+enum store_rc store_keys_publish(struct store *st, const struct store_pubkey *k,
+                                 size_t n, pjwt_err *err);
+enum store_rc store_keys_collect(struct store *st, int64_t now,
+                                 int (*fn)(const struct store_pubkey *k,
+                                           void *ctx),
+                                 void *ctx, pjwt_err *err);
+
 #endif

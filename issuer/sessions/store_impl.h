@@ -51,11 +51,29 @@ struct store_ops {
     enum store_rc (*trust_keys)(struct store *st,
                                 const uint8_t hash[STORE_HASH_LEN],
                                 int64_t *version, pjwt_err *err);
+    /* Shared backends only (store.h, "shared by replicas"); NULL in a
+       backend of one process, for which store.c answers itself. */
+    enum store_rc (*rate_acquire)(struct store *st,
+                                  const struct store_bucket *b, size_t n,
+                                  unsigned *retry_after, pjwt_err *err);
+    enum store_rc (*rate_release)(struct store *st,
+                                  const struct store_bucket *b, size_t n,
+                                  pjwt_err *err);
+    enum store_rc (*keys_publish)(struct store *st,
+                                  const struct store_pubkey *k, size_t n,
+                                  pjwt_err *err);
+    enum store_rc (*keys_collect)(struct store *st, int64_t now,
+                                  int (*fn)(const struct store_pubkey *k,
+                                            void *ctx),
+                                  void *ctx, pjwt_err *err);
 };
 
 struct store {
     const struct store_ops *ops;
 };
+
+/* The Redis backend: spec is the whole "redis://..." or
+   "redis+unix://..." spec; opts (store.h) its password file and timeouts. */
 
 /* The SQLite backend: path is what followed "sqlite:" in the spec. */
 enum store_rc store_sqlite_open(const char *path, uid_t owner,

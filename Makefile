@@ -249,9 +249,11 @@ EXAMPLES  = pam_jwt.conf jwt-issuerd.conf client.conf pam.d/jwt-issuer pam.d/ssh
             systemd/jwt-issuerd.service systemd/jwt-issuerd.socket \
             systemd/pamjwt-sync.service systemd/pamjwt-sync.timer \
             sysusers.d/jwt-issuerd.conf tmpfiles.d/jwt-issuerd.conf nginx/jwt-issuer.conf \
-            fail2ban/filter.d/jwt-issuerd.conf fail2ban/jail.d/jwt-issuerd.local
+            fail2ban/filter.d/jwt-issuerd.conf fail2ban/jail.d/jwt-issuerd.local \
+            replicas/jwt-issuerd-a.conf replicas/jwt-issuerd-b.conf replicas/nginx-upstream.conf \
+            replicas/redis.conf
 EXAMPLE_DIRS = pam.d sshd_config.d systemd sysusers.d tmpfiles.d nginx fail2ban/filter.d \
-            fail2ban/jail.d fail2ban
+            fail2ban/jail.d fail2ban replicas
 # source in etc/ -> path under $(sysconfdir)
 CONFFILES = pam_jwt.conf:security/pam_jwt.conf \
             jwt-issuerd.conf:pamjwt/jwt-issuerd.conf \

@@ -12,7 +12,10 @@
 #     one (refused); the README's config snippets too; the documented exit
 #     codes are the real ones;
 #  3. the systemd units pass `systemd-analyze verify` (that part is skipped
-#     where systemd-analyze is absent), the nginx site `nginx -t`.
+#     where systemd-analyze is absent), the nginx site `nginx -t`;
+#  4. the replicas example (etc/replicas/): redis.conf starts for real on a
+#     private socket, both issuer configs pass `jwt-issuerd -t` against it,
+#     the upstream file passes `nginx -t` in the site.
 # A missing product (daemon or jwtctl not built yet) skips only the parts
 # that need it (skip_part, not the harness's skip, which ends the script);
 # the script then exits 77 naming them, after everything else has passed.
@@ -346,6 +349,83 @@ EOF
     ok "etc/nginx/jwt-issuer.conf passes nginx -t"
 else
     skip_part "nginx absent: etc/nginx/jwt-issuer.conf not checked"
+fi
+
+# ---- 4. the replicas example (etc/replicas/) --------------------------------
+# redis.conf cannot be dry-run: it starts for real on a private socket and
+# directory with a throwaway password (include rewritten), answers PING
+# only after AUTH, and is ended by PID.  Both issuer configs then pass
+# `jwt-issuerd -t` against it, and the upstream file in place of the
+# site's upstream passes `nginx -t`.
+if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
+    install -d -m 0700 "$T/redis"
+    pw=$(openssl rand -hex 16)
+    printf 'requirepass %s\n' "$pw" > "$T/redis/password.conf"
+    printf '%s\n' "$pw" > "$T/etc/redis.password"; chmod 0600 "$T/etc/redis.password"
+    sed -e "s|/run/redis/redis.sock|$T/redis/redis.sock|" \
+        -e "s|/etc/redis/pamjwt-password.conf|$T/redis/password.conf|" \
+        -e "s|^dir /var/lib/redis\$|dir $T/redis|" -e 's/^supervised systemd$/supervised no/' \
+        etc/replicas/redis.conf > "$T/redis/redis.conf"
+    for want in "unixsocket $T/redis/redis.sock" "include $T/redis/password.conf" "dir $T/redis" \
+                'port 0' 'unixsocketperm 770' 'appendonly yes' 'maxmemory-policy noeviction'; do
+        grep -qx "$want" "$T/redis/redis.conf" || bad "etc/replicas/redis.conf: no line '$want' (after the rewrite)"
+    done
+    redis-server "$T/redis/redis.conf" > "$T/redis/log" 2>&1 &
+    rpid=$!; track "$rpid"
+    rping() { redis-cli -s "$T/redis/redis.sock" --no-auth-warning -a "$pw" ping 2>/dev/null | grep -qx PONG; }
+    if WAIT_TRIES=100 WAIT_STEP=0.05 wait_for rping; then
+        out=$(redis-cli -s "$T/redis/redis.sock" ping 2>&1 || true)
+        case $out in *NOAUTH*) ;; *) bad "etc/replicas/redis.conf: PING without the password answered '$out'" ;; esac
+        mode=$(stat -c %a "$T/redis/redis.sock")
+        [ "$mode" = 770 ] || bad "etc/replicas/redis.conf: socket mode $mode, not 770"
+        ok "etc/replicas/redis.conf starts (unix socket 0770 only, port 0), PING needs the password"
+    else
+        cat "$T/redis/log"; bad "etc/replicas/redis.conf: redis-server did not answer PING"
+    fi
+    if [ ! -x "$ISSUERD" ]; then
+        skip_part "jwt-issuerd not built: etc/replicas/jwt-issuerd-*.conf not loaded"
+    elif ! grep -q '"store_password_file"' issuer/jwt-issuerd/*.c; then
+        skip_part "jwt-issuerd has no store/store_password_file options yet: etc/replicas/jwt-issuerd-*.conf not loaded"
+    else
+        for r in a b; do
+            install -d -m 0700 "$T/keys-$r"
+            sed -e "s|/var/lib/jwt-issuerd/keys-$r\$|$T/keys-$r|" -e '/^user = /d' \
+                -e "s|redis+unix:///run/redis/redis.sock|redis+unix://$T/redis/redis.sock|" \
+                -e "s|/etc/pamjwt/redis.password|$T/etc/redis.password|" \
+                "etc/replicas/jwt-issuerd-$r.conf" > "$T/replica-$r.conf"
+            echo "$PAMDIR_LINE" >> "$T/replica-$r.conf"
+            grep -q "^key_dir = $T/keys-$r\$" "$T/replica-$r.conf" && grep -q "^store = redis+unix://$T/" "$T/replica-$r.conf" ||
+                bad "etc/replicas/jwt-issuerd-$r.conf: key_dir or store line not found"
+            "$ISSUERD" -t -c "$T/replica-$r.conf" > "$T/out" 2>&1 ||
+                { cat "$T/out"; bad "etc/replicas/jwt-issuerd-$r.conf fails jwt-issuerd -t"; }
+        done
+        a=$(grep -v -e '^#' -e '^listen' -e '^key_dir' "$T/replica-a.conf" | sed "s|keys-a|keys-X|")
+        b=$(grep -v -e '^#' -e '^listen' -e '^key_dir' "$T/replica-b.conf" | sed "s|keys-b|keys-X|")
+        [ "$a" = "$b" ] || bad "etc/replicas: the two issuer configs differ in more than listen and key_dir"
+        ok "etc/replicas/jwt-issuerd-a.conf and -b.conf pass jwt-issuerd -t on the Redis above; they differ in listen and key_dir only"
+    fi
+    stop_pid "$rpid"
+else
+    skip_part "redis-server absent: etc/replicas/redis.conf and the replica configs not checked"
+fi
+if command -v nginx >/dev/null 2>&1; then
+    # The site with its upstream block replaced by the include, as
+    # etc/replicas/nginx-upstream.conf says to do.
+    awk -v inc="$TOP/etc/replicas/nginx-upstream.conf" '
+        /^upstream jwt_issuer \{/ { print "include " inc ";"; skip = 1; next }
+        skip { if ($0 ~ /^\}/) skip = 0; next }
+        { print }' "$T/site.conf" > "$T/site-replicas.conf"
+    grep -q '^include ' "$T/site-replicas.conf" || bad "etc/nginx/jwt-issuer.conf: no upstream block to replace"
+    sed "s|$T/site.conf|$T/site-replicas.conf|" "$T/nginx.conf" > "$T/nginx-replicas.conf"
+    nginx -t -q -p "$T" -c "$T/nginx-replicas.conf" > "$T/out" 2>&1 ||
+        { cat "$T/out"; bad "nginx -t rejects etc/replicas/nginx-upstream.conf in the site"; }
+    grep -q '^proxy_next_upstream error timeout http_503;$' etc/replicas/nginx-upstream.conf ||
+        bad "etc/replicas/nginx-upstream.conf: proxy_next_upstream is not 'error timeout http_503'"
+    ! grep -q '^[^#]*non_idempotent' etc/replicas/nginx-upstream.conf ||
+        bad "etc/replicas/nginx-upstream.conf retries non-idempotent requests (POST /token)"
+    [ "$(grep -c '^ *server 127.0.0.1:808[12] max_fails=[0-9]* fail_timeout=' etc/replicas/nginx-upstream.conf)" = 2 ] ||
+        bad "etc/replicas/nginx-upstream.conf: not two servers with max_fails and fail_timeout"
+    ok "etc/replicas/nginx-upstream.conf in place of the site's upstream passes nginx -t; POST never retried once sent"
 fi
 
 done_cases

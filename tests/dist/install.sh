@@ -54,6 +54,10 @@ cat > "$T/expected" <<'EOF'
 ./usr/share/doc/pamjwt/examples/pam.d/sshd.example
 ./usr/share/doc/pamjwt/examples/pam.d/sudo.example
 ./usr/share/doc/pamjwt/examples/pam_jwt.conf
+./usr/share/doc/pamjwt/examples/replicas/jwt-issuerd-a.conf
+./usr/share/doc/pamjwt/examples/replicas/jwt-issuerd-b.conf
+./usr/share/doc/pamjwt/examples/replicas/nginx-upstream.conf
+./usr/share/doc/pamjwt/examples/replicas/redis.conf
 ./usr/share/doc/pamjwt/examples/sshd_config.d/pam_jwt.conf
 ./usr/share/doc/pamjwt/examples/sysusers.d/jwt-issuerd.conf
 ./usr/share/doc/pamjwt/examples/systemd/jwt-issuerd.service

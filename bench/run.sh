@@ -23,6 +23,7 @@ bench/bench_jws
 bench/bench_keys
 bench/bench_issue.sh
 bench/bench_refresh.sh
+bench/bench_replicas.sh
 bench/bench_login
 "
 

@@ -362,8 +362,8 @@ login || fail "jwtctl login after Redis came back: $(cat "$T/login.out")"
 logins=0 failures=0
 round && round || fail "logins after Redis came back"
 # And the schedule goes on: A's next key, published and synced through the
-# new Redis, logs in too (hosts refuse a bundle older than theirs: a
-# version that restarted with the empty Redis would strand them).
+# new Redis, logs in too (hosts refuse a bundle older than theirs: the
+# empty Redis's trust version must start above it, jwt-issuerd(8) REPLICAS).
 k1=$(current a)
 _rotated() { [ "$(current a)" != "$k1" ]; }
 WAIT_TRIES=80 WAIT_STEP=0.5 wait_for _rotated || fail "no rotation on A in 40 s after Redis came back"

@@ -201,26 +201,13 @@ for h in web1 web2; do
     "$JWTCTL" sync --issuer "$ISS" --cacert "$T/ca.crt" --trust-file "$T/pin.json" \
         --dir "$T/$h/trust" > "$T/$h/first-sync.log" 2>&1 ||
         fail "$h: first jwtctl sync through nginx: $(cat "$T/$h/first-sync.log")"
-    cat > "$T/$h/pre.sh" <<EOF
-( i=0
-  while [ \$i -lt 200 ] && [ ! -e "$T/stop-sync" ]; do
-      "$JWTCTL" sync --cacert "$T/ca.crt" --dir "$T/$h/trust" >> "$T/$h/sync.log" 2>&1
-      i=\$((i + 1)); sleep $SYNC
-  done ) &
-echo \$! > "$T/$h/sync.pid"
-EOF
+    hosts_sync_loop "$h" $SYNC
     hosts_start "$h" "key=@DIR@/trust/jwks.json revoked=@DIR@/trust/revoked"
     wait_for test -s "$T/$h/sync.pid" || fail "$h: no sync loop"
     has_both "$(jq -r '.keys[].kid' "$T/$h/trust/jwks.json" | tr '\n' ' ')" || fail "$h: not both kids in jwks.json"
 done
 hosts_client_config
-stop_sync() {
-    touch "$T/stop-sync"
-    for h in web1 web2; do
-        p=$(cat "$T/$h/sync.pid" 2> /dev/null) || continue
-        WAIT_TRIES=100 WAIT_STEP=0.1 wait_for sh -c "! kill -0 $p 2> /dev/null" || kill "$p" 2> /dev/null
-    done
-}
+stop_sync() { hosts_stop_sync web1 web2; }
 on_exit stop_sync
 ok "web1 and web2 synced through nginx (pinned with the merged JWKS), both kids installed; sync every ${SYNC} s"
 

@@ -5,7 +5,8 @@
 # mounts of private /etc/passwd, group, shadow and /etc/pam.d/sshd (OpenSSH
 # 9.2's PAM service is its program name), on a loopback port.  Nothing on
 # the machine changes: each sshd is tracked for the harness to end by PID,
-# and its namespace goes with it.  Used by two_hosts.sh and rotation.sh.
+# and its namespace goes with it.  Used by two_hosts.sh, rotation.sh and
+# replicas.sh.
 
 # hosts_tls: $T/ca.crt (a throwaway CA) and $T/tls.crt/$T/tls.key, a
 # server certificate for IP 127.0.0.1 that it signed.
@@ -95,6 +96,31 @@ EOP
     eval "PORT_$1=$_p"
     printf 'Host %s\n    HostName 127.0.0.1\n    Port %s\n' "$1" "$_p" >> "$T/ssh_config.hosts"
     printf '[127.0.0.1]:%s %s\n' "$_p" "$(cut -d' ' -f1,2 "$_d/hostkey.pub")" >> "$T/known_hosts.good"
+}
+
+# hosts_sync_loop NAME SECONDS: before hosts_start NAME, a `jwtctl sync`
+# of the host's $T/NAME/trust every SECONDS inside its namespace (after a
+# first, pinned sync the test ran), logged to $T/NAME/sync.log; it ends at
+# hosts_stop_sync, or after 200 rounds at the latest.  Its PID goes to
+# $T/NAME/sync.pid.
+hosts_sync_loop() {
+    cat > "$T/$1/pre.sh" <<EOF
+( i=0
+  while [ \$i -lt 200 ] && [ ! -e "$T/stop-sync" ]; do
+      "$JWTCTL" sync --cacert "$T/ca.crt" --dir "$T/$1/trust" >> "$T/$1/sync.log" 2>&1
+      i=\$((i + 1)); sleep $2
+  done ) &
+echo \$! > "$T/$1/sync.pid"
+EOF
+}
+
+# hosts_stop_sync NAME...: end those hosts' sync loops (bounded wait).
+hosts_stop_sync() {
+    touch "$T/stop-sync"
+    for _h in "$@"; do
+        _p=$(cat "$T/$_h/sync.pid" 2> /dev/null) || continue
+        WAIT_TRIES=100 WAIT_STEP=0.1 wait_for sh -c "! kill -0 $_p 2> /dev/null" || kill "$_p" 2> /dev/null
+    done
 }
 
 # hosts_client_config: $T/ssh_config (the hosts' Host blocks first: the

@@ -187,6 +187,13 @@ log_key_changes(const struct issuer_state *old, const struct issuer_state *st)
     }
 }
 
+/* Two optional strings are the same (NULL: unset). */
+static int
+opt_eq(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 /* SIGHUP, and key_dir's schedule events: 0, or -1 when the old state
    stays. */
 static int
@@ -211,9 +218,12 @@ reload(const char *path)
         || (old->conf->tls_cert == NULL) != (st->conf->tls_cert == NULL))
         log_warn("reload: listen, threads, pam_workers and TLS changes need a restart");
     if ((old->conf->session_lifetime == 0) != (st->conf->session_lifetime == 0)
-        || strcmp(old->conf->state_dir, st->conf->state_dir) != 0)
-        log_warn("reload: turning sessions on or off and state_dir changes "
-                 "need a restart");
+        || strcmp(old->conf->state_dir, st->conf->state_dir) != 0
+        || !opt_eq(old->conf->store, st->conf->store)
+        || !opt_eq(old->conf->store_password_file, st->conf->store_password_file)
+        || old->conf->store_timeout != st->conf->store_timeout)
+        log_warn("reload: turning sessions on or off and state_dir and "
+                 "store changes need a restart");
     log_info("reloaded %s: signing kid %s (%s), %zu key(s) published", path,
              pjwt_key_kid(st->sign_key), pjwt_alg_name(st->alg),
              pjwt_keyset_count(st->keys));

@@ -8,6 +8,7 @@
 
 #include "helper_pool.h"
 #include "routes.h"
+#include "session_store.h"
 #include "state.h"
 
 static const char *const cache_public[] = {
@@ -33,9 +34,11 @@ as_end(struct req *r)
     return doc(r, r->st->as_metadata);
 }
 
-/* Not healthy while no PAM helper could take a login: a load balancer
-   then sends logins elsewhere (the supervisor respawns helpers; the daemon
-   exits when it cannot). */
+/* Not healthy while no PAM helper could take a login, or while the store
+   replicas share failed its last call (nothing could be issued): a load
+   balancer then sends logins elsewhere (the supervisor respawns helpers;
+   the daemon exits when it cannot; the store's next answer, at the latest
+   the key registry's heartbeat, clears it). */
 static enum MHD_Result
 healthz_end(struct req *r)
 {
@@ -44,6 +47,9 @@ healthz_end(struct req *r)
     if (helper_pool_alive() == 0)
         return http_reply(r, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
                           "no PAM helper\n", 14, nocache);
+    if (shared_store_degraded())
+        return http_reply(r, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+                          "degraded: store unreachable\n", 28, nocache);
     return http_reply(r, MHD_HTTP_OK, "text/plain", "ok\n", 3, nocache);
 }
 

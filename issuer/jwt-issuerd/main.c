@@ -10,7 +10,8 @@
  * daemons.  The main thread then only waits for signals: SIGHUP reloads
  * config and keys as `user` (a failed load keeps the old state) and has the
  * supervisor re-read its PAM settings, and so does key_dir's next schedule
- * event (keyring.h), which bounds the wait; SIGTERM/SIGINT stop accepting, drain
+ * event (keyring.h), which bounds the wait (and on a shared store the key
+ * registry's heartbeat, key_registry.h); SIGTERM/SIGINT stop accepting, drain
  * requests in flight and exit 0; losing the supervisor (it cannot keep
  * helpers) stops the same way with exit status 1.
  */
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "key_registry.h"
 #include "log.h"
 #include "metrics.h"
 #include "helper_supervisor.h"
@@ -240,9 +242,10 @@ reload(const char *path)
 }
 
 /* How long the main loop may sleep: a minute (the session store's
-   expiry), or until key_dir's next event, at least a second. */
+   expiry), or until key_dir's next event, or the key registry's next
+   heartbeat (beat, 0: none), at least a second. */
 static time_t
-next_wake(time_t now, time_t retry_at)
+next_wake(time_t now, time_t retry_at, time_t beat)
 {
     struct issuer_state *st = issuer_state_get();
     time_t t = now + 60;
@@ -251,6 +254,8 @@ next_wake(time_t now, time_t retry_at)
         t = st->next_key_event;
     if (t < retry_at)
         t = retry_at;
+    if (beat > 0 && beat < t)
+        t = beat;
     issuer_state_put(st);
     return t > now ? t : now + 1;
 }
@@ -415,8 +420,16 @@ main(int argc, char **argv)
     last_expire = time(NULL);
     for (;;) {
         time_t now = time(NULL);
-        struct timespec wait = { next_wake(now, retry_at) - now, 0 };
-        int sig = sigtimedwait(&sigs, NULL, &wait);
+        /* Replicas: this one's keys into the shared registry at once
+           after a load, then every 10 s; the bundle's version follows
+           the others' keys too. */
+        time_t beat = key_registry_heartbeat(now);
+        struct timespec wait = { next_wake(now, retry_at, beat) - now, 0 };
+        int sig;
+
+        if (beat > 0)
+            trust_bundle_keys();
+        sig = sigtimedwait(&sigs, NULL, &wait);
 
         if (sig < 0) {
             if (errno != EAGAIN)
@@ -450,6 +463,7 @@ main(int argc, char **argv)
     issuer_state_set(NULL);
     issuer_state_put(st);
     trust_bundle_close();
+    key_registry_close();
     session_store_close();
     issuer_conf_free(conf);
     log_info(rc ? "stopped: no PAM helpers" : "stopped");

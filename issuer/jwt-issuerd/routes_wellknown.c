@@ -1,12 +1,14 @@
 /*
  * routes_wellknown.c: the public documents (JWKS, RFC 8414 metadata),
  * /healthz and /metrics.  The documents are
- * rendered once per configuration load (state.c) and served as they are.
+ * rendered once per configuration load (state.c) and served as they are;
+ * the JWKS on a shared store with the other replicas' keys added.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "helper_pool.h"
+#include "key_registry.h"
 #include "routes.h"
 #include "session_store.h"
 #include "state.h"
@@ -22,10 +24,18 @@ doc(struct req *r, const char *text)
                       cache_public);
 }
 
+/* The keys of every replica on a shared store (key_registry.h). */
 static enum MHD_Result
 jwks_end(struct req *r)
 {
-    return doc(r, r->st->jwks);
+    char *text = key_registry_jwks(r->st, NULL);
+    enum MHD_Result ret;
+
+    if (text == NULL)
+        return MHD_NO;
+    ret = doc(r, text);
+    free(text);
+    return ret;
 }
 
 static enum MHD_Result

@@ -240,7 +240,8 @@ session_store_expire(void)
     if (the_store == NULL)
         return;
     pjwt_err_clear(&err);
-    if (store_expire(the_store, (int64_t)time(NULL), &n, &err) != STORE_OK)
+    if (shared_store_note(store_expire(the_store, (int64_t)time(NULL), &n,
+                                       &err), &err) != STORE_OK)
         log_warn("session store: expiring old sessions: %s", err.msg);
     else if (n > 0)
         log_debug("sessions: forgot %zu ended session(s)", n);

@@ -213,7 +213,8 @@ current_text(void)
     } else if (c.st == NULL || !c.noted) {
         PJWT_FAIL(&err, PJWT_ERR_INTERNAL, "the published keys are not "
                   "recorded (see above)");
-    } else if (store_trust_version(store, &v, &err) == STORE_OK
+    } else if (shared_store_note(store_trust_version(store, &v, &err), &err)
+                   == STORE_OK
                && (c.text == NULL || c.stale || v != c.version
                    || now - c.iat >= c.st->conf->bundle_lifetime / 7
                    || now < c.iat)

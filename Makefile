@@ -119,8 +119,11 @@ BENCH_BINS  = $(patsubst %.c,$(B)/%,$(BENCH_C))
 PROG_LIBS   = $(LIBSTORE) $(LIBPJWT) $(CMOCKA_LIBS) $(MHD_LIBS) $(PAM_LIBS) -lpam_misc \
               $(SQLITE_LIBS) $(CURL_LIBS) $(CORE_LIBS) -lpthread -ldl
 # Programs that read the daemon's (or libmicrohttpd's) headers.
-$(B)/tests/issuer/ratelimit_full $(B)/bench/bench_issue_baseline: \
-	private DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
+$(B)/tests/issuer/ratelimit_full $(B)/tests/issuer/ratelimit_shared \
+$(B)/bench/bench_issue_baseline: private DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
+# ratelimit.c reads the store's header (shared rate limits).
+$(B)/tests/issuer/ratelimit_full $(B)/tests/issuer/ratelimit_shared: \
+	private SESSIONS_INC = -Iissuer/sessions
 
 # The fuzz targets (tests/fuzz/fuzz_*.c); make tests builds their replays,
 # $(B)/tests/fuzz/replay_<target>, but for replay_fuzz_issuer, which reaches

@@ -378,6 +378,9 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "sync_interval", offsetof(struct issuer_conf, sync_interval), 1, 86400 },
         /* A year at most: a host's copy must not outlive a key by more. */
         { "bundle_lifetime", offsetof(struct issuer_conf, bundle_lifetime), 60, 366 * 86400 },
+        /* Below a second a busy Redis times out; a minute holds every
+           request that long when it hangs. */
+        { "store_timeout", offsetof(struct issuer_conf, store_timeout), 1, 60 },
     };
     static const struct {
         const char *name;
@@ -395,6 +398,8 @@ set_opt(void *ctx, const char *key, const char *value, pjwt_err *err)
         { "revoked", offsetof(struct issuer_conf, revoked) },
         { "state_dir", offsetof(struct issuer_conf, state_dir) },
         { "key_dir", offsetof(struct issuer_conf, key_dir) },
+        { "store", offsetof(struct issuer_conf, store) },
+        { "store_password_file", offsetof(struct issuer_conf, store_password_file) },
     };
     struct issuer_conf *c = ctx;
     size_t i;
@@ -464,7 +469,6 @@ key_dir_check(struct issuer_conf *c, pjwt_err *err)
     if (c->key_dir[0] != '/')
         return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: key_dir must be an "
                          "absolute path", file);
-    c->retire_window = c->token_lifetime + PJWT_LEEWAY_DEFAULT;
     if (c->publish_ahead < 2 * c->sync_interval)
         return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: publish_ahead %ld is less "
                          "than 2 x sync_interval %ld: a host whose sync fails "
@@ -494,6 +498,9 @@ fill_defaults(struct issuer_conf *c, pjwt_err *err)
     if (c->issuer == NULL)
         return PJWT_FAIL(err, PJWT_ERR_CONF, "%s: issuer is required",
                          file);
+    /* Also a replica's: how long its current key stays in the key
+       registry after its last heartbeat (key_registry.h). */
+    c->retire_window = c->token_lifetime + PJWT_LEEWAY_DEFAULT;
     if (c->key_dir != NULL) {
         if (key_dir_check(c, err) != 0)
             return pjwt_err_code(err);
@@ -600,6 +607,7 @@ issuer_conf_load(const char *path, pjwt_err *err)
     c->publish_ahead = ISSUER_DEFAULT_PUBLISH_AHEAD;
     c->sync_interval = 300;
     c->bundle_lifetime = 7 * 86400;
+    c->store_timeout = 2;
     if (pjwt_conf_parse_file(path, set_opt, c, err) != 0)
         goto out;
     if (fill_defaults(c, err) != 0)
@@ -647,6 +655,8 @@ issuer_conf_free(struct issuer_conf *c)
     free(c->revoked);
     free(c->state_dir);
     free(c->key_dir);
+    free(c->store);
+    free(c->store_password_file);
     free(c->path);
     free(c->issuer);
     free(c->audience);

@@ -101,6 +101,12 @@ struct issuer_conf {
     long rate_per_session;             /* refreshes a minute per session */
     int session_acct_check;            /* PAM account stack on every refresh */
     char *state_dir;                   /* sessions.db lives here */
+    /* The store (issuer/sessions/store.h): NULL for the default,
+       sqlite:STATE_DIR/sessions.db; a shared one (redis://...) for
+       replicas, with its AUTH password file and timeout. */
+    char *store;
+    char *store_password_file;
+    long store_timeout;                /* seconds, connect and command */
     /* key_dir mode (keyring.h): the issuer's own rotating keys. */
     char *key_dir;
     pjwt_alg key_alg;

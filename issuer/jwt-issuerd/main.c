@@ -10,7 +10,8 @@
  * daemons.  The main thread then only waits for signals: SIGHUP reloads
  * config and keys as `user` (a failed load keeps the old state) and has the
  * supervisor re-read its PAM settings, and so does key_dir's next schedule
- * event (keyring.h), which bounds the wait; SIGTERM/SIGINT stop accepting, drain
+ * event (keyring.h), which bounds the wait (and on a shared store the key
+ * registry's heartbeat, key_registry.h); SIGTERM/SIGINT stop accepting, drain
  * requests in flight and exit 0; losing the supervisor (it cannot keep
  * helpers) stops the same way with exit status 1.
  */
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "key_registry.h"
 #include "log.h"
 #include "metrics.h"
 #include "helper_supervisor.h"
@@ -187,6 +189,13 @@ log_key_changes(const struct issuer_state *old, const struct issuer_state *st)
     }
 }
 
+/* Two optional strings are the same (NULL: unset). */
+static int
+opt_eq(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 /* SIGHUP, and key_dir's schedule events: 0, or -1 when the old state
    stays. */
 static int
@@ -211,9 +220,12 @@ reload(const char *path)
         || (old->conf->tls_cert == NULL) != (st->conf->tls_cert == NULL))
         log_warn("reload: listen, threads, pam_workers and TLS changes need a restart");
     if ((old->conf->session_lifetime == 0) != (st->conf->session_lifetime == 0)
-        || strcmp(old->conf->state_dir, st->conf->state_dir) != 0)
-        log_warn("reload: turning sessions on or off and state_dir changes "
-                 "need a restart");
+        || strcmp(old->conf->state_dir, st->conf->state_dir) != 0
+        || !opt_eq(old->conf->store, st->conf->store)
+        || !opt_eq(old->conf->store_password_file, st->conf->store_password_file)
+        || old->conf->store_timeout != st->conf->store_timeout)
+        log_warn("reload: turning sessions on or off and state_dir and "
+                 "store changes need a restart");
     log_info("reloaded %s: signing kid %s (%s), %zu key(s) published", path,
              pjwt_key_kid(st->sign_key), pjwt_alg_name(st->alg),
              pjwt_keyset_count(st->keys));
@@ -230,9 +242,10 @@ reload(const char *path)
 }
 
 /* How long the main loop may sleep: a minute (the session store's
-   expiry), or until key_dir's next event, at least a second. */
+   expiry), or until key_dir's next event, or the key registry's next
+   heartbeat (beat, 0: none), at least a second. */
 static time_t
-next_wake(time_t now, time_t retry_at)
+next_wake(time_t now, time_t retry_at, time_t beat)
 {
     struct issuer_state *st = issuer_state_get();
     time_t t = now + 60;
@@ -241,6 +254,8 @@ next_wake(time_t now, time_t retry_at)
         t = st->next_key_event;
     if (t < retry_at)
         t = retry_at;
+    if (beat > 0 && beat < t)
+        t = beat;
     issuer_state_put(st);
     return t > now ? t : now + 1;
 }
@@ -405,8 +420,16 @@ main(int argc, char **argv)
     last_expire = time(NULL);
     for (;;) {
         time_t now = time(NULL);
-        struct timespec wait = { next_wake(now, retry_at) - now, 0 };
-        int sig = sigtimedwait(&sigs, NULL, &wait);
+        /* Replicas: this one's keys into the shared registry at once
+           after a load, then every 10 s; the bundle's version follows
+           the others' keys too. */
+        time_t beat = key_registry_heartbeat(now);
+        struct timespec wait = { next_wake(now, retry_at, beat) - now, 0 };
+        int sig;
+
+        if (beat > 0)
+            trust_bundle_keys();
+        sig = sigtimedwait(&sigs, NULL, &wait);
 
         if (sig < 0) {
             if (errno != EAGAIN)
@@ -440,6 +463,7 @@ main(int argc, char **argv)
     issuer_state_set(NULL);
     issuer_state_put(st);
     trust_bundle_close();
+    key_registry_close();
     session_store_close();
     issuer_conf_free(conf);
     log_info(rc ? "stopped: no PAM helpers" : "stopped");

@@ -1,7 +1,9 @@
 /*
  * ratelimit.c: a leaky bucket per key in a keytable under one mutex (a
  * check is a hash and a few compares: far below the cost of the PAM call
- * it guards).
+ * it guards); on a store shared by replicas the same keys and limits go
+ * to store_rate_acquire instead, all of an attempt's buckets in one
+ * atomic step.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,9 +14,13 @@
 #include "keytable.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "session_store.h"
 
-/* The longest key, "v:" bucket "|" user (a bucket never contains '|'). */
-#define KEY_MAX (2 + 64 + 1 + PROTO_NAME_MAX + 1)
+/* The longest key, "user+ip:" bucket "|" user (a bucket never contains
+   '|').  A longer one than the shared store takes (STORE_KEY_MAX) is
+   refused there: fails closed, and the password grant's names are short
+   (signer_name_ok). */
+#define KEY_MAX (8 + 64 + 1 + PROTO_NAME_MAX + 1)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct keytable table = { .max = RATELIMIT_MAX_KEYS };
@@ -44,9 +50,10 @@ struct limits {
     double now;
 };
 
-/* Keys are "i:BUCKET" (address), "u:USER" or "v:BUCKET|USER" (user, or
-   user+ip: another prefix, so a reload between the two never mixes
-   them), "s:SESSION" (refreshes); the limit of that kind. */
+/* Keys are "ip:BUCKET" (address), "user:USER" or "user+ip:BUCKET|USER"
+   (user, or user+ip: another prefix, so a reload between the two never
+   mixes them), "sess:SESSION" (refreshes), here and in a shared store;
+   the limit of that kind. */
 static long
 limit_of(const struct kt_entry *e, const struct limits *l)
 {
@@ -70,14 +77,15 @@ make_keys(const struct issuer_conf *c, const char *bucket, const char *user,
 {
     size_t n, i;
 
-    snprintf(ip_key, KEY_MAX, "i:%s", bucket ? bucket : "");
+    snprintf(ip_key, KEY_MAX, "ip:%s", bucket ? bucket : "");
     user_key[0] = '\0';
     if (user == NULL || *user == '\0')
         return;
     if (c->rate_user_ip)
-        n = (size_t)snprintf(user_key, KEY_MAX, "v:%s|", bucket ? bucket : "");
+        n = (size_t)snprintf(user_key, KEY_MAX, "user+ip:%s|",
+                             bucket ? bucket : "");
     else
-        n = (size_t)snprintf(user_key, KEY_MAX, "u:");
+        n = (size_t)snprintf(user_key, KEY_MAX, "user:");
     /* ASCII only: a locale's case rules are not NSS's. */
     for (i = 0; user[i] != '\0' && n + 1 < KEY_MAX; i++)
         user_key[n++] = user[i] >= 'A' && user[i] <= 'Z' ? (char)(user[i] - 'A' + 'a')
@@ -136,6 +144,40 @@ room_for(const char *key, long limit)
     return table.n + 2 <= RATELIMIT_MAX_KEYS;
 }
 
+/* The limited ones of an attempt's keys (limit > 0, key not "") as the
+   shared store's buckets into b; how many. */
+static size_t
+limited(struct store_bucket b[2], const char *k1, long l1, const char *k2,
+        long l2)
+{
+    size_t n = 0;
+
+    if (l1 > 0 && k1[0] != '\0')
+        b[n++] = (struct store_bucket){ k1, (double)l1 };
+    if (l2 > 0 && k2[0] != '\0')
+        b[n++] = (struct store_bucket){ k2, (double)l2 };
+    return n;
+}
+
+/* ratelimit_acquire's answer from the shared store st. */
+static int
+shared_acquire(struct store *st, const struct store_bucket *b, size_t n,
+               unsigned *retry_after)
+{
+    pjwt_err err;
+
+    *retry_after = 0;
+    if (n == 0)
+        return 0;
+    pjwt_err_clear(&err);
+    if (shared_store_note(store_rate_acquire(st, b, n, retry_after, &err),
+                          &err) != STORE_OK) {
+        *retry_after = 0;
+        return -1;
+    }
+    return *retry_after > 0;
+}
+
 int
 ratelimit_acquire(const struct issuer_conf *c, const char *bucket, const char *user,
                   unsigned *retry_after)
@@ -143,9 +185,14 @@ ratelimit_acquire(const struct issuer_conf *c, const char *bucket, const char *u
     char ip_key[KEY_MAX], user_key[KEY_MAX];
     struct limits l = { c->rate_per_ip, c->rate_per_user, c->rate_per_session,
                         now_s() };
+    struct store_bucket sb[2];
+    struct store *st = shared_store();
     unsigned a, b;
 
     make_keys(c, bucket, user, ip_key, user_key);
+    if (st != NULL)
+        return shared_acquire(st, sb, limited(sb, ip_key, l.per_ip, user_key,
+                                              l.per_user), retry_after);
     pthread_mutex_lock(&lock);
     a = over(ip_key, l.per_ip, l.now);
     b = over(user_key, l.per_user, l.now);
@@ -176,8 +223,19 @@ ratelimit_release(const struct issuer_conf *c, const char *bucket, const char *u
 {
     char ip_key[KEY_MAX], user_key[KEY_MAX];
     double now = now_s();
+    struct store_bucket sb[2];
+    struct store *st = shared_store();
+    size_t n;
+    pjwt_err err;
 
     make_keys(c, bucket, user, ip_key, user_key);
+    if (st != NULL) {
+        n = limited(sb, ip_key, c->rate_per_ip, user_key, c->rate_per_user);
+        pjwt_err_clear(&err);
+        if (n > 0)
+            shared_store_note(store_rate_release(st, sb, n, &err), &err);
+        return;
+    }
     pthread_mutex_lock(&lock);
     add(ip_key, c->rate_per_ip, now, -1);
     add(user_key, c->rate_per_user, now, -1);
@@ -191,11 +249,16 @@ ratelimit_session(const struct issuer_conf *c, const char *session,
     char key[KEY_MAX];
     struct limits l = { c->rate_per_ip, c->rate_per_user, c->rate_per_session,
                         now_s() };
+    struct store_bucket sb[2];
+    struct store *st = shared_store();
 
     *retry_after = 0;
     if (l.per_session <= 0)
         return 0;
-    snprintf(key, sizeof(key), "s:%s", session);
+    snprintf(key, sizeof(key), "sess:%s", session);
+    if (st != NULL)
+        return shared_acquire(st, sb, limited(sb, key, l.per_session, "", 0),
+                              retry_after);
     pthread_mutex_lock(&lock);
     *retry_after = over(key, l.per_session, l.now);
     if (*retry_after == 0) {

@@ -20,7 +20,13 @@
  * guess would put the directory in front of the throttle).  On a backend
  * that keeps case, names differing only in case share a bucket: stricter,
  * never looser.
- * Memory is bounded (RATELIMIT_MAX_KEYS); state is local to this process.
+ * Memory is bounded (RATELIMIT_MAX_KEYS); state is local to this process,
+ * unless the store is shared by replicas (session_store.h shared_store):
+ * then every bucket lives there (store_rate_acquire, keys "ip:BUCKET",
+ * "user:USER", "user+ip:BUCKET|USER", "sess:ID"), counted atomically
+ * across the replicas, so N replicas never give N times the guesses.  A
+ * shared store that cannot answer fails closed: -1, the caller answers
+ * 503 and lets nothing through uncounted.
  */
 #ifndef ISSUER_RATELIMIT_H
 #define ISSUER_RATELIMIT_H
@@ -29,34 +35,27 @@
 
 #ifndef RATELIMIT_MAX_KEYS      /* a test builds ratelimit.c with a small table */
 #define RATELIMIT_MAX_KEYS 65536
-/*
- * Refreshes of one session (rate_limit_per_session a minute, 0: no
- * limit): every refresh counts, none is given back, so a client stuck in a
- * loop, or a stolen refresh token racing its owner, is slowed down.  0, or
- * 1 with *retry_after set.
- */
-int ratelimit_session(const struct issuer_conf *c, const char *session,
-                      unsigned *retry_after);
-
 #endif
 
 /* Check bucket and user (NULL: the address only) against c's limits (0
    disables one) and count the attempt against both: 0, or 1 when either
    is over its limit (nothing counted), with *retry_after set to whole
-   seconds until an attempt may pass. */
+   seconds until an attempt may pass; -1 when the shared store failed
+   (nothing counted, *retry_after 0: answer 503). */
 int ratelimit_acquire(const struct issuer_conf *c, const char *bucket,
                       const char *user, unsigned *retry_after);
 
 /* The attempt counted by ratelimit_acquire with the same arguments did not
-   fail (success, server error, refused for load): take it back. */
+   fail (success, server error, refused for load): take it back (a shared
+   store that fails keeps it: stricter, never looser). */
 void ratelimit_release(const struct issuer_conf *c, const char *bucket,
                        const char *user);
 
 /*
  * Refreshes of one session (rate_limit_per_session a minute, 0: no
  * limit): every refresh counts, none is given back, so a client stuck in a
- * loop, or a stolen refresh token racing its owner, is slowed down.  0, or
- * 1 with *retry_after set.
+ * loop, or a stolen refresh token racing its owner, is slowed down.  0,
+ * 1 with *retry_after set, or -1 when the shared store failed.
  */
 int ratelimit_session(const struct issuer_conf *c, const char *session,
                       unsigned *retry_after);

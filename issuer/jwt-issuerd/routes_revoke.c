@@ -42,6 +42,14 @@ log_revoke(const struct token_req *t, const char *outcome, const char *session,
 }
 
 static enum MHD_Result
+store_down(struct token_req *t, const pjwt_err *err)
+{
+    shared_store_note(STORE_ERROR, err);
+    log_warn("revoke: session store: %s", err->msg);
+    return token_reply_unavailable(t->r, "session store unavailable");
+}
+
+static enum MHD_Result
 revoke_end(struct req *r)
 {
     struct token_req *t = r->ctx;
@@ -81,10 +89,7 @@ revoke_end(struct req *r)
     pjwt_err_clear(&err);
     rc = store_find(session_store(), hash, (int64_t)time(NULL), &s, &err);
     if (rc == STORE_ERROR) {
-        log_warn("revoke: session store: %s", err.msg);
-        return http_reply_oauth_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                      "temporarily_unavailable",
-                                      "session store unavailable", NULL);
+        return store_down(t, &err);
     }
     if (rc == STORE_NOT_FOUND) {
         log_revoke(t, "unknown", "", "");
@@ -99,10 +104,7 @@ revoke_end(struct req *r)
     pjwt_err_clear(&err);
     rc = store_revoke_hash(session_store(), hash, &s, &err);
     if (rc == STORE_ERROR) {
-        log_warn("revoke: session store: %s", err.msg);
-        return http_reply_oauth_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                      "temporarily_unavailable",
-                                      "session store unavailable", NULL);
+        return store_down(t, &err);
     }
     log_revoke(t, rc == STORE_OK ? "revoked" : "unknown", s.id, s.user);
     return revoked_ok(r);

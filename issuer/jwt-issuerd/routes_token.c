@@ -223,11 +223,10 @@ answer(struct token_req *t)
     rt[0] = '\0';
     with_session = r->st->conf->session_lifetime > 0 && session_store() != NULL;
     if (with_session && token_session_create(t, p->user, &sess, rt, &err) != 0) {
+        shared_store_note(STORE_ERROR, &err);
         metrics_login(LOGIN_ERROR);
         log_login(t, "error", err.msg);
-        return token_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                 TOKEN_TEMPORARILY_UNAVAILABLE,
-                                 "session store unavailable", NULL);
+        return token_reply_unavailable(r, "session store unavailable");
     }
     pjwt_err_clear(&err);
     tok = token_sign(t, p->user, scope, groups, ng, jti, &err);
@@ -304,7 +303,7 @@ token_start(struct token_req *t)
     const struct issuer_conf *c = r->st->conf;
     const struct issuer_client *client = NULL;
     const char *bad, *why = NULL;
-    int name_ok, client_ok;
+    int name_ok, client_ok, rl;
 
     t->arrival_ns = helper_pool_now_ns();
     t->rl_user = t->job.req.user;
@@ -355,10 +354,18 @@ token_start(struct token_req *t)
        did nothing wrong), so guessing a client secret costs what guessing
        a password does. */
     name_ok = signer_name_ok(t->job.req.user, ISSUER_MAX_USER_LEN);
-    if (ratelimit_acquire(c, r->bucket,
-                          name_ok && client_ok ? t->job.req.user : NULL,
-                          &t->retry_after) != 0
-        || !name_ok || !client_ok) {
+    rl = ratelimit_acquire(c, r->bucket,
+                           name_ok && client_ok ? t->job.req.user : NULL,
+                           &t->retry_after);
+    if (rl < 0) {
+        /* The shared store cannot count it: refused, never let through
+           uncounted (fails closed).  Not held: it guessed nothing. */
+        OPENSSL_cleanse(&t->job.req.password, sizeof(t->job.req.password));
+        metrics_login(LOGIN_ERROR);
+        log_login(t, "error", "rate limit store unavailable");
+        return token_reply_unavailable(r, "store unavailable");
+    }
+    if (rl != 0 || !name_ok || !client_ok) {
         if (t->retry_after > 0)
             t->throttled = 1;
         else if (!client_ok) {

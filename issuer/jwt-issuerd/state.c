@@ -35,6 +35,7 @@ state_free(struct issuer_state *st)
         pjwt_verifier_free(st->verifiers[i]);
     pjwt_keyset_free(st->keys);
     free(st->key_state);
+    free(st->key_deletes);
     free(st->jwks);
     free(st->as_metadata);
     OPENSSL_cleanse(st->client_secrets, sizeof(st->client_secrets));
@@ -156,6 +157,7 @@ load_key_dir(struct issuer_state *st, int dry, pjwt_err *err)
     st->bundle_signers[st->n_bundle_signers++] = st->sign_key;
     for (i = 0; i < kr.sched.n; i++) {
         st->key_state[i] = kr.view.state[i];
+        st->key_deletes[i] = kr.view.deletes[i];
         if (kr.view.state[i] == PJWT_KEY_RETIRING
             && st->n_bundle_signers < sizeof(st->bundle_signers) / sizeof(st->bundle_signers[0]))
             st->bundle_signers[st->n_bundle_signers++] = pjwt_keyset_get(st->keys, i);
@@ -176,7 +178,9 @@ load_keys(struct issuer_state *st, int dry, pjwt_err *err)
     /* Room for every key either mode can hold; publish_key's follow. */
     st->key_state = calloc(KEYRING_MAX_KEYS + CONF_MAX_PUBLISH,
                            sizeof(*st->key_state));
-    if (st->keys == NULL || st->key_state == NULL)
+    st->key_deletes = calloc(KEYRING_MAX_KEYS + CONF_MAX_PUBLISH,
+                             sizeof(*st->key_deletes));
+    if (st->keys == NULL || st->key_state == NULL || st->key_deletes == NULL)
         return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
     r = c->key_dir != NULL ? load_key_dir(st, dry, err) : load_fixed(st, err);
     if (r != 0)

@@ -27,6 +27,10 @@ struct issuer_state {
        the fixed mode the signing key is current and publish_key keys are
        "published"; in key_dir mode (keyring.h) the schedule says. */
     pjwt_key_state *key_state;
+    /* key_dir: when each key is unpublished (keyring_view deletes, 0:
+       not planned), by keyset index: how long the key registry keeps a
+       retiring key of this replica (key_registry.h). */
+    time_t *key_deletes;
     /* The private keys that sign the trust bundle (borrowed from keys):
        the current key, and retiring keys while their private key is still
        held, so a host that missed a "next" key can still follow. */

@@ -35,6 +35,17 @@ token_reply_error(struct req *r, unsigned status, enum token_error e,
     return http_reply_oauth_error(r, status, token_error_name[e], desc, headers);
 }
 
+enum MHD_Result
+token_reply_unavailable(struct req *r, const char *desc)
+{
+    /* Long enough for a replica behind the same balancer to take over,
+       short enough that a user does not give up. */
+    static const char *const h[] = { "Retry-After", "2", NULL };
+
+    return token_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                             TOKEN_TEMPORARILY_UNAVAILABLE, desc, h);
+}
+
 void
 token_log(struct token_req *t, const char *outcome, const char *reason,
           const char *extra)

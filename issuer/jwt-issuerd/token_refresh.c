@@ -15,8 +15,9 @@
  * refresh (session_account_check = no skips it when no groups are needed).  Only then is the token signed and the refresh token rotated
  * (store_rotate, a compare-and-set: of two requests with one token one
  * wins, the other is reuse).  A PAM error or timeout leaves the refresh
- * token as it was, so the client may try again.  A store error answers
- * 503 and never a token.
+ * token as it was, so the client may try again.  A store error, of the
+ * sessions or of a shared store's rate limits, answers 503 with
+ * Retry-After and never a token.
  */
 #include <stdio.h>
 #include <string.h>
@@ -84,11 +85,19 @@ dead(struct token_req *t, const char *reason)
 static enum MHD_Result
 store_failed(struct token_req *t, const pjwt_err *err)
 {
+    shared_store_note(STORE_ERROR, err);
     metrics_login(LOGIN_ERROR);
     log_refresh(t, "error", err->msg[0] ? err->msg : "session store error");
-    return token_reply_error(t->r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                             TOKEN_TEMPORARILY_UNAVAILABLE,
-                             "session store unavailable", NULL);
+    return token_reply_unavailable(t->r, "session store unavailable");
+}
+
+/* A shared store could not count the attempt (ratelimit.h: -1). */
+static enum MHD_Result
+limit_failed(struct token_req *t)
+{
+    metrics_login(LOGIN_ERROR);
+    log_refresh(t, "error", "rate limit store unavailable");
+    return token_reply_unavailable(t->r, "store unavailable");
 }
 
 /* End the session a rotated-away token belongs to, and say so loudly: a
@@ -124,13 +133,18 @@ token_refresh_start(struct token_req *t, int client_ok, const char *why)
     struct req *r = t->r;
     const struct issuer_conf *c = r->st->conf;
     pjwt_err err;
-    int want_groups;
+    int want_groups, rl;
 
     /* A refresh token cannot be guessed, but presenting dead ones (or a
        wrong client secret) counts against the address like a wrong
        password, and a failed client is answered after the same delay. */
     t->rl_user = NULL;
-    if (ratelimit_acquire(c, r->bucket, NULL, &t->retry_after) != 0 || !client_ok) {
+    rl = ratelimit_acquire(c, r->bucket, NULL, &t->retry_after);
+    if (rl < 0) {
+        OPENSSL_cleanse(t->refresh, sizeof(t->refresh));
+        return limit_failed(t);
+    }
+    if (rl != 0 || !client_ok) {
         if (t->retry_after > 0)
             t->throttled = 1;
         else {
@@ -177,7 +191,10 @@ token_refresh_start(struct token_req *t, int client_ok, const char *why)
         return dead(t, "refresh token of another client: session ended");
     }
     release(t);
-    if (ratelimit_session(c, t->sess.id, &t->retry_after) != 0) {
+    rl = ratelimit_session(c, t->sess.id, &t->retry_after);
+    if (rl < 0)
+        return limit_failed(t);
+    if (rl != 0) {
         char ra[16];
         const char *h[] = { "Retry-After", ra, NULL };
 

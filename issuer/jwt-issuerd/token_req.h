@@ -79,6 +79,13 @@ enum MHD_Result token_reply_error(struct req *r, unsigned status,
                                   enum token_error e, const char *desc,
                                   const char *const *headers);
 
+/*
+ * The store (sessions, or a shared store's rate limits) cannot answer:
+ * 503 temporarily_unavailable with Retry-After: 2, and nothing issued or
+ * let through uncounted.  /token and /revoke.
+ */
+enum MHD_Result token_reply_unavailable(struct req *r, const char *desc);
+
 /* The one "login:" line per /token attempt (token_answer.c); extra is ""
    or more " key=value" pairs for the end of the line. */
 void token_log(struct token_req *t, const char *outcome, const char *reason,

@@ -1,8 +1,9 @@
 /*
  * trust_bundle.c: GET /.well-known/pamjwt-trust.jws, the signed trust
  * bundle (common/bundle.h) every host's `jwtctl sync` fetches: the current
- * state's public keys with their rotation state, the store's revocations
- * and version, signed by st->bundle_signers.
+ * state's public keys with their rotation state (and on a shared store
+ * every replica's: key_registry.h), the store's revocations and version,
+ * signed by st->bundle_signers.
  *
  * The version lives in the store (store.h): it grows with each revocation
  * change (jwtctl revoke) and with each change of the published keys, which
@@ -27,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "cleanup.h"
+#include "key_registry.h"
 #include "log.h"
 #include "routes.h"
 #include "session_store.h"
@@ -36,6 +38,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     struct issuer_state *st;    /* referenced: the state jwks is of */
+    uint64_t gen;               /* ... and key_registry_jwks's generation */
     json_t *jwks;               /* {"keys":[JWK + "pamjwt_state"]} */
     uint8_t hash[STORE_HASH_LEN];
     int noted;                  /* store_trust_keys took hash */
@@ -46,14 +49,16 @@ static struct {
     int failing;                /* the last attempt failed (logged once) */
 } c;
 
-/* The bundle's key set: the published JWKS (state.c: one entry per kid,
-   with alg, no secret keys), each entry with the state of its key. */
+/* The bundle's key set: the JWKS this replica serves (key_registry.h:
+   its own keys, state.c's one entry per kid with alg and pamjwt_state, no
+   secret keys, and on a shared store the other replicas'), each entry
+   with the state of its key. */
 static json_t *
-bundle_jwks(const struct issuer_state *st, pjwt_err *err)
+bundle_jwks(const char *text, pjwt_err *err)
 {
-    json_auto_t *doc = json_loads(st->jwks, 0, NULL);
+    json_auto_t *doc = text != NULL ? json_loads(text, 0, NULL) : NULL;
     json_t *k;
-    size_t i, j, n = pjwt_keyset_count(st->keys);
+    size_t i;
 
     if (doc == NULL) {
         PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
@@ -61,17 +66,9 @@ bundle_jwks(const struct issuer_state *st, pjwt_err *err)
     }
     json_array_foreach(json_object_get(doc, "keys"), i, k) {
         const char *kid = json_string_value(json_object_get(k, "kid"));
-        const char *name = NULL;
 
-        for (j = 0; j < n && name == NULL; j++) {
-            pjwt_key *key = pjwt_keyset_get(st->keys, j);
-
-            if (pjwt_key_kty(key) != PJWT_KTY_OCT && kid != NULL
-                && strcmp(pjwt_key_kid(key), kid) == 0)
-                name = pjwt_key_state_name(st->key_state[j]);
-        }
-        if (name == NULL
-            || json_object_set_new(k, "pamjwt_state", json_string(name)) != 0) {
+        if (pjwt_key_state_parse(json_string_value(
+                json_object_get(k, "pamjwt_state"))) == 0) {
             PJWT_FAIL(err, PJWT_ERR_INTERNAL, "trust bundle: key %s has no "
                       "rotation state", kid != NULL ? kid : "?");
             return NULL;
@@ -89,24 +86,28 @@ take_state(struct issuer_state *st)
 {
     struct store *store = trust_store();
     json_t *jwks;
-    char *text = NULL;
+    char *text = NULL, *keys;
     unsigned int n = STORE_HASH_LEN;
+    uint64_t gen;
     int64_t before = c.version, v = 0;
     pjwt_err err;
 
     pjwt_err_clear(&err);
-    if (st != c.st) {
-        if ((jwks = bundle_jwks(st, &err)) == NULL
+    keys = key_registry_jwks(st, &gen);
+    if (st != c.st || gen != c.gen) {
+        if ((jwks = bundle_jwks(keys, &err)) == NULL
             || (text = json_dumps(jwks, JSON_COMPACT | JSON_SORT_KEYS)) == NULL
             || EVP_Digest(text, strlen(text), c.hash, &n, EVP_sha256(), NULL)
                    != 1) {
             log_err("trust bundle: %s", err.msg[0] ? err.msg : "out of memory");
             json_decref(jwks);
             free(text);
+            free(keys);
             issuer_state_put(st);
             return;
         }
         free(text);
+        c.gen = gen;
         json_decref(c.jwks);
         issuer_state_put(c.st);
         c.jwks = jwks;
@@ -116,9 +117,11 @@ take_state(struct issuer_state *st)
     } else {
         issuer_state_put(st);       /* the cache holds one already */
     }
+    free(keys);
     if (c.noted || store == NULL)
         return;
-    if (store_trust_keys(store, c.hash, &v, &err) != STORE_OK) {
+    if (shared_store_note(store_trust_keys(store, c.hash, &v, &err), &err)
+        != STORE_OK) {
         log_err("trust bundle: recording the published keys: %s", err.msg);
         return;
     }
@@ -210,7 +213,8 @@ current_text(void)
     } else if (c.st == NULL || !c.noted) {
         PJWT_FAIL(&err, PJWT_ERR_INTERNAL, "the published keys are not "
                   "recorded (see above)");
-    } else if (store_trust_version(store, &v, &err) == STORE_OK
+    } else if (shared_store_note(store_trust_version(store, &v, &err), &err)
+                   == STORE_OK
                && (c.text == NULL || c.stale || v != c.version
                    || now - c.iat >= c.st->conf->bundle_lifetime / 7
                    || now < c.iat)

@@ -270,3 +270,71 @@ store_trust_keys(struct store *st, const uint8_t hash[STORE_HASH_LEN],
     }
     return st->ops->trust_keys(st, hash, version, err);
 }
+
+/* ---- shared by replicas: a backend of one process (NULL ops) is not
+   shared, has no rate buckets, and no other replica's keys. ---- */
+
+int
+store_shared(const struct store *st)
+{
+    return st != NULL && st->ops->rate_acquire != NULL;
+}
+
+enum store_rc
+store_rate_acquire(struct store *st, const struct store_bucket *b, size_t n,
+                   unsigned *retry_after, pjwt_err *err)
+{
+    if (retry_after != NULL)
+        *retry_after = 0;
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (b == NULL || n == 0 || n > 4 || retry_after == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_acquire: bad buckets");
+        return STORE_ERROR;
+    }
+    if (st->ops->rate_acquire == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_acquire: store not shared");
+        return STORE_ERROR;
+    }
+    return st->ops->rate_acquire(st, b, n, retry_after, err);
+}
+
+enum store_rc
+store_rate_release(struct store *st, const struct store_bucket *b, size_t n,
+                   pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (b == NULL || n == 0 || n > 4) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_release: bad buckets");
+        return STORE_ERROR;
+    }
+    if (st->ops->rate_release == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_release: store not shared");
+        return STORE_ERROR;
+    }
+    return st->ops->rate_release(st, b, n, err);
+}
+
+enum store_rc
+store_keys_publish(struct store *st, const struct store_pubkey *k, size_t n,
+                   pjwt_err *err)
+{
+    if (bad_handle(st, err))
+        return STORE_ERROR;
+    if (st->ops->keys_publish == NULL)
+        return STORE_OK;
+    return st->ops->keys_publish(st, k, n, err);
+}
+
+enum store_rc
+store_keys_collect(struct store *st, int64_t now,
+                   int (*fn)(const struct store_pubkey *k, void *ctx),
+                   void *ctx, pjwt_err *err)
+{
+    if (bad_handle(st, err) || bad_now(now, err))
+        return STORE_ERROR;
+    if (st->ops->keys_collect == NULL)
+        return STORE_OK;
+    return st->ops->keys_collect(st, now, fn, ctx, err);
+}

@@ -96,7 +96,7 @@ pam_stack jwt-issuer "auth required $PAM_MATRIX passdb=$T/passdb" \
 # test's socket, password file and key_dir) and the daemon; sets
 # PID_NAME, PORT_NAME.
 replica() {
-    install -d -m 0700 "$T/keys-$1" "$T/state-$1"
+    install -d -m 0700 "$T/keys-$1"
     cat > "$T/$1.conf" <<EOF
 listen = 127.0.0.1:0
 trusted_proxies = 127.0.0.1
@@ -112,7 +112,6 @@ token_lifetime = 10
 store = redis+unix://$T/redis/redis.sock
 store_password_file = $T/redis.password
 store_timeout = 2
-state_dir = $T/state-$1
 pam_confdir = $T/pam.d
 claims_groups = no
 session_lifetime = 3600

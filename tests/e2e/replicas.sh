@@ -294,7 +294,7 @@ failures=0 logins=0 relogins=0
 kill_at=$(( $(date +%s) + 3 )) killed="" t=$(date +%s)
 while [ $(( $(date +%s) - t )) -lt 12 ]; do
     if [ -z "$killed" ] && [ "$(date +%s)" -ge $kill_at ]; then
-        kill -KILL "$PID_b"; wait_for sh -c "! kill -0 $PID_b 2> /dev/null"
+        kill -KILL "$PID_b"; wait "$PID_b" 2> /dev/null || true
         killed=$(date +%s%N); echo "# replica B (PID $PID_b) killed"
     fi
     if ! round; then
@@ -318,7 +318,7 @@ awk -v k="$killed" '$3 != 200' "$T"/load.* | head -5
 ok "replica B killed under load: $((bad_before + failures)) requests in flight failed (at most one per client), all $after started after it went to A"
 
 # ---- case 5: Redis stopped: 503, no token, degraded; then back ------------
-stop_pid "$RPID"
+stop_pid "$RPID"; wait "$RPID" 2> /dev/null || true
 sleep 0.5
 n503=0 ntok=0
 for i in 1 2 3 4 5; do

@@ -93,8 +93,8 @@ printf '%s:%s:jwt-issuer\n' "$U" "$PASSWORD" > "$T/passdb"
 pam_stack jwt-issuer "auth required $PAM_MATRIX passdb=$T/passdb" \
     "account required $PAM_MATRIX passdb=$T/passdb"
 # replica NAME PERIOD AHEAD: its config (the etc/replicas lines, with this
-# test's socket, password file and key_dir) and the daemon; sets
-# PID_NAME, PORT_NAME.
+# test's socket, password file and key_dir; rate limits counted in Redis
+# but never reached) and the daemon; sets PID_NAME, PORT_NAME.
 replica() {
     install -d -m 0700 "$T/keys-$1"
     cat > "$T/$1.conf" <<EOF
@@ -117,8 +117,8 @@ claims_groups = no
 session_lifetime = 3600
 session_idle = 600
 rate_limit_per_session = 100000
-rate_limit_per_user = 0
-rate_limit_per_ip = 0
+rate_limit_per_user = 100000
+rate_limit_per_ip = 100000
 pam_attempts_per_user = 0
 pam_attempts_total = 0
 EOF

@@ -333,7 +333,8 @@ if out=$(jssh "$U@web1" id -un); then fail "a refresh went through with Redis do
 # (straight to A: through nginx a GET answered 503 moves on to B, which is dead)
 code=$(curl -s --max-time 20 -o "$T/hz.out" -w '%{http_code}' "http://127.0.0.1:$PORT_a/healthz")
 [ "$code" = 503 ] && grep -qi degraded "$T/hz.out" || fail "/healthz of A with Redis down: $code $(cat "$T/hz.out")"
-case " $(jwks_kids "$ISS") " in *" $k0 "*) ;; *) fail "JWKS with Redis down lacks A's current key" ;; esac
+k=$(current a)
+case " $(jwks_kids "$ISS") " in *" $k "*) ;; *) fail "JWKS with Redis down lacks A's current key $k" ;; esac
 $C -o /dev/null -f "$ISS/.well-known/pamjwt-trust.jws" || fail "trust bundle not served with Redis down"
 ok "Redis down: /token 503 temporarily_unavailable with Retry-After (5 of 5, no token), no refresh, /healthz 503 degraded, JWKS and bundle still served"
 

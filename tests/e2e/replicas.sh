@@ -1,32 +1,25 @@
 #!/bin/sh
-# Two jwt-issuerd replicas sharing Redis behind nginx, end to end, loopback
-# only (README "More than one issuer"):
-#
-#   redis-server  started here on a private unix socket with a password,
-#                 its own directory, no persistence (PID tracked)
-#   replica A     key_dir on a short schedule (rotation_period 20 s,
-#                 publish_ahead 6 s, sync_interval 2 s, token_lifetime 10 s)
-#   replica B     its own key_dir, a long schedule; both with the store
-#                 = redis+unix:// and store_password_file lines of
-#                 etc/replicas/jwt-issuerd-*.conf
-#   nginx         the shipped site (etc/nginx/jwt-issuer.conf) with its
-#                 upstream replaced by etc/replicas/nginx-upstream.conf,
-#                 round robin over A and B, TLS on 127.0.0.1
-#   web1, web2    sshd (tests/lib/hosts.sh) with pam_jwt.so, each syncing
-#                 from the load balancer every 2 s after a first sync
-#                 pinned with --trust-file (the merged JWKS: a bundle
-#                 through the balancer is signed by whichever replica
-#                 answered, so one replica's --trust-kid pins half of them)
-#   the client    `jwtctl login` once, then `jwtctl ssh` to both hosts
-#
-# Cases: both replicas' kids in every replica's JWKS and bundle and on both
-# hosts; a token of either replica logs in on both hosts; a rotation on A
-# during continuous logins through the balancer: zero failures; replica B
-# killed (SIGKILL) under load: only requests already in flight fail (at
-# most one per client), everything started after it works through A;
-# Redis stopped: /token through the balancer 503 with Retry-After and no
-# token, /healthz degraded, JWKS still served; Redis restarted on the same
-# socket: logins resume without restarting the issuers.
+# README "More than one issuer", end to end on loopback:
+#   redis-server  started here: a private unix socket, a password, no
+#                 persistence (PID tracked)
+#   replica A, B  jwt-issuerd with the store lines of etc/replicas, each its
+#                 own key_dir: A on a short schedule (rotation_period 20 s,
+#                 publish_ahead 6 s, sync_interval 2 s, token_lifetime 10 s),
+#                 B on a long one
+#   nginx         etc/nginx/jwt-issuer.conf with its upstream replaced by
+#                 etc/replicas/nginx-upstream.conf (round robin), TLS
+#   web1, web2    sshd with pam_jwt.so (tests/lib/hosts.sh), each syncing
+#                 through nginx every 2 s after a first sync pinned with
+#                 --trust-file (the merged JWKS: a bundle through nginx is
+#                 signed by whichever replica answered)
+#   the client    `jwtctl login`, then `jwtctl ssh` to both hosts
+# Cases: both kids in every JWKS, bundle and host; a token of either
+# replica logs in on both hosts; two rotations on A under continuous
+# logins: zero failures; B killed (SIGKILL) under load: only requests in
+# flight fail, every one started after it succeeds through A; Redis
+# stopped: 503 + Retry-After and no token, /healthz degraded, JWKS and
+# bundle still served; Redis restarted: logins resume and A's next key
+# reaches the hosts, no issuer restarted.
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$TOP/tests/lib/harness.sh"

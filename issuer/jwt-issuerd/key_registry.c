@@ -21,6 +21,8 @@ static struct {
     time_t collected;           /* when it was tried last (0: never) */
     char *text;                 /* own keys + others, by kid */
     uint64_t gen;               /* changes with text */
+    struct key_registry_verifiers *vs;  /* for st, at vs_gen */
+    uint64_t vs_gen;
 } cache;
 
 /* The main thread's: the state last published, and when. */
@@ -223,18 +225,11 @@ merge(const struct issuer_state *st)
     return text;
 }
 
-char *
-key_registry_jwks(struct issuer_state *st, uint64_t *gen)
+/* Collect when due, and merge for st when it or the collection changed.
+   Under lock. */
+static void
+refresh(struct store *store, struct issuer_state *st, time_t now)
 {
-    struct store *store = shared_store();
-    time_t now = time(NULL);
-    char *text;
-
-    if (gen != NULL)
-        *gen = 0;
-    if (store == NULL)
-        return strdup(st->jwks);
-    pthread_mutex_lock(&lock);
     if (cache.collected == 0 || now - cache.collected >= KEY_REGISTRY_COLLECT
         || now < cache.collected)
         collect(store, now);
@@ -246,6 +241,20 @@ key_registry_jwks(struct issuer_state *st, uint64_t *gen)
         cache.st = st;
         __atomic_add_fetch(&st->refs, 1, __ATOMIC_RELAXED);
     }
+}
+
+char *
+key_registry_jwks(struct issuer_state *st, uint64_t *gen)
+{
+    struct store *store = shared_store();
+    char *text;
+
+    if (gen != NULL)
+        *gen = 0;
+    if (store == NULL)
+        return strdup(st->jwks);
+    pthread_mutex_lock(&lock);
+    refresh(store, st, time(NULL));
     /* Out of memory merging: this replica's own keys at least. */
     text = strdup(cache.text != NULL ? cache.text : st->jwks);
     if (gen != NULL)
@@ -255,12 +264,85 @@ key_registry_jwks(struct issuer_state *st, uint64_t *gen)
 }
 
 void
+key_registry_verifiers_put(struct key_registry_verifiers *vs)
+{
+    size_t i;
+
+    if (vs == NULL || __atomic_sub_fetch(&vs->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    for (i = 0; i < vs->n; i++)
+        pjwt_verifier_free(vs->v[i]);
+    free(vs);
+}
+
+/* Verifiers for st with the collected keys st does not hold; NULL on
+   failure (logged). */
+static struct key_registry_verifiers *
+build_verifiers(const struct issuer_state *st)
+{
+    struct key_registry_verifiers *vs = calloc(1, sizeof(*vs));
+    json_auto_t *foreign = json_array();
+    json_t *e;
+    size_t i;
+    pjwt_err err;
+
+    if (vs == NULL || foreign == NULL) {
+        free(vs);
+        return NULL;
+    }
+    vs->refs = 1;
+    json_array_foreach(cache.others, i, e) {
+        const char *kid = json_string_value(json_object_get(e, "kid"));
+
+        if (kid != NULL && key_index(st, kid) < 0)
+            json_array_append(foreign, e);
+    }
+    pjwt_err_clear(&err);
+    if (issuer_state_verifiers(st, foreign, vs->v, &vs->n, &err) != 0) {
+        log_err("key registry: verifiers with the other replicas' keys: %s",
+                err.msg);
+        key_registry_verifiers_put(vs);
+        return NULL;
+    }
+    return vs;
+}
+
+struct key_registry_verifiers *
+key_registry_verifiers(struct issuer_state *st)
+{
+    struct store *store = shared_store();
+    struct key_registry_verifiers *vs = NULL;
+
+    if (store == NULL)
+        return NULL;
+    pthread_mutex_lock(&lock);
+    refresh(store, st, time(NULL));
+    if (cache.vs == NULL || cache.vs_gen != cache.gen) {
+        struct key_registry_verifiers *n = build_verifiers(st);
+
+        if (n != NULL) {
+            key_registry_verifiers_put(cache.vs);
+            cache.vs = n;
+            cache.vs_gen = cache.gen;
+        }
+    }
+    /* The set built for another state is never used for st. */
+    if (cache.vs != NULL && cache.vs_gen == cache.gen) {
+        vs = cache.vs;
+        __atomic_add_fetch(&vs->refs, 1, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&lock);
+    return vs;
+}
+
+void
 key_registry_close(void)
 {
     pthread_mutex_lock(&lock);
     free(cache.text);
     json_decref(cache.others);
     issuer_state_put(cache.st);
+    key_registry_verifiers_put(cache.vs);
     memset(&cache, 0, sizeof(cache));
     pthread_mutex_unlock(&lock);
     issuer_state_put(published);

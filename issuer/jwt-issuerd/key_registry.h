@@ -46,6 +46,21 @@ char *key_registry_jwks(struct issuer_state *st, uint64_t *gen);
  */
 time_t key_registry_heartbeat(time_t now);
 
+/*
+ * /auth and /userinfo behind a load balancer get tokens any replica
+ * signed: on a shared store, verifiers (state.h issuer_state_verifiers)
+ * that also hold the others' collected keys, rebuilt when the collected
+ * set changes; NULL on an unshared store (use st->verifiers).  Release
+ * with key_registry_verifiers_put.  Any thread.
+ */
+struct key_registry_verifiers {
+    int refs;                           /* atomic */
+    pjwt_verifier *v[CONF_MAX_AUDIENCES];
+    size_t n;
+};
+struct key_registry_verifiers *key_registry_verifiers(struct issuer_state *st);
+void key_registry_verifiers_put(struct key_registry_verifiers *vs);
+
 /* Drop the caches and the states they hold (at exit). */
 void key_registry_close(void);
 

@@ -7,7 +7,9 @@
  * X-Auth-User (nginx auth_request).  Tokens are checked by common/verify.h,
  * the same rules as pam_jwt.so, for the audiences named by auth_audience
  * only (a token for ssh:web1 opens no web application), and against the
- * revocation list when `revoked` is set.
+ * revocation list when `revoked` is set; on a store replicas share, with
+ * every replica's keys (key_registry.h), as a load balancer may bring a
+ * token any of them signed.
  * Failures are 401 with an RFC 6750 WWW-Authenticate challenge carrying
  * error="invalid_token", a missing token included: RFC 6750 3.1 lets a
  * server leave the code out there, but our contract (jwt-issuerd(8)) gives
@@ -19,6 +21,7 @@
 #include <time.h>
 
 #include "jws.h"
+#include "key_registry.h"
 #include "log.h"
 #include "routes.h"
 #include "state.h"
@@ -49,10 +52,12 @@ check(struct req *r, pjwt_token *out)
 {
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
-    const struct issuer_state *st = r->st;
+    struct issuer_state *st = r->st;
+    struct key_registry_verifiers *vs;
+    pjwt_verifier *const *v;
     time_t now = time(NULL);
     int rc = PJWT_ERR_MISSING;
-    size_t i, len;
+    size_t i, n, len;
     pjwt_err err;
 
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
@@ -62,14 +67,19 @@ check(struct req *r, pjwt_token *out)
     len = strcspn(h, " \t");
     if (len == 0)
         return PJWT_ERR_MISSING;
-    /* One verifier per auth_audience: the token must name one of them. */
-    for (i = 0; i < st->n_verifiers; i++) {
+    /* One verifier per auth_audience: the token must name one of them.
+       Replicas: with every replica's keys (key_registry.h). */
+    vs = key_registry_verifiers(st);
+    v = vs != NULL ? vs->v : st->verifiers;
+    n = vs != NULL ? vs->n : st->n_verifiers;
+    for (i = 0; i < n; i++) {
         pjwt_err_clear(&err);
-        rc = pjwt_verifier_check(st->verifiers[i], h, len, NULL, now, NULL, NULL,
-                                 out, &err);
+        rc = pjwt_verifier_check(v[i], h, len, NULL, now, NULL, NULL, out,
+                                 &err);
         if (rc != PJWT_ERR_AUD)
             break;
     }
+    key_registry_verifiers_put(vs);
     return rc;
 }
 

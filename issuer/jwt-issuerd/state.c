@@ -340,13 +340,34 @@ add_public_keys(const struct issuer_state *st, pjwt_verifier *v, pjwt_err *err)
     return 0;
 }
 
-/*
- * /userinfo and /auth check tokens with the module's own rules: one
- * verifier per auth_audience (a token for ssh:web1 must not open web
- * applications), each holding the public keys and the revocation list.
- */
+/* The others' public JWKs (key_registry.h) as keys, into v; their
+   algorithms into *set. */
 static int
-build_verifiers(struct issuer_state *st, pjwt_err *err)
+add_other_keys(json_t *others, pjwt_verifier *v, pjwt_algset *set,
+               pjwt_err *err)
+{
+    json_t *jwk;
+    size_t i;
+    int r;
+
+    json_array_foreach(others, i, jwk) {
+        pjwt_key *k = pjwt_key_from_jwk(jwk, 0, err);
+
+        if (k == NULL)
+            return pjwt_err_code(err);
+        if (set != NULL)
+            *set |= PJWT_ALGSET(pjwt_key_default_alg(k));
+        if (v != NULL && (r = pjwt_verifier_add_key(v, k, err)) != 0)
+            return r;
+        if (v == NULL)
+            pjwt_key_free(k);
+    }
+    return 0;
+}
+
+int
+issuer_state_verifiers(const struct issuer_state *st, json_t *others,
+                       pjwt_verifier **out, size_t *n, pjwt_err *err)
 {
     const struct issuer_conf *c = st->conf;
     char algs[256] = "", lifetime[32];
@@ -356,6 +377,8 @@ build_verifiers(struct issuer_state *st, pjwt_err *err)
 
     for (i = 0; i < pjwt_keyset_count(st->keys); i++)
         set |= PJWT_ALGSET(pjwt_key_default_alg(pjwt_keyset_get(st->keys, i)));
+    if ((r = add_other_keys(others, NULL, &set, err)) != 0)
+        return r;
     for (i = 1; i < PJWT_ALG_COUNT; i++)
         if (set & PJWT_ALGSET(i))
             used += (size_t)snprintf(algs + used, sizeof(algs) - used, "%s%s",
@@ -367,12 +390,13 @@ build_verifiers(struct issuer_state *st, pjwt_err *err)
 
         if (v == NULL)
             return PJWT_FAIL(err, PJWT_ERR_NOMEM, "out of memory");
-        st->verifiers[st->n_verifiers++] = v;
+        out[(*n)++] = v;
         if ((r = vset(v, "issuer", c->issuer, err)) != 0
             || (r = vset(v, "audience", aud, err)) != 0
             || (r = vset(v, "algorithms", algs, err)) != 0
             || (r = vset(v, "max_lifetime", lifetime, err)) != 0
             || (r = add_public_keys(st, v, err)) != 0
+            || (r = add_other_keys(others, v, NULL, err)) != 0
             || (c->hmac_secret && (r = vset(v, "hmac_secret", c->hmac_secret, err)) != 0)
             || (c->revoked && (r = vset(v, "revoked", c->revoked, err)) != 0)
             || (r = pjwt_verifier_prepare(v, PJWT_KEYS_EAGER, err)) != 0)
@@ -401,7 +425,9 @@ state_load(const char *path, int dry, pjwt_err *err)
     if (load_keys(st, dry, err) != 0
         || clients_load(st->conf, st->client_secrets, err) != 0
         || build_jwks(st, err) != 0
-        || build_metadata(st, err) != 0 || build_verifiers(st, err) != 0)
+        || build_metadata(st, err) != 0
+        || issuer_state_verifiers(st, NULL, st->verifiers, &st->n_verifiers,
+                                  err) != 0)
         goto out;
     if (st->conf->tls_cert != NULL) {
         st->tls_cert_pem = read_file(st->conf->tls_cert, 0, err);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <time.h>
+#include <jansson.h>
 #include "alg.h"
 #include "bundle.h"
 #include "clients.h"
@@ -65,6 +66,17 @@ struct issuer_state *issuer_state_load(const char *path, pjwt_err *err);
 /* The same for jwt-issuerd -t: key_dir's step is planned and done in
    memory only, no file written or removed. */
 struct issuer_state *issuer_state_check(const char *path, pjwt_err *err);
+
+/*
+ * /userinfo and /auth check tokens with the module's own rules: one
+ * verifier per auth_audience (a token for ssh:web1 must not open web
+ * applications), each holding st's public keys, the public JWKs in others
+ * (a JSON array, or NULL: the other replicas', key_registry.h) and the
+ * revocation list, into out (CONF_MAX_AUDIENCES entries; *n counts them,
+ * also those made before a failure, for the caller to free).
+ */
+int issuer_state_verifiers(const struct issuer_state *st, json_t *others,
+                           pjwt_verifier **out, size_t *n, pjwt_err *err);
 
 /* Install st as current (takes over the caller's reference). */
 void issuer_state_set(struct issuer_state *st);

@@ -62,7 +62,7 @@ start() {
         printf 'threads = %s\npam_workers = %s\nclaims_groups = no\n' "$NCPU" "$NCPU"
         # Counted, as deployed (a limit of 0 would skip the store), but
         # never reached.
-        printf 'rate_limit_per_ip = 100000000\nrate_limit_per_user = 100000000\n'
+        printf 'rate_limit_per_ip = 1000000\nrate_limit_per_user = 1000000\n'
         printf 'max_connections_per_ip = 0\npam_attempts_per_user = 0\npam_attempts_total = 0\n'
         for l in "$@"; do printf '%s\n' "$l"; done
     } > "$T/$name.conf"

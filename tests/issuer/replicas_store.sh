@@ -73,6 +73,9 @@ print(" ".join(sorted(k["kid"] for k in p["jwks"]["keys"])))'; }
 both_kids() { want=$(printf '%s\n%s\n' "$A_KID" "$B_KID" | sort | tr '\n' ' ' | sed 's/ $//'); [ "$($2 "$1")" = "$want" ]; }
 
 start_redis
+conf A
+"$PAMJWT_ISSUERD" -t -c "$T/A.conf" > "$T/t.out" 2>&1 ||
+    { grep -q "unknown store" "$T/t.out" && skip "this jwt-issuerd has no Redis store backend"; cat "$T/t.out"; fail "-t refuses the replica's configuration"; }
 start_replica A
 start_replica B
 [ -n "$A_KID" ] && [ -n "$B_KID" ] && [ "$A_KID" != "$B_KID" ] || fail "kids: A=$A_KID B=$B_KID"

@@ -100,6 +100,9 @@ session_store_open(const struct issuer_conf *c, int check_only)
         return -1;
     if (dir[0] == '\0')
         path = spec;            /* a shared store: no file of ours */
+    else if (c->store_password_file != NULL)
+        log_warn("store_password_file is for a Redis store; %s ignores it",
+                 spec);
     /* Without sessions the store still holds the trust bundle's
        revocations and version, when its directory is there to hold it;
        when it is not, only the bundle is off (it answers 503). */

@@ -76,7 +76,7 @@ session_store_open(const struct issuer_conf *c, int check_only)
     if (check_only && lstat(path, &sb) != 0 && errno == ENOENT)
         return 0;     /* created at the first start */
     pjwt_err_clear(&err);
-    if (store_open(spec, geteuid(), &st, &err) != STORE_OK) {
+    if (store_open(spec, geteuid(), NULL, &st, &err) != STORE_OK) {
         log_err("session store: %s%s", err.msg[0] ? err.msg : "cannot open",
                 c->session_lifetime == 0 ? " (sessions off: only the trust "
                 "bundle is off)" : "");

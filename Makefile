@@ -51,6 +51,9 @@ GNUTLS_LIBS := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 # The session store (issuer/sessions: SQLite) and jwtctl's HTTP client (libcurl).
 SQLITE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
+# The store replicas share (issuer/sessions/store_redis*.c): hiredis.
+HIREDIS_CFLAGS := $(shell $(PKG_CONFIG) --cflags hiredis 2>/dev/null)
+HIREDIS_LIBS := $(shell $(PKG_CONFIG) --libs hiredis 2>/dev/null || echo -lhiredis)
 CURL_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 
 # Sanitizer builds (SAN=address,undefined or SAN=undefined): halt on the
@@ -109,6 +112,7 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 $(call obj,$(COMMON_SRC) $(MODULE_SRC)): PIC = -fPIC
 $(call obj,$(ISSUERD_SRC)): DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
 $(call obj,$(ISSUERD_SRC) $(CTL_SRC) $(SESSIONS_SRC)): SESSIONS_INC = -Iissuer/sessions
+$(call obj,$(SESSIONS_SRC)): DAEMON_CFLAGS = $(HIREDIS_CFLAGS)
 
 # Test and bench programs: every tests/<group>/*.c and bench/*.c is one
 # program linked against libpjwt and the libraries it may need.
@@ -117,7 +121,7 @@ TEST_BINS   = $(patsubst %.c,$(B)/%,$(TEST_C))
 BENCH_C     = $(wildcard bench/*.c)
 BENCH_BINS  = $(patsubst %.c,$(B)/%,$(BENCH_C))
 PROG_LIBS   = $(LIBSTORE) $(LIBPJWT) $(CMOCKA_LIBS) $(MHD_LIBS) $(PAM_LIBS) -lpam_misc \
-              $(SQLITE_LIBS) $(CURL_LIBS) $(CORE_LIBS) -lpthread -ldl
+              $(SQLITE_LIBS) $(HIREDIS_LIBS) $(CURL_LIBS) $(CORE_LIBS) -lpthread -ldl
 # Programs that read the daemon's (or libmicrohttpd's) headers.
 $(B)/tests/issuer/ratelimit_full $(B)/tests/issuer/ratelimit_shared \
 $(B)/bench/bench_issue_baseline: private DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
@@ -164,7 +168,7 @@ $(PAM_SO): $(call obj,$(MODULE_SRC)) $(LIBPJWT) pam_module/pam_jwt.map
 $(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBSTORE) $(LIBPJWT)
 	$(CC) -o $@ $(call obj,$(ISSUERD_SRC)) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \
 	  -Wl,-z,relro,-z,now $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) $(SQLITE_LIBS) \
-	  $(CORE_LIBS) -lpthread
+	  $(HIREDIS_LIBS) $(CORE_LIBS) -lpthread
 
 # key_dir's schedule (keyring.c) and the daemon's option reader it needs,
 # one copy of the code: jwtctl keys list links these objects, and
@@ -176,7 +180,7 @@ $(call obj,issuer/jwtctl/keys.c): SESSIONS_INC = -Iissuer/sessions -Iissuer/jwt-
 
 $(JWTCTL): $(call obj,$(CTL_SRC)) $(CTL_ISSUERD_OBJ) $(LIBSTORE) $(LIBPJWT)
 	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(CTL_ISSUERD_OBJ) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \
-	  -Wl,-z,relro,-z,now $(CURL_LIBS) $(SQLITE_LIBS) $(CORE_LIBS) -lpthread
+	  -Wl,-z,relro,-z,now $(CURL_LIBS) $(SQLITE_LIBS) $(HIREDIS_LIBS) $(CORE_LIBS) -lpthread
 
 $(JWTCTL_ASKPASS): | $(JWTCTL)
 	ln -sfn jwtctl $@
@@ -352,7 +356,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIBPJWT)
 # in-process libmicrohttpd daemon over loopback.
 FUZZ_ISSUER_OBJ = $(call obj,$(filter-out issuer/jwt-issuerd/main.c,$(ISSUERD_SRC)))
 FUZZ_ISSUER_LIBS = $(LIBSTORE) $(LIBPJWT) $(MHD_LIBS) $(GNUTLS_LIBS) $(PAM_LIBS) \
-                   $(SQLITE_LIBS) $(CORE_LIBS) -lpthread
+                   $(SQLITE_LIBS) $(HIREDIS_LIBS) $(CORE_LIBS) -lpthread
 $(B)/tests/fuzz/replay_fuzz_issuer $(B)/fuzz/fuzz_issuer: \
 	private DAEMON_CFLAGS = $(MHD_CFLAGS) $(GNUTLS_CFLAGS)
 

@@ -10,11 +10,11 @@
 set -eu
 
 # The build (compiler, OpenSSL, jansson, libpam, SQLite for the issuer's
-# sessions, libcurl for jwtctl's client, libmicrohttpd with GnuTLS) and the
-# demo (pam_matrix from libpam-wrapper, pamtester for
+# sessions, hiredis for the Redis store replicas share, libcurl for jwtctl's
+# client, libmicrohttpd with GnuTLS) and the demo (pam_matrix from libpam-wrapper, pamtester for
 # etc/demo/login.sh, curl and jq for the README's commands).
 RUN_PKGS="gcc make pkg-config libssl-dev libjansson-dev libpam0g-dev libsqlite3-dev libcurl4-openssl-dev
-libpam-modules libmicrohttpd-dev libgnutls28-dev libpam-wrapper pamtester
+libhiredis-dev libpam-modules libmicrohttpd-dev libgnutls28-dev libpam-wrapper pamtester
 curl jq"
 
 # The test set: what the tests use (the run set is added below).
@@ -23,6 +23,9 @@ libpam-modules libmicrohttpd-dev libgnutls28-dev libcmocka-dev libpam-wrapper li
 libpamtest0-dev python3 python3-jwt python3-jwcrypto python3-requests-oauthlib python3-authlib openssh-server
 openssh-client sshpass curl wrk valgrind clang libclang-rt-14-dev util-linux
 procps iproute2 passwd pamtester jq nginx-light fail2ban sudo"
+# The Redis store's tests start a redis-server of their own (the packaged
+# service is a service: never started here, see policy-rc.d below).
+PKGS="$PKGS redis-server"
 # The OTP recipe (etc/pam.d/jwt-issuer-otp): pam_oath, oathtool for codes.
 PKGS="$PKGS libpam-oath oathtool"
 

@@ -118,7 +118,10 @@ session_store_open(const struct issuer_conf *c, int check_only)
         && errno == ENOENT)
         return 0;     /* created at the first start */
     pjwt_err_clear(&err);
-    rc = store_open(spec, geteuid(), &st, &err);
+    rc = store_open(spec, geteuid(), &(struct store_opts){
+                        .password_file = c->store_password_file,
+                        .timeout_ms = (unsigned)c->store_timeout * 1000u },
+                    &st, &err);
     if (rc != STORE_OK) {
         log_err("session store: %s%s", err.msg[0] ? err.msg : "cannot open",
                 c->session_lifetime == 0 ? " (sessions off: only the trust "

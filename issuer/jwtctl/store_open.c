@@ -71,10 +71,12 @@ ctl_store_open(const char *what, const char *spec, struct store **st)
 
     pjwt_err_clear(&e);
     if (strncmp(spec, sqlite, sizeof(sqlite) - 1) != 0) {
-        /* store_open names what it does not know. */
-        (void)store_open(spec, geteuid(), st, &e);
+        /* A shared store (Redis) has no file to own; store_open names
+           what it does not know. */
+        if (store_open(spec, geteuid(), NULL, st, &e) == STORE_OK)
+            return CTL_OK;
         ctl_err("%s: %s", what, e.msg);
-        return CTL_USAGE;
+        return e.code == PJWT_ERR_CONF ? CTL_USAGE : CTL_FAIL;
     }
     path = spec + sizeof(sqlite) - 1;
     if (lstat(path, &sb) != 0) {
@@ -98,7 +100,7 @@ ctl_store_open(const char *what, const char *spec, struct store **st)
         ctl_err("%s: no session store at %s", what, path);
         return CTL_FAIL;
     }
-    if (store_open(spec, sb.st_uid, st, &e) != STORE_OK) {
+    if (store_open(spec, sb.st_uid, NULL, st, &e) != STORE_OK) {
         ctl_err("%s: %s", what, e.msg);
         return e.code == PJWT_ERR_CONF ? CTL_USAGE : CTL_FAIL;
     }

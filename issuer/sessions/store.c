@@ -8,7 +8,8 @@
 #include "store_impl.h"
 
 enum store_rc
-store_open(const char *spec, uid_t owner, struct store **out, pjwt_err *err)
+store_open(const char *spec, uid_t owner, const struct store_opts *opts,
+           struct store **out, pjwt_err *err)
 {
     static const char sqlite[] = "sqlite:";
 
@@ -23,9 +24,12 @@ store_open(const char *spec, uid_t owner, struct store **out, pjwt_err *err)
     }
     if (strncmp(spec, sqlite, sizeof(sqlite) - 1) == 0)
         return store_sqlite_open(spec + sizeof(sqlite) - 1, owner, out, err);
+    if (strncmp(spec, "redis://", 8) == 0
+        || strncmp(spec, "redis+unix://", 13) == 0)
+        return store_redis_open(spec, opts, out, err);
     /* The spec is configuration, not a secret: name it so a typo shows. */
-    PJWT_FAIL(err, PJWT_ERR_CONF, "unknown store '%.64s' (want sqlite:PATH)",
-              spec);
+    PJWT_FAIL(err, PJWT_ERR_CONF, "unknown store '%.64s' (want sqlite:PATH, "
+              "redis://HOST:PORT/DB or redis+unix:///PATH)", spec);
     return STORE_ERROR;
 }
 
@@ -271,13 +275,37 @@ store_trust_keys(struct store *st, const uint8_t hash[STORE_HASH_LEN],
     return st->ops->trust_keys(st, hash, version, err);
 }
 
-/* ---- shared by replicas: a backend of one process (NULL ops) is not
-   shared, has no rate buckets, and no other replica's keys. ---- */
+/* ---- shared by replicas ---------------------------------------------- */
 
 int
 store_shared(const struct store *st)
 {
     return st != NULL && st->ops->rate_acquire != NULL;
+}
+
+/* Buckets every backend would refuse alike: checked once, here. */
+static int
+bad_buckets(const struct store_bucket *b, size_t n, pjwt_err *err)
+{
+    size_t i, len;
+
+    if (n == 0 || n > 4 || b == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store rate limit: %zu buckets "
+                  "(want 1-4)", b == NULL ? 0 : n);
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        len = b[i].key != NULL ? strnlen(b[i].key, STORE_KEY_MAX + 1) : 0;
+        if (len == 0 || len > STORE_KEY_MAX
+            || !pjwt_bundle_name_ok(b[i].key, len, STORE_KEY_MAX)
+            || !(b[i].limit > 0)) {
+            PJWT_FAIL(err, PJWT_ERR_ARG, "store rate limit: a bucket key "
+                      "must be 1-%d printable ASCII characters without "
+                      "blanks, its limit above 0", STORE_KEY_MAX);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 enum store_rc
@@ -286,12 +314,14 @@ store_rate_acquire(struct store *st, const struct store_bucket *b, size_t n,
 {
     if (retry_after != NULL)
         *retry_after = 0;
-    if (bad_handle(st, err))
+    if (bad_handle(st, err) || bad_buckets(b, n, err))
         return STORE_ERROR;
-    if (b == NULL || n == 0 || n > 4 || retry_after == NULL) {
-        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_acquire: bad buckets");
+    if (retry_after == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_acquire: no retry_after");
         return STORE_ERROR;
     }
+    /* Callers keep an unshared store's limits in memory: reaching here
+       is their bug, and failing closed is the safe answer to it. */
     if (st->ops->rate_acquire == NULL) {
         PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_acquire: store not shared");
         return STORE_ERROR;
@@ -303,12 +333,8 @@ enum store_rc
 store_rate_release(struct store *st, const struct store_bucket *b, size_t n,
                    pjwt_err *err)
 {
-    if (bad_handle(st, err))
+    if (bad_handle(st, err) || bad_buckets(b, n, err))
         return STORE_ERROR;
-    if (b == NULL || n == 0 || n > 4) {
-        PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_release: bad buckets");
-        return STORE_ERROR;
-    }
     if (st->ops->rate_release == NULL) {
         PJWT_FAIL(err, PJWT_ERR_ARG, "store_rate_release: store not shared");
         return STORE_ERROR;
@@ -320,10 +346,29 @@ enum store_rc
 store_keys_publish(struct store *st, const struct store_pubkey *k, size_t n,
                    pjwt_err *err)
 {
+    size_t i, len;
+
     if (bad_handle(st, err))
         return STORE_ERROR;
-    if (st->ops->keys_publish == NULL)
-        return STORE_OK;
+    if (n > 0 && k == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_keys_publish: no keys");
+        return STORE_ERROR;
+    }
+    for (i = 0; i < n; i++) {
+        len = strnlen(k[i].kid, sizeof(k[i].kid));
+        if (len == sizeof(k[i].kid)
+            || !pjwt_bundle_name_ok(k[i].kid, len, PJWT_BUNDLE_MAX_NAME)
+            || strnlen(k[i].jwk, sizeof(k[i].jwk)) == sizeof(k[i].jwk)
+            || k[i].jwk[0] == '\0' || k[i].until < 0) {
+            PJWT_FAIL(err, PJWT_ERR_ARG, "store_keys_publish: key %zu: a "
+                      "kid of 1-%d printable characters, a JWK of at most "
+                      "%d bytes and a time >= 0 are needed", i,
+                      PJWT_BUNDLE_MAX_NAME, STORE_JWK_MAX);
+            return STORE_ERROR;
+        }
+    }
+    if (st->ops->keys_publish == NULL || n == 0)
+        return STORE_OK;        /* unshared: nobody else to tell */
     return st->ops->keys_publish(st, k, n, err);
 }
 
@@ -334,7 +379,11 @@ store_keys_collect(struct store *st, int64_t now,
 {
     if (bad_handle(st, err) || bad_now(now, err))
         return STORE_ERROR;
+    if (fn == NULL) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_keys_collect: no callback");
+        return STORE_ERROR;
+    }
     if (st->ops->keys_collect == NULL)
-        return STORE_OK;
+        return STORE_OK;        /* unshared: only this process's keys */
     return st->ops->keys_collect(st, now, fn, ctx, err);
 }

@@ -1,7 +1,7 @@
 /*
  * store.h: where refresh sessions live.  One small interface, so that the
  * embedded SQLite store (store_sqlite.c, the default) and a shared store for
- * replicas (Redis, later) sit behind the same calls; jwt-issuerd and
+ * replicas (Redis, store_redis.c) sit behind the same calls; jwt-issuerd and
  * `jwtctl sessions` both use it.
  *
  * A session is what one password grant started: the user, the client, the
@@ -69,15 +69,29 @@ struct store_revocation {
 
 struct store;
 
+/* How to reach a store over the network (Redis): NULL, or a zero field,
+   takes the default. */
+struct store_opts {
+    const char *password_file;  /* Redis AUTH: the file's content, read once
+                                   at open (trust rule, mode 0600); NULL:
+                                   no AUTH */
+    unsigned timeout_ms;        /* connect and each command; 0: 2000 */
+};
+
 /*
- * Open (and on first use create) the store named by spec: "sqlite:PATH".
- * owner is the uid that must own the file (the daemon's user after the
- * privilege drop; jwtctl passes the file's expected owner): a file with
+ * Open (and on first use create) the store named by spec: "sqlite:PATH",
+ * "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH[?db=N]".
+ * SQLite: owner is the uid that must own the file (the daemon's user after
+ * the privilege drop; jwtctl passes the file's expected owner): a file with
  * another owner, group/other permission bits, a symbolic link, or content
  * that is not this store's is STORE_ERROR with a message naming the file.
  * Creates a missing file 0600; never creates a missing directory.
+ * Redis: connects (and authenticates) once, so a wrong address or password
+ * fails here; a spec that cannot be parsed is STORE_ERROR with
+ * PJWT_ERR_CONF.  opts (may be NULL) is ignored by SQLite.
  */
-enum store_rc store_open(const char *spec, uid_t owner, struct store **out,
+enum store_rc store_open(const char *spec, uid_t owner,
+                         const struct store_opts *opts, struct store **out,
                          pjwt_err *err);
 void store_close(struct store *s);
 

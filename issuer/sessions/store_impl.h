@@ -1,6 +1,6 @@
 /*
  * store_impl.h: what a store backend provides to store.c, the dispatcher
- * behind store.h.  Each backend (store_sqlite.c; Redis later) embeds
+ * behind store.h.  Each backend (store_sqlite.c, store_redis.c) embeds
  * struct store as its first member and fills ops; store.c only reads the
  * spec's scheme and forwards every call, so nothing backend-specific
  * leaks into the callers or into another backend.
@@ -73,7 +73,11 @@ struct store {
 };
 
 /* The Redis backend: spec is the whole "redis://..." or
-   "redis+unix://..." spec; opts (store.h) its password file and timeouts. */
+   "redis+unix://..." spec; opts (store.h, may be NULL) its password file
+   and timeouts. */
+enum store_rc store_redis_open(const char *spec,
+                               const struct store_opts *opts,
+                               struct store **out, pjwt_err *err);
 
 /* The SQLite backend: path is what followed "sqlite:" in the spec. */
 enum store_rc store_sqlite_open(const char *path, uid_t owner,

@@ -304,7 +304,7 @@ bad_before=$(awk -v k="$killed" '$3 != 200 && $1 < k' "$T"/load.* | wc -l)
 bad_after=$(awk -v k="$killed" '$3 != 200 && $1 >= k' "$T"/load.* | wc -l)
 after=$(awk -v k="$killed" '$1 >= k' "$T"/load.* | wc -l)
 echo "# load: $total password grants, $bad_before failed (started before the kill), $bad_after failed after it ($after started after); ssh: $logins ok, $failures failed, $relogins new logins"
-awk -v k="$killed" '$3 != 200' "$T"/load.* | head -5
+awk -v k="$killed" '$3 != 200' "$T"/load.* | head -5 | sed "s/^/# failed: /"
 [ "$bad_after" = 0 ] || fail "$bad_after requests started after B died failed"
 [ $((bad_before + failures)) -le 3 ] || fail "$bad_before grants and $failures ssh logins failed: more than the 3 clients had in flight"
 [ "$after" -ge 20 ] && [ "$logins" -ge 4 ] || fail "too little load after the kill ($after grants, $logins ssh logins)"

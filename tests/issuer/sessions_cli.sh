@@ -60,7 +60,7 @@ run 2 $J sessions $S revoke
 run 2 $J sessions $S revoke --user alice extra
 run 2 $J sessions $S list --no-such-option
 run 2 $J sessions --store sqlite:x --state-dir y list
-run 2 $J sessions --store redis://127.0.0.1 list; has "unknown store" err
+run 2 $J sessions --store memcache://127.0.0.1 list; has "unknown store" err
 ok "usage, help and exit status 2"
 
 # ---- list -------------------------------------------------------------------

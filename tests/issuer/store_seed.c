@@ -51,7 +51,7 @@ main(int argc, char **argv)
     }
     snprintf(spec, sizeof(spec), "sqlite:%s", argv[1]);
     pjwt_err_clear(&e);
-    if (store_open(spec, geteuid(), &st, &e) != STORE_OK) {
+    if (store_open(spec, geteuid(), NULL, &st, &e) != STORE_OK) {
         fprintf(stderr, "store_seed: %s\n", e.msg);
         return 1;
     }

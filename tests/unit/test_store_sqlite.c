@@ -76,7 +76,7 @@ open_ok(const char *name)
     pjwt_err e;
 
     pjwt_err_clear(&e);
-    if (store_open(spec(name), geteuid(), &st, &e) != STORE_OK)
+    if (store_open(spec(name), geteuid(), NULL, &st, &e) != STORE_OK)
         fail_msg("open %s: %s", name, e.msg);
     assert_non_null(st);
     return st;
@@ -90,7 +90,7 @@ open_refused(const char *specstr, uid_t owner, const char *want)
     pjwt_err e;
 
     pjwt_err_clear(&e);
-    assert_int_equal(store_open(specstr, owner, &st, &e), STORE_ERROR);
+    assert_int_equal(store_open(specstr, owner, NULL, &st, &e), STORE_ERROR);
     assert_null(st);
     if (strstr(e.msg, want) == NULL)
         fail_msg("message '%s' lacks '%s'", e.msg, want);
@@ -438,7 +438,7 @@ test_refusals(void **state)
     mode_t old;
 
     (void)state;
-    open_refused("redis://127.0.0.1", geteuid(), "unknown store");
+    open_refused("memcache://127.0.0.1", geteuid(), "unknown store");
     open_refused("sqlite:", geteuid(), "no path");
 
     /* mode: any group or other bit */
@@ -458,7 +458,7 @@ test_refusals(void **state)
         assert_int_equal(chown(in_dir("mode.db"), 65534, 65534), 0);
         open_refused(spec("mode.db"), 0, "owned by uid 65534, expected 0");
         st = NULL;
-        assert_int_equal(store_open(spec("mode.db"), 65534, &st, NULL),
+        assert_int_equal(store_open(spec("mode.db"), 65534, NULL, &st, NULL),
                          STORE_OK);
         store_close(st);
     }
@@ -803,7 +803,7 @@ racer_main(void *arg)
     pjwt_err e;
     int k;
 
-    if (st == NULL && store_open(spec("race.db"), geteuid(), &st, &e)
+    if (st == NULL && store_open(spec("race.db"), geteuid(), NULL, &st, &e)
                           != STORE_OK)
         return (void *)1;
     for (k = 0; k < ROUNDS; k++) {

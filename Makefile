@@ -176,7 +176,7 @@ $(ISSUERD): $(call obj,$(ISSUERD_SRC)) $(LIBSTORE) $(LIBPJWT)
 KEYRING_OBJ = $(call obj,issuer/jwt-issuerd/keyring.c)
 CTL_ISSUERD_OBJ = $(call obj,$(addprefix issuer/jwt-issuerd/,keyring.c issuer_conf.c \
                   scope.c listen_spec.c netaddr.c signer.c))
-$(call obj,issuer/jwtctl/keys.c): SESSIONS_INC = -Iissuer/sessions -Iissuer/jwt-issuerd
+$(call obj,issuer/jwtctl/keys.c issuer/jwtctl/store_open.c): SESSIONS_INC = -Iissuer/sessions -Iissuer/jwt-issuerd
 
 $(JWTCTL): $(call obj,$(CTL_SRC)) $(CTL_ISSUERD_OBJ) $(LIBSTORE) $(LIBPJWT)
 	$(CC) -o $@ $(call obj,$(CTL_SRC)) $(CTL_ISSUERD_OBJ) $(LIBSTORE) $(LIBPJWT) $(ALL_LDFLAGS) \

@@ -38,15 +38,13 @@ NCPU=$(nproc)
 chmod 0755 "$T"       # nginx workers (nobody) use their temp paths under it
 
 # Redis: private socket, password, nothing on disk.
-install -d -m 0700 "$T/redis"
-pw=$(openssl rand -hex 16)
-printf 'port 0\nunixsocket %s\nunixsocketperm 700\nrequirepass %s\ndir %s\nappendonly no\nsave ""\n' \
-    "$T/redis/redis.sock" "$pw" "$T/redis" > "$T/redis/redis.conf"
-printf '%s\n' "$pw" > "$T/redis.password"; chmod 600 "$T/redis.password" "$T/redis/redis.conf"
+. tests/lib/redis.sh
+redis_setup "$T/redis"
+cp "$T/redis/password" "$T/redis.password"   # the replicas' store_password_file
 redis-server "$T/redis/redis.conf" > "$T/redis.log" 2>&1 &
 PIDS="$PIDS $!"
 i=0
-until [ "$(redis-cli -s "$T/redis/redis.sock" --no-auth-warning -a "$pw" ping 2>/dev/null)" = PONG ]; do
+until [ "$(redis_cli "$T/redis" ping)" = PONG ]; do
     i=$((i + 1)); [ $i -lt 100 ] || { cat "$T/redis.log" >&2; exit 1; }; sleep 0.05
 done
 
@@ -133,7 +131,7 @@ one=$(median "$T/one.rates"); two=$(median "$T/two.rates")
 s1=$(median "$T/s1.rates"); r1s=$(median "$T/r1.rates")
 sN=$(median "$T/sN.rates"); rN=$(median "$T/rN.rates")
 # The Redis replicas did keep their sessions there.
-n=$(redis-cli -s "$T/redis/redis.sock" --no-auth-warning -a "$pw" dbsize 2>/dev/null || echo 0)
+n=$(redis_cli "$T/redis" dbsize || echo 0)
 [ "${n:-0}" -gt 0 ] || { echo "bench_replicas: nothing in Redis: the replicas did not use it" >&2; rc=1; }
 
 echo "replicas ES256 one_per_s=$one two_per_s=$two ratio=$(awk -v a="$two" -v b="$one" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"

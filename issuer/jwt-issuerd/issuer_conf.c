@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "fileio.h"
 #include "issuer_conf.h"
+#include "store.h"
 #include "scope.h"
 #include "listen_spec.h"
 
@@ -781,4 +782,15 @@ issuer_conf_check_pam(const struct issuer_conf *c, pjwt_err *err)
                          e.code == PJWT_ERR_IO
                          ? " (libpam would use \"other\")" : "");
     return 0;
+}
+
+int
+issuer_conf_store_spec(const struct issuer_conf *c, char *spec, size_t cap)
+{
+    int n = c->store != NULL
+                ? snprintf(spec, cap, "%s", c->store)
+                : snprintf(spec, cap, "sqlite:%s/" STORE_SQLITE_FILE,
+                           c->state_dir);
+
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
 }

@@ -132,6 +132,12 @@ struct issuer_conf {
 struct issuer_conf *issuer_conf_load(const char *path, pjwt_err *err);
 void issuer_conf_free(struct issuer_conf *c);
 
+/* The store c names, as store_open takes it: store, else
+   sqlite:STATE_DIR/sessions.db.  0, or -1 when it does not fit in cap.
+   The daemon and jwtctl -c both read it here. */
+int issuer_conf_store_spec(const struct issuer_conf *c, char *spec,
+                           size_t cap);
+
 /*
  * The PAM service file and pam_confdir must exist and pass the trust rule
  * of fileio.h (owned by root, or by the daemon's user when it runs without

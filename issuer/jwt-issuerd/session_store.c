@@ -66,9 +66,7 @@ store_spec(const struct issuer_conf *c, char *spec, char *dir, size_t cap,
 
     dir[0] = '\0';
     *what = c->store == NULL ? "state_dir" : "store";
-    if ((size_t)snprintf(spec, cap, c->store == NULL ? "sqlite:%s/sessions.db"
-                                                    : "%s",
-                         c->store == NULL ? c->state_dir : c->store) >= cap) {
+    if (issuer_conf_store_spec(c, spec, cap) != 0) {
         log_err("%s: too long", *what);
         return -1;
     }

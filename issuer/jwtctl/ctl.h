@@ -48,21 +48,30 @@ void ctl_jwks_print_installed(const char *dest, pjwt_keyset *ks);
 int ctl_revoke(int argc, char **argv);
 int ctl_bundle(int argc, char **argv);
 
-/* jwt-issuerd's store (store_open.c): its default place, and the file
-   --state-dir DIR names in DIR. */
+/* jwt-issuerd's store (store_open.c): its default place (the file is
+   STORE_SQLITE_FILE of store.h in it). */
 #define CTL_STATE_DIR "/var/lib/jwt-issuerd"
-#define CTL_STORE_FILE "sessions.db"
 struct store;
 
-/* The spec of --store STORE or --state-dir STATE_DIR (both NULL: the
-   daemon's default) into spec[cap]: CTL_OK, or CTL_USAGE with a message
-   that what (the verb) starts. */
-int ctl_store_spec(const char *what, const char *store, const char *state_dir,
-                   char *spec, size_t cap);
+/* Where a verb finds the store: --store SPEC, --state-dir DIR, or -c CONF,
+   the daemon's configuration (its store, store_password_file and
+   store_timeout, as the daemon reads them). */
+struct ctl_store_at {
+    char spec[4096 + 16];
+    char password_file[4096];   /* "": no Redis AUTH */
+    unsigned timeout_ms;        /* 0: the store's default */
+};
 
-/* Open the store named by spec as its owner (never creating it): CTL_OK
-   with *st, or an exit code with the message printed. */
-int ctl_store_open(const char *what, const char *spec, struct store **st);
+/* Fill *at from at most one of store, state_dir, conf (all NULL: the
+   daemon's default): CTL_OK, or an exit code with a message that what
+   (the verb) starts. */
+int ctl_store_where(const char *what, const char *store, const char *state_dir,
+                    const char *conf, struct ctl_store_at *at);
+
+/* Open the store at names as its owner (never creating it): CTL_OK with
+   *st, or an exit code with the message printed. */
+int ctl_store_open(const char *what, const struct ctl_store_at *at,
+                   struct store **st);
 
 /* "jwtctl: " + message on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

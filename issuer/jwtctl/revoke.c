@@ -18,15 +18,17 @@
 #include "timefmt.h"
 
 static const char revoke_usage[] =
-    "usage: jwtctl revoke [--store sqlite:PATH | --state-dir DIR]\n"
+    "usage: jwtctl revoke [--store SPEC | --state-dir DIR | -c CONF]\n"
     "                     (--jti ID | --sub USER [--before T])\n"
-    "       jwtctl revoke [--store sqlite:PATH | --state-dir DIR] --list [--json]\n"
-    "       jwtctl revoke [--store sqlite:PATH | --state-dir DIR]\n"
+    "       jwtctl revoke [--store SPEC | --state-dir DIR | -c CONF] --list [--json]\n"
+    "       jwtctl revoke [--store SPEC | --state-dir DIR | -c CONF]\n"
     "                     --remove (--jti ID | --sub USER)\n"
     "\n"
     "The revocations jwt-issuerd's trust bundle carries to every host, in its\n"
-    "store (default sqlite:" CTL_STATE_DIR "/" CTL_STORE_FILE "; --state-dir\n"
-    "DIR means sqlite:DIR/" CTL_STORE_FILE ").\n"
+    "store (default sqlite:" CTL_STATE_DIR "/" STORE_SQLITE_FILE "; --state-dir\n"
+    "DIR means sqlite:DIR/" STORE_SQLITE_FILE "; -c CONF the store of that\n"
+    "jwt-issuerd configuration, with its store_password_file: on replicas\n"
+    "sharing Redis, any replica's configuration reaches all of them).\n"
     "  --jti ID       the token whose jti is ID\n"
     "  --sub USER     every token for USER; with --before T only those issued\n"
     "                 before T (epoch seconds, 2026-11-28, 2026-11-28T12:00:00Z,\n"
@@ -194,18 +196,19 @@ ctl_revoke(int argc, char **argv)
         { "json", no_argument, NULL, 'J' },
         { "store", required_argument, NULL, 's' },
         { "state-dir", required_argument, NULL, 'd' },
+        { "config", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *jti = NULL, *sub = NULL, *before_s = NULL;
-    const char *store = NULL, *state_dir = NULL;
-    char spec[4096 + 16];
+    const char *store = NULL, *state_dir = NULL, *conf = NULL;
+    struct ctl_store_at at;
     struct store *st = NULL;
     int64_t before = 0;
     int c, list = 0, remove = 0, json = 0, r;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': jti = optarg; break;
         case 'u': sub = optarg; break;
@@ -215,13 +218,14 @@ ctl_revoke(int argc, char **argv)
         case 'J': json = 1; break;
         case 's': store = optarg; break;
         case 'd': state_dir = optarg; break;
+        case 'c': conf = optarg; break;
         case 'h': fputs(revoke_usage, stdout); return CTL_OK;
         default: return usage_err();
         }
     }
     /* One thing at a time, named in full: --list alone, or exactly one
        of --jti and --sub (--before only with an added --sub). */
-    if (optind != argc || (store != NULL && state_dir != NULL)
+    if (optind != argc
         || (list && (remove || jti != NULL || sub != NULL
                      || before_s != NULL))
         || (!list && (jti != NULL) == (sub != NULL))
@@ -238,9 +242,8 @@ ctl_revoke(int argc, char **argv)
             return CTL_USAGE;
         }
     }
-    if ((r = ctl_store_spec("revoke", store, state_dir, spec, sizeof(spec)))
-            != CTL_OK
-        || (r = ctl_store_open("revoke", spec, &st)) != CTL_OK)
+    if ((r = ctl_store_where("revoke", store, state_dir, conf, &at)) != CTL_OK
+        || (r = ctl_store_open("revoke", &at, &st)) != CTL_OK)
         return r;
     if (list)
         r = do_list(st, json);

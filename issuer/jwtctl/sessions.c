@@ -16,14 +16,15 @@
 #include "timefmt.h"
 
 static const char sessions_usage[] =
-    "usage: jwtctl sessions [--store sqlite:PATH | --state-dir DIR] list\n"
+    "usage: jwtctl sessions [--store SPEC | --state-dir DIR | -c CONF] list\n"
     "                       [--user USER] [--json]\n"
-    "       jwtctl sessions [--store sqlite:PATH | --state-dir DIR] revoke\n"
+    "       jwtctl sessions [--store SPEC | --state-dir DIR | -c CONF] revoke\n"
     "                       (--user USER | ID)\n"
     "\n"
     "The refresh sessions of jwt-issuerd, in its store (default\n"
-    "sqlite:" CTL_STATE_DIR "/" CTL_STORE_FILE "; --state-dir DIR means\n"
-    "sqlite:DIR/" CTL_STORE_FILE ").\n"
+    "sqlite:" CTL_STATE_DIR "/" STORE_SQLITE_FILE "; --state-dir DIR means\n"
+    "sqlite:DIR/" STORE_SQLITE_FILE "; -c CONF the store of that jwt-issuerd\n"
+    "configuration, with its store_password_file).\n"
     "  list     the live sessions, oldest first (of USER only with --user):\n"
     "           ID USER CLIENT FROM CREATED LAST-USED EXPIRES REFRESHES, times\n"
     "           in UTC; --json prints a JSON array (times as epoch seconds)\n"
@@ -100,7 +101,7 @@ print_row(const struct store_session *s, void *ctx)
 }
 
 static int
-do_list(const char *spec, int argc, char **argv)
+do_list(const struct ctl_store_at *at, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "user", required_argument, NULL, 'u' },
@@ -125,7 +126,7 @@ do_list(const char *spec, int argc, char **argv)
     }
     if (optind != argc)
         return usage_err();
-    if ((r = ctl_store_open("sessions", spec, &st)) != CTL_OK)
+    if ((r = ctl_store_open("sessions", at, &st)) != CTL_OK)
         return r;
     r = CTL_FAIL;
     l.now = time(NULL);
@@ -154,7 +155,7 @@ out:
 /* ---- revoke ------------------------------------------------------------- */
 
 static int
-do_revoke(const char *spec, int argc, char **argv)
+do_revoke(const struct ctl_store_at *at, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "user", required_argument, NULL, 'u' },
@@ -183,7 +184,7 @@ do_revoke(const char *spec, int argc, char **argv)
         id = argv[optind];
     else if (argc - optind != 0 || user == NULL || *user == '\0')
         return usage_err();
-    if ((r = ctl_store_open("sessions", spec, &st)) != CTL_OK)
+    if ((r = ctl_store_open("sessions", at, &st)) != CTL_OK)
         return r;
     r = CTL_FAIL;
     pjwt_err_clear(&e);
@@ -216,33 +217,35 @@ ctl_sessions(int argc, char **argv)
     static const struct option opts[] = {
         { "store", required_argument, NULL, 's' },
         { "state-dir", required_argument, NULL, 'd' },
+        { "config", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    char spec[4096 + 16];
-    const char *store = NULL, *state_dir = NULL, *verb;
+    struct ctl_store_at at;
+    const char *store = NULL, *state_dir = NULL, *conf = NULL, *verb;
     int c, n;
 
     optind = 1;
     /* "+": stop at the verb, whose options are its own. */
-    while ((c = getopt_long(argc, argv, "+s:d:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+s:d:c:h", opts, NULL)) != -1) {
         switch (c) {
         case 's': store = optarg; break;
         case 'd': state_dir = optarg; break;
+        case 'c': conf = optarg; break;
         case 'h': fputs(sessions_usage, stdout); return CTL_OK;
         default: return usage_err();
         }
     }
-    if ((store != NULL && state_dir != NULL) || optind >= argc)
+    if (optind >= argc)
         return usage_err();
-    if ((n = ctl_store_spec("sessions", store, state_dir, spec,
-                            sizeof(spec))) != CTL_OK)
+    if ((n = ctl_store_where("sessions", store, state_dir, conf, &at))
+            != CTL_OK)
         return n;
     verb = argv[optind];
     if (strcmp(verb, "list") == 0)
-        return do_list(spec, argc - optind, argv + optind);
+        return do_list(&at, argc - optind, argv + optind);
     if (strcmp(verb, "revoke") == 0)
-        return do_revoke(spec, argc - optind, argv + optind);
+        return do_revoke(&at, argc - optind, argv + optind);
     ctl_err("sessions: unknown action '%s' (list or revoke)", verb);
     return usage_err();
 }

@@ -18,24 +18,64 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "issuer_conf.h"
 #include "store.h"
 
-int
-ctl_store_spec(const char *what, const char *store, const char *state_dir,
-               char *spec, size_t cap)
+/* A usage error, or the copy of what did not fit. */
+static int
+put(const char *what, const char *opt, char *dst, size_t cap, const char *src)
 {
-    int n;
-
-    if (store != NULL)
-        n = snprintf(spec, cap, "%s", store);
-    else
-        n = snprintf(spec, cap, "sqlite:%s/" CTL_STORE_FILE,
-                     state_dir != NULL ? state_dir : CTL_STATE_DIR);
-    if (n < 0 || (size_t)n >= cap) {
-        ctl_err("%s: store path too long", what);
+    if ((size_t)snprintf(dst, cap, "%s", src) >= cap) {
+        ctl_err("%s: %s: too long", what, opt);
         return CTL_USAGE;
     }
     return CTL_OK;
+}
+
+int
+ctl_store_where(const char *what, const char *store, const char *state_dir,
+                const char *conf, struct ctl_store_at *at)
+{
+    struct issuer_conf *ic;
+    pjwt_err e;
+    int r;
+
+    memset(at, 0, sizeof(*at));
+    if ((store != NULL) + (state_dir != NULL) + (conf != NULL) > 1) {
+        ctl_err("%s: --store, --state-dir and -c each name the store: "
+                "give one", what);
+        return CTL_USAGE;
+    }
+    if (store != NULL)
+        return put(what, "--store", at->spec, sizeof(at->spec), store);
+    if (conf == NULL) {
+        if ((size_t)snprintf(at->spec, sizeof(at->spec),
+                             "sqlite:%s/" STORE_SQLITE_FILE,
+                             state_dir != NULL ? state_dir : CTL_STATE_DIR)
+                >= sizeof(at->spec)) {
+            ctl_err("%s: store path too long", what);
+            return CTL_USAGE;
+        }
+        return CTL_OK;
+    }
+    /* The daemon's own reading of its file: the same defaults, the same
+       spec rule (issuer_conf_store_spec), nothing for jwtctl to drift. */
+    pjwt_err_clear(&e);
+    if ((ic = issuer_conf_load(conf, &e)) == NULL) {
+        ctl_err("%s: %s", what, e.msg);
+        return CTL_USAGE;
+    }
+    r = CTL_OK;
+    if (issuer_conf_store_spec(ic, at->spec, sizeof(at->spec)) != 0) {
+        ctl_err("%s: %s: store: too long", what, conf);
+        r = CTL_USAGE;
+    } else if (ic->store_password_file != NULL) {
+        r = put(what, "store_password_file", at->password_file,
+                sizeof(at->password_file), ic->store_password_file);
+    }
+    at->timeout_ms = (unsigned)ic->store_timeout * 1000u;
+    issuer_conf_free(ic);
+    return r;
 }
 
 /* Become uid (and its primary group, no supplementary groups), for good:
@@ -62,18 +102,33 @@ become(const char *what, uid_t uid, gid_t file_gid)
 }
 
 int
-ctl_store_open(const char *what, const char *spec, struct store **st)
+ctl_store_open(const char *what, const struct ctl_store_at *at,
+               struct store **st)
 {
     static const char sqlite[] = "sqlite:";
-    const char *path;
+    const char *path, *spec = at->spec;
+    struct store_opts opts = {
+        .password_file = at->password_file[0] ? at->password_file : NULL,
+        .timeout_ms = at->timeout_ms,
+    };
     struct stat sb;
     pjwt_err e;
 
     pjwt_err_clear(&e);
     if (strncmp(spec, sqlite, sizeof(sqlite) - 1) != 0) {
-        /* A shared store (Redis) has no file to own; store_open names
-           what it does not know. */
-        if (store_open(spec, geteuid(), NULL, st, &e) == STORE_OK)
+        /* A shared store (Redis) has no file to own.  Its password file
+           is the daemon's (mode 0600): root reads it as its owner, as the
+           daemon does, so the trust rule holds unchanged. */
+        if (opts.password_file != NULL && geteuid() == 0) {
+            if (lstat(opts.password_file, &sb) != 0) {
+                ctl_err("%s: %s: %s", what, opts.password_file,
+                        strerror(errno));
+                return CTL_FAIL;
+            }
+            if (sb.st_uid != 0 && become(what, sb.st_uid, sb.st_gid) != 0)
+                return CTL_FAIL;
+        }
+        if (store_open(spec, geteuid(), &opts, st, &e) == STORE_OK)
             return CTL_OK;
         ctl_err("%s: %s", what, e.msg);
         return e.code == PJWT_ERR_CONF ? CTL_USAGE : CTL_FAIL;
@@ -100,7 +155,7 @@ ctl_store_open(const char *what, const char *spec, struct store **st)
         ctl_err("%s: no session store at %s", what, path);
         return CTL_FAIL;
     }
-    if (store_open(spec, sb.st_uid, NULL, st, &e) != STORE_OK) {
+    if (store_open(spec, sb.st_uid, &opts, st, &e) != STORE_OK) {
         ctl_err("%s: %s", what, e.msg);
         return e.code == PJWT_ERR_CONF ? CTL_USAGE : CTL_FAIL;
     }

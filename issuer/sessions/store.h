@@ -71,6 +71,10 @@ struct store;
 
 /* How to reach a store over the network (Redis): NULL, or a zero field,
    takes the default. */
+/* The SQLite file in a state directory (the daemon's state_dir, jwtctl's
+   --state-dir): sqlite:DIR/STORE_SQLITE_FILE. */
+#define STORE_SQLITE_FILE "sessions.db"
+
 struct store_opts {
     const char *password_file;  /* Redis AUTH: the file's content, read once
                                    at open (trust rule, mode 0600); NULL:

@@ -55,21 +55,10 @@ xpids=""
 on_exit 'for p in $xpids; do stop_pid "$p"; done'
 
 # ---- Redis: a private socket, a password, nothing on disk -----------------
-install -d -m 0700 "$T/redis"
-RPW=$(openssl rand -hex 16)
-cat > "$T/redis/redis.conf" <<EOF
-port 0
-unixsocket $T/redis/redis.sock
-unixsocketperm 700
-requirepass $RPW
-dir $T/redis
-appendonly no
-save ""
-daemonize no
-EOF
-chmod 600 "$T/redis/redis.conf"
-printf '%s\n' "$RPW" > "$T/redis.password"; chmod 600 "$T/redis.password"
-rcli() { redis-cli -s "$T/redis/redis.sock" --no-auth-warning -a "$RPW" "$@"; }
+. "$(dirname "$0")/../lib/redis.sh"
+redis_setup "$T/redis"
+cp "$T/redis/password" "$T/redis.password"   # the replicas' store_password_file
+rcli() { redis_cli "$T/redis" "$@"; }
 start_redis() {
     redis-server "$T/redis/redis.conf" >> "$T/redis.log" 2>&1 &
     RPID=$!; track "$RPID"

@@ -6,6 +6,8 @@
 #  - a refresh token rotated on A and presented to B is reuse: the session
 #    ends (the rotated token fails on A too);
 #  - both kids are in both replicas' JWKS and trust bundles;
+#  - jwtctl sessions/revoke -c CONF reach the shared store with the
+#    replica's store_password_file: a revoke via A is in B's bundle;
 #  - Redis stopped: /token answers 503 with Retry-After and no token,
 #    /healthz 503 degraded, the JWKS still 200 with both kids;
 #  - Redis started again (no persistence: a fresh store): logins work
@@ -18,15 +20,14 @@ command -v redis-server >/dev/null || skip "redis-server missing (apt-get instal
 command -v redis-cli >/dev/null || skip "redis-cli missing"
 
 matrix_stack
-$PY -c 'import secrets; print(secrets.token_urlsafe(24))' > "$T/pw"
-chmod 600 "$T/pw"
-SOCK=$T/redis.sock
+. "$(dirname "$0")/../lib/redis.sh"
+redis_setup "$T/redis"
+cp "$T/redis/password" "$T/pw"      # the replicas' store_password_file
+SOCK=$T/redis/redis.sock
 
-redis_up() { redis-cli -s "$SOCK" --no-auth-warning -a "$(cat "$T/pw")" ping 2>/dev/null | grep -q PONG; }
+redis_up() { [ "$(redis_cli "$T/redis" ping)" = PONG ]; }
 start_redis() {
-    redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-        --save '' --appendonly no --dir "$T" --requirepass "$(cat "$T/pw")" \
-        > "$T/redis.log" 2>&1 &
+    redis-server "$T/redis/redis.conf" > "$T/redis.log" 2>&1 &
     REDIS_PID=$!
     track "$REDIS_PID"
     wait_for redis_up || fail "redis-server not answering on $SOCK"
@@ -113,6 +114,23 @@ for r in A B; do
         fail "$r's bundle: $(bundle_kids $r), want $A_KID and $B_KID"
 done
 ok "both kids in both replicas' JWKS and trust bundles"
+
+# ---- jwtctl -c: the shared store through any replica's configuration -----
+[ "$(at A alice secret)" = 200 ] || fail "login on A: $(cat "$T/out")"
+"$PAMJWT_JWTCTL" sessions -c "$T/B.conf" list --user alice --json > "$T/sl" 2> "$T/sl.err" ||
+    fail "jwtctl sessions -c B.conf: $(cat "$T/sl.err")"
+[ "$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/sl")" = 1 ] ||
+    fail "alice's session made on A, listed through B's configuration: $(cat "$T/sl")"
+"$PAMJWT_JWTCTL" revoke -c "$T/A.conf" --sub mallory > "$T/rv" 2>&1 || fail "jwtctl revoke -c A.conf: $(cat "$T/rv")"
+bundle_revoked() { curl -sf --max-time 5 "$(url "$1")/.well-known/pamjwt-trust.jws" | $PY -c '
+import base64, json, sys
+jws = json.load(sys.stdin)[0].split(".")[1]
+p = json.loads(base64.urlsafe_b64decode(jws + "=" * (-len(jws) % 4)))
+sys.exit(0 if {"sub": "mallory"} in p["revoked"] else 1)'; }
+WAIT_TRIES=150 WAIT_STEP=0.1 wait_for bundle_revoked B || fail "B's bundle lacks the revocation made with A's configuration"
+WAIT_TRIES=150 WAIT_STEP=0.1 wait_for bundle_revoked A || fail "A's bundle lacks the revocation"
+grep -q "$(cat "$T/pw")" "$T/sl" "$T/sl.err" "$T/rv" "$T/log.A" "$T/log.B" && fail "the Redis password was printed"
+ok "jwtctl -c: alice's session made on A listed through B's configuration; a revoke through A's reaches B's bundle"
 
 # ---- Redis stopped --------------------------------------------------------
 stop_redis

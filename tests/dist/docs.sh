@@ -372,7 +372,8 @@ if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>
     done
     redis-server "$T/redis/redis.conf" > "$T/redis/log" 2>&1 &
     rpid=$!; track "$rpid"
-    rping() { redis-cli -s "$T/redis/redis.sock" --no-auth-warning -a "$pw" ping 2>/dev/null | grep -qx PONG; }
+    # The password from stdin (--askpass), never on redis-cli's argv.
+    rping() { redis-cli -s "$T/redis/redis.sock" --askpass ping < "$T/etc/redis.password" 2>/dev/null | grep -qx PONG; }
     if WAIT_TRIES=100 WAIT_STEP=0.05 wait_for rping; then
         out=$(redis-cli -s "$T/redis/redis.sock" ping 2>&1 || true)
         case $out in *NOAUTH*) ;; *) bad "etc/replicas/redis.conf: PING without the password answered '$out'" ;; esac

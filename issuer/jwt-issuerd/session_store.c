@@ -118,7 +118,8 @@ session_store_open(const struct issuer_conf *c, int check_only)
     pjwt_err_clear(&err);
     rc = store_open(spec, geteuid(), &(struct store_opts){
                         .password_file = c->store_password_file,
-                        .timeout_ms = (unsigned)c->store_timeout * 1000u },
+                        .timeout_ms = (unsigned)c->store_timeout * 1000u,
+                        .defer_connect = 1 },
                     &st, &err);
     if (rc != STORE_OK) {
         log_err("session store: %s%s", err.msg[0] ? err.msg : "cannot open",
@@ -126,11 +127,21 @@ session_store_open(const struct issuer_conf *c, int check_only)
                 "bundle is off)" : "");
         return c->session_lifetime == 0 ? 0 : -1;
     }
+    /* Redis not there yet: start (and -t passes, or systemd's
+       ExecStartPre would give up after its restart limit) degraded, as
+       when it goes away later; the first call that reaches it recovers. */
+    if (err.msg[0] != '\0')
+        log_warn("store unreachable: %s (%s)", err.msg, check_only
+                 ? "jwt-issuerd will start degraded and connect when it "
+                   "answers" : "/token answers 503, /healthz degraded, "
+                   "until it answers");
     if (check_only) {
         store_close(st);
         return 0;
     }
     the_store = st;
+    if (err.msg[0] != '\0')
+        __atomic_store_n(&shared_ok, 0, __ATOMIC_RELAXED);
     sessions_on = c->session_lifetime > 0;
     if (sessions_on)
         log_info("sessions: %s (lifetime %ld s, idle %ld s)", path,

@@ -80,6 +80,12 @@ struct store_opts {
                                    at open (trust rule, mode 0600); NULL:
                                    no AUTH */
     unsigned timeout_ms;        /* connect and each command; 0: 2000 */
+    int defer_connect;          /* a server that cannot be reached at open
+                                   is not an error: the handle is made,
+                                   err says why (err->msg set, STORE_OK),
+                                   and every call tries again (with the
+                                   backoff).  One that answers and refuses
+                                   (AUTH, SELECT) still fails the open. */
 };
 
 /*

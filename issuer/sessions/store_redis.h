@@ -25,6 +25,7 @@ struct rd {
     char *password;             /* AUTH; cleansed at close */
     unsigned timeout_ms;
     int64_t retry_at;           /* ms (monotonic): no connect before */
+    int reached;                /* the last connect got a socket */
     unsigned backoff_ms;        /* 100 .. 5000 */
     char name[96];              /* "redis HOST:PORT" for messages */
     /* The reply being read: its element budget (store_redis_conn.c). */

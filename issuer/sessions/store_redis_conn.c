@@ -253,6 +253,7 @@ connect_now(struct rd *h, pjwt_err *err)
     const char *auth[] = { "AUTH", h->password };
     const char *sel[] = { "SELECT", db };
 
+    h->reached = 0;
     h->c = h->path != NULL ? redisConnectUnixWithTimeout(h->path, tv)
                            : redisConnectWithTimeout(h->host, h->port, tv);
     if (h->c == NULL) {
@@ -265,6 +266,7 @@ connect_now(struct rd *h, pjwt_err *err)
         drop(h);
         return STORE_ERROR;
     }
+    h->reached = 1;
     (void)redisSetTimeout(h->c, tv);
     h->dflt = h->c->reader->fn;
     h->c->reader->fn = &hooks;
@@ -525,8 +527,14 @@ rd_open(const char *spec, const struct store_opts *opts, struct rd **out,
     h->backoff_ms = 100;
     if (parse_spec(h, spec, err) != STORE_OK
         || (opts != NULL && opts->password_file != NULL
-            && read_password(h, opts->password_file, err) != STORE_OK)
-        || connect_now(h, err) != STORE_OK)
+            && read_password(h, opts->password_file, err) != STORE_OK))
+        goto fail;
+    /* A daemon started before its Redis (boot order, Redis restarting)
+       comes up degraded and recovers by itself, as it does when Redis goes
+       away later; a server that answers and refuses us is a setting to
+       fix, said at once. */
+    if (connect_now(h, err) != STORE_OK
+        && (h->reached || opts == NULL || !opts->defer_connect))
         goto fail;
     if (pthread_mutex_init(&h->lock, NULL) != 0) {
         PJWT_FAIL(err, PJWT_ERR_INTERNAL, "%s: mutex", h->name);

@@ -10,6 +10,7 @@
 #    replica's store_password_file: a revoke via A is in B's bundle;
 #  - Redis stopped: /token answers 503 with Retry-After and no token,
 #    /healthz 503 degraded, the JWKS still 200 with both kids;
+#  - a third replica started while Redis is down runs degraded;
 #  - Redis started again (no persistence: a fresh store): logins work
 #    again and /healthz is ok, without restarting the issuers.
 # redis-server runs on a unix socket in $T with a password, no port, no
@@ -147,6 +148,17 @@ both_kids A jwks_kids || fail "A's JWKS with Redis down: $(jwks_kids A)"
 both_kids B jwks_kids || fail "B's JWKS with Redis down: $(jwks_kids B)"
 ok "Redis down: /token 503 temporarily_unavailable with Retry-After: 2 and no token, /healthz degraded, JWKS still both kids"
 
+# A replica started while Redis is down (boot order): -t passes with a
+# warning, it starts degraded, and comes up when Redis does.
+conf C
+"$PAMJWT_ISSUERD" -t -c "$T/C.conf" > "$T/t.out" 2>&1 || fail "-t with Redis down: $(cat "$T/t.out")"
+grep -q "warning: store unreachable: .*will start degraded" "$T/t.out" || fail "-t with Redis down says nothing: $(cat "$T/t.out")"
+start_replica C
+code=$(curl -s -o "$T/hz" -w '%{http_code}' "$(url C)/healthz")
+[ "$code" = 503 ] && grep -q '^degraded: store unreachable$' "$T/hz" || fail "C's /healthz started with Redis down: $code $(cat "$T/hz")"
+[ "$(at C alice secret)" = 503 ] || fail "C issued with Redis down: $(cat "$T/out")"
+ok "a replica started while Redis is down: -t warns, it runs degraded (/healthz 503, /token 503)"
+
 # ---- Redis back (a fresh, empty store) --------------------------------------
 start_redis
 logged_in() { [ "$(at "$1" alice secret)" = 200 ]; }
@@ -157,7 +169,11 @@ WAIT_TRIES=150 WAIT_STEP=0.1 wait_for healthy A || fail "A's /healthz: $(curl -s
 WAIT_TRIES=150 WAIT_STEP=0.1 wait_for healthy B || fail "B's /healthz: $(curl -s "$(url B)/healthz")"
 RT=$(json_get "$T/out" refresh_token)
 [ "$(refresh_at A "$RT")" = 200 ] || fail "B's new session refreshed on A: $(cat "$T/out")"
-ok "Redis back: logins and refreshes on both replicas, /healthz ok, no issuer restarted"
+WAIT_TRIES=100 WAIT_STEP=0.2 wait_for logged_in C || fail "no login on C (started with Redis down) after Redis came back: $(cat "$T/out")"
+WAIT_TRIES=150 WAIT_STEP=0.1 wait_for healthy C || fail "C's /healthz: $(curl -s "$(url C)/healthz")"
+both() { jwks_kids "$1" | grep -q "$C_KID"; }
+WAIT_TRIES=150 WAIT_STEP=0.1 wait_for both A || fail "C's key not in A's JWKS: $(jwks_kids A)"
+ok "Redis back: logins and refreshes on all three replicas (C started while it was down), /healthz ok, C's key in A's JWKS, no issuer restarted"
 
-kill -0 "$A_PID" && kill -0 "$B_PID" || fail "a replica exited"
+kill -0 "$A_PID" && kill -0 "$B_PID" && kill -0 "$C_PID" || fail "a replica exited"
 finish

@@ -38,6 +38,10 @@ on_exit '[ -z "$pid" ] || stop_pid "$pid"'
 # (a plain `&` in a script would start it with SIGINT ignored, which is not
 # what a terminal's Ctrl-C meets).  run.sh execs the daemon, so $pid is it.
 start() {
+    # Emptied here, not only by the child's >: the first run's "ready"
+    # line would otherwise let the second run's wait end before the new
+    # daemon listens (seen on a loaded machine: "login on the second run").
+    : > "$T/run.log"
     PORT=$1 PAMJWT_DEMO_STATE=$T/state \
         $PY -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -150,7 +154,8 @@ port=$(free_port)
 start "$port"
 [ "$(sha256sum < "$T/state/signing.key")" = "$key_sum" ] || fail "signing key regenerated on the second run"
 tok=$(curl -s -u demo:demo -d grant_type=password "http://127.0.0.1:$port/token" | jq -r .access_token)
-PAMJWT_DEMO_STATE=$T/state sh etc/demo/login.sh demo "$tok" > /dev/null 2>&1 || fail "login on the second run"
+PAMJWT_DEMO_STATE=$T/state sh etc/demo/login.sh demo "$tok" > "$T/login2.out" 2>&1 ||
+    { cat "$T/login2.out" "$T/run.log"; fail "login on the second run"; }
 stop
 ok "second run keeps the state (same signing key) and works"
 

@@ -33,19 +33,8 @@ set -u
 . "$TOP/tests/lib/harness.sh"
 . "$TOP/tests/lib/tmpdir.sh"
 . "$TOP/tests/lib/hosts.sh"
-ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
-PAMJWT_ISSUERD=$ISSUERD
-JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
+hosts_need
 ASKPASS=$(dirname "$JWTCTL")/jwtctl-askpass
-MODULE=${PAMJWT_MODULE:-$TOP/pam_module/pam_jwt.so}
-PAM_MATRIX=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so
-PY=/usr/bin/python3
-
-[ "$(id -u)" = 0 ] || skip "needs root (namespaces, sshd)"
-[ -z "${PAMJWT_SAN:-}" ] || skip "sanitizer build: sshd needs the plain module"
-for f in "$ISSUERD" "$JWTCTL" "$MODULE" "$PAM_MATRIX" /usr/sbin/sshd; do
-    [ -e "$f" ] || skip "missing: $f"
-done
 [ -L "$ASKPASS" ] || skip "missing: $ASKPASS (make all makes the link)"
 command -v ssh > /dev/null || skip "openssh-client not installed"
 [ -f /etc/pam.d/sshd ] || skip "/etc/pam.d/sshd missing (bind-mount target)"

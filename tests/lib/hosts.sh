@@ -8,6 +8,24 @@
 # and its namespace goes with it.  Used by two_hosts.sh, rotation.sh and
 # replicas.sh.
 
+# hosts_need: the programs every hosts test runs (ISSUERD, JWTCTL, MODULE,
+# PAM_MATRIX, PY set from the build) and the skips they share: root (the
+# namespaces and sshd), no sanitizer build (sshd loads the plain module),
+# each file there.  Sourced scripts call it before harness_init.
+hosts_need() {
+    ISSUERD=${PAMJWT_ISSUERD:-$TOP/issuer/jwt-issuerd/jwt-issuerd}
+    PAMJWT_ISSUERD=$ISSUERD
+    JWTCTL=${PAMJWT_JWTCTL:-$TOP/issuer/jwtctl/jwtctl}
+    MODULE=${PAMJWT_MODULE:-$TOP/pam_module/pam_jwt.so}
+    PAM_MATRIX=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so
+    PY=/usr/bin/python3
+    [ "$(id -u)" = 0 ] || skip "needs root (namespaces, sshd)"
+    [ -z "${PAMJWT_SAN:-}" ] || skip "sanitizer build: sshd needs the plain module"
+    for _f in "$ISSUERD" "$JWTCTL" "$MODULE" "$PAM_MATRIX" /usr/sbin/sshd; do
+        [ -e "$_f" ] || skip "missing: $_f"
+    done
+}
+
 # hosts_tls: $T/ca.crt (a throwaway CA) and $T/tls.crt/$T/tls.key, a
 # server certificate for IP 127.0.0.1 that it signed.
 hosts_tls() {

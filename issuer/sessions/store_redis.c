@@ -459,7 +459,8 @@ rd_list(struct store *base, const char *user, int64_t now,
         r = gather_all(h, now, &f, err);
     }
     if (r == STORE_OK) {
-        qsort(f.s, f.n, sizeof(*f.s), oldest_first);
+        if (f.n > 1)    /* qsort of NULL (no session) is undefined */
+            qsort(f.s, f.n, sizeof(*f.s), oldest_first);
         for (i = 0; i < f.n; i++)
             if (fn(&f.s[i], ctx) != 0)
                 break;

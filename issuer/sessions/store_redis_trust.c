@@ -149,15 +149,13 @@ rd_revoke_list(struct store *base, int64_t *version,
                void *ctx, pjwt_err *err)
 {
     struct rd *h = (struct rd *)base;
-    const char *av[2] = { TRUST, REV };
+    const char *av[2] = { REV, TRUST };
     struct rev_entry *e = NULL;
     redisReply *rep = NULL, *all;
     long long v = 0;
     enum store_rc rc;
     size_t i, n = 0;
 
-    av[0] = REV;
-    av[1] = TRUST;
     pthread_mutex_lock(&h->lock);
     rc = rd_eval(h, RD_REV_LIST, 2, 2, av, NULL, &rep, err);
     if (rc != STORE_OK)
@@ -180,7 +178,8 @@ rd_revoke_list(struct store *base, int64_t *version,
             rc = rd_bad_reply(h, "revocations", err);
             goto out;
         }
-    qsort(e, n, sizeof(*e), by_added);
+    if (n > 1)      /* qsort of NULL (no entry yet) is undefined */
+        qsort(e, n, sizeof(*e), by_added);
     for (i = 0; i < n; i++)
         if (fn(&e[i].r, ctx) != 0)
             break;

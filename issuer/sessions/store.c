@@ -61,6 +61,17 @@ bad_handle(const struct store *st, pjwt_err *err)
     return 1;
 }
 
+/* An id as store.h makes them: base64url, at most STORE_ID_LEN. */
+static int
+id_ok(const char *id)
+{
+    size_t n = strnlen(id, STORE_ID_LEN + 1);
+
+    return n > 0 && n <= STORE_ID_LEN
+           && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789-_") == n;
+}
+
 enum store_rc
 store_create(struct store *st, const struct store_session *s,
              const uint8_t hash[STORE_HASH_LEN], pjwt_err *err)
@@ -69,6 +80,22 @@ store_create(struct store *st, const struct store_session *s,
         return STORE_ERROR;
     if (s == NULL || hash == NULL) {
         PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: no session or hash");
+        return STORE_ERROR;
+    }
+    if (!id_ok(s->id)) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: session id is not "
+                  "1-%d base64url characters", STORE_ID_LEN);
+        return STORE_ERROR;
+    }
+    if (s->user[0] == '\0' || strnlen(s->user, STORE_NAME_MAX) == STORE_NAME_MAX
+        || strnlen(s->client_id, STORE_NAME_MAX) == STORE_NAME_MAX
+        || strnlen(s->rhost, STORE_NAME_MAX) == STORE_NAME_MAX) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: empty user, or a name "
+                  "not terminated within %d bytes", STORE_NAME_MAX);
+        return STORE_ERROR;
+    }
+    if (s->created < 0 || s->last_used < 0 || s->expires < 0 || s->idle < 0) {
+        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: negative time");
         return STORE_ERROR;
     }
     return st->ops->create(st, s, hash, err);

@@ -124,26 +124,7 @@ rd_create(struct store *base, const struct store_session *s,
     const char *av[13];
     redisReply *rep = NULL;
     enum store_rc r;
-    size_t idn = strnlen(s->id, STORE_ID_LEN + 1);
 
-    if (idn == 0 || idn > STORE_ID_LEN
-        || strspn(s->id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                         "0123456789-_") != idn) {
-        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: session id is not "
-                  "1-%d base64url characters", STORE_ID_LEN);
-        return STORE_ERROR;
-    }
-    if (s->user[0] == '\0' || strnlen(s->user, STORE_NAME_MAX) == STORE_NAME_MAX
-        || strnlen(s->client_id, STORE_NAME_MAX) == STORE_NAME_MAX
-        || strnlen(s->rhost, STORE_NAME_MAX) == STORE_NAME_MAX) {
-        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: empty user, or a name "
-                  "not terminated within %d bytes", STORE_NAME_MAX);
-        return STORE_ERROR;
-    }
-    if (s->created < 0 || s->last_used < 0 || s->expires < 0 || s->idle < 0) {
-        PJWT_FAIL(err, PJWT_ERR_ARG, "store_create: negative time");
-        return STORE_ERROR;
-    }
     hex(hash, hx);
     (void)snprintf(sk, sizeof(sk), SKEY "%s", s->id);
     (void)snprintf(hk, sizeof(hk), HKEY "%s", hx);

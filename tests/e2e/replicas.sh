@@ -203,21 +203,11 @@ done
 ok "tokens signed by replica A and by replica B each log in on web1 and web2"
 
 # ---- the client -----------------------------------------------------------
-mkdir -m 0700 "$T/xdg" "$T/home"
-cat > "$T/client.conf" <<EOF
-issuer = $ISS
-cacert = $T/ca.crt
-user = $U
-audience = ssh:%h
-EOF
-chmod 600 "$T/client.conf"
-export PAMJWT_CLIENT_CONF="$T/client.conf" XDG_RUNTIME_DIR="$T/xdg" HOME="$T/home"
-unset SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY SSH_AUTH_SOCK 2> /dev/null || true
+hosts_client "$ISS" "$U"
 login() {
     printf '%s\n' "$PASSWORD" | setsid -w "$JWTCTL" login --password-stdin > "$T/login.out" 2>&1
 }
 login || fail "jwtctl login through nginx: $(cat "$T/login.out")"
-jssh() { setsid -w "$JWTCTL" ssh -F "$T/ssh_config" "$@" < /dev/null 2> "$T/ssh.err"; }
 # round: one login to each host; counts logins/failures, prints failures.
 logins=0 failures=0
 round() {

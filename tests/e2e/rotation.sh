@@ -94,22 +94,9 @@ on_exit stop_sync
 ok "web1 and web2 installed the bundle pinned to $KID0, and sync every ${SYNC} s"
 
 # ---- the client: logins through three rotations ------------------------
-mkdir -m 0700 "$T/xdg" "$T/home"
-cat > "$T/client.conf" <<EOF
-issuer = $ISS
-cacert = $T/ca.crt
-user = $U
-audience = ssh:%h
-EOF
-chmod 600 "$T/client.conf"
-export PAMJWT_CLIENT_CONF="$T/client.conf" XDG_RUNTIME_DIR="$T/xdg" HOME="$T/home"
-unset SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY SSH_AUTH_SOCK 2> /dev/null || true
+hosts_client "$ISS" "$U"
 printf '%s\n' "$PASSWORD" | setsid -w "$JWTCTL" login --password-stdin > "$T/login.out" 2>&1 ||
     fail "jwtctl login: $(cat "$T/login.out")"
-
-jssh() {
-    setsid -w "$JWTCTL" ssh -F "$T/ssh_config" "$@" < /dev/null 2> "$T/ssh.err"
-}
 logins=0 failures=0 rotations=0 kids=$KID0 last=$KID0
 start=$(date +%s)
 while [ "$rotations" -lt 3 ] && [ $(( $(date +%s) - start )) -lt 150 ]; do

@@ -90,17 +90,7 @@ hosts_client_config
 ok "issuer on TLS, sshd web1 on $PORT_web1 and web2 on $PORT_web2 (own UTS/mount namespaces)"
 
 # ---- the client ---------------------------------------------------------
-mkdir -m 0700 "$T/xdg" "$T/home"
-cat > "$T/client.conf" <<EOF
-issuer = https://127.0.0.1:$ISS_PORT
-cacert = $T/ca.crt
-user = $U
-audience = ssh:%h
-sudo_audience = sudo:%h
-EOF
-chmod 600 "$T/client.conf"
-export PAMJWT_CLIENT_CONF="$T/client.conf" XDG_RUNTIME_DIR="$T/xdg" HOME="$T/home"
-unset SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY SSH_AUTH_SOCK 2> /dev/null || true
+hosts_client "https://127.0.0.1:$ISS_PORT" "$U" "sudo_audience = sudo:%h"
 
 printf '%s\n' "$PASSWORD" | setsid -w "$JWTCTL" login --password-stdin > "$T/login.out" 2>&1 ||
     fail "jwtctl login: $(cat "$T/login.out")"
@@ -111,10 +101,6 @@ ok "jwtctl login --password-stdin"
 refreshes() { grep 'session=' "$T/issuer.log" | grep 'jti=' || true; }
 n0=$(refreshes | wc -l)
 
-# jssh HOST: jwtctl ssh HOST id -un, no tty, nothing on stdin.
-jssh() {
-    setsid -w "$JWTCTL" ssh -F "$T/ssh_config" "$@" < /dev/null 2> "$T/ssh.err"
-}
 for h in web1 web1 web2 web2; do
     out=$(jssh "$U@$h" id -un) || fail "jwtctl ssh $h: $(cat "$T/ssh.err")"
     [ "$out" = "$U" ] || fail "jwtctl ssh $h: printed '$out'"

@@ -163,3 +163,18 @@ hosts_unchanged() {
     case $(hostname) in web1|web2) fail "host name changed" ;; esac
     ok "host unchanged: no $1, host name $(hostname)"
 }
+
+# hosts_client ISS USER [LINE]: the client side of a hosts test, in $T
+# only: a client.conf naming ISS (trusting the test CA) and USER with
+# audience ssh:%h (and LINE, another setting), its own HOME and XDG_RUNTIME_DIR, no agent or askpass of the
+# caller's; jssh ARGS runs `jwtctl ssh` on the hosts' ssh_config.
+hosts_client() {
+    mkdir -m 0700 "$T/xdg" "$T/home"
+    printf 'issuer = %s\ncacert = %s\nuser = %s\naudience = ssh:%%h\n' \
+        "$1" "$T/ca.crt" "$2" > "$T/client.conf"
+    [ -z "${3:-}" ] || printf '%s\n' "$3" >> "$T/client.conf"
+    chmod 600 "$T/client.conf"
+    export PAMJWT_CLIENT_CONF="$T/client.conf" XDG_RUNTIME_DIR="$T/xdg" HOME="$T/home"
+    unset SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY SSH_AUTH_SOCK 2> /dev/null || true
+}
+jssh() { setsid -w "$JWTCTL" ssh -F "$T/ssh_config" "$@" < /dev/null 2> "$T/ssh.err"; }

@@ -480,7 +480,9 @@ rd_list(struct store *base, const char *user, int64_t now,
         r = gather_all(h, now, &f, err);
     }
     if (r == STORE_OK) {
-        qsort(f.s, f.n, sizeof(*f.s), oldest_first);
+        /* qsort of NULL (no session found) is undefined, even for 0 */
+        if (f.n > 0)
+            qsort(f.s, f.n, sizeof(*f.s), oldest_first);
         for (i = 0; i < f.n; i++)
             if (fn(&f.s[i], ctx) != 0)
                 break;

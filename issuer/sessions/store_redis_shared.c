@@ -173,7 +173,8 @@ rd_keys_collect(struct store *base, int64_t now,
             rc = rd_bad_reply(h, "key registry", err);
             goto out;
         }
-    qsort(keys, n, sizeof(*keys), by_kid);
+    if (n > 0)              /* keys is NULL then: qsort(NULL) is undefined */
+        qsort(keys, n, sizeof(*keys), by_kid);
     for (i = 0; i < n; i++)
         if (fn(&keys[i], ctx) != 0)
             break;

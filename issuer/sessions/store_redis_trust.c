@@ -180,7 +180,8 @@ rd_revoke_list(struct store *base, int64_t *version,
             rc = rd_bad_reply(h, "revocations", err);
             goto out;
         }
-    qsort(e, n, sizeof(*e), by_added);
+    if (n > 0)              /* e is NULL then: qsort(NULL) is undefined */
+        qsort(e, n, sizeof(*e), by_added);
     for (i = 0; i < n; i++)
         if (fn(&e[i].r, ctx) != 0)
             break;

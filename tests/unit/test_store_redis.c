@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -210,6 +211,16 @@ start_redis(void)
     if (redis_pid < 0)
         return -1;
     if (redis_pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+
+        /* the server dies with the test, even one killed by a signal, and
+           holds none of its output pipes open */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (nul >= 0) {
+            (void)dup2(nul, 0);
+            (void)dup2(nul, 1);
+            (void)dup2(nul, 2);
+        }
         execl(REDIS_SERVER, "redis-server", in_dir("redis.conf"),
               (char *)NULL);
         _exit(127);
@@ -1185,6 +1196,15 @@ cleanup(void)
     }
 }
 
+/* The alarm (a hung case) or a TERM: end the server before dying. */
+static void
+on_signal(int sig)
+{
+    if (redis_pid > 0)
+        (void)kill(redis_pid, SIGKILL);
+    _exit(128 + sig);
+}
+
 static int
 setup(void **state)
 {
@@ -1245,6 +1265,8 @@ main(void)
         return 77;
     }
     (void)signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGALRM, on_signal);
+    (void)signal(SIGTERM, on_signal);
     /* a failing case must not leave the server running */
     (void)atexit(cleanup);
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -361,25 +361,43 @@ oldest_first(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
+/* At most this many SCAN rounds in one walk: with COUNT 200 that covers
+   a table of 200M buckets, far beyond any store, and ends the walk of a
+   server whose cursors cycle (each round alone is within the timeout, so
+   without a bound list and expire could loop for ever). */
+#define RD_SCAN_ROUNDS (1u << 20)
+
 /* SCAN MATCH pattern from *cursor: the keys in *rep's element[1]. */
 static enum store_rc
 scan(struct rd *h, char *cursor, const char *pattern, redisReply **rep,
      pjwt_err *err)
 {
     const char *av[6] = { "SCAN", cursor, "MATCH", pattern, "COUNT", "200" };
-    size_t i;
+    size_t i, plen = strlen(pattern) - 1;      /* the prefix before '*' */
+    const redisReply *c;
 
     if (rd_cmd(h, 6, av, NULL, rep, err) != STORE_OK)
         return STORE_ERROR;
     if ((*rep)->type != REDIS_REPLY_ARRAY || (*rep)->elements != 2
-        || (*rep)->element[0]->type != REDIS_REPLY_STRING
-        || (*rep)->element[0]->len > 20
+        || (c = (*rep)->element[0])->type != REDIS_REPLY_STRING
+        || c->len == 0 || c->len > 20
         || (*rep)->element[1]->type != REDIS_REPLY_ARRAY)
         goto bad;
+    /* Redis never answers a non-zero cursor with itself (the reversed
+       cursor only grows until it wraps to 0): a server that does would
+       keep the walk going for ever. */
+    if (strcmp(cursor, "0") != 0 && c->len == strlen(cursor)
+        && memcmp(c->str, cursor, c->len) == 0)
+        goto bad;
+    /* Every key must carry the pattern's prefix, as MATCH promises: the
+       callers skip the prefix (gather_all: str + strlen(SKEY)), which
+       read past a shorter key a broken server sent. */
     for (i = 0; i < (*rep)->element[1]->elements; i++)
-        if ((*rep)->element[1]->element[i]->type != REDIS_REPLY_STRING)
+        if ((*rep)->element[1]->element[i]->type != REDIS_REPLY_STRING
+            || (*rep)->element[1]->element[i]->len < plen
+            || memcmp((*rep)->element[1]->element[i]->str, pattern, plen) != 0)
             goto bad;
-    copy(cursor, 24, (*rep)->element[0]);
+    copy(cursor, 24, c);
     return STORE_OK;
 bad:
     freeReplyObject(*rep);
@@ -396,8 +414,11 @@ gather_all(struct rd *h, int64_t now, struct found *f, pjwt_err *err)
     redisReply *keys = NULL, *rep = NULL;
     enum store_rc r;
     size_t i, j, k;
+    unsigned rounds = 0;
 
     do {
+        if (++rounds > RD_SCAN_ROUNDS)
+            return rd_bad_reply(h, "SCAN", err);
         if ((r = scan(h, cursor, SKEY "*", &keys, err)) != STORE_OK)
             return r;
         for (i = 0; i < keys->element[1]->elements && r == STORE_OK; i = j) {
@@ -460,10 +481,15 @@ rd_expire(struct store *base, int64_t now, size_t *n, pjwt_err *err)
     redisReply *keys = NULL;
     enum store_rc r;
     size_t i, one, total = 0;
+    unsigned rounds = 0;
 
     (void)snprintf(t, sizeof(t), "%lld", (long long)now);
     pthread_mutex_lock(&h->lock);
     do {
+        if (++rounds > RD_SCAN_ROUNDS) {
+            r = rd_bad_reply(h, "SCAN", err);
+            break;
+        }
         if ((r = scan(h, cursor, UKEY "*", &keys, err)) != STORE_OK)
             break;
         for (i = 0; i < keys->element[1]->elements && r == STORE_OK; i++) {

@@ -8,13 +8,12 @@
 # /usr/local, /run, /var/lib, /var/log, /var/tmp).
 #
 # What the section assumes from earlier ones, prepared here:
-#  - "## Install" (make, sudo make install in a copy of this tree) and
-#    `sudo systemd-sysusers` of "### The issuer", run as the README says;
-#  - the nginx site: etc/nginx/jwt-issuer.conf as
-#    /etc/nginx/sites-available/jwt-issuer, linked into sites-enabled (as
-#    its own header comment says), with a throwaway CA's certificate for
-#    login.example.com at the paths the site names; curl trusts the CA
-#    through CURL_CA_BUNDLE, jwtctl through the private /etc's CA bundle;
+#  - "## Install" (make, sudo make install in a copy of this tree), and
+#    "### The issuer behind nginx with TLS" (the site, its certificate,
+#    nginx started), run as the README says, and `sudo systemd-sysusers`
+#    of "### The issuer"; a throwaway CA signs login.example.com, curl
+#    trusts it through CURL_CA_BUNDLE, jwtctl through the private /etc's
+#    CA bundle;
 #  - the host: /etc/security/pam_jwt, and pam_jwt.conf with the lines of
 #    "### Each host" (read from the README);
 #  - a throwaway user alice (useradd, chpasswd in the private /etc).
@@ -59,7 +58,7 @@ for d in /lib/*/security; do [ -f "$d/pam_unix.so" ] && secdir=$d && break; done
 harness_init pamjwt-readme-replicas
 chmod 0755 "$T"
 R=$T/rd
-mkdir -p "$R/home" "$R/bin" "$R/pre" "$R/host" "$R/src"
+mkdir -p "$R/home" "$R/bin" "$R/pre" "$R/host" "$R/nginx" "$R/src"
 chmod 0700 "$R/home"
 
 state() {
@@ -75,6 +74,8 @@ tar -C "$TOP" --exclude=./build/test-logs -cf - . | tar -C "$R/src" -xf - || fai
 "$PY" "$HELPER" extract README.md "$R" "More than one issuer" || fail "README section not found"
 "$PY" "$HELPER" extract README.md "$R/pre" "Install" || fail "README: no Install"
 "$PY" "$HELPER" extract README.md "$R/host" "Each host" || fail "README: no Each host"
+"$PY" "$HELPER" extract README.md "$R/nginx" "The issuer behind nginx" || fail "README: no nginx section"
+grep -q 'sites-enabled' "$R/nginx/steps.sh" || fail "README: the nginx section does not enable the site"
 grep -q 'systemctl enable --now jwt-issuerd-a jwt-issuerd-b' "$R/steps.sh" ||
     fail "README: the section does not start the replicas"
 grep -q '^issuer = ' "$R/host/edit.1" || fail "README: Each host has no pam_jwt.conf block"
@@ -116,15 +117,12 @@ useradd -M -d /nonexistent -s /bin/sh alice && chpasswd < "$R/chpasswd" ||
 
 # What the section assumes (see the header).
 { sh "$R/pre/steps.sh" && cd "$R/src" && sudo systemd-sysusers &&
-  install -m 0644 etc/nginx/jwt-issuer.conf /etc/nginx/sites-available/jwt-issuer &&
-  ln -s ../sites-available/jwt-issuer /etc/nginx/sites-enabled/ &&
-  install -m 0644 login.example.com.crt /etc/ssl/certs/login.example.com.pem &&
-  install -m 0600 login.example.com.key /etc/ssl/private/login.example.com.key &&
+  sh "$R/nginx/steps.sh" &&
   cat "$R/ca.pem" >> /etc/ssl/certs/ca-certificates.crt &&
   install -d -m 0755 /etc/security/pam_jwt &&
   cat "$R/host/edit.1" >> /etc/security/pam_jwt.conf; } > "$R/pre.log" 2>&1 ||
     { tail -n 30 "$R/pre.log"; fail "the set-up before the section failed"; }
-ok "make, sudo make install, systemd-sysusers, the nginx site and the host's pam_jwt.conf in place"
+ok "README Install, The issuer behind nginx with TLS (nginx started), systemd-sysusers and the host's pam_jwt.conf in place"
 
 timeout 180 sh "$R/steps.sh" > "$R/steps.log" 2>&1
 rc=$?

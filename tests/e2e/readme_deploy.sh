@@ -15,7 +15,7 @@
 # What cannot run literally, and what stands in for it:
 #  - sudoedit FILE: real sudoedit, with SUDO_EDITOR adding the fenced block
 #    that follows in the README;
-#  - systemctl (no systemd here): tests/e2e/readme_systemctl.sh, bound over
+#  - systemctl (no systemd here): tests/e2e/readme_systemctl.inc, bound over
 #    /usr/bin/systemctl:
 #    `edit UNIT` writes the next fenced block as UNIT's drop-in;
 #    `enable --now jwt-issuerd.socket` binds the ListenStream= of the
@@ -46,7 +46,7 @@ cd "$TOP" || exit 1
 . tests/lib/harness.sh
 PY=/usr/bin/python3
 HELPER=$TOP/tests/e2e/readme_deploy.py
-. tests/e2e/readme_lib.sh
+. tests/e2e/readme.inc
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces, make install in them)"
 # The README installs the plain module into the distribution's sshd.
@@ -101,7 +101,7 @@ printf '%s' "$PW" > "$R/alice.form"
 umask 022
 
 # sudoedit's editor and the systemctl stand-in (see the header):
-# tests/e2e/readme_lib.sh, tests/e2e/readme_systemctl.sh.
+# tests/e2e/readme.inc, tests/e2e/readme_systemctl.inc.
 rd_bin "$R"
 
 # Inside the namespaces: the private system, the README, the checks.
@@ -110,7 +110,7 @@ set -u
 . "$TOP/tests/lib/harness.sh"
 R=$1 secdir=$2 PY=$3 HELPER=$4
 export PAMJWT_RD=$R
-. "$TOP/tests/e2e/readme_lib.sh"
+. "$TOP/tests/e2e/readme.inc"
 rd_ns web1 "$R" "$secdir" && mkdir -p /var/lib/sudo ||
     { echo "namespace setup failed"; exit 1; }
 [ -d /var/lib/sudo ] && mount -t tmpfs -o mode=0711 pjwt-sudo /var/lib/sudo

@@ -3,7 +3,7 @@
 # blocks are read at run time (tests/e2e/readme_deploy.py extract) and run
 # in README order, so changing a command there changes what runs here.
 # One machine plays the issuer machine (Redis, replicas a and b, nginx)
-# and the host web1, in private namespaces (tests/e2e/readme_lib.sh rd_ns:
+# and the host web1, in private namespaces (tests/e2e/readme.inc rd_ns:
 # mount, UTS, network, PID; loopback only; a private /etc; tmpfs on
 # /usr/local, /run, /var/lib, /var/log, /var/tmp).
 #
@@ -20,7 +20,7 @@
 # What cannot run literally, and what stands in for it:
 #  - apt-get install redis-server: make deps installed it; the stand-in
 #    checks `dpkg -s redis-server` (the host's dpkg database, read-only);
-#  - systemctl: tests/e2e/readme_systemctl.sh (edit, restart redis-server
+#  - systemctl: tests/e2e/readme_systemctl.inc (edit, restart redis-server
 #    from Debian's unit and the drop-in, enable --now of the replicas'
 #    units, reload nginx, the sync timer's first round).
 # Checks: both replicas' /healthz; password grants through nginx get
@@ -35,7 +35,7 @@ cd "$TOP" || exit 1
 . tests/lib/harness.sh
 PY=/usr/bin/python3
 HELPER=$TOP/tests/e2e/readme_deploy.py
-. tests/e2e/readme_lib.sh
+. tests/e2e/readme.inc
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces, make install in them)"
 [ -z "${PAMJWT_SAN:-}" ] || skip "sanitizer build: the README installs the plain build"
@@ -105,7 +105,7 @@ cat > "$R/inner.sh" <<'INNER'
 set -u
 . "$TOP/tests/lib/harness.sh"
 R=$1 PY=$2 HELPER=$3 secdir=$4
-. "$TOP/tests/e2e/readme_lib.sh"
+. "$TOP/tests/e2e/readme.inc"
 export PAMJWT_RD=$R
 rd_ns web1 "$R" "$secdir" && mount --bind "$R/bin/apt-get" /usr/bin/apt-get ||
     { echo "namespace setup failed"; exit 1; }

@@ -114,6 +114,13 @@ def extract(readme, outdir, headings):
                 continue
             if ln.startswith("    ") and (i == 0 or body[i - 1].strip() == "" or body[i - 1].startswith("    ")):
                 cmd = ln[4:]
+                # A command's continuation lines (indented deeper: the body
+                # of a for loop, a pipe broken after `|`) are one step with
+                # it, echoed and run as one.
+                while i + 1 < len(body) and (body[i + 1].startswith("     ") or
+                                             re.search(r"(\||\\|&&)\s*$", cmd)):
+                    i += 1
+                    cmd += "\n" + body[i][4:]
                 out.append("printf '+ %%s\\n' %s" % shlex.quote(cmd))
                 out.append(cmd)
                 if re.match(r"^(sudo )?sudoedit ", cmd) or re.match(r"^(sudo )?systemctl edit ", cmd):

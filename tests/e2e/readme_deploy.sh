@@ -15,7 +15,8 @@
 # What cannot run literally, and what stands in for it:
 #  - sudoedit FILE: real sudoedit, with SUDO_EDITOR adding the fenced block
 #    that follows in the README;
-#  - systemctl (no systemd here): a stand-in bound over /usr/bin/systemctl:
+#  - systemctl (no systemd here): tests/e2e/readme_systemctl.inc, bound over
+#    /usr/bin/systemctl:
 #    `edit UNIT` writes the next fenced block as UNIT's drop-in;
 #    `enable --now jwt-issuerd.socket` binds the ListenStream= of the
 #    installed socket unit and its drop-ins, then runs the installed
@@ -45,6 +46,7 @@ cd "$TOP" || exit 1
 . tests/lib/harness.sh
 PY=/usr/bin/python3
 HELPER=$TOP/tests/e2e/readme_deploy.py
+. tests/e2e/readme.inc
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces, make install in them)"
 # The README installs the plain module into the distribution's sshd.
@@ -89,14 +91,7 @@ grep -q 'jwtctl verify --config /etc/security/pam_jwt.conf --user alice "\$TOKEN
 ok "README: $(grep -c '^printf' "$R/steps.sh") steps from Install, The issuer, Each host, sshd"
 
 # A throwaway CA and the certificate the README installs.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=pamjwt-test-ca -keyout "$R/ca.key" -out "$R/ca.pem" 2>/dev/null &&
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=login.example.com \
-    -keyout "$R/src/login.example.com.key" -out "$R/tls.csr" 2>/dev/null &&
-printf 'subjectAltName=DNS:login.example.com\n' > "$R/san.ext" &&
-openssl x509 -req -in "$R/tls.csr" -CA "$R/ca.pem" -CAkey "$R/ca.key" -CAcreateserial \
-    -days 2 -extfile "$R/san.ext" -out "$R/src/login.example.com.crt" 2>/dev/null ||
-    fail "throwaway certificate"
+rd_tls "$R" "$R/src" || fail "throwaway certificate"
 
 PW="Readme-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 umask 077
@@ -105,93 +100,9 @@ printf '%s\n' "not-$PW" > "$R/wrong.pw"
 printf '%s' "$PW" > "$R/alice.form"
 umask 022
 
-# sudoedit's editor: adds the next edit.N block to the file it is given.
-{ echo '#!/bin/sh'; echo "PAMJWT_RD=$R"; } > "$R/bin/editor"
-cat >> "$R/bin/editor" <<'EOF'
-n=$(( $(cat "$PAMJWT_RD/next" 2>/dev/null || echo 0) + 1 ))
-echo "$n" > "$PAMJWT_RD/next"
-[ -f "$PAMJWT_RD/edit.$n" ] || { echo "editor: no block $n" >&2; exit 1; }
-cat "$PAMJWT_RD/edit.$n" >> "$1"
-EOF
-
-# The systemctl stand-in (see the header).  sudo clears the environment:
-# the directory it works in is compiled in.
-cat > "$R/bin/systemctl" <<EOF
-#!/bin/sh
-PAMJWT_RD=$R
-PY=$PY HELPER=$HELPER
-EOF
-cat >> "$R/bin/systemctl" <<'EOF'
-set -u
-log() { echo "systemctl (test stand-in): $*" >&2; }
-unitfile() {
-    for d in /etc/systemd/system /usr/local/lib/systemd/system /lib/systemd/system; do
-        [ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
-    done
-    return 1
-}
-# KEY of unit $1 with its drop-ins: the last value after the last reset.
-unitval() {
-    f=$(unitfile "$1") || return 1
-    cat "$f" /etc/systemd/system/"$1".d/*.conf 2>/dev/null |
-        awk -v k="$2" 'index($0, k "=") == 1 { v = substr($0, length(k) + 2); if (v == "") n = 0; else a[++n] = v }
-                       END { if (n) print a[n] }'
-}
-UNIT="setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,+setuid,+setgid sh -c"
-UNIT_SH='ulimit -c 0; umask 077; exec "$@"'
-case "$*" in
-    "edit "*)
-        u=$2; n=$(( $(cat "$PAMJWT_RD/next" 2>/dev/null || echo 0) + 1 ))
-        echo "$n" > "$PAMJWT_RD/next"
-        mkdir -p "/etc/systemd/system/$u.d"
-        cat "$PAMJWT_RD/edit.$n" > "/etc/systemd/system/$u.d/override.conf"
-        log "wrote /etc/systemd/system/$u.d/override.conf" ;;
-    "enable --now jwt-issuerd.socket"|"enable --now jwt-issuerd.service")
-        svc=jwt-issuerd.service
-        pre=$(unitval $svc ExecStartPre) && start=$(unitval $svc ExecStart) || { log "no $svc"; exit 1; }
-        # shellcheck disable=SC2086
-        $UNIT "$UNIT_SH" unit $pre || { log "ExecStartPre failed"; exit 1; }
-        sock=""
-        case $3 in *.socket) sock=$(unitval jwt-issuerd.socket ListenStream) || exit 1 ;; esac
-        : > "$PAMJWT_RD/issuerd.log"
-        if [ -n "$sock" ]; then
-            # shellcheck disable=SC2086
-            setsid "$PY" "$HELPER" socket "$sock" -- $UNIT "$UNIT_SH" unit $start \
-                < /dev/null > /dev/null 2>> "$PAMJWT_RD/issuerd.log" &
-        else
-            # shellcheck disable=SC2086
-            setsid $UNIT "$UNIT_SH" unit $start < /dev/null > /dev/null 2>> "$PAMJWT_RD/issuerd.log" &
-        fi
-        echo $! >> "$PAMJWT_RD/pids"
-        i=0
-        until grep -q 'info: ready' "$PAMJWT_RD/issuerd.log"; do
-            kill -0 $! 2>/dev/null || { log "jwt-issuerd exited"; cat "$PAMJWT_RD/issuerd.log" >&2; exit 1; }
-            [ $i -lt 200 ] || { log "jwt-issuerd not ready"; exit 1; }
-            sleep 0.1; i=$((i + 1))
-        done
-        log "jwt-issuerd started${sock:+ on socket $sock} (pid $!)" ;;
-    "enable --now pamjwt-sync.timer")
-        # A timer that fires: its service's ExecStart, run once now, as
-        # the timer's first round would.
-        on=$(unitval pamjwt-sync.timer OnUnitActiveSec) || { log "no pamjwt-sync.timer"; exit 1; }
-        start=$(unitval pamjwt-sync.service ExecStart) || { log "no pamjwt-sync.service"; exit 1; }
-        # shellcheck disable=SC2086
-        $start || { log "pamjwt-sync.service: $start failed"; exit 1; }
-        log "pamjwt-sync.timer (every $on): ran $start" ;;
-    "reload ssh")
-        setsid /usr/sbin/sshd -D -e < /dev/null > /dev/null 2>> "$PAMJWT_RD/sshd.log" &
-        echo $! >> "$PAMJWT_RD/pids"
-        i=0
-        until ss -ltnH 'sport = :22' | grep -q .; do
-            kill -0 $! 2>/dev/null || { log "sshd exited"; cat "$PAMJWT_RD/sshd.log" >&2; exit 1; }
-            [ $i -lt 200 ] || { log "sshd not listening"; exit 1; }
-            sleep 0.1; i=$((i + 1))
-        done
-        log "sshd started (pid $!)" ;;
-    *) log "not emulated: $*"; exit 1 ;;
-esac
-EOF
-chmod 0755 "$R/bin/editor" "$R/bin/systemctl"
+# sudoedit's editor and the systemctl stand-in (see the header):
+# tests/e2e/readme.inc, tests/e2e/readme_systemctl.inc.
+rd_bin "$R"
 
 # Inside the namespaces: the private system, the README, the checks.
 cat > "$R/inner.sh" <<'INNER'
@@ -199,17 +110,8 @@ set -u
 . "$TOP/tests/lib/harness.sh"
 R=$1 secdir=$2 PY=$3 HELPER=$4
 export PAMJWT_RD=$R
-ip link set lo up && hostname web1 &&
-cp -a /etc "$R/etc" && mount --bind "$R/etc" /etc &&
-{ echo "127.0.0.1 login.example.com web1"; cat "$R/etc/hosts"; } > "$R/hosts.new" &&
-cat "$R/hosts.new" > /etc/hosts &&
-mount -t tmpfs -o mode=0755 pjwt-local /usr/local &&
-cp -a "$secdir" "$R/security" && mount --bind "$R/security" "$secdir" &&
-mount -t tmpfs -o mode=0755 pjwt-log /var/log &&
-mount -t tmpfs -o mode=1777 pjwt-vartmp /var/tmp &&
-mount -t tmpfs -o mode=0755 pjwt-varlib /var/lib && mkdir /var/lib/sudo &&
-mount --bind "$R/bin/systemctl" /usr/bin/systemctl &&
-. "$TOP/tests/lib/tmpdir.sh" && pamjwt_fresh_run ||
+. "$TOP/tests/e2e/readme.inc"
+rd_ns web1 "$R" "$secdir" && mkdir -p /var/lib/sudo ||
     { echo "namespace setup failed"; exit 1; }
 [ -d /var/lib/sudo ] && mount -t tmpfs -o mode=0711 pjwt-sudo /var/lib/sudo
 stop_all() { [ -f "$R/pids" ] && for p in $(cat "$R/pids"); do stop_pid "$p"; done; }

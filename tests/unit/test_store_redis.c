@@ -113,7 +113,7 @@ static enum store_rc
 open_with(const char *specstr, const char *pwfile, unsigned timeout,
           struct store **st, pjwt_err *e)
 {
-    struct store_opts o = { pwfile, timeout };
+    struct store_opts o = { .password_file = pwfile, .timeout_ms = timeout };
 
     *st = NULL;
     pjwt_err_clear(e);

@@ -76,11 +76,15 @@ publish(struct store *store, const struct issuer_state *st, time_t now)
         const char *kid = json_string_value(json_object_get(e, "kid"));
         char *text = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
         long at = kid != NULL ? key_index(st, kid) : -1;
+        size_t kl = kid != NULL ? strlen(kid) : 0;
+        size_t tl = text != NULL ? strlen(text) : 0;
 
-        if (at >= 0 && text != NULL && strlen(kid) < sizeof(k[n].kid)
-            && strlen(text) < sizeof(k[n].jwk)) {
-            strcpy(k[n].kid, kid);
-            strcpy(k[n].jwk, text);
+        /* Bounded copies, the lengths measured once: both fit with
+           their NUL or the key is not published. */
+        if (at >= 0 && text != NULL && kl < sizeof(k[n].kid)
+            && tl < sizeof(k[n].jwk)) {
+            memcpy(k[n].kid, kid, kl + 1);
+            memcpy(k[n].jwk, text, tl + 1);
             k[n++].until = until_of(st, at, now);
         } else {
             log_warn("key registry: key %s not published (too large)",
